@@ -1,0 +1,53 @@
+# Relay's Makefile: every target does its own set-up (PostgreSQL, Go modules,
+# tools), so `make run` and `make test` work on a fresh machine.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/relay
+RELAY_DATABASE_URL ?= postgres://relay:relay@127.0.0.1:5432/relay?sslmode=disable
+RELAY_TEST_DATABASE_URL ?= postgres://relay:relay@127.0.0.1:5432/relay_test?sslmode=disable
+RELAY_BENCH_DATABASE_URL ?= postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable
+RELAY_ADDR ?= 127.0.0.1:8080
+DEMO_CLIENTS ?= 20000
+BENCH_CLIENTS ?= 1000000
+export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY_ADDR
+
+.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export clean
+
+## run: start PostgreSQL, migrate, load the demo bank if empty, run the nightly job once, serve
+run: db build
+	$(BIN) migrate
+	$(BIN) demo --clients $(DEMO_CLIENTS) --if-empty
+	$(BIN) serve
+
+## test: start PostgreSQL, then run every test against it (unit, web, end-to-end)
+test: db
+	$(GO) mod download
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 9m ./...
+
+## db: make sure PostgreSQL runs and Relay's role and databases exist
+db:
+	@./.ci/db-up
+
+build:
+	$(GO) build -o $(BIN) ./cmd/relay
+
+## generate: regenerate templ components (the output is committed)
+generate:
+	$(GO) tool templ generate
+
+vet:
+	$(GO) vet ./...
+
+## bench: load a 1,000,000-client demo bank (once) and time the list and card pages on it
+bench: bench-pages
+
+bench-load: db build
+	./.ci/bench-db $(BENCH_CLIENTS)
+
+bench-pages: bench-load
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Pages' -benchtime 200x -timeout 60m ./internal/web/
+
+clean:
+	rm -rf bin

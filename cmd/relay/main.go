@@ -1,0 +1,108 @@
+// Command relay is Relay's one binary: the web server, the nightly run, and
+// the admin tasks (migrations, the demo bank, users, imports and exports).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/db"
+)
+
+// command is one subcommand: its name, a line of help, and what it runs.
+type command struct {
+	name, usage, help string
+	run               func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what every subcommand starts from: settings from flags and the
+// environment, and the output streams.
+type env struct {
+	databaseURL string
+	addr        string
+	stdin       io.Reader
+	stdout      io.Writer
+	stderr      io.Writer
+	log         *slog.Logger
+}
+
+// open connects to the database named by the settings.
+func (e *env) open(ctx context.Context) (*pgxpool.Pool, error) {
+	return db.Open(ctx, e.databaseURL)
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve [--addr HOST:PORT]", "run the web server and the nightly schedule", runServe},
+		{"migrate", "migrate", "apply pending database migrations", runMigrate},
+		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
+		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{
+		databaseURL: getenv("RELAY_DATABASE_URL", db.DefaultURL),
+		addr:        getenv("RELAY_ADDR", "127.0.0.1:8080"),
+		stdin:       os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	if err := run(ctx, e, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "relay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, e *env, args []string) error {
+	global := flag.NewFlagSet("relay", flag.ContinueOnError)
+	global.SetOutput(e.stderr)
+	global.StringVar(&e.databaseURL, "database-url", e.databaseURL, "PostgreSQL URL (env RELAY_DATABASE_URL)")
+	global.Usage = func() { usage(e.stderr) }
+	if err := global.Parse(args); err != nil {
+		return err
+	}
+	args = global.Args()
+	if len(args) == 0 {
+		usage(e.stderr)
+		return errors.New("no command given")
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	usage(e.stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: relay [--database-url URL] COMMAND [flags]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n            %s\n", c.name, c.help, c.usage)
+	}
+}
+
+func getenv(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// newFlags is a flag set for a subcommand that reports errors instead of exiting.
+func newFlags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("relay "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}

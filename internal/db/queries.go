@@ -1,0 +1,110 @@
+package db
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Queries are named SQL statements read from a package's .sql file, where each
+// statement follows a line "-- name: some-name". A missing name is a programming
+// error and panics, so Check at start catches every broken or absent query.
+type Queries map[string]string
+
+var nameLine = regexp.MustCompile(`^--\s*name:\s*([a-z0-9][a-z0-9-]*)\s*$`)
+
+// LoadQueries parses the named statements in file of fsys.
+func LoadQueries(fsys fs.FS, file string) (Queries, error) {
+	f, err := fsys.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	defer f.Close()
+	q := Queries{}
+	var name string
+	var body strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		s := strings.TrimSpace(body.String())
+		if s == "" {
+			return fmt.Errorf("%s: query %q is empty", file, name)
+		}
+		if _, dup := q[name]; dup {
+			return fmt.Errorf("%s: query %q is defined twice", file, name)
+		}
+		q[name] = strings.TrimSuffix(s, ";")
+		body.Reset()
+		return nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := nameLine.FindStringSubmatch(line); m != nil {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			name = m[1]
+			continue
+		}
+		if name != "" {
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// MustLoadQueries is LoadQueries for files embedded in the binary, where a
+// parse error is a build mistake.
+func MustLoadQueries(fsys fs.FS, file string) Queries {
+	q, err := LoadQueries(fsys, file)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// Get returns the statement called name.
+func (q Queries) Get(name string) string {
+	s, ok := q[name]
+	if !ok {
+		panic(fmt.Sprintf("db: no query named %q", name))
+	}
+	return s
+}
+
+// Check prepares every statement on one connection, so that a query that does
+// not parse or names a missing column fails at start rather than at 2 a.m.
+func (q Queries) Check(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire: %w", err)
+	}
+	defer conn.Release()
+	names := make([]string, 0, len(q))
+	for n := range q {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if _, err := conn.Conn().Prepare(ctx, "", q[n]); err != nil {
+			return fmt.Errorf("query %s: %w", n, err)
+		}
+	}
+	return nil
+}

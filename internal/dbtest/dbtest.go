@@ -1,0 +1,97 @@
+// Package dbtest gives each test its own PostgreSQL database, cloned from a
+// template that is migrated once per schema version (peterldowns/pgtestdb).
+// Tests always run against the real server that `make test` starts.
+package dbtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"io/fs"
+	"net/url"
+	"os"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/peterldowns/pgtestdb"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/migrations"
+)
+
+// DefaultURL is the server and role tests connect with; RELAY_TEST_DATABASE_URL
+// overrides it.
+const DefaultURL = "postgres://relay:relay@127.0.0.1:5432/relay_test?sslmode=disable"
+
+type migrator struct{}
+
+// Hash identifies the schema by the content of every migration file.
+func (migrator) Hash() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.FS, path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil)), err
+}
+
+func (migrator) Migrate(ctx context.Context, sqlDB *sql.DB, _ pgtestdb.Config) error {
+	return db.Migrate(ctx, sqlDB, nil)
+}
+
+func config(t testing.TB) pgtestdb.Config {
+	t.Helper()
+	raw := os.Getenv("RELAY_TEST_DATABASE_URL")
+	if raw == "" {
+		raw = DefaultURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("RELAY_TEST_DATABASE_URL: %v", err)
+	}
+	pass, _ := u.User.Password()
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	role := pgtestdb.Role{Username: u.User.Username(), Password: pass, Capabilities: "NOSUPERUSER CREATEDB"}
+	return pgtestdb.Config{
+		DriverName: "pgx",
+		Host:       u.Hostname(),
+		Port:       port,
+		User:       u.User.Username(),
+		Password:   pass,
+		Database:   u.Path[1:],
+		Options:    "sslmode=disable",
+		TestRole:   &role,
+	}
+}
+
+// URL creates a fresh, migrated database for the test and returns its URL. The
+// database is dropped when the test passes and kept for inspection when it fails.
+func URL(t testing.TB) string {
+	t.Helper()
+	conf := pgtestdb.Custom(t, config(t), migrator{})
+	return conf.URL()
+}
+
+// New creates a fresh, migrated database for the test and returns a pool on it.
+func New(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := db.Open(context.Background(), URL(t))
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
