@@ -122,3 +122,11 @@ func (a *Args) Add(v any) string {
 
 // Values returns the parameters in order.
 func (a *Args) Values() []any { return a.vals }
+
+// Querier is what both a pool and a transaction can do, so that record code
+// can run inside a caller's transaction or on its own.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}

@@ -1,0 +1,191 @@
+// Package settings owns the setting table: every threshold and window of the
+// domain, with its default, validated when an admin changes it.
+package settings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gorm.io/gorm"
+
+	"github.com/relaycrm/relay/internal/db"
+)
+
+// Setting is one row of the setting table.
+type Setting struct {
+	Key          string `gorm:"primaryKey"`
+	Value        string
+	DefaultValue string
+	Kind         string
+	MinValue     *float64
+	MaxValue     *float64
+	Area         string
+	Label        string
+	Description  string
+	UpdatedAt    time.Time
+	UpdatedBy    *int64
+}
+
+// TableName maps Setting to its table.
+func (Setting) TableName() string { return "setting" }
+
+// Store reads and writes settings.
+type Store struct{ g *gorm.DB }
+
+// NewStore returns a Store over g.
+func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+
+// All returns every setting, by area and key.
+func (s *Store) All(ctx context.Context) ([]Setting, error) {
+	var out []Setting
+	if err := s.g.WithContext(ctx).Order("area, key").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	return out, nil
+}
+
+// Values is a snapshot of every setting's value, read once so that a run or a
+// request sees one consistent set.
+type Values map[string]string
+
+// Load reads a snapshot of every setting.
+func (s *Store) Load(ctx context.Context) (Values, error) {
+	all, err := s.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := make(Values, len(all))
+	for _, st := range all {
+		v[st.Key] = st.Value
+	}
+	return v, nil
+}
+
+// Int returns an integer setting. A missing or malformed value is a
+// programming or migration error and panics, so it is caught by tests.
+func (v Values) Int(key string) int {
+	n, err := strconv.Atoi(v.must(key))
+	if err != nil {
+		panic(fmt.Sprintf("setting %s: %q is not an integer", key, v[key]))
+	}
+	return n
+}
+
+// Ratio returns a ratio setting (0 to 1).
+func (v Values) Ratio(key string) float64 {
+	f, err := strconv.ParseFloat(v.must(key), 64)
+	if err != nil {
+		panic(fmt.Sprintf("setting %s: %q is not a number", key, v[key]))
+	}
+	return f
+}
+
+// String returns a text setting.
+func (v Values) String(key string) string { return v.must(key) }
+
+func (v Values) must(key string) string {
+	s, ok := v[key]
+	if !ok {
+		panic(fmt.Sprintf("setting %s does not exist", key))
+	}
+	return s
+}
+
+// ErrInvalid wraps a value that a setting does not accept; its message names
+// the setting and what is wrong, for the user.
+var ErrInvalid = errors.New("invalid setting")
+
+// Validate checks value against the setting's kind and bounds and returns it
+// normalised.
+func Validate(st Setting, value string) (string, error) {
+	value = strings.TrimSpace(value)
+	bad := func(format string, a ...any) (string, error) {
+		return "", fmt.Errorf("%w: %s: %s", ErrInvalid, st.Label, fmt.Sprintf(format, a...))
+	}
+	inBounds := func(f float64) bool {
+		return (st.MinValue == nil || f >= *st.MinValue) && (st.MaxValue == nil || f <= *st.MaxValue)
+	}
+	bounds := func() string {
+		switch {
+		case st.MinValue != nil && st.MaxValue != nil:
+			return fmt.Sprintf("between %s and %s", fmtNum(*st.MinValue), fmtNum(*st.MaxValue))
+		case st.MinValue != nil:
+			return "at least " + fmtNum(*st.MinValue)
+		default:
+			return "at most " + fmtNum(*st.MaxValue)
+		}
+	}
+	switch st.Kind {
+	case "int":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return bad("%q is not a whole number", value)
+		}
+		if !inBounds(float64(n)) {
+			return bad("%d is out of range; it must be %s", n, bounds())
+		}
+		return strconv.Itoa(n), nil
+	case "ratio":
+		f, err := strconv.ParseFloat(strings.TrimSuffix(value, "%"), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return bad("%q is not a number", value)
+		}
+		if strings.HasSuffix(value, "%") {
+			f /= 100
+		}
+		if !inBounds(f) {
+			return bad("%s is out of range; it must be %s", fmtNum(f), bounds())
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64), nil
+	case "cron":
+		if _, err := cron.ParseStandard(value); err != nil {
+			return bad("%q is not a cron schedule (minute hour day month weekday): %v", value, err)
+		}
+		return value, nil
+	case "path":
+		if value == "" {
+			return "", nil
+		}
+		fi, err := os.Stat(value)
+		if err != nil || !fi.IsDir() {
+			return bad("%q is not a directory on the server", value)
+		}
+		return value, nil
+	default:
+		if len(value) > 500 {
+			return bad("longer than 500 characters")
+		}
+		return value, nil
+	}
+}
+
+func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// Set validates and stores a new value for key, recording who changed it.
+func (s *Store) Set(ctx context.Context, userID int64, key, value string) (Setting, error) {
+	var st Setting
+	err := s.g.WithContext(ctx).Where("key = ?", key).First(&st).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return st, fmt.Errorf("setting %q: %w", key, db.ErrNotFound)
+	}
+	if err != nil {
+		return st, fmt.Errorf("setting %q: %w", key, err)
+	}
+	norm, err := Validate(st, value)
+	if err != nil {
+		return st, err
+	}
+	st.Value, st.UpdatedAt = norm, time.Now()
+	st.UpdatedBy = &userID
+	if err := s.g.WithContext(ctx).Model(&st).Select("value", "updated_at", "updated_by").Updates(&st).Error; err != nil {
+		return st, fmt.Errorf("save setting %q: %w", key, err)
+	}
+	return st, nil
+}

@@ -1,0 +1,173 @@
+// Package users owns Relay's users: who they are, their role and branch, and
+// their passwords (argon2id). Sign-in checks and the CLI's `relay user add`
+// come through here.
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
+)
+
+// User is a row of app_user.
+type User struct {
+	ID           int64 `gorm:"primaryKey"`
+	GroupID      int64
+	Login        string
+	Name         string
+	Role         access.Role
+	BranchID     *int64
+	PasswordHash string
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// TableName maps User to its table.
+func (User) TableName() string { return "app_user" }
+
+// Viewer is the user as access sees them.
+func (u User) Viewer() access.Viewer {
+	v := access.Viewer{UserID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role, GroupID: u.GroupID}
+	if u.BranchID != nil {
+		v.BranchID = *u.BranchID
+	}
+	return v
+}
+
+// Store reads and writes users.
+type Store struct{ g *gorm.DB }
+
+// NewStore returns a Store over g.
+func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+
+// FieldError is bad input for one field, with a message a person can act on.
+type FieldError struct{ Field, Message string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+
+var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
+
+// NewUser is what it takes to create a user.
+type NewUser struct {
+	Login, Name, Password string
+	Role                  access.Role
+	BranchCode            string // required for managers and branch heads
+	GroupCode             string // empty: the only group
+}
+
+// Create validates nu and stores the new user.
+func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
+	nu.Login = strings.ToLower(strings.TrimSpace(nu.Login))
+	if !loginPattern.MatchString(nu.Login) {
+		return User{}, &FieldError{"login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit"}
+	}
+	if !nu.Role.Valid() {
+		return User{}, &FieldError{"role", fmt.Sprintf("%q is not a role; use manager, branch_head, risk or admin", nu.Role)}
+	}
+	if strings.TrimSpace(nu.Name) == "" {
+		nu.Name = nu.Login
+	}
+	hash, err := HashPassword(nu.Password)
+	if err != nil {
+		return User{}, &FieldError{"password", err.Error()}
+	}
+	u := User{Login: nu.Login, Name: strings.TrimSpace(nu.Name), Role: nu.Role, PasswordHash: hash, Active: true}
+	needsBranch := nu.Role == access.Manager || nu.Role == access.BranchHead
+	switch {
+	case needsBranch && nu.BranchCode == "":
+		return User{}, &FieldError{"branch", "a " + nu.Role.Label() + " works in a branch; give its code"}
+	case !needsBranch && nu.BranchCode != "":
+		return User{}, &FieldError{"branch", "only managers and branch heads belong to a branch"}
+	case needsBranch:
+		var b struct {
+			ID      int64
+			GroupID int64
+		}
+		err := s.g.WithContext(ctx).Raw(`SELECT br.id, bk.group_id FROM branch br JOIN bank bk ON bk.id = br.bank_id WHERE br.code = ?`,
+			strings.ToUpper(nu.BranchCode)).Scan(&b).Error
+		if err != nil {
+			return User{}, fmt.Errorf("find branch: %w", err)
+		}
+		if b.ID == 0 {
+			return User{}, &FieldError{"branch", fmt.Sprintf("no branch has the code %q", nu.BranchCode)}
+		}
+		u.BranchID, u.GroupID = &b.ID, b.GroupID
+	default:
+		q := s.g.WithContext(ctx).Table("banking_group").Select("id")
+		if nu.GroupCode != "" {
+			q = q.Where("code = ?", nu.GroupCode)
+		}
+		var ids []int64
+		if err := q.Pluck("id", &ids).Error; err != nil {
+			return User{}, fmt.Errorf("find group: %w", err)
+		}
+		switch {
+		case len(ids) == 0:
+			return User{}, &FieldError{"group", "no banking group exists yet; load reference data or the demo first"}
+		case len(ids) > 1:
+			return User{}, &FieldError{"group", "several banking groups exist; name one"}
+		}
+		u.GroupID = ids[0]
+	}
+	if err := s.g.WithContext(ctx).Create(&u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return User{}, &FieldError{"login", fmt.Sprintf("%q is taken", nu.Login)}
+		}
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// Get returns the user with id.
+func (s *Store) Get(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.g.WithContext(ctx).First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, fmt.Errorf("user %d: %w", id, db.ErrNotFound)
+	}
+	return u, err
+}
+
+// ErrBadCredentials is returned for an unknown login, a wrong password or a
+// deactivated user alike, so that sign-in does not tell which.
+var ErrBadCredentials = errors.New("the login or password is not right")
+
+// Authenticate returns the active user whose login and password match.
+func (s *Store) Authenticate(ctx context.Context, login, password string) (User, error) {
+	var u User
+	err := s.g.WithContext(ctx).Where("login = ?", strings.ToLower(strings.TrimSpace(login))).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		// Spend the same time as a real check so that timing does not reveal logins.
+		_, _ = CheckPassword(dummyHash, password)
+		return u, ErrBadCredentials
+	}
+	if err != nil {
+		return u, fmt.Errorf("find user: %w", err)
+	}
+	ok, err := CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return u, fmt.Errorf("check password of %s: %w", u.Login, err)
+	}
+	if !ok || !u.Active {
+		return u, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// dummyHash is checked against when a login does not exist.
+var dummyHash = func() string {
+	h, err := HashPassword("not-a-real-password")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
