@@ -31,6 +31,7 @@ type plan struct {
 type branchPlan struct {
 	id, bankIdx, regionIdx int
 	regionID               int
+	number                 int // within its region
 	code                   string
 }
 
@@ -49,7 +50,7 @@ func newPlan(seed uint64, end time.Time, months int) *plan {
 			regionID++
 			for k := 0; k < r.Branches; k++ {
 				p.branches = append(p.branches, branchPlan{
-					id: len(p.branches) + 1, bankIdx: bi, regionIdx: ri, regionID: regionID,
+					id: len(p.branches) + 1, bankIdx: bi, regionIdx: ri, regionID: regionID, number: k + 1,
 					code: b.Code + "-" + r.Code[3:] + "-" + strconv.Itoa(k+1),
 				})
 				cum += bankWeights[bi] * r.Weight / float64(r.Branches)
@@ -358,7 +359,8 @@ func (p *plan) client(i int, c *chunk, hs []holdingPlan, pids []int, amts []int6
 		if r.Float64() >= chance {
 			continue
 		}
-		at := m.Add(time.Duration(r.IntN(27*24)+8) * time.Hour).Add(time.Duration(r.IntN(50)) * time.Minute)
+		// a working day's hour, 08:00 to 17:59
+		at := m.AddDate(0, 0, r.IntN(27)).Add(time.Duration(8+r.IntN(10))*time.Hour + time.Duration(r.IntN(60))*time.Minute)
 		b := c.contacts
 		b = strconv.AppendInt(b, id, 10)
 		b = append(b, '\t')

@@ -163,7 +163,7 @@ func insertReference(ctx context.Context, tx pgx.Tx, p *plan, rows map[string]in
 	for _, bp := range p.branches {
 		r := Banks[bp.bankIdx].Regions[bp.regionIdx]
 		batch.Queue(`INSERT INTO branch (id, bank_id, region_id, code, name) VALUES ($1, $2, $3, $4, $5)`,
-			bp.id, bp.bankIdx+1, bp.regionID, bp.code, fmt.Sprintf("%s %s %d", Banks[bp.bankIdx].Name, r.Name, bp.id))
+			bp.id, bp.bankIdx+1, bp.regionID, bp.code, fmt.Sprintf("%s %d", r.Name, bp.number))
 	}
 	rows["branch"] = int64(len(p.branches))
 	for i, ind := range Industries {
@@ -217,14 +217,14 @@ func insertUsers(ctx context.Context, tx pgx.Tx, p *plan, clients int, rows map[
 	for bi, bp := range p.branches {
 		names := managerNames[Banks[bp.bankIdx].Code]
 		code := strings.ToLower(bp.code)
-		head := fmt.Sprintf("%s %s", names[0][bi%10], names[1][(bi*3+1)%10])
+		head := personName(names, bi*3+1)
 		add("head."+code, head, "branch_head", bp.id)
 		if bi == 0 {
 			logins = append(logins, Login{Role: "branch_head", Login: "head." + code, Name: head, Branch: bp.code})
 		}
 		n := max(1, (perBranch[bi]+clientsPerManager/2)/clientsPerManager)
 		for k := 0; k < n; k++ {
-			name := fmt.Sprintf("%s %s", names[0][(bi+k*7)%10], names[1][(bi*5+k*3)%10])
+			name := personName(names, bi*7+k*3)
 			login := fmt.Sprintf("mgr.%s.%02d", code, k+1)
 			add(login, name, "manager", bp.id)
 			p.managers[bi] = append(p.managers[bi], id)
@@ -248,6 +248,20 @@ func insertUsers(ctx context.Context, tx pgx.Tx, p *plan, clients int, rows map[
 		sorted[order[l.Role]] = l
 	}
 	return sorted, nil
+}
+
+// personName makes the n-th name of a country's lists: first names and
+// surnames are listed so that index i of each goes together (women's and men's
+// surnames differ in these countries).
+func personName(names [2][]string, n int) string {
+	first := names[0][n%len(names[0])]
+	last := names[1][(n/len(names[0])+n)%len(names[1])]
+	// keep the surname's form for the first name's gender: the lists
+	// alternate women (even) and men (odd).
+	if (n%len(names[0]))%2 != ((n/len(names[0])+n)%len(names[1]))%2 {
+		last = names[1][((n/len(names[0])+n)+1)%len(names[1])]
+	}
+	return first + " " + last
 }
 
 // dropForBulk drops the secondary indexes and foreign keys of bulkTables and
@@ -377,4 +391,21 @@ func attachPartition(ctx context.Context, tx pgx.Tx, m time.Time) error {
 		return fmt.Errorf("attach facts of %s: %w", m.Format("2006-01"), err)
 	}
 	return nil
+}
+
+// DemoLogins returns one demo user per role (manager, branch head, risk,
+// admin), or none when the database holds no demo group.
+func DemoLogins(ctx context.Context, pool *pgxpool.Pool) ([]Login, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT DISTINCT ON (array_position(ARRAY['manager','branch_head','risk','admin'], u.role))
+		       u.role, u.login, u.name, coalesce(br.code, '')
+		FROM app_user u
+		JOIN banking_group g ON g.id = u.group_id AND g.code = $1
+		LEFT JOIN branch br ON br.id = u.branch_id
+		WHERE u.active
+		ORDER BY array_position(ARRAY['manager','branch_head','risk','admin'], u.role), u.id`, GroupCode)
+	if err != nil {
+		return nil, fmt.Errorf("demo logins: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Login])
 }

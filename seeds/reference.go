@@ -161,7 +161,8 @@ var regionAffinity = map[string]map[string]float64{
 
 // managerNames are first and last names for demo users, per bank's country.
 var managerNames = map[string][2][]string{
-	"BN": {{"Maria", "Ivan", "Elena", "Georgi", "Desislava", "Petar", "Nikolay", "Vesela", "Kalina", "Stoyan"},
+	// women at even positions, men at odd ones, in both lists
+	"BN": {{"Maria", "Ivan", "Elena", "Georgi", "Desislava", "Petar", "Vesela", "Nikolay", "Kalina", "Stoyan"},
 		{"Ivanova", "Petrov", "Georgieva", "Dimitrov", "Stoyanova", "Kolev", "Todorova", "Nikolov", "Hristova", "Marinov"}},
 	"DB": {{"Andreea", "Mihai", "Ioana", "Alexandru", "Elena", "Radu", "Cristina", "Bogdan", "Irina", "Stefan"},
 		{"Popescu", "Ionescu", "Dumitru", "Stan", "Gheorghe", "Matei", "Constantin", "Marin", "Florea", "Rusu"}},

@@ -21,9 +21,14 @@ import (
 	"github.com/relaycrm/relay/migrations"
 )
 
-// DefaultURL is the server and role tests connect with; RELAY_TEST_DATABASE_URL
-// overrides it.
+// DefaultURL is the server, database and role that own the tests' databases;
+// RELAY_TEST_DATABASE_URL overrides it.
 const DefaultURL = "postgres://relay:relay@127.0.0.1:5432/relay_test?sslmode=disable"
+
+// DefaultAdminURL is the superuser pgtestdb creates template and test databases
+// with (marking a template takes a superuser); RELAY_TEST_ADMIN_URL overrides it.
+// .ci/db-up creates this role.
+const DefaultAdminURL = "postgres://relay_test_admin:relay_test_admin@127.0.0.1:5432/relay_test?sslmode=disable"
 
 type migrator struct{}
 
@@ -49,29 +54,39 @@ func (migrator) Migrate(ctx context.Context, sqlDB *sql.DB, _ pgtestdb.Config) e
 	return db.Migrate(ctx, sqlDB, nil)
 }
 
-func config(t testing.TB) pgtestdb.Config {
+func parseURL(t testing.TB, env, fallback string) *url.URL {
 	t.Helper()
-	raw := os.Getenv("RELAY_TEST_DATABASE_URL")
+	raw := os.Getenv(env)
 	if raw == "" {
-		raw = DefaultURL
+		raw = fallback
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		t.Fatalf("RELAY_TEST_DATABASE_URL: %v", err)
+		t.Fatalf("%s: %v", env, err)
 	}
-	pass, _ := u.User.Password()
-	port := u.Port()
+	return u
+}
+
+func config(t testing.TB) pgtestdb.Config {
+	t.Helper()
+	admin := parseURL(t, "RELAY_TEST_ADMIN_URL", DefaultAdminURL)
+	owner := parseURL(t, "RELAY_TEST_DATABASE_URL", DefaultURL)
+	adminPass, _ := admin.User.Password()
+	ownerPass, _ := owner.User.Password()
+	port := admin.Port()
 	if port == "" {
 		port = "5432"
 	}
-	role := pgtestdb.Role{Username: u.User.Username(), Password: pass, Capabilities: "NOSUPERUSER CREATEDB"}
+	// The test databases belong to the application's own role, so tests see
+	// exactly the privileges the application has.
+	role := pgtestdb.Role{Username: owner.User.Username(), Password: ownerPass, Capabilities: "NOSUPERUSER CREATEDB"}
 	return pgtestdb.Config{
 		DriverName: "pgx",
-		Host:       u.Hostname(),
+		Host:       admin.Hostname(),
 		Port:       port,
-		User:       u.User.Username(),
-		Password:   pass,
-		Database:   u.Path[1:],
+		User:       admin.User.Username(),
+		Password:   adminPass,
+		Database:   admin.Path[1:],
 		Options:    "sslmode=disable",
 		TestRole:   &role,
 	}

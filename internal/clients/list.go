@@ -1,0 +1,281 @@
+package clients
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
+)
+
+// Filter is what the client list is narrowed and ordered by. Zero values mean
+// "any".
+type Filter struct {
+	Query      string // part of the legal name, or the start of a tax id or the bank's client id
+	BankID     int64
+	RegionID   int64
+	BranchID   int64
+	IndustryID int64
+	ManagerID  int64
+	Tenure     string // a TenureBand code
+	Size       string // micro, small, medium
+	Status     string // active (default), left, all
+	Sort       string // a key of Sorts
+	Page       int    // from 1
+}
+
+// PerPage is the list's page size.
+const PerPage = 25
+
+// MaxPage keeps offsets bounded: past it, the user is asked to narrow the search.
+const MaxPage = 400
+
+// countCap bounds the count of matching clients: past it the list says "more than".
+const countCap = 10000
+
+// Sorts are the orders the list offers, by key; anything else is refused.
+var Sorts = map[string]string{
+	"name":   "c.legal_name, c.id",
+	"-name":  "c.legal_name DESC, c.id DESC",
+	"since":  "c.since, c.id",
+	"-since": "c.since DESC, c.id DESC",
+	"tax":    "c.tax_id, c.id",
+	"-tax":   "c.tax_id DESC, c.id DESC",
+	"bank":   "c.bank_id, c.legal_name, c.id",
+	"-bank":  "c.bank_id DESC, c.legal_name DESC, c.id DESC",
+}
+
+var sizes = map[string]bool{"micro": true, "small": true, "medium": true}
+
+// Validate normalises f and reports every value it cannot use, by parameter.
+func (f *Filter) Validate() error {
+	errs := input.Errors{}
+	f.Query = strings.TrimSpace(f.Query)
+	if len([]rune(f.Query)) > 100 {
+		errs.Add("q", "search text is longer than 100 characters")
+	}
+	if f.Sort == "" {
+		f.Sort = "name"
+	}
+	if _, ok := Sorts[f.Sort]; !ok {
+		errs.Add("sort", fmt.Sprintf("%q is not a sort order; use name, since, tax or bank, with - for descending", f.Sort))
+	}
+	if f.Tenure != "" {
+		ok := false
+		for _, b := range TenureBands {
+			ok = ok || b.Code == f.Tenure
+		}
+		if !ok {
+			errs.Add("tenure", fmt.Sprintf("%q is not a tenure band; use 0-6, 6-12, 12-24, 24-36 or 36+", f.Tenure))
+		}
+	}
+	if f.Size != "" && !sizes[f.Size] {
+		errs.Add("size", fmt.Sprintf("%q is not a size band; use micro, small or medium", f.Size))
+	}
+	switch f.Status {
+	case "":
+		f.Status = "active"
+	case "active", "left", "all":
+	default:
+		errs.Add("status", fmt.Sprintf("%q is not a status; use active, left or all", f.Status))
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.Page < 1 || f.Page > MaxPage {
+		errs.Add("page", fmt.Sprintf("page must be between 1 and %d; narrow the search to see further", MaxPage))
+	}
+	return errs.Err()
+}
+
+// Row is one client in the list.
+type Row struct {
+	ID                    int64
+	Ref, TaxID, LegalName string
+	BankCode, Bank        string
+	Branch, Region        string
+	IndustryCode          string
+	Industry              string
+	Size                  string
+	Since                 time.Time
+	LeftOn                *time.Time
+	Manager               string
+}
+
+// Page is one page of the list.
+type Page struct {
+	Rows []Row
+	// Total counts the matching clients up to countCap; Capped says there are more.
+	Total  int
+	Capped bool
+	Filter Filter
+}
+
+// Pages is the number of pages the total fills.
+func (p Page) Pages() int { return min((p.Total+PerPage-1)/PerPage, MaxPage) }
+
+// where builds the list's WHERE clause: the viewer's scope first, then each
+// filter that is set.
+func (f Filter) where(v access.Viewer, now time.Time, args *db.Args) string {
+	conds := []string{access.ClientScope(v, "c", args)}
+	if f.Query != "" {
+		if looksLikeID(f.Query) {
+			q := strings.ToUpper(f.Query)
+			conds = append(conds, fmt.Sprintf("(c.tax_id LIKE %s OR c.ref = %s)", args.Add(escapeLike(q)+"%"), args.Add(f.Query)))
+		} else {
+			conds = append(conds, fmt.Sprintf("c.legal_name ILIKE %s", args.Add("%"+escapeLike(f.Query)+"%")))
+		}
+	}
+	eq := func(col string, v int64) {
+		if v != 0 {
+			conds = append(conds, fmt.Sprintf("%s = %s", col, args.Add(v)))
+		}
+	}
+	eq("c.bank_id", f.BankID)
+	eq("c.region_id", f.RegionID)
+	eq("c.branch_id", f.BranchID)
+	eq("c.industry_id", f.IndustryID)
+	eq("c.manager_id", f.ManagerID)
+	if f.Size != "" {
+		conds = append(conds, "c.size_band = "+args.Add(f.Size))
+	}
+	for _, b := range TenureBands {
+		if b.Code != f.Tenure {
+			continue
+		}
+		// tenure of at least From months: arrived on or before now - From months
+		conds = append(conds, "c.since <= "+args.Add(now.AddDate(0, -b.From, 0)))
+		if b.To > 0 {
+			conds = append(conds, "c.since > "+args.Add(now.AddDate(0, -b.To, 0)))
+		}
+	}
+	switch f.Status {
+	case "active":
+		conds = append(conds, "c.left_on IS NULL")
+	case "left":
+		conds = append(conds, "c.left_on IS NOT NULL")
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// looksLikeID tells a tax id or client id (letters and digits with at least one
+// digit) from a name.
+func looksLikeID(s string) bool {
+	digit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '/', r == '.':
+		default:
+			return false
+		}
+	}
+	return digit
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// List returns one page of the clients v may see that match f.
+func (s *Store) List(ctx context.Context, v access.Viewer, f Filter, now time.Time) (Page, error) {
+	page := Page{Filter: f}
+	if err := f.Validate(); err != nil {
+		return page, err
+	}
+	page.Filter = f
+	args := &db.Args{}
+	where := f.where(v, now, args)
+	countArgs := append([]any(nil), args.Values()...)
+	limit := args.Add(PerPage)
+	offset := args.Add((f.Page - 1) * PerPage)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+		SELECT c.id, c.ref, c.tax_id, c.legal_name, b.code, b.name, br.name, r.name, i.code, i.name,
+		       c.size_band, c.since, c.left_on, coalesce(u.name, '')
+		FROM client c
+		JOIN bank b ON b.id = c.bank_id
+		JOIN branch br ON br.id = c.branch_id
+		JOIN region r ON r.id = c.region_id
+		JOIN industry i ON i.id = c.industry_id
+		LEFT JOIN app_user u ON u.id = c.manager_id
+		WHERE %s
+		ORDER BY %s
+		LIMIT %s OFFSET %s`, where, Sorts[f.Sort], limit, offset), args.Values()...)
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		var x Row
+		return x, r.Scan(&x.ID, &x.Ref, &x.TaxID, &x.LegalName, &x.BankCode, &x.Bank, &x.Branch, &x.Region,
+			&x.IndustryCode, &x.Industry, &x.Size, &x.Since, &x.LeftOn, &x.Manager)
+	})
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM client c WHERE %s LIMIT %d) x`,
+		where, countCap+1), countArgs...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count clients: %w", err)
+	}
+	if page.Total > countCap {
+		page.Total, page.Capped = countCap, true
+	}
+	return page, nil
+}
+
+// Option is a choice in a filter's drop-down.
+type Option struct {
+	ID    int64
+	Label string
+}
+
+// Options are the choices of the list's filters, limited to what v may see.
+type Options struct {
+	Banks, Regions, Branches, Industries, Managers []Option
+}
+
+// FilterOptions returns the filter choices for v: a branch head sees their own
+// bank and branch and its managers; a manager only themselves. Managers are
+// listed for one branch (the viewer's, or the chosen branch), since a group
+// has thousands.
+func (s *Store) FilterOptions(ctx context.Context, v access.Viewer, branchID int64) (Options, error) {
+	var o Options
+	var err error
+	q := func(sql string, args ...any) []Option {
+		if err != nil {
+			return nil
+		}
+		var rows pgx.Rows
+		rows, err = s.pool.Query(ctx, sql, args...)
+		if err != nil {
+			return nil
+		}
+		var out []Option
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Option])
+		return out
+	}
+	branchScope := "br.bank_id IN (SELECT id FROM bank WHERE group_id = $1)"
+	args := []any{v.GroupID}
+	if v.Role == access.Manager || v.Role == access.BranchHead {
+		branchScope, args = "br.id = $1", []any{v.BranchID}
+	}
+	o.Branches = q(`SELECT br.id, br.name FROM branch br WHERE `+branchScope+` ORDER BY br.name`, args...)
+	o.Banks = q(`SELECT b.id, b.name FROM bank b WHERE b.id IN (SELECT br.bank_id FROM branch br WHERE `+branchScope+`) ORDER BY b.name`, args...)
+	o.Regions = q(`SELECT r.id, r.name FROM region r WHERE r.group_id = $1 ORDER BY r.name`, v.GroupID)
+	o.Industries = q(`SELECT i.id, i.code || ' ' || i.name FROM industry i WHERE i.group_id = $1 ORDER BY i.code`, v.GroupID)
+	uargs := &db.Args{}
+	us := access.UserScope(v, "u", uargs)
+	if v.Role == access.Manager || v.Role == access.BranchHead || branchID != 0 {
+		o.Managers = q(`SELECT u.id, u.name FROM app_user u WHERE u.role = 'manager' AND `+us+
+			` AND u.branch_id = `+uargs.Add(max(branchID, v.BranchID))+` ORDER BY u.name`, uargs.Values()...)
+	}
+	if err != nil {
+		return o, fmt.Errorf("filter options: %w", err)
+	}
+	return o, nil
+}

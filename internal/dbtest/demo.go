@@ -1,0 +1,60 @@
+package dbtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/peterldowns/pgtestdb"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/seeds"
+)
+
+// DemoEnd is the last month of facts of test demo banks, fixed so that tests
+// do not depend on the day they run.
+var DemoEnd = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+
+// DemoNow is "today" for tests on a demo bank: a day in the month after DemoEnd.
+var DemoNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+// demoMigrator migrates and then loads a demo bank, so that the loaded bank is
+// part of the template and each test clones it in a moment.
+type demoMigrator struct {
+	clients int
+	seed    uint64
+}
+
+func (m demoMigrator) Hash() (string, error) {
+	h, err := migrator{}.Hash()
+	return fmt.Sprintf("%s-demo-%s-%d-%d-%s", h[:16], seeds.Version(), m.clients, m.seed, DemoEnd.Format("200601")), err
+}
+
+func (m demoMigrator) Migrate(ctx context.Context, sqlDB *sql.DB, conf pgtestdb.Config) error {
+	if err := db.Migrate(ctx, sqlDB, nil); err != nil {
+		return err
+	}
+	pool, err := db.Open(ctx, conf.URL())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	_, err = seeds.Load(ctx, pool, seeds.Options{Clients: m.clients, Seed: m.seed, End: DemoEnd, Months: 36})
+	return err
+}
+
+// NewDemo returns a pool on a fresh database holding a demo bank of the given
+// size (seed 1, facts to DemoEnd).
+func NewDemo(t testing.TB, clients int) *pgxpool.Pool {
+	t.Helper()
+	conf := pgtestdb.Custom(t, config(t), demoMigrator{clients: clients, seed: 1})
+	pool, err := db.Open(context.Background(), conf.URL())
+	if err != nil {
+		t.Fatalf("open demo database: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}

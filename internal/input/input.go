@@ -1,0 +1,41 @@
+// Package input carries what is wrong with a user's input, field by field, so
+// that a form re-renders with each message beside its field and a URL
+// parameter error names the parameter.
+package input
+
+import (
+	"sort"
+	"strings"
+)
+
+// Errors maps a field (or URL parameter) name to what is wrong with it.
+type Errors map[string]string
+
+// Add records msg for field unless the field already has a message.
+func (e Errors) Add(field, msg string) {
+	if _, ok := e[field]; !ok {
+		e[field] = msg
+	}
+}
+
+// Err returns e as an error, or nil when there is nothing wrong.
+func (e Errors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Error lists every field and its message, in field order.
+func (e Errors) Error() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e[k])
+	}
+	return strings.Join(parts, "; ")
+}

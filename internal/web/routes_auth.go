@@ -1,0 +1,93 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/users"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+func (s *server) authRoutes(g *echo.Group) {
+	g.GET("/login", s.loginForm)
+	g.POST("/login", s.login)
+	g.POST("/logout", s.logout)
+}
+
+func (s *server) loginForm(c echo.Context) error {
+	if s.sessions.GetInt64(c.Request().Context(), sessionUser) != 0 {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return render(c, http.StatusOK, pages.LoginPage(pages.Login{CSRF: s.csrfToken(c)}))
+}
+
+// failedLoginDelay slows every failed sign-in a little, on top of the pause
+// after repeated failures.
+const failedLoginDelay = 400 * time.Millisecond
+
+func (s *server) login(c echo.Context) error {
+	ctx := c.Request().Context()
+	login, password := c.FormValue("login"), c.FormValue("password")
+	ip := c.RealIP()
+	vm := pages.Login{CSRF: s.csrfToken(c), Login: login}
+
+	cfg, err := s.Settings.Load(ctx)
+	if err != nil {
+		return err
+	}
+	window := time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute
+	byLogin, byIP, err := audit.FailedLogins(ctx, s.Pool, login, ip, s.Now().Add(-window))
+	if err != nil {
+		return err
+	}
+	if limit := cfg.Int("login.max_failures"); byLogin >= limit || byIP >= limit*4 {
+		vm.Error = fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again, or ask an administrator to reset your password.",
+			int(window.Minutes()))
+		return render(c, http.StatusTooManyRequests, pages.LoginPage(vm))
+	}
+
+	u, err := s.Users.Authenticate(ctx, login, password)
+	if errors.Is(err, users.ErrBadCredentials) {
+		if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: login, IP: ip, Action: "auth.login_failed"}); err != nil {
+			return err
+		}
+		time.Sleep(failedLoginDelay)
+		vm.Error = "The login or password is not right."
+		return render(c, http.StatusUnauthorized, pages.LoginPage(vm))
+	}
+	if err != nil {
+		return err
+	}
+	// A new session id at sign-in, so a token planted before it is worthless.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessionUser, u.ID)
+	s.sessions.Remove(ctx, sessionCSRF)
+	if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: u.Login, IP: ip, Action: "auth.login"}); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *server) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := s.sessions.GetInt64(ctx, sessionUser)
+	if id != 0 {
+		u, err := s.Users.Get(ctx, id)
+		if err == nil {
+			if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: u.Login, IP: c.RealIP(), Action: "auth.logout"}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

@@ -1,0 +1,348 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/clients"
+	"github.com/relaycrm/relay/internal/contacts"
+	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/views/components"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+func (s *server) clientRoutes(g *echo.Group) {
+	cg := g.Group("/clients", requireRole(access.Manager, access.BranchHead, access.Risk))
+	cg.GET("", s.clientList)
+	cg.GET("/:id", s.clientCard)
+	cg.POST("/:id/contacts", s.contactCreate)
+}
+
+// idParam reads a positive integer path parameter.
+func idParam(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, input.Errors{name: fmt.Sprintf("%q is not a valid id", c.Param(name))}
+	}
+	return id, nil
+}
+
+// int64Query reads an optional id from the query string into errs.
+func int64Query(q url.Values, name string, errs input.Errors) int64 {
+	s := q.Get(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		errs.Add(name, fmt.Sprintf("%q is not a valid choice", s))
+		return 0
+	}
+	return n
+}
+
+func (s *server) clientList(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := viewer(c)
+	q := c.QueryParams()
+	errs := input.Errors{}
+	f := clients.Filter{
+		Query: q.Get("q"), BankID: int64Query(q, "bank", errs), RegionID: int64Query(q, "region", errs),
+		BranchID: int64Query(q, "branch", errs), IndustryID: int64Query(q, "industry", errs),
+		ManagerID: int64Query(q, "manager", errs), Tenure: q.Get("tenure"), Size: q.Get("size"),
+		Status: q.Get("status"), Sort: q.Get("sort"),
+	}
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
+		}
+		f.Page = n
+	}
+	if err := f.Validate(); err != nil {
+		for k, m := range err.(input.Errors) {
+			errs.Add(k, m)
+		}
+	}
+	var page clients.Page
+	if len(errs) == 0 {
+		var err error
+		page, err = s.Clients.List(ctx, v, f, s.Now())
+		if err != nil {
+			return err
+		}
+	}
+	opts, err := s.Clients.FilterOptions(ctx, v, f.BranchID)
+	if err != nil {
+		return err
+	}
+	vm := pages.Clients{
+		Query: q, Q: f.Query, Bank: q.Get("bank"), Region: q.Get("region"), Branch: q.Get("branch"),
+		Industry: q.Get("industry"), Manager: q.Get("manager"), Tenure: f.Tenure, Size: f.Size,
+		Status: f.Status, Sort: f.Sort,
+		Banks: options(opts.Banks), Regions: options(opts.Regions), Branches: options(opts.Branches),
+		Industries: options(opts.Industries), Managers: options(opts.Managers),
+		ShowBankFilter:    v.Role == access.Risk,
+		ShowBranchFilter:  v.Role == access.Risk,
+		ShowManagerFilter: v.Role != access.Manager,
+		ManagerHint:       "All managers",
+		Statuses:          []components.Option{{Value: "active", Label: "Active"}, {Value: "left", Label: "Left"}, {Value: "all", Label: "Active and left"}},
+		Sizes:             []components.Option{{Value: "micro", Label: "Micro"}, {Value: "small", Label: "Small"}, {Value: "medium", Label: "Medium"}},
+		Page:              f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped,
+		Errors: errs,
+	}
+	if v.Role == access.Risk && f.BranchID == 0 {
+		vm.ManagerHint = "Choose a branch to list its managers"
+	}
+	for _, b := range clients.TenureBands {
+		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: b.Label})
+	}
+	now := s.Now()
+	for _, r := range page.Rows {
+		row := pages.ClientRow{ID: r.ID, Name: r.LegalName, TaxID: r.TaxID, Ref: r.Ref, Bank: r.Bank,
+			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: r.Size,
+			Since: components.Date(r.Since), Manager: r.Manager}
+		end := now
+		if r.LeftOn != nil {
+			row.LeftOn, end = components.Date(*r.LeftOn), *r.LeftOn
+		}
+		row.Tenure = tenureText(clients.MonthsBetween(r.Since, end))
+		vm.Rows = append(vm.Rows, row)
+	}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusBadRequest
+	}
+	if isHTMX(c) {
+		return render(c, status, pages.ClientResults(vm))
+	}
+	return render(c, status, pages.ClientsPage(s.layout(c, v, "Clients", "clients"), vm))
+}
+
+func options(in []clients.Option) []components.Option {
+	out := make([]components.Option, len(in))
+	for i, o := range in {
+		out[i] = components.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Label}
+	}
+	return out
+}
+
+// tenureText says a tenure in months the way people say it.
+func tenureText(months int) string {
+	y, m := months/12, months%12
+	switch {
+	case y == 0:
+		return plural(m, "month")
+	case m == 0:
+		return plural(y, "year")
+	default:
+		return plural(y, "year") + " " + plural(m, "month")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// contactsShown is how many past contacts the card lists.
+const contactsShown = 50
+
+func (s *server) clientCard(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := viewer(c)
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	card, err := s.Clients.Card(ctx, v, id, s.Now())
+	if err != nil {
+		return err
+	}
+	section, err := s.contactsSection(c, v, card.ID, contactFormView(contacts.NewForm(s.Now())), nil, false)
+	if err != nil {
+		return err
+	}
+	vm := cardView(card, section)
+	return render(c, http.StatusOK, pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), vm))
+}
+
+// cardView shapes a client card for the page.
+func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
+	ccy, digits := card.Currency, card.MinorDigits
+	vm := pages.Card{
+		ID: card.ID, Name: card.LegalName, TaxID: card.TaxID, Ref: card.Ref, Bank: card.Bank, Currency: ccy,
+		Branch: card.Branch, Region: card.Region, IndustryCode: card.IndustryCode, Industry: card.Industry,
+		Size: card.Size, Since: components.Date(card.Since), Tenure: tenureText(card.TenureMonths),
+		TenureBand: card.Tenure.Label, Manager: card.Manager, Contacts: section,
+		FormatTick: func(v int64) string { return money.Whole(v, "", digits) },
+	}
+	if card.LeftOn != nil {
+		vm.LeftOn = components.Date(*card.LeftOn)
+	}
+	p := card.Profitability
+	if p.Months > 0 {
+		vm.AsOf = components.Month(p.To)
+		vm.Profit = pages.CardProfit{HasData: true, AvgMonthly: money.Whole(p.AvgMonthly, ccy, digits), Months: p.Months,
+			Period: components.Month(p.From) + " to " + components.Month(p.To), Trend: "not enough history", TrendTone: ""}
+		vm.ChartAvg = p.AvgMonthly
+		if p.HasTrend {
+			vm.Profit.Trend = components.Pct(p.TrendPct)
+			vm.Profit.TrendNote = fmt.Sprintf("Trend: the last 3 months averaged %s a month against %s in the 3 months before.",
+				money.Whole(p.Last3Avg, ccy, digits), money.Whole(p.Prior3Avg, ccy, digits))
+			switch {
+			case p.TrendPct <= -10:
+				vm.Profit.TrendTone = "bad"
+			case p.TrendPct >= 10:
+				vm.Profit.TrendTone = "good"
+			default:
+				vm.Profit.TrendTone = "info"
+			}
+		}
+	}
+	for _, f := range card.Facts {
+		vm.Chart = append(vm.Chart, components.BarPoint{Month: f.Month, Value: f.Income,
+			Title: components.Month(f.Month) + ": " + money.Whole(f.Income, ccy, digits)})
+	}
+	for _, h := range card.Held {
+		vm.Held = append(vm.Held, pages.CardHolding{Code: h.Code, Name: h.Name, Family: familyLabel(h.Family),
+			Kind: h.IncomeKind, From: components.Date(h.Opened)})
+	}
+	for _, h := range card.Closed {
+		vm.Closed = append(vm.Closed, pages.CardHolding{Code: h.Code, Name: h.Name, Family: familyLabel(h.Family),
+			Kind: h.IncomeKind, From: components.Date(h.Opened), Until: components.Date(*h.Closed)})
+	}
+	return vm
+}
+
+// familyLabel names a product family for people.
+func familyLabel(f string) string {
+	switch f {
+	case "accounts_payments":
+		return "Accounts and payments"
+	case "fx":
+		return "FX"
+	case "guarantees_trade":
+		return "Guarantees and trade"
+	case "leasing_factoring":
+		return "Leasing and factoring"
+	}
+	if f == "" {
+		return f
+	}
+	return string(f[0]-'a'+'A') + f[1:]
+}
+
+// contactsSection assembles the contact form (with what was typed and its
+// errors) and the history.
+func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64, form pages.ContactForm,
+	errs input.Errors, saved bool) (pages.ContactsSection, error) {
+	items, err := s.Contacts.ForClient(c.Request().Context(), v, clientID, contactsShown)
+	if err != nil {
+		return pages.ContactsSection{}, err
+	}
+	sec := pages.ContactsSection{ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
+		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
+	for _, k := range items {
+		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: contacts.LabelOf(contacts.Kinds, k.Kind),
+			Outcome: contacts.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
+			By: k.User, Notes: k.Notes, Proactive: k.Proactive}
+		switch {
+		case k.CSAT != nil:
+			it.Score = fmt.Sprintf("CSAT %d/5", *k.CSAT)
+		case k.NPS != nil:
+			it.Score = fmt.Sprintf("NPS %d/10", *k.NPS)
+		}
+		if k.NextContactOn != nil {
+			it.Next = components.Date(*k.NextContactOn)
+		}
+		sec.Items = append(sec.Items, it)
+	}
+	return sec, nil
+}
+
+func outcomeTone(o string) string {
+	switch o {
+	case "interested", "reached":
+		return "good"
+	case "complaint", "not_interested":
+		return "bad"
+	case "no_answer":
+		return "warn"
+	}
+	return "info"
+}
+
+func choices(in []contacts.Choice) []components.Option {
+	out := make([]components.Option, len(in))
+	for i, ch := range in {
+		out[i] = components.Option{Value: ch.Value, Label: ch.Label}
+	}
+	return out
+}
+
+func (s *server) contactCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	v := viewer(c)
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if !v.WritesClients() {
+		return contacts.ErrReadOnly
+	}
+	card, err := s.Clients.Card(ctx, v, id, s.Now())
+	if err != nil {
+		return err
+	}
+	form := contacts.Form{Kind: c.FormValue("kind"), HappenedAt: c.FormValue("happened_at"), Outcome: c.FormValue("outcome"),
+		Notes: c.FormValue("notes"), CSAT: c.FormValue("csat"), NPS: c.FormValue("nps"),
+		NextContactOn: c.FormValue("next_contact_on"), Proactive: c.FormValue("proactive") != ""}
+	contact, perr := form.Parse(card.Since, s.Now(), time.Local)
+	if perr != nil {
+		errs, ok := perr.(input.Errors)
+		if !ok {
+			return perr
+		}
+		sec, err := s.contactsSection(c, v, id, contactFormView(form), errs, false)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, s.contactsResponse(c, v, card, sec))
+	}
+	if _, err := s.Contacts.Create(ctx, v, id, contact, c.RealIP()); err != nil {
+		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/clients/%d#contacts", id))
+	}
+	sec, err := s.contactsSection(c, v, id, contactFormView(contacts.NewForm(s.Now())), nil, true)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.ContactsPanel(sec))
+}
+
+// contactsResponse is the contacts panel for htmx, or the whole card when the
+// browser posted the form without JavaScript.
+func (s *server) contactsResponse(c echo.Context, v access.Viewer, card clients.Card, sec pages.ContactsSection) templ.Component {
+	if isHTMX(c) {
+		return pages.ContactsPanel(sec)
+	}
+	return pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), cardView(card, sec))
+}
+
+func contactFormView(f contacts.Form) pages.ContactForm {
+	return pages.ContactForm{Kind: f.Kind, HappenedAt: f.HappenedAt, Outcome: f.Outcome, Notes: f.Notes,
+		CSAT: f.CSAT, NPS: f.NPS, NextContactOn: f.NextContactOn, Proactive: f.Proactive}
+}

@@ -1,0 +1,269 @@
+// Package web is Relay's HTTP layer and the only package that knows HTTP: the
+// routes (one file per area), the middleware (sessions, CSRF, sign-in, roles)
+// and thin handlers that bind, validate, call one domain function and render
+// one component. Echo stays inside this package.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/clients"
+	"github.com/relaycrm/relay/internal/contacts"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/users"
+	"github.com/relaycrm/relay/static"
+	"github.com/relaycrm/relay/views/layouts"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+// Config is what the web layer is built from.
+type Config struct {
+	Pool     *pgxpool.Pool
+	Users    *users.Store
+	Clients  *clients.Store
+	Contacts *contacts.Store
+	Settings *settings.Store
+	Log      *slog.Logger
+	// SecureCookies marks the session cookie Secure; set it when Relay is
+	// served over TLS (directly or behind a proxy).
+	SecureCookies bool
+	// TrustProxy takes the client's address from X-Forwarded-For, for Relay
+	// behind a reverse proxy.
+	TrustProxy bool
+	// IdleTimeout and Lifetime bound a session; zero takes the settings'
+	// session.idle_minutes and session.lifetime_hours.
+	IdleTimeout, Lifetime time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// server holds the handlers' dependencies.
+type server struct {
+	Config
+	sessions *scs.SessionManager
+}
+
+// New builds the HTTP handler.
+func New(ctx context.Context, cfg Config) (http.Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.IdleTimeout == 0 || cfg.Lifetime == 0 {
+		v, err := cfg.Settings.Load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.IdleTimeout == 0 {
+			cfg.IdleTimeout = time.Duration(v.Int("session.idle_minutes")) * time.Minute
+		}
+		if cfg.Lifetime == 0 {
+			cfg.Lifetime = time.Duration(v.Int("session.lifetime_hours")) * time.Hour
+		}
+	}
+	s := &server{Config: cfg}
+	s.sessions = scs.New()
+	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.Pool, 10*time.Minute)
+	s.sessions.IdleTimeout = cfg.IdleTimeout
+	s.sessions.Lifetime = cfg.Lifetime
+	s.sessions.Cookie.Name = "relay_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = cfg.SecureCookies
+	s.sessions.Cookie.Persist = false // gone when the browser closes
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	// Client addresses (for the audit log and sign-in throttling) come from the
+	// connection unless Relay is told to trust a proxy's X-Forwarded-For.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(s.logRequests)
+	e.Use(securityHeaders)
+
+	assets, err := fs.Sub(static.FS, ".")
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(http.FS(assets))))))
+	e.GET("/healthz", s.health)
+
+	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.checkCSRF)
+	s.authRoutes(app)
+	signedIn := app.Group("", s.requireViewer)
+	signedIn.GET("/", s.home)
+	s.clientRoutes(signedIn)
+	s.adminRoutes(signedIn)
+	return e, nil
+}
+
+// handleErrorsInside renders a handler's error before the session middleware
+// finishes, so that the response and the session cookie are written once.
+func handleErrorsInside(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		return nil
+	}
+}
+
+func cacheForever(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		attrs := []any{"method", req.Method, "path", req.URL.Path, "status", res.Status,
+			"ms", time.Since(start).Milliseconds(), "request_id", res.Header().Get(echo.HeaderXRequestID)}
+		if v, ok := c.Get(viewerKey).(access.Viewer); ok {
+			attrs = append(attrs, "user", v.Login)
+		}
+		if s.Log != nil && req.URL.Path != "/healthz" && !strings.HasPrefix(req.URL.Path, "/static/") {
+			s.Log.Info("request", attrs...)
+		}
+		return nil
+	}
+}
+
+// render writes component with status.
+func render(c echo.Context, status int, component templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return component.Render(c.Request().Context(), c.Response().Writer)
+}
+
+// isHTMX tells whether the request came from htmx and wants a fragment.
+func isHTMX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-Boosted") != "true"
+}
+
+func (s *server) health(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Pool.Ping(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "database does not answer\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// errForbidden is a role asking for something it may not do.
+var errForbidden = echo.NewHTTPError(http.StatusForbidden, "Your role cannot open this page.")
+
+// handleError turns any error into a page, or a fragment for htmx, with a
+// safe message; the internal error goes to the log with the request id.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := pages.Problem{Status: http.StatusInternalServerError, Title: "Something went wrong",
+		Message:   "Relay could not finish this request. Try again; if it keeps failing, tell the service desk.",
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	var he *echo.HTTPError
+	var fields input.Errors
+	switch {
+	case errors.As(err, &he):
+		p.Status = he.Code
+		p.Title = http.StatusText(he.Code)
+		p.Message = fmt.Sprint(he.Message)
+		if he.Code == http.StatusNotFound && p.Message == "Not Found" {
+			p.Message = "There is no such page."
+		}
+	case errors.Is(err, db.ErrNotFound):
+		p.Status, p.Title = http.StatusNotFound, "Not found"
+		p.Message = "This record does not exist, or it is not one your role can see."
+	case errors.As(err, &fields):
+		p.Status, p.Title = http.StatusBadRequest, "Bad request"
+		p.Message = fields.Error()
+	case errors.Is(err, contacts.ErrReadOnly):
+		p.Status, p.Title, p.Message = http.StatusForbidden, "Read only", err.Error()
+	}
+	if p.Status >= 500 && s.Log != nil {
+		s.Log.Error("request failed", "err", err, "path", c.Request().URL.Path, "request_id", p.RequestID)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	var out templ.Component
+	v, signedIn := c.Get(viewerKey).(access.Viewer)
+	switch {
+	case isHTMX(c):
+		out = pages.ProblemFragment(p)
+	case signedIn:
+		out = pages.ProblemPage(s.layout(c, v, p.Title, ""), p)
+	default:
+		out = pages.ProblemBare(p)
+	}
+	if rerr := render(c, p.Status, out); rerr != nil && s.Log != nil {
+		s.Log.Error("render error page", "err", rerr)
+	}
+}
+
+// layout is the frame of a signed-in page.
+func (s *server) layout(c echo.Context, v access.Viewer, title, current string) layouts.Layout {
+	return layouts.Layout{Title: title, UserName: v.Name, RoleName: v.Role.Label(), CSRF: s.csrfToken(c),
+		Nav: navFor(v), Current: current}
+}
+
+// navFor lists the top-bar links of a role.
+func navFor(v access.Viewer) []layouts.NavItem {
+	var nav []layouts.NavItem
+	if v.SeesClients() {
+		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"})
+	}
+	if v.Role == access.Admin {
+		nav = append(nav, layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"})
+	}
+	return nav
+}
+
+func (s *server) home(c echo.Context) error {
+	v := viewer(c)
+	nav := navFor(v)
+	if len(nav) == 0 {
+		return errForbidden
+	}
+	return c.Redirect(http.StatusSeeOther, nav[0].Href)
+}

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
+)
+
+const (
+	viewerKey     = "viewer"  // echo context: the signed-in access.Viewer
+	sessionUser   = "user_id" // session: the signed-in user's id
+	sessionCSRF   = "csrf"    // session: the CSRF token of forms and htmx requests
+	csrfHeader    = "X-CSRF-Token"
+	csrfFormField = "_csrf"
+)
+
+// viewer returns the signed-in user; requireViewer guarantees there is one.
+func viewer(c echo.Context) access.Viewer {
+	v, _ := c.Get(viewerKey).(access.Viewer)
+	return v
+}
+
+// csrfToken returns the session's CSRF token, creating it on first use.
+func (s *server) csrfToken(c echo.Context) string {
+	ctx := c.Request().Context()
+	if t := s.sessions.GetString(ctx, sessionCSRF); t != "" {
+		return t
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the system's randomness failed: nothing is safe to do
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	s.sessions.Put(ctx, sessionCSRF, t)
+	return t
+}
+
+// errCSRF is a state-changing request without the session's token.
+var errCSRF = echo.NewHTTPError(http.StatusForbidden,
+	"This form has expired or did not come from Relay. Reload the page and try again.")
+
+// checkCSRF refuses any state-changing request that does not carry the
+// session's token in the X-CSRF-Token header (htmx) or the _csrf form field.
+func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		want := s.sessions.GetString(c.Request().Context(), sessionCSRF)
+		got := c.Request().Header.Get(csrfHeader)
+		if got == "" {
+			got = c.FormValue(csrfFormField)
+		}
+		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+			return errCSRF
+		}
+		return next(c)
+	}
+}
+
+// requireViewer lets only signed-in, active users through, and puts their
+// Viewer in the context. Others go to the sign-in page.
+func (s *server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := s.sessions.GetInt64(ctx, sessionUser)
+		if id == 0 {
+			return s.toLogin(c)
+		}
+		u, err := s.Users.Get(ctx, id)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+			if err := s.sessions.Destroy(ctx); err != nil {
+				return err
+			}
+			return s.toLogin(c)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(viewerKey, u.Viewer())
+		return next(c)
+	}
+}
+
+func (s *server) toLogin(c echo.Context) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", "/login")
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// requireRole lets through only the given roles.
+func requireRole(roles ...access.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			v := viewer(c)
+			for _, r := range roles {
+				if v.Role == r {
+					return next(c)
+				}
+			}
+			return errForbidden
+		}
+	}
+}
