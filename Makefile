@@ -22,6 +22,7 @@ run: db build
 
 ## test: start PostgreSQL, then run every test against it (unit, web, end-to-end)
 test: db
+	@./.ci/browser-up
 	$(GO) mod download
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 9m ./...

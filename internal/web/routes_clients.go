@@ -62,10 +62,14 @@ func (s *server) clientList(c echo.Context) error {
 	}
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
-		if err != nil {
+		switch {
+		case err != nil:
 			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
+		case n < 1:
+			errs.Add("page", fmt.Sprintf("page must be between 1 and %d", clients.MaxPage))
+		default:
+			f.Page = n
 		}
-		f.Page = n
 	}
 	if err := f.Validate(); err != nil {
 		for k, m := range err.(input.Errors) {

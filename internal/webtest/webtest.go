@@ -121,9 +121,7 @@ func (c *Client) GetHTMX(path string) Response {
 // _csrf itself).
 func (c *Client) Post(path string, form url.Values) Response {
 	c.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
+	form = copyValues(form)
 	if _, ok := form["_csrf"]; !ok {
 		form.Set("_csrf", c.CSRF)
 	}
@@ -164,4 +162,14 @@ func URLValues(kv ...string) url.Values {
 		v.Add(kv[i], kv[i+1])
 	}
 	return v
+}
+
+// copyValues copies v, so that adding the CSRF token never changes the
+// caller's form.
+func copyValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
