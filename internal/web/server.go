@@ -247,18 +247,6 @@ func (s *server) layout(c echo.Context, v access.Viewer, title, current string) 
 		Nav: navFor(v), Current: current}
 }
 
-// navFor lists the top-bar links of a role.
-func navFor(v access.Viewer) []layouts.NavItem {
-	var nav []layouts.NavItem
-	if v.SeesClients() {
-		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"})
-	}
-	if v.Role == access.Admin {
-		nav = append(nav, layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"})
-	}
-	return nav
-}
-
 func (s *server) home(c echo.Context) error {
 	v := viewer(c)
 	nav := navFor(v)

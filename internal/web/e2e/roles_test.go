@@ -15,7 +15,7 @@ import (
 // signIn fills the sign-in form as a person would.
 func signIn(url, login string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(url + "/login"),
+		chromedp.Navigate(url+"/login"),
 		chromedp.WaitVisible(`[data-testid=login-form]`),
 		chromedp.SendKeys(`#login`, login),
 		chromedp.SendKeys(`#password`, seeds.DemoPassword),

@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/webtest"
+	"github.com/relaycrm/relay/seeds"
+)
+
+// BenchmarkPages times the pages over HTTP, signed in, on the benchmark
+// database (`make bench` loads a 1,000,000-client demo bank into it), and
+// reports p50 and p95 per page. Target: p95 under 100 ms.
+func BenchmarkPages(b *testing.B) {
+	if os.Getenv("RELAY_BENCH") != "1" {
+		b.Skip("set RELAY_BENCH=1 (make bench) to run against the benchmark database")
+	}
+	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
+	if url == "" {
+		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
+	}
+	ctx := context.Background()
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
+		b.Fatal(err)
+	}
+	var clients int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM client`).Scan(&clients); err != nil {
+		b.Fatal(err)
+	}
+	srv := webtest.Start(b, pool, webtest.Options{})
+
+	// client ids to open: the manager's own, and any for the risk team
+	var own []int64
+	rows, err := pool.Query(ctx, `SELECT c.id FROM client c JOIN app_user u ON u.id = c.manager_id WHERE u.login = $1`, managerLogin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		own = append(own, id)
+	}
+	if len(own) == 0 {
+		b.Fatal("the demo manager has no clients")
+	}
+	var industry int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM industry WHERE code = 'C'`).Scan(&industry); err != nil {
+		b.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	pages := []struct {
+		name, login string
+		path        func() string
+	}{
+		{"list/manager", managerLogin, func() string { return "/clients" }},
+		{"list/branch-head", headLogin, func() string { return "/clients" }},
+		{"list/risk", riskLogin, func() string { return "/clients" }},
+		{"list/risk-page-300", riskLogin, func() string { return "/clients?page=300" }},
+		{"list/risk-industry-by-tenure", riskLogin, func() string { return fmt.Sprintf("/clients?industry=%d&sort=-since", industry) }},
+		{"list/risk-region-size-tenure", riskLogin, func() string { return "/clients?region=3&size=medium&tenure=24-36" }},
+		{"list/risk-search-name", riskLogin, func() string {
+			return "/clients?q=" + []string{"meridian", "harbor log", "zenith", "pearl hotel", "olymp"}[rnd.IntN(5)]
+		}},
+		{"list/risk-search-tax-id", riskLogin, func() string { return fmt.Sprintf("/clients?q=%d", 100000000+rnd.IntN(800000000)) }},
+		{"card/manager", managerLogin, func() string { return fmt.Sprintf("/clients/%d", own[rnd.IntN(len(own))]) }},
+		{"card/risk", riskLogin, func() string { return fmt.Sprintf("/clients/%d", 1+rnd.IntN(clients)) }},
+	}
+	b.Logf("benchmark database: %d clients", clients)
+	for _, p := range pages {
+		b.Run(p.name, func(b *testing.B) {
+			c := srv.NewClient(b)
+			c.Login(p.login, seeds.DemoPassword)
+			c.Get(p.path()) // warm up
+			times := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				path := p.path()
+				start := time.Now()
+				r := c.Get(path)
+				times = append(times, time.Since(start))
+				if r.Status != http.StatusOK {
+					b.Fatalf("%s: %d", path, r.Status)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(times)
+			pct := func(q float64) float64 { return float64(times[int(q*float64(len(times)-1))].Microseconds()) / 1000 }
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.95), "p95-ms")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
