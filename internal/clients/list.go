@@ -113,7 +113,10 @@ type Page struct {
 	// Total counts the matching clients up to countCap; Capped says there are more.
 	Total  int
 	Capped bool
-	Filter Filter
+	// Partial says the page is ordered among the first countCap matches of a
+	// text search, not among all of them.
+	Partial bool
+	Filter  Filter
 }
 
 // Pages is the number of pages the total fills.
@@ -192,40 +195,87 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter, now time.Ti
 	page.Filter = f
 	args := &db.Args{}
 	where := f.where(v, now, args)
-	countArgs := append([]any(nil), args.Values()...)
-	limit := args.Add(PerPage)
-	offset := args.Add((f.Page - 1) * PerPage)
+	limit, offset := args.Add(PerPage), args.Add((f.Page-1)*PerPage)
+	searching := fmt.Sprint(f.Query != "") // a literal true or false
+	// First, the matching clients up to countCap+1, in no order, so the
+	// planner may use any index the filters suit; when they are all there the
+	// page is cut from them. When more match, the filters are weak and the
+	// page is read in order from the sort's index instead, except for a text
+	// search: a common word is spread over the whole name index, so the page
+	// is cut from the first matches found and the list says so.
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
-		SELECT c.id, c.ref, c.tax_id, c.legal_name, b.code, b.name, br.name, r.name, i.code, i.name,
-		       c.size_band, c.since, c.left_on, coalesce(u.name, '')
-		FROM client c
-		JOIN bank b ON b.id = c.bank_id
+		WITH m AS MATERIALIZED (
+		    SELECT c.id, c.legal_name, c.since, c.tax_id, c.bank_id FROM client c WHERE %s LIMIT %d),
+		n AS (SELECT count(*) AS total FROM m),
+		p AS (SELECT c.id FROM m c, n WHERE n.total <= %d OR %s ORDER BY %s LIMIT %s OFFSET %s)
+		SELECT n.total, %s
+		FROM n LEFT JOIN (p JOIN client c ON c.id = p.id %s) ON true
+		ORDER BY %s`,
+		where, countCap+1, countCap, searching, Sorts[f.Sort], limit, offset, rowColumns, rowJoins, Sorts[f.Sort]),
+		args.Values()...)
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	page.Rows, err = collectRows(rows, &page.Total)
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	if page.Total <= countCap {
+		return page, nil
+	}
+	page.Total, page.Capped = countCap, true
+	if f.Query != "" {
+		page.Partial = true
+		return page, nil
+	}
+	rows, err = s.pool.Query(ctx, fmt.Sprintf(`
+		SELECT 0, %s FROM client c %s WHERE %s ORDER BY %s LIMIT %s OFFSET %s`,
+		rowColumns, rowJoins, where, Sorts[f.Sort], limit, offset), args.Values()...)
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	var ignored int
+	page.Rows, err = collectRows(rows, &ignored)
+	if err != nil {
+		return page, fmt.Errorf("list clients: %w", err)
+	}
+	return page, nil
+}
+
+// rowColumns and rowJoins read a list row of the client aliased c.
+const (
+	rowColumns = `c.id, c.ref, c.tax_id, c.legal_name, b.code, b.name, br.name, r.name, i.code, i.name,
+		c.size_band, c.since, c.left_on, coalesce(u.name, '')`
+	rowJoins = `JOIN bank b ON b.id = c.bank_id
 		JOIN branch br ON br.id = c.branch_id
 		JOIN region r ON r.id = c.region_id
 		JOIN industry i ON i.id = c.industry_id
-		LEFT JOIN app_user u ON u.id = c.manager_id
-		WHERE %s
-		ORDER BY %s
-		LIMIT %s OFFSET %s`, where, Sorts[f.Sort], limit, offset), args.Values()...)
-	if err != nil {
-		return page, fmt.Errorf("list clients: %w", err)
-	}
-	page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		LEFT JOIN app_user u ON u.id = c.manager_id`
+)
+
+// collectRows reads list rows, each led by the total; a single row of nulls
+// (no client on the page) is skipped.
+func collectRows(rows pgx.Rows, total *int) ([]Row, error) {
+	var out []Row
+	defer rows.Close()
+	for rows.Next() {
 		var x Row
-		return x, r.Scan(&x.ID, &x.Ref, &x.TaxID, &x.LegalName, &x.BankCode, &x.Bank, &x.Branch, &x.Region,
-			&x.IndustryCode, &x.Industry, &x.Size, &x.Since, &x.LeftOn, &x.Manager)
-	})
-	if err != nil {
-		return page, fmt.Errorf("list clients: %w", err)
+		var id *int64
+		var ref, tax, name, bankCode, bank, branch, region, indCode, ind, size, manager *string
+		var since *time.Time
+		if err := rows.Scan(total, &id, &ref, &tax, &name, &bankCode, &bank, &branch, &region, &indCode, &ind,
+			&size, &since, &x.LeftOn, &manager); err != nil {
+			return nil, err
+		}
+		if id == nil {
+			continue
+		}
+		x.ID, x.Ref, x.TaxID, x.LegalName, x.BankCode, x.Bank = *id, *ref, *tax, *name, *bankCode, *bank
+		x.Branch, x.Region, x.IndustryCode, x.Industry, x.Size = *branch, *region, *indCode, *ind, *size
+		x.Since, x.Manager = *since, *manager
+		out = append(out, x)
 	}
-	if err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM client c WHERE %s LIMIT %d) x`,
-		where, countCap+1), countArgs...).Scan(&page.Total); err != nil {
-		return page, fmt.Errorf("count clients: %w", err)
-	}
-	if page.Total > countCap {
-		page.Total, page.Capped = countCap, true
-	}
-	return page, nil
+	return out, rows.Err()
 }
 
 // Option is a choice in a filter's drop-down.

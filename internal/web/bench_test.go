@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"testing"
@@ -22,12 +23,12 @@ func BenchmarkPages(b *testing.B) {
 	if os.Getenv("RELAY_BENCH") != "1" {
 		b.Skip("set RELAY_BENCH=1 (make bench) to run against the benchmark database")
 	}
-	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
-	if url == "" {
-		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
+	dbURL := os.Getenv("RELAY_BENCH_DATABASE_URL")
+	if dbURL == "" {
+		dbURL = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
 	}
 	ctx := context.Background()
-	pool, err := db.Open(ctx, url)
+	pool, err := db.Open(ctx, dbURL)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func BenchmarkPages(b *testing.B) {
 		{"list/risk-industry-by-tenure", riskLogin, func() string { return fmt.Sprintf("/clients?industry=%d&sort=-since", industry) }},
 		{"list/risk-region-size-tenure", riskLogin, func() string { return "/clients?region=3&size=medium&tenure=24-36" }},
 		{"list/risk-search-name", riskLogin, func() string {
-			return "/clients?q=" + []string{"meridian", "harbor log", "zenith", "pearl hotel", "olymp"}[rnd.IntN(5)]
+			return "/clients?q=" + url.QueryEscape([]string{"meridian", "harbor log", "zenith", "pearl hotel", "olymp"}[rnd.IntN(5)])
 		}},
 		{"list/risk-search-tax-id", riskLogin, func() string { return fmt.Sprintf("/clients?q=%d", 100000000+rnd.IntN(800000000)) }},
 		{"card/manager", managerLogin, func() string { return fmt.Sprintf("/clients/%d", own[rnd.IntN(len(own))]) }},

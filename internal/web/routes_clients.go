@@ -100,7 +100,7 @@ func (s *server) clientList(c echo.Context) error {
 		ManagerHint:       "All managers",
 		Statuses:          []components.Option{{Value: "active", Label: "Active"}, {Value: "left", Label: "Left"}, {Value: "all", Label: "Active and left"}},
 		Sizes:             []components.Option{{Value: "micro", Label: "Micro"}, {Value: "small", Label: "Small"}, {Value: "medium", Label: "Medium"}},
-		Page:              f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped,
+		Page:              f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped, Partial: page.Partial,
 		Errors: errs,
 	}
 	if v.Role == access.Risk && f.BranchID == 0 {

@@ -26,7 +26,7 @@ type Clients struct {
 	ManagerHint                                         string
 	Rows                                                []ClientRow
 	Page, Pages, Total                                  int
-	Capped                                              bool
+	Capped, Partial                                     bool
 	Errors                                              map[string]string
 }
 
@@ -572,7 +572,7 @@ func ClientResults(vm Clients) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = components.Pager("/clients", vm.Query, vm.Page, vm.Pages, vm.Total, vm.Capped, "clients").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = components.Pager("/clients", vm.Query, vm.Page, vm.Pages, vm.Total, vm.Capped, vm.Partial, "clients").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
