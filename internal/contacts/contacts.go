@@ -152,12 +152,32 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 var ErrReadOnly = errors.New("your role can read clients but not record contacts")
 
 // Create records c for client clientID as v, if v may see and work on the
-// client, and writes it to the audit log in the same transaction.
-func (s *Store) Create(ctx context.Context, v access.Viewer, clientID int64, c Contact, ip string) (Contact, error) {
+// client, and writes it to the audit log in the same transaction. A proactive
+// contact is refused when the client already had maxProactive of them within
+// a month of it (the contact plan); a contact the client started always goes in.
+func (s *Store) Create(ctx context.Context, v access.Viewer, clientID int64, c Contact, maxProactive int, ip string) (Contact, error) {
 	if !v.WritesClients() {
 		return c, ErrReadOnly
 	}
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// Lock the client row (scoped, so an unseen client is not found) so
+		// that two contacts recorded at once are counted against each other.
+		lockArgs := &db.Args{}
+		lockID := lockArgs.Add(clientID)
+		var locked int64
+		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT c.id FROM client c WHERE c.id = %s AND %s FOR UPDATE`,
+			lockID, access.ClientScope(v, "c", lockArgs)), lockArgs.Values()...).Scan(&locked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("client %d: %w", clientID, db.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("lock client %d: %w", clientID, err)
+		}
+		if c.Proactive {
+			if err := checkPlan(ctx, tx, clientID, c.HappenedAt, maxProactive); err != nil {
+				return err
+			}
+		}
 		args := &db.Args{}
 		vals := []string{args.Add(v.UserID), args.Add(c.Kind), args.Add(c.HappenedAt), args.Add(c.Outcome),
 			args.Add(c.Notes), args.Add(c.Proactive), args.Add(c.CSAT), args.Add(c.NPS), args.Add(c.NextContactOn)}
@@ -180,6 +200,113 @@ func (s *Store) Create(ctx context.Context, v access.Viewer, clientID int64, c C
 		})
 	})
 	return c, err
+}
+
+// checkPlan refuses a proactive contact at `at` when the client already had
+// maxProactive proactive contacts within a month either side of it.
+func checkPlan(ctx context.Context, tx pgx.Tx, clientID int64, at time.Time, maxProactive int) error {
+	var n int
+	var last *time.Time
+	err := tx.QueryRow(ctx, `
+		SELECT count(*), max(happened_at) FROM contact
+		WHERE client_id = $1 AND proactive
+		  AND happened_at > $2::timestamptz - interval '1 month' AND happened_at < $2::timestamptz + interval '1 month'`,
+		clientID, at).Scan(&n, &last)
+	if err != nil {
+		return fmt.Errorf("contact plan: %w", err)
+	}
+	if n < maxProactive {
+		return nil
+	}
+	return input.Errors{"proactive": fmt.Sprintf(
+		"the contact plan allows %d proactive contact(s) a month and this client had %d within a month of this one (the latest on %s); "+
+			"if the client contacted you, untick this box", maxProactive, n, last.Format("2006-01-02"))}
+}
+
+// Due is a client whose planned next contact has come, with when the contact
+// plan next allows a proactive contact.
+type Due struct {
+	ClientID      int64
+	LegalName     string
+	LastContact   time.Time
+	LastKind      string
+	PlannedOn     time.Time
+	AllowedFrom   time.Time // today when the plan allows a contact now
+	ProactiveUsed int       // proactive contacts in the month before today
+}
+
+// DueContacts lists v's active clients whose planned next contact falls on or
+// before until, the most overdue first.
+func (s *Store) DueContacts(ctx context.Context, v access.Viewer, today, until time.Time, maxProactive, limit int) ([]Due, error) {
+	args := &db.Args{}
+	scope := access.ClientScope(v, "c", args)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+		SELECT c.id, c.legal_name, l.happened_at, l.kind, l.next_contact_on, p.used,
+		       CASE WHEN p.used < %[1]s THEN %[2]s::date
+		            ELSE greatest(%[2]s::date, (p.oldest + interval '1 month')::date) END
+		FROM client c
+		CROSS JOIN LATERAL (
+		    SELECT k.happened_at, k.kind, k.next_contact_on FROM contact k
+		    WHERE k.client_id = c.id ORDER BY k.happened_at DESC, k.id DESC LIMIT 1) l
+		CROSS JOIN LATERAL (
+		    SELECT count(*) AS used, min(k.happened_at) AS oldest FROM contact k
+		    WHERE k.client_id = c.id AND k.proactive AND k.happened_at > %[2]s::date - interval '1 month') p
+		WHERE %[3]s AND c.left_on IS NULL AND l.next_contact_on <= %[4]s
+		ORDER BY l.next_contact_on, c.legal_name
+		LIMIT %[5]s`,
+		args.Add(maxProactive), args.Add(today), scope, args.Add(until), args.Add(limit)), args.Values()...)
+	if err != nil {
+		return nil, fmt.Errorf("contacts due: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Due, error) {
+		var d Due
+		return d, r.Scan(&d.ClientID, &d.LegalName, &d.LastContact, &d.LastKind, &d.PlannedOn, &d.ProactiveUsed, &d.AllowedFrom)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contacts due: %w", err)
+	}
+	return out, nil
+}
+
+// PlanFor says when client clientID was last contacted, its planned next
+// contact and when the plan next allows a proactive one.
+func (s *Store) PlanFor(ctx context.Context, v access.Viewer, clientID int64, today time.Time, maxProactive int) (Plan, error) {
+	args := &db.Args{}
+	id := args.Add(clientID)
+	var p Plan
+	err := s.pool.QueryRow(ctx, fmt.Sprintf(`
+		SELECT (SELECT max(k.happened_at) FROM contact k WHERE k.client_id = c.id),
+		       (SELECT k.next_contact_on FROM contact k WHERE k.client_id = c.id ORDER BY k.happened_at DESC, k.id DESC LIMIT 1),
+		       count(k.*), min(k.happened_at)
+		FROM client c
+		LEFT JOIN contact k ON k.client_id = c.id AND k.proactive AND k.happened_at > %[2]s::date - interval '1 month'
+		WHERE c.id = %[1]s AND %[3]s
+		GROUP BY c.id`, id, args.Add(today), access.ClientScope(v, "c", args)), args.Values()...).
+		Scan(&p.LastContact, &p.PlannedOn, &p.ProactiveUsed, &p.oldest)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, fmt.Errorf("client %d: %w", clientID, db.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("contact plan of client %d: %w", clientID, err)
+	}
+	p.Limit = maxProactive
+	p.AllowedFrom = today
+	if p.ProactiveUsed >= maxProactive && p.oldest != nil {
+		if next := p.oldest.AddDate(0, 1, 0); next.After(today) {
+			p.AllowedFrom = next
+		}
+	}
+	return p, nil
+}
+
+// Plan is a client's contact plan.
+type Plan struct {
+	LastContact   *time.Time
+	PlannedOn     *time.Time
+	ProactiveUsed int
+	Limit         int
+	AllowedFrom   time.Time
+	oldest        *time.Time
 }
 
 // ForClient returns the latest contacts with client clientID, if v may see it.

@@ -92,8 +92,30 @@ func TestContactIsValidatedAndRecorded(t *testing.T) {
 		t.Errorf("audit log has %d contact entries, want 1", auditN)
 	}
 
-	// Without JavaScript the form posts and redirects back to the card.
-	r = c.Post(path, good)
+	// The contact plan (one proactive contact a month by default) refuses a
+	// second proactive contact within the month, and says what to do.
+	again := url.Values{}
+	for k, v := range good {
+		again[k] = v
+	}
+	again.Set("happened_at", "2026-11-20T09:00")
+	r = c.PostHTMX(path, again)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `data-testid="error-proactive"`) ||
+		!strings.Contains(r.Body, "allows 1 proactive contact(s) a month") {
+		t.Fatalf("second proactive contact in a month: %d", r.Status)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("the refused proactive contact was written")
+	}
+	card := c.Get("/clients/" + id)
+	if !strings.Contains(card.Body, `data-testid="allowed-from">2026-12-19<`) {
+		t.Error("the card does not say when the next proactive contact is allowed")
+	}
+
+	// A contact the client started always goes in. Without JavaScript the
+	// form posts and redirects back to the card.
+	again.Del("proactive")
+	r = c.Post(path, again)
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/clients/"+id) {
 		t.Errorf("plain post: %d %q", r.Status, r.Location)
 	}

@@ -251,11 +251,21 @@ func familyLabel(f string) string {
 // errors) and the history.
 func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64, form pages.ContactForm,
 	errs input.Errors, saved bool) (pages.ContactsSection, error) {
-	items, err := s.Contacts.ForClient(c.Request().Context(), v, clientID, contactsShown)
+	ctx := c.Request().Context()
+	items, err := s.Contacts.ForClient(ctx, v, clientID, contactsShown)
 	if err != nil {
 		return pages.ContactsSection{}, err
 	}
-	sec := pages.ContactsSection{ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
+	cfg, err := s.Settings.Load(ctx)
+	if err != nil {
+		return pages.ContactsSection{}, err
+	}
+	today := s.Now()
+	plan, err := s.Contacts.PlanFor(ctx, v, clientID, today, cfg.Int("contact.max_proactive_per_month"))
+	if err != nil {
+		return pages.ContactsSection{}, err
+	}
+	sec := pages.ContactsSection{Plan: planView(plan, today),ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
 		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
 	for _, k := range items {
 		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: contacts.LabelOf(contacts.Kinds, k.Kind),
@@ -273,6 +283,23 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 		sec.Items = append(sec.Items, it)
 	}
 	return sec, nil
+}
+
+// planView says the contact plan in a sentence or two.
+func planView(p contacts.Plan, today time.Time) pages.ContactPlan {
+	v := pages.ContactPlan{Used: fmt.Sprintf("%d of %d proactive contact(s) in the last month", p.ProactiveUsed, p.Limit)}
+	if p.LastContact != nil {
+		v.Last = components.Date(*p.LastContact)
+	}
+	if p.PlannedOn != nil {
+		v.Planned = components.Date(*p.PlannedOn)
+		v.Overdue = p.PlannedOn.Before(today.Truncate(24 * time.Hour))
+	}
+	if p.AllowedFrom.After(today) {
+		v.Blocked = true
+		v.AllowedFrom = components.Date(p.AllowedFrom)
+	}
+	return v
 }
 
 func outcomeTone(o string) string {
@@ -324,8 +351,20 @@ func (s *server) contactCreate(c echo.Context) error {
 		}
 		return render(c, http.StatusUnprocessableEntity, s.contactsResponse(c, v, card, sec))
 	}
-	if _, err := s.Contacts.Create(ctx, v, id, contact, c.RealIP()); err != nil {
+	cfg, err := s.Settings.Load(ctx)
+	if err != nil {
 		return err
+	}
+	if _, err := s.Contacts.Create(ctx, v, id, contact, cfg.Int("contact.max_proactive_per_month"), c.RealIP()); err != nil {
+		errs, ok := err.(input.Errors)
+		if !ok {
+			return err
+		}
+		sec, err := s.contactsSection(c, v, id, contactFormView(form), errs, false)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, s.contactsResponse(c, v, card, sec))
 	}
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/clients/%d#contacts", id))
