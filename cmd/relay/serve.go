@@ -11,6 +11,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/web"
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	handler, err := web.New(ctx, web.Config{
 		Pool: pool, Users: users.NewStore(g), Clients: clientStore, Contacts: contacts.NewStore(pool),
-		Settings: settings.NewStore(g), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy,
+		Settings: settings.NewStore(g), Products: products.NewStore(g), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy,
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/relaycrm/relay/internal/db"
 )
 
@@ -28,27 +30,71 @@ type Entry struct {
 // Record writes e through q, which may be a transaction so that the entry
 // lands or fails with the change it describes.
 func Record(ctx context.Context, q db.Querier, e Entry) error {
-	details, err := json.Marshal(e.Details)
+	vals, err := e.values()
 	if err != nil {
-		return fmt.Errorf("audit details: %w", err)
+		return err
 	}
-	if e.Details == nil {
-		details = []byte("{}")
+	if _, err := q.Exec(ctx,
+		`INSERT INTO audit_log (user_id, login, ip, action, object, details) VALUES ($1, $2, $3, $4, $5, $6)`,
+		vals...); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// RecordGorm writes e inside tx, a gorm transaction, for the record packages
+// that change their rows with gorm: the entry lands or fails with the change.
+func RecordGorm(ctx context.Context, tx *gorm.DB, e Entry) error {
+	vals, err := e.values()
+	if err != nil {
+		return err
+	}
+	if err := tx.WithContext(ctx).Exec(
+		`INSERT INTO audit_log (user_id, login, ip, action, object, details) VALUES (?, ?, ?, ?, ?, ?)`,
+		vals...).Error; err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// values are e's columns user_id, login, ip, action, object and details.
+func (e Entry) values() ([]any, error) {
+	details := []byte("{}")
+	if e.Details != nil {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return nil, fmt.Errorf("audit details: %w", err)
+		}
+		details = b
 	}
 	var user *int64
 	if e.UserID != 0 {
 		user = &e.UserID
 	}
-	var ip *netip.Addr
+	var ip *string
 	if a, err := netip.ParseAddr(e.IP); err == nil {
-		ip = &a
+		s := a.String()
+		ip = &s
 	}
-	if _, err := q.Exec(ctx,
-		`INSERT INTO audit_log (user_id, login, ip, action, object, details) VALUES ($1, $2, $3, $4, $5, $6)`,
-		user, e.Login, ip, e.Action, e.Object, details); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
+	return []any{user, e.Login, ip, e.Action, e.Object, string(details)}, nil
+}
+
+// Actor is who makes a change, as the audit log records them.
+type Actor struct {
+	UserID int64
+	Login  string
+	IP     string
+}
+
+// Entry is the audit entry of a's action on object.
+func (a Actor) Entry(action, object string, details map[string]any) Entry {
+	return Entry{UserID: a.UserID, Login: a.Login, IP: a.IP, Action: action, Object: object, Details: details}
+}
+
+// Change is how a changed field reads in an entry's details.
+type Change struct {
+	From any `json:"from"`
+	To   any `json:"to"`
 }
 
 // FailedLogins counts failed sign-ins for login, and from ip, since since.

@@ -12,7 +12,12 @@ func navFor(v access.Viewer) []layouts.NavItem {
 		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"})
 	}
 	if v.Role == access.Admin {
-		nav = append(nav, layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"})
+		nav = append(nav,
+			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
+			layouts.NavItem{Key: "products", Label: "Products", Href: "/admin/products"},
+			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
+			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
+		)
 	}
 	return nav
 }

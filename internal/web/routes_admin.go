@@ -1,28 +1,85 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
-	"github.com/relaycrm/relay/views/pages"
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/input"
 )
 
+// adminRoutes are the administrators' pages: users, the product catalogue,
+// settings and the audit log. Every other role gets 403.
 func (s *server) adminRoutes(g *echo.Group) {
 	ag := g.Group("/admin", requireRole(access.Admin))
+
+	ag.GET("/users", s.adminUsers)
+	ag.GET("/users/new", s.adminUserNew)
+	ag.POST("/users", s.adminUserCreate)
+	ag.GET("/users/:id", s.adminUser)
+	ag.POST("/users/:id", s.adminUserUpdate)
+	ag.POST("/users/:id/password", s.adminUserPassword)
+	ag.POST("/users/:id/deactivate", s.adminUserDeactivate)
+	ag.POST("/users/:id/reactivate", s.adminUserReactivate)
+
+	ag.GET("/products", s.adminProducts)
+	ag.GET("/products/new", s.adminProductNew)
+	ag.POST("/products", s.adminProductCreate)
+	ag.GET("/products/:id", s.adminProduct)
+	ag.POST("/products/:id", s.adminProductUpdate)
+
 	ag.GET("/settings", s.settingsList)
+	ag.POST("/settings/:key", s.settingUpdate)
+	ag.POST("/settings/:key/reset", s.settingReset)
+
+	ag.GET("/audit", s.auditLog)
 }
 
-func (s *server) settingsList(c echo.Context) error {
-	all, err := s.Settings.All(c.Request().Context())
-	if err != nil {
-		return err
+// actor is the signed-in user as the audit log records them.
+func actor(c echo.Context) audit.Actor {
+	v := viewer(c)
+	return audit.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}
+}
+
+// sessionFlash holds a message for the next page the user sees: what their
+// last change did.
+const sessionFlash = "flash"
+
+func (s *server) setFlash(c echo.Context, msg string) {
+	s.sessions.Put(c.Request().Context(), sessionFlash, msg)
+}
+
+func (s *server) popFlash(c echo.Context) string {
+	return s.sessions.PopString(c.Request().Context(), sessionFlash)
+}
+
+// seeOther ends a successful change: 303 to path, or for htmx a client-side
+// redirect, so the browser's back button and reload never repeat a post.
+func seeOther(c echo.Context, path string) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", path)
+		return c.NoContent(http.StatusOK)
 	}
-	vm := pages.Settings{}
-	for _, st := range all {
-		vm.Items = append(vm.Items, pages.SettingItem{Key: st.Key, Label: st.Label, Value: st.Value,
-			Default: st.DefaultValue, Area: st.Area, Description: st.Description, Changed: st.Value != st.DefaultValue})
+	return c.Redirect(http.StatusSeeOther, path)
+}
+
+// fieldErrors tells whether err is bad input, by field.
+func fieldErrors(err error) (input.Errors, bool) {
+	var errs input.Errors
+	if errors.As(err, &errs) {
+		return errs, true
 	}
-	return render(c, http.StatusOK, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+	return nil, false
+}
+
+// invalidStatus is the status of a form that came back with errors: 422 for
+// a browser, 200 for htmx, which swaps only successful responses.
+func invalidStatus(c echo.Context) int {
+	if isHTMX(c) {
+		return http.StatusOK
+	}
+	return http.StatusUnprocessableEntity
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/static"
@@ -40,6 +41,7 @@ type Config struct {
 	Clients  *clients.Store
 	Contacts *contacts.Store
 	Settings *settings.Store
+	Products *products.Store
 	Log      *slog.Logger
 	// SecureCookies marks the session cookie Secure; set it when Relay is
 	// served over TLS (directly or behind a proxy).

@@ -1,0 +1,237 @@
+// Package products owns the product catalogue of a banking group: each
+// product's code, name, family, whether its income is a fee or interest,
+// whether it is a key product (its closure is a strong churn signal) and
+// whether it is still offered. Administrators keep it; every change is written
+// to the audit log.
+package products
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
+)
+
+// Product is a row of the product table.
+type Product struct {
+	ID         int64 `gorm:"primaryKey"`
+	GroupID    int64
+	Code       string
+	Name       string
+	Family     string
+	IncomeKind string
+	KeyProduct bool
+	Active     bool
+}
+
+// TableName maps Product to its table.
+func (Product) TableName() string { return "product" }
+
+// Choice is a value and its label.
+type Choice struct{ Value, Label string }
+
+// Families are the product families of MISSION.md, in the order forms show them.
+var Families = []Choice{
+	{"accounts_payments", "Accounts and payments"}, {"cards", "Cards"}, {"acquiring", "Acquiring"},
+	{"payroll", "Payroll"}, {"deposits", "Deposits"}, {"fx", "FX"}, {"cash", "Cash"}, {"lending", "Lending"},
+	{"guarantees_trade", "Guarantees and trade"}, {"leasing_factoring", "Leasing and factoring"},
+	{"insurance", "Insurance"}, {"digital", "Digital"},
+}
+
+// IncomeKinds say how a product earns.
+var IncomeKinds = []Choice{{"fee", "Fee"}, {"interest", "Interest"}}
+
+// LabelOf returns the label of value among choices, or value itself.
+func LabelOf(choices []Choice, value string) string {
+	for _, c := range choices {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	return value
+}
+
+func valid(choices []Choice, v string) bool {
+	for _, c := range choices {
+		if c.Value == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Form is a product as the administrator types it: text, so that the form
+// re-renders with what was typed.
+type Form struct {
+	Code, Name, Family, IncomeKind string
+	KeyProduct, Active             bool
+}
+
+// FormOf is the form of an existing product.
+func FormOf(p Product) Form {
+	return Form{Code: p.Code, Name: p.Name, Family: p.Family, IncomeKind: p.IncomeKind, KeyProduct: p.KeyProduct, Active: p.Active}
+}
+
+var codePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,29}$`)
+
+// MaxNameLength bounds a product's name.
+const MaxNameLength = 120
+
+// check normalises f and adds what is wrong with it to errs; the code is
+// checked only when creating, since it never changes afterwards.
+func (f *Form) check(creating bool, errs input.Errors) {
+	f.Name = strings.TrimSpace(f.Name)
+	if creating {
+		f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
+		switch {
+		case f.Code == "":
+			errs.Add("code", "give the product's code, as the core banking feed names it")
+		case !codePattern.MatchString(f.Code):
+			errs.Add("code", "use 1-30 capital letters, digits, dashes or underscores, starting with a letter or digit")
+		}
+	}
+	switch {
+	case f.Name == "":
+		errs.Add("name", "give the product's name as managers know it")
+	case utf8.RuneCountInString(f.Name) > MaxNameLength:
+		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it under %d", utf8.RuneCountInString(f.Name), MaxNameLength))
+	}
+	if !valid(Families, f.Family) {
+		errs.Add("family", "choose the product's family from the list")
+	}
+	if !valid(IncomeKinds, f.IncomeKind) {
+		errs.Add("income_kind", "say whether the product earns a fee or interest")
+	}
+}
+
+// Store reads and writes the catalogue.
+type Store struct{ g *gorm.DB }
+
+// NewStore returns a Store over g.
+func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+
+// List returns the group's catalogue by family and code.
+func (s *Store) List(ctx context.Context, groupID int64) ([]Product, error) {
+	var out []Product
+	if err := s.g.WithContext(ctx).Where("group_id = ?", groupID).Order("code").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("product catalogue: %w", err)
+	}
+	rank := make(map[string]int, len(Families))
+	for i, f := range Families {
+		rank[f.Value] = i
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Family] < rank[out[j].Family] })
+	return out, nil
+}
+
+// Get returns the group's product id.
+func (s *Store) Get(ctx context.Context, groupID, id int64) (Product, error) {
+	var p Product
+	err := s.g.WithContext(ctx).Where("group_id = ?", groupID).First(&p, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, fmt.Errorf("product %d: %w", id, db.ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("product %d: %w", id, err)
+	}
+	return p, nil
+}
+
+var lockForUpdate = clause.Locking{Strength: "UPDATE"}
+
+func productObject(id int64) string { return fmt.Sprintf("product:%d", id) }
+
+// Create adds the product f describes to the group's catalogue, as by, and
+// writes product.create to the audit log. Bad input returns input.Errors by
+// field, and nothing is written.
+func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f Form) (Product, error) {
+	var p Product
+	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		errs := input.Errors{}
+		f.check(true, errs)
+		if _, bad := errs["code"]; !bad {
+			var taken []string
+			if err := tx.WithContext(ctx).Raw(`SELECT name FROM product WHERE group_id = ? AND code = ?`, groupID, f.Code).
+				Scan(&taken).Error; err != nil {
+				return fmt.Errorf("check product code: %w", err)
+			}
+			if len(taken) > 0 {
+				errs.Add("code", fmt.Sprintf("%s is already the code of %s; codes are unique in the catalogue", f.Code, taken[0]))
+			}
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		p = Product{GroupID: groupID, Code: f.Code, Name: f.Name, Family: f.Family, IncomeKind: f.IncomeKind,
+			KeyProduct: f.KeyProduct, Active: f.Active}
+		if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return input.Errors{"code": fmt.Sprintf("%s is already in the catalogue", f.Code)}
+			}
+			return fmt.Errorf("create product %s: %w", f.Code, err)
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry("product.create", productObject(p.ID), map[string]any{
+			"code": p.Code, "name": p.Name, "family": p.Family, "income_kind": p.IncomeKind,
+			"key_product": p.KeyProduct, "active": p.Active,
+		}))
+	})
+	return p, err
+}
+
+// Update changes the group's product id to what f says, except its code,
+// which never changes (the feed and the history name products by it), as by,
+// and writes product.update with what changed to the audit log. It returns
+// the names of the fields that changed.
+func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, f Form) ([]string, error) {
+	var changed []string
+	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur Product
+		err := tx.WithContext(ctx).Clauses(lockForUpdate).Where("group_id = ?", groupID).First(&cur, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("product %d: %w", id, db.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("product %d: %w", id, err)
+		}
+		errs := input.Errors{}
+		f.check(false, errs)
+		if len(errs) > 0 {
+			return errs
+		}
+		details := map[string]any{"code": cur.Code}
+		note := func(field string, from, to any) {
+			if from != to {
+				changed = append(changed, field)
+				details[field] = audit.Change{From: from, To: to}
+			}
+		}
+		note("name", cur.Name, f.Name)
+		note("family", cur.Family, f.Family)
+		note("income_kind", cur.IncomeKind, f.IncomeKind)
+		note("key_product", cur.KeyProduct, f.KeyProduct)
+		note("active", cur.Active, f.Active)
+		if len(changed) == 0 {
+			return nil
+		}
+		if err := tx.WithContext(ctx).Model(&cur).Select("name", "family", "income_kind", "key_product", "active").
+			Updates(Product{Name: f.Name, Family: f.Family, IncomeKind: f.IncomeKind, KeyProduct: f.KeyProduct, Active: f.Active}).
+			Error; err != nil {
+			return fmt.Errorf("update product %s: %w", cur.Code, err)
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry("product.update", productObject(id), details))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}

@@ -1,0 +1,470 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
+)
+
+// This file is the administrators' side of users: the list, and creating,
+// editing, deactivating and reactivating users and resetting their passwords.
+// Every change is written to the audit log in its own transaction, and works
+// only on users of the administrator's banking group.
+
+// Branch is a branch a manager or branch head may work in.
+type Branch struct {
+	ID               int64
+	Code, Name, Bank string
+}
+
+// Branches lists the branches of the group, by bank and name.
+func (s *Store) Branches(ctx context.Context, groupID int64) ([]Branch, error) {
+	var out []Branch
+	err := s.g.WithContext(ctx).Raw(`
+		SELECT br.id, br.code, br.name, bk.name AS bank
+		FROM branch br JOIN bank bk ON bk.id = br.bank_id
+		WHERE bk.group_id = ?
+		ORDER BY bk.name, br.name`, groupID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("branches: %w", err)
+	}
+	return out, nil
+}
+
+// Filter narrows the administrators' list of users. Zero values mean "any".
+type Filter struct {
+	Query  string // part of the login or the name
+	Role   string // a role
+	Branch string // a branch code
+	Status string // active or inactive
+	Page   int    // from 1
+}
+
+// PerPage is the user list's page size, and MaxPage bounds its offset.
+const (
+	PerPage = 25
+	MaxPage = 400
+)
+
+// Statuses are the values of Filter.Status.
+var Statuses = []string{"active", "inactive"}
+
+// Validate normalises f and reports every value it cannot use, by parameter.
+func (f *Filter) Validate() error {
+	errs := input.Errors{}
+	f.Query = strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(f.Query) > 100 {
+		errs.Add("q", "search text is longer than 100 characters")
+	}
+	if f.Role != "" && !access.Role(f.Role).Valid() {
+		errs.Add("role", fmt.Sprintf("%q is not a role; use manager, branch_head, risk or admin", f.Role))
+	}
+	f.Branch = strings.ToUpper(strings.TrimSpace(f.Branch))
+	if f.Status != "" && f.Status != "active" && f.Status != "inactive" {
+		errs.Add("status", fmt.Sprintf("%q is not a status; use active or inactive", f.Status))
+	}
+	switch {
+	case f.Page == 0:
+		f.Page = 1
+	case f.Page < 1 || f.Page > MaxPage:
+		errs.Add("page", fmt.Sprintf("page must be between 1 and %d", MaxPage))
+	}
+	return errs.Err()
+}
+
+// Listed is a user as the administrators' pages show them: with their
+// branch, and how many clients they manage.
+type Listed struct {
+	User
+	BranchCode, BranchName string
+	// Clients counts the clients whose manager they are, ActiveClients those
+	// of them that have not left.
+	Clients, ActiveClients int
+}
+
+// Page is a page of the user list.
+type Page struct {
+	Rows        []Listed
+	Total, Page int
+}
+
+// Pages is the number of pages of the list.
+func (p Page) Pages() int { return (p.Total + PerPage - 1) / PerPage }
+
+const listedColumns = `
+	u.id, u.group_id, u.login, u.name, u.role, u.branch_id, u.active, u.created_at, u.updated_at,
+	coalesce(br.code, '') AS branch_code, coalesce(br.name, '') AS branch_name,
+	(SELECT count(*) FROM client c WHERE c.manager_id = u.id) AS clients,
+	(SELECT count(*) FROM client c WHERE c.manager_id = u.id AND c.left_on IS NULL) AS active_clients`
+
+// List returns the page of the group's users that f selects, by name.
+func (s *Store) List(ctx context.Context, groupID int64, f Filter) (Page, error) {
+	if err := f.Validate(); err != nil {
+		return Page{}, err
+	}
+	where := []string{"u.group_id = @group"}
+	args := map[string]any{"group": groupID, "limit": PerPage, "offset": (f.Page - 1) * PerPage}
+	if f.Query != "" {
+		where = append(where, "(u.login ILIKE @q OR u.name ILIKE @q)")
+		args["q"] = "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
+	}
+	if f.Role != "" {
+		where = append(where, "u.role = @role")
+		args["role"] = f.Role
+	}
+	if f.Branch != "" {
+		where = append(where, "br.code = @branch")
+		args["branch"] = f.Branch
+	}
+	if f.Status != "" {
+		where = append(where, "u.active = @active")
+		args["active"] = f.Status == "active"
+	}
+	var rows []struct {
+		Listed
+		Total int
+	}
+	err := s.g.WithContext(ctx).Raw(`
+		SELECT `+listedColumns+`, count(*) OVER () AS total
+		FROM app_user u LEFT JOIN branch br ON br.id = u.branch_id
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY u.name, u.id
+		LIMIT @limit OFFSET @offset`, args).Scan(&rows).Error
+	if err != nil {
+		return Page{}, fmt.Errorf("list users: %w", err)
+	}
+	p := Page{Page: f.Page}
+	for _, r := range rows {
+		p.Rows = append(p.Rows, r.Listed)
+		p.Total = r.Total
+	}
+	if len(rows) == 0 && f.Page > 1 {
+		// past the last page: count what there is, for the pager
+		var n int64
+		q := s.g.WithContext(ctx).Table("app_user u").Joins("LEFT JOIN branch br ON br.id = u.branch_id")
+		for _, w := range where {
+			q = q.Where(w, args)
+		}
+		if err := q.Count(&n).Error; err != nil {
+			return Page{}, fmt.Errorf("count users: %w", err)
+		}
+		p.Total = int(n)
+	}
+	return p, nil
+}
+
+// Describe returns the group's user id with their branch and clients.
+func (s *Store) Describe(ctx context.Context, groupID, id int64) (Listed, error) {
+	return describe(ctx, s.g, groupID, id, false)
+}
+
+func describe(ctx context.Context, g *gorm.DB, groupID, id int64, lock bool) (Listed, error) {
+	if lock {
+		// Lock the user's row: a client being given to them (which checks the
+		// row through the foreign key) waits until this change is done.
+		var locked int64
+		err := g.WithContext(ctx).Raw(`SELECT id FROM app_user WHERE id = ? AND group_id = ? FOR UPDATE`, id, groupID).
+			Scan(&locked).Error
+		if err != nil {
+			return Listed{}, fmt.Errorf("user %d: %w", id, err)
+		}
+	}
+	var out []Listed
+	err := g.WithContext(ctx).Raw(`
+		SELECT `+listedColumns+`
+		FROM app_user u LEFT JOIN branch br ON br.id = u.branch_id
+		WHERE u.id = ? AND u.group_id = ?`, id, groupID).Scan(&out).Error
+	if err != nil {
+		return Listed{}, fmt.Errorf("user %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return Listed{}, fmt.Errorf("user %d: %w", id, db.ErrNotFound)
+	}
+	return out[0], nil
+}
+
+// Form is a new user as the administrator types them: text, so that the form
+// re-renders with what was typed.
+type Form struct {
+	Login, Name, Role, Branch string
+	Password, Confirm         string
+}
+
+// Edit is a change to a user's name, role and branch, as typed.
+type Edit struct {
+	Name, Role, Branch string
+}
+
+// MaxNameLength bounds a user's name.
+const MaxNameLength = 200
+
+// placement checks a name, role and branch code and returns the role and the
+// branch (nil for the roles without one), adding what is wrong to errs.
+func placement(ctx context.Context, g *gorm.DB, groupID int64, name, role, branch string, errs input.Errors) (string, access.Role, *Branch, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		errs.Add("name", "give the person's name as colleagues know it")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it under %d", utf8.RuneCountInString(name), MaxNameLength))
+	}
+	r := access.Role(role)
+	if !r.Valid() {
+		errs.Add("role", "choose a role: personal manager, branch head, risk team or administrator")
+		return name, r, nil, nil
+	}
+	code := strings.ToUpper(strings.TrimSpace(branch))
+	needsBranch := r == access.Manager || r == access.BranchHead
+	switch {
+	case needsBranch && code == "":
+		errs.Add("branch", "a "+strings.ToLower(r.Label())+" works in a branch; choose it")
+		return name, r, nil, nil
+	case !needsBranch && code != "":
+		errs.Add("branch", "the "+strings.ToLower(r.Label())+" role sees the whole group and has no branch; leave it empty")
+		return name, r, nil, nil
+	case !needsBranch:
+		return name, r, nil, nil
+	}
+	var found []Branch
+	err := g.WithContext(ctx).Raw(`
+		SELECT br.id, br.code, br.name, bk.name AS bank
+		FROM branch br JOIN bank bk ON bk.id = br.bank_id
+		WHERE br.code = ? AND bk.group_id = ?`, code, groupID).Scan(&found).Error
+	if err != nil {
+		return name, r, nil, fmt.Errorf("find branch %s: %w", code, err)
+	}
+	if len(found) == 0 {
+		errs.Add("branch", fmt.Sprintf("no branch of this group has the code %q", code))
+		return name, r, nil, nil
+	}
+	return name, r, &found[0], nil
+}
+
+// checkPassword adds what is wrong with a new password and its confirmation.
+func checkPassword(password, confirm string, errs input.Errors) {
+	switch {
+	case password == "":
+		errs.Add("password", fmt.Sprintf("give a password of at least %d characters", MinPasswordLength))
+	case utf8.RuneCountInString(password) < MinPasswordLength:
+		errs.Add("password", fmt.Sprintf("the password is %d characters long; use at least %d",
+			utf8.RuneCountInString(password), MinPasswordLength))
+	case confirm != password:
+		errs.Add("confirm", "the two passwords differ; type the same password twice")
+	}
+}
+
+// Add creates the user f describes in the group, as by, and writes
+// user.create to the audit log. Bad input returns input.Errors by field, and
+// nothing is written.
+func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) (User, error) {
+	var u User
+	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		errs := input.Errors{}
+		login := strings.ToLower(strings.TrimSpace(f.Login))
+		if !loginPattern.MatchString(login) {
+			errs.Add("login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
+		} else {
+			var taken []string
+			if err := tx.WithContext(ctx).Raw(`SELECT name FROM app_user WHERE login = ?`, login).Scan(&taken).Error; err != nil {
+				return fmt.Errorf("check login: %w", err)
+			}
+			if len(taken) > 0 {
+				errs.Add("login", fmt.Sprintf("%q is already the login of %s; choose another", login, taken[0]))
+			}
+		}
+		name, role, branch, err := placement(ctx, tx, groupID, f.Name, f.Role, f.Branch, errs)
+		if err != nil {
+			return err
+		}
+		checkPassword(f.Password, f.Confirm, errs)
+		if len(errs) > 0 {
+			return errs
+		}
+		hash, err := HashPassword(f.Password)
+		if err != nil {
+			return input.Errors{"password": err.Error()}
+		}
+		u = User{GroupID: groupID, Login: login, Name: name, Role: role, PasswordHash: hash, Active: true}
+		details := map[string]any{"login": login, "name": name, "role": string(role)}
+		if branch != nil {
+			u.BranchID = &branch.ID
+			details["branch"] = branch.Code
+		}
+		if err := tx.WithContext(ctx).Create(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return input.Errors{"login": fmt.Sprintf("%q is already taken; choose another", login)}
+			}
+			return fmt.Errorf("create user %s: %w", login, err)
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry("user.create", userObject(u.ID), details))
+	})
+	return u, err
+}
+
+func userObject(id int64) string { return fmt.Sprintf("user:%d", id) }
+
+// Update changes the name, role and branch of the group's user id, as by, and
+// writes user.update with what changed to the audit log. It returns the names
+// of the fields that changed (none when e changes nothing). A manager who
+// still manages clients keeps their branch and role: the error says how many
+// clients to reassign first.
+func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e Edit) ([]string, error) {
+	var changed []string
+	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := describe(ctx, tx, groupID, id, true)
+		if err != nil {
+			return err
+		}
+		errs := input.Errors{}
+		name, role, branch, err := placement(ctx, tx, groupID, e.Name, e.Role, e.Branch, errs)
+		if err != nil {
+			return err
+		}
+		if id == by.UserID && cur.Role == access.Admin && role != access.Admin && role.Valid() {
+			errs.Add("role", "you cannot take the administrator role from yourself; another administrator can")
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		var branchID *int64
+		branchCode := ""
+		if branch != nil {
+			branchID, branchCode = &branch.ID, branch.Code
+		}
+		details := map[string]any{"login": cur.Login}
+		if name != cur.Name {
+			changed = append(changed, "name")
+			details["name"] = audit.Change{From: cur.Name, To: name}
+		}
+		if role != cur.Role {
+			changed = append(changed, "role")
+			details["role"] = audit.Change{From: string(cur.Role), To: string(role)}
+		}
+		if branchCode != cur.BranchCode {
+			changed = append(changed, "branch")
+			details["branch"] = audit.Change{From: nullable(cur.BranchCode), To: nullable(branchCode)}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		movesBranch := branchCode != cur.BranchCode
+		leavesManaging := cur.Role == access.Manager && role != access.Manager
+		if cur.Clients > 0 && (movesBranch || leavesManaging) {
+			field, act := "role", "changing their role"
+			if movesBranch {
+				field, act = "branch", "moving them to another branch"
+			}
+			return input.Errors{field: stillManages(cur, act)}
+		}
+		err = tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any{
+			"name": name, "role": role, "branch_id": branchID, "updated_at": time.Now(),
+		}).Error
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			// a client was given to them between the check and the update
+			return input.Errors{"branch": cur.Name + " was just given clients in " + cur.BranchName +
+				"; reassign them to another manager of the branch first"}
+		}
+		if err != nil {
+			return fmt.Errorf("update user %d: %w", id, err)
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry("user.update", userObject(id), details))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// stillManages says why a manager cannot move yet, and what to do.
+func stillManages(u Listed, act string) string {
+	what := plural(u.Clients, "client")
+	if left := u.Clients - u.ActiveClients; left > 0 {
+		what += fmt.Sprintf(" (%d of them have left the bank)", left)
+	}
+	return fmt.Sprintf("%s still manages %s in %s. Reassign them to another manager of the branch before %s.",
+		u.Name, what, u.BranchName, act)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// SetActive deactivates (active false) or reactivates the group's user id, as
+// by, and writes user.deactivate or user.reactivate to the audit log. A
+// deactivated user cannot sign in, and is signed out at their next request.
+// It tells whether anything changed; administrators cannot deactivate
+// themselves.
+func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64, active bool) (bool, error) {
+	if !active && id == by.UserID {
+		return false, input.Errors{"status": "you cannot deactivate yourself; another administrator can"}
+	}
+	changed := false
+	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := describe(ctx, tx, groupID, id, true)
+		if err != nil {
+			return err
+		}
+		if cur.Active == active {
+			return nil
+		}
+		if err := tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+			Updates(map[string]any{"active": active, "updated_at": time.Now()}).Error; err != nil {
+			return fmt.Errorf("update user %d: %w", id, err)
+		}
+		changed = true
+		action, details := "user.reactivate", map[string]any{"login": cur.Login}
+		if !active {
+			action = "user.deactivate"
+			if cur.ActiveClients > 0 {
+				details["active_clients"] = cur.ActiveClients
+			}
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry(action, userObject(id), details))
+	})
+	return changed, err
+}
+
+// ResetPassword sets a new password for the group's user id, as by, and
+// writes user.password_reset (never the password) to the audit log.
+func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id int64, password, confirm string) error {
+	errs := input.Errors{}
+	checkPassword(password, confirm, errs)
+	if len(errs) > 0 {
+		return errs
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return input.Errors{"password": err.Error()}
+	}
+	return s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := describe(ctx, tx, groupID, id, true)
+		if err != nil {
+			return err
+		}
+		if err := tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+			Updates(map[string]any{"password_hash": hash, "updated_at": time.Now()}).Error; err != nil {
+			return fmt.Errorf("reset password of user %d: %w", id, err)
+		}
+		return audit.RecordGorm(ctx, tx, by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))
+	})
+}

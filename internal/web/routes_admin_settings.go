@@ -1,0 +1,170 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/views/components"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+// settingAreas are the areas of the settings page in order, each with the
+// page that uses its settings (built by other parts of Relay; some may come
+// later).
+var settingAreas = []pages.SettingArea{
+	{Key: "segments", Label: "Segments and ideal profiles", Page: "/segments", PageLabel: "the segments page"},
+	{Key: "triggers", Label: "Cross-sell triggers", Page: "/segments", PageLabel: "the segments page"},
+	{Key: "warnings", Label: "Churn warnings", Page: "/churn", PageLabel: "the churn list"},
+	{Key: "contacts", Label: "Contacts", Page: "/worklist", PageLabel: "the worklist"},
+	{Key: "nightly", Label: "Nightly run", Page: "/admin/runs", PageLabel: "nightly runs"},
+	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
+	{Key: "security", Label: "Security",
+		Note: "Session timeouts apply to sessions started after Relay restarts; sign-in limits apply at once."},
+}
+
+// settingItem shapes a setting for its row.
+func settingItem(st settings.Listed, csrf string) pages.SettingItem {
+	it := pages.SettingItem{CSRF: csrf, Key: st.Key, Label: st.Label, Description: st.Description,
+		Value: st.Value, Current: st.Value, Default: st.DefaultValue, Kind: st.Kind,
+		Changed: st.Value != st.DefaultValue}
+	if st.MinValue != nil {
+		it.Min = strconv.FormatFloat(*st.MinValue, 'f', -1, 64)
+	}
+	if st.MaxValue != nil {
+		it.Max = strconv.FormatFloat(*st.MaxValue, 'f', -1, 64)
+	}
+	if st.UpdatedByLogin != "" {
+		it.UpdatedBy, it.UpdatedAt = st.UpdatedByLogin, components.DateTime(st.UpdatedAt)
+	}
+	return it
+}
+
+// settingsView groups the settings by area; edited, when not nil, replaces
+// the row of its key (a value that came back with an error).
+func (s *server) settingsView(c echo.Context, edited *pages.SettingItem) (pages.Settings, error) {
+	all, err := s.Settings.List(c.Request().Context())
+	if err != nil {
+		return pages.Settings{}, err
+	}
+	csrf := s.csrfToken(c)
+	areas := make([]pages.SettingArea, len(settingAreas))
+	copy(areas, settingAreas)
+	index := map[string]int{}
+	for i, a := range areas {
+		index[a.Key] = i
+	}
+	for _, st := range all {
+		i, ok := index[st.Area]
+		if !ok {
+			// an area this page does not know yet: shown last, under its own name
+			i = len(areas)
+			index[st.Area] = i
+			areas = append(areas, pages.SettingArea{Key: st.Area, Label: strings.ToUpper(st.Area[:1]) + st.Area[1:]})
+		}
+		it := settingItem(st, csrf)
+		if edited != nil && edited.Key == st.Key {
+			it = *edited
+		}
+		areas[i].Items = append(areas[i].Items, it)
+	}
+	vm := pages.Settings{}
+	for _, a := range areas {
+		if len(a.Items) > 0 {
+			vm.Areas = append(vm.Areas, a)
+		}
+	}
+	return vm, nil
+}
+
+func (s *server) settingsList(c echo.Context) error {
+	vm, err := s.settingsView(c, nil)
+	if err != nil {
+		return err
+	}
+	vm.Flash = s.popFlash(c)
+	return render(c, http.StatusOK, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+}
+
+func (s *server) settingUpdate(c echo.Context) error {
+	value := c.FormValue("value")
+	return s.changeSetting(c, value, func(key string) (settings.Setting, error) {
+		return s.Settings.Update(c.Request().Context(), actor(c), key, value)
+	})
+}
+
+func (s *server) settingReset(c echo.Context) error {
+	return s.changeSetting(c, "", func(key string) (settings.Setting, error) {
+		return s.Settings.Reset(c.Request().Context(), actor(c), key)
+	})
+}
+
+// changeSetting applies change to the setting of the path, then answers htmx
+// with the setting's row and a browser with a redirect back to it; a value the
+// setting refuses comes back beside the field with what was typed.
+func (s *server) changeSetting(c echo.Context, typed string, change func(key string) (settings.Setting, error)) error {
+	ctx := c.Request().Context()
+	key := c.Param("key")
+	before, err := s.Settings.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	_, err = change(key)
+	if errors.Is(err, settings.ErrInvalid) {
+		row, lerr := s.settingRow(c, key)
+		if lerr != nil {
+			return lerr
+		}
+		row.Value, row.Error = typed, settings.Problem(err)
+		if isHTMX(c) {
+			return render(c, http.StatusOK, pages.SettingRow(row))
+		}
+		vm, verr := s.settingsView(c, &row)
+		if verr != nil {
+			return verr
+		}
+		return render(c, http.StatusUnprocessableEntity, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+	}
+	if err != nil {
+		return err
+	}
+	row, err := s.settingRow(c, key)
+	if err != nil {
+		return err
+	}
+	msg := "Unchanged: " + displayValue(row.Current) + " is the value already."
+	if row.Current != before.Value {
+		msg = "Saved: " + displayValue(before.Value) + " → " + displayValue(row.Current) + "."
+	}
+	if !isHTMX(c) {
+		s.setFlash(c, before.Label+" — "+msg)
+		return c.Redirect(http.StatusSeeOther, "/admin/settings#"+strings.ReplaceAll("setting-"+key, ".", "-"))
+	}
+	row.Saved = msg
+	return render(c, http.StatusOK, pages.SettingRow(row))
+}
+
+// settingRow is the row of setting key as it is now.
+func (s *server) settingRow(c echo.Context, key string) (pages.SettingItem, error) {
+	all, err := s.Settings.List(c.Request().Context())
+	if err != nil {
+		return pages.SettingItem{}, err
+	}
+	for _, st := range all {
+		if st.Key == key {
+			return settingItem(st, s.csrfToken(c)), nil
+		}
+	}
+	return pages.SettingItem{}, echo.NewHTTPError(http.StatusNotFound, "There is no setting "+key+".")
+}
+
+func displayValue(v string) string {
+	if v == "" {
+		return "(empty)"
+	}
+	return v
+}
