@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/users"
 )
@@ -47,6 +48,10 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		Role: access.Role(*role), BranchCode: *branch, GroupCode: *group})
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
+	}
+	if err := audit.Record(ctx, pool, audit.Entry{Login: "cli", Action: "user.create", Object: fmt.Sprintf("user:%d", u.ID),
+		Details: map[string]any{"login": u.Login, "role": string(u.Role), "via": "relay user add"}}); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "user %s created: %s (%s)\n", u.Login, u.Name, u.Role.Label())
 	return nil

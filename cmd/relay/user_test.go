@@ -77,8 +77,11 @@ func TestUserAdd(t *testing.T) {
 	if u.Role != "manager" || u.BranchID == nil || *u.BranchID != 1 || u.Name != "Anna K" {
 		t.Errorf("stored %+v", u)
 	}
-	var n int
+	var n, audited int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM app_user WHERE login = 'bob'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("refused users were stored: %d %v", n, err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'user.create' AND login = 'cli'`).Scan(&audited); err != nil || audited != 2 {
+		t.Errorf("audit log has %d user creations from the CLI, want 2 (%v)", audited, err)
 	}
 }

@@ -462,7 +462,7 @@ func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id i
 			return err
 		}
 		if err := tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).
-			Updates(map[string]any{"password_hash": hash, "updated_at": time.Now()}).Error; err != nil {
+			Updates(map[string]any{"password_hash": hash, "password_changed_at": time.Now(), "updated_at": time.Now()}).Error; err != nil {
 			return fmt.Errorf("reset password of user %d: %w", id, err)
 		}
 		return audit.RecordGorm(ctx, tx, by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))

@@ -27,8 +27,10 @@ type User struct {
 	BranchID     *int64
 	PasswordHash string
 	Active       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PasswordChangedAt closes sessions signed in before it.
+	PasswordChangedAt time.Time `gorm:"default:now()"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // TableName maps User to its table.

@@ -256,3 +256,32 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 		t.Errorf("with a 1-minute idle timeout the store keeps the session %.0fs", secs)
 	}
 }
+
+func TestPasswordResetEndsOpenSessions(t *testing.T) {
+	srv := start(t)
+	manager := srv.NewClient(t)
+	manager.Login(managerLogin, seeds.DemoPassword)
+	admin := srv.NewClient(t)
+	admin.Login(adminLogin, seeds.DemoPassword)
+	var id int64
+	if err := srv.Pool.QueryRow(context.Background(), `SELECT id FROM app_user WHERE login = $1`, managerLogin).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	admin.Get("/admin/users/" + itoa(id))
+	r := admin.Post("/admin/users/"+itoa(id)+"/password", url.Values{"password": {"a-brand-new-pass"}, "confirm": {"a-brand-new-pass"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("reset: %d", r.Status)
+	}
+	if r := manager.Get("/clients"); r.Status != http.StatusSeeOther || r.Location != "/login" {
+		t.Errorf("the manager's session from before the reset still works: %d", r.Status)
+	}
+	fresh := srv.NewClient(t)
+	fresh.Login(managerLogin, "a-brand-new-pass")
+	if r := fresh.Get("/clients"); r.Status != http.StatusOK {
+		t.Errorf("a session after the reset does not work: %d", r.Status)
+	}
+	// the admin's own session is untouched
+	if r := admin.Get("/admin/users"); r.Status != http.StatusOK {
+		t.Errorf("the admin was signed out: %d", r.Status)
+	}
+}

@@ -68,6 +68,7 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	s.sessions.Put(ctx, sessionUser, u.ID)
+	s.sessions.Put(ctx, sessionAuthAt, time.Now().UnixNano())
 	s.sessions.Remove(ctx, sessionCSRF)
 	if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: u.Login, IP: ip, Action: "auth.login"}); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 const (
 	viewerKey     = "viewer"  // echo context: the signed-in access.Viewer
 	sessionUser   = "user_id" // session: the signed-in user's id
+	sessionAuthAt = "auth_at" // session: when the user signed in (unix nanoseconds)
 	sessionCSRF   = "csrf"    // session: the CSRF token of forms and htmx requests
 	csrfHeader    = "X-CSRF-Token"
 	csrfFormField = "_csrf"
@@ -76,7 +77,10 @@ func (s *server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 			return s.toLogin(c)
 		}
 		u, err := s.Users.Get(ctx, id)
-		if errors.Is(err, db.ErrNotFound) || (err == nil && !u.Active) {
+		// A deactivated user, or a session from before the last password
+		// change, is signed out.
+		stale := err == nil && u.PasswordChangedAt.UnixNano() > s.sessions.GetInt64(ctx, sessionAuthAt)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && (!u.Active || stale)) {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				return err
 			}
