@@ -1,0 +1,268 @@
+package imports
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/relaycrm/relay/internal/users"
+)
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// checkAgainstDatabase runs the checks that need what Relay holds beyond the
+// reference data: open holdings the feed does not mention, and clients left
+// behind by a manager who changes branch.
+func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error {
+	name := func(k Kind) string {
+		for _, f := range res.Files {
+			if f.Kind == k {
+				return f.Name
+			}
+		}
+		return k.FileName()
+	}
+	if im.staged[Managers] {
+		rows, err := im.tx.Query(ctx, staging.Get("check-manager-moves"))
+		if err != nil {
+			return fmt.Errorf("check managers: %w", err)
+		}
+		var login, example string
+		var n int64
+		_, err = pgx.ForEachRow(rows, []any{&login, &n, &example}, func() error {
+			m := im.ref.managers[login]
+			im.errs.add(RowError{File: name(Managers), Line: m.line, Column: "branch", ColumnNumber: columnNumber(Managers, "branch"),
+				Value: im.ref.branchByID[m.branchID].code,
+				Message: fmt.Sprintf("moves manager %s to another branch, but %d of their clients stay in the old one and are not in clients.csv (e.g. %s); move them in clients.csv or give them another manager",
+					login, n, example)})
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("check managers: %w", err)
+		}
+	}
+	if im.staged[Holdings] && im.ref.dbHoldings {
+		if _, err := im.tx.Exec(ctx, staging.Get("index-holding-staging")); err != nil {
+			return fmt.Errorf("index staged holdings: %w", err)
+		}
+		rows, err := im.tx.Query(ctx, staging.Get("check-open-holdings"))
+		if err != nil {
+			return fmt.Errorf("check holdings: %w", err)
+		}
+		var line int
+		var opened string
+		_, err = pgx.ForEachRow(rows, []any{&line, &opened}, func() error {
+			im.errs.add(RowError{File: name(Holdings), Line: line, Column: "closed_on", ColumnNumber: columnNumber(Holdings, "closed_on"),
+				Message: fmt.Sprintf("leaves the product open, but Relay holds it open for the client since %s; a client holds a product once at a time (close that holding in this file, or this one)", opened)})
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("check holdings: %w", err)
+		}
+	}
+	return nil
+}
+
+// columnNumber is where a column is in the export's layout; for a check that
+// runs after the file has been read, the column's place in the file may not
+// be known, so the file's own header is preferred where the reader had it.
+func columnNumber(k Kind, col string) int {
+	for i, c := range columns[k] {
+		if c.name == col {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// dropForBulk drops the indexes, keys and foreign keys of each empty table
+// the feed loads in bulk, keeping the statements that build them again.
+func (im *importer) dropForBulk(ctx context.Context, tables ...string) error {
+	var drops []string
+	for _, t := range tables {
+		rows, err := im.tx.Query(ctx, queries.Get("bulk-indexes"), t)
+		if err != nil {
+			return fmt.Errorf("read indexes of %s: %w", t, err)
+		}
+		var drop, create string
+		var phase int
+		if _, err := pgx.ForEachRow(rows, []any{&drop, &create, &phase}, func() error {
+			drops = append(drops, drop)
+			im.rebuild = append(im.rebuild, create)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read indexes of %s: %w", t, err)
+		}
+	}
+	for i := len(drops) - 1; i >= 0; i-- {
+		if _, err := im.tx.Exec(ctx, drops[i]); err != nil {
+			return fmt.Errorf("%s: %w", drops[i], err)
+		}
+	}
+	return nil
+}
+
+// apply writes the staged feed into Relay's tables, kind by kind, each with a
+// few set-based statements that touch only what differs.
+func (im *importer) apply(ctx context.Context, res *Result) error {
+	tx := im.tx
+	exec := func(name string, args ...any) (int64, error) {
+		tag, err := tx.Exec(ctx, staging.Get(name), args...)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		return tag.RowsAffected(), nil
+	}
+	for i := range res.Files {
+		fr := &res.Files[i]
+		var err error
+		if (fr.Kind == Clients || fr.Kind == Holdings) && len(im.rebuild) > 0 {
+			// Tables loaded in bulk get their keys, indexes and foreign keys
+			// back, each built once from all its rows, once the catalogue,
+			// branches and managers they refer to are in.
+			for _, stmt := range im.rebuild {
+				if _, err := tx.Exec(ctx, stmt); err != nil {
+					return fmt.Errorf("rebuild %q: %w", stmt, err)
+				}
+			}
+			im.rebuild = nil
+			im.step("build indexes of bulk-loaded tables")
+		}
+		switch fr.Kind {
+		case Products:
+			if fr.Inserted, err = exec("insert-products", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-products")
+			}
+		case Branches:
+			if fr.Inserted, err = exec("insert-branches"); err == nil {
+				fr.Updated, err = exec("update-branches")
+			}
+		case Managers:
+			err = im.applyManagers(ctx, fr, exec)
+		case Clients:
+			if im.bulk["client"] {
+				fr.Inserted = fr.Rows
+				break
+			}
+			if _, err = tx.Exec(ctx, "ANALYZE import_client"); err != nil {
+				return fmt.Errorf("analyze staged clients: %w", err)
+			}
+			if fr.Inserted, err = exec("insert-clients"); err == nil && im.ref.dbClients > 0 {
+				fr.Updated, err = exec("update-clients")
+			}
+		case Holdings:
+			err = im.applyHoldings(ctx, fr, exec)
+		case Facts:
+			err = im.applyFacts(ctx, fr)
+		}
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", fr.Name, err)
+		}
+		fr.Unchanged = fr.Rows - fr.Inserted - fr.Updated
+		im.step("apply " + fr.Name)
+	}
+	return nil
+}
+
+func (im *importer) applyManagers(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
+	hasNew := false
+	for _, m := range im.ref.managers {
+		if m.isNew && m.line > 0 {
+			hasNew = true
+			break
+		}
+	}
+	if hasNew {
+		// Managers the feed creates get a password nobody knows: they sign
+		// in once an administrator has set one for them.
+		hash, err := unusablePassword()
+		if err != nil {
+			return err
+		}
+		if fr.Inserted, err = exec("insert-managers", im.ref.groupID, hash); err != nil {
+			return err
+		}
+	}
+	if _, err := exec("release-moving-managers"); err != nil {
+		return err
+	}
+	var err error
+	fr.Updated, err = exec("update-managers")
+	return err
+}
+
+func unusablePassword() (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("random password: %w", err)
+	}
+	return users.HashPassword(base64.RawStdEncoding.EncodeToString(secret))
+}
+
+func (im *importer) applyHoldings(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
+	if im.bulk["holding"] {
+		fr.Inserted = fr.Rows
+		return nil
+	}
+	if !im.ref.dbHoldings {
+		var err error
+		fr.Inserted, err = exec("insert-holdings-all")
+		return err
+	}
+	if _, err := im.tx.Exec(ctx, "ANALYZE import_holding"); err != nil {
+		return fmt.Errorf("analyze staged holdings: %w", err)
+	}
+	closed, err := exec("close-holdings")
+	if err != nil {
+		return err
+	}
+	reopened, err := exec("reopen-holdings")
+	if err != nil {
+		return err
+	}
+	fr.Updated = closed + reopened
+	fr.Inserted, err = exec("insert-holdings")
+	return err
+}
+
+// applyFacts attaches each new month as a partition of monthly_fact, indexed
+// after it is loaded (far cheaper than a row at a time), and upserts the rows
+// of months that exist.
+func (im *importer) applyFacts(ctx context.Context, fr *FileResult) error {
+	tx := im.tx
+	for _, m := range im.newMonths {
+		name := partitionName(m)
+		stmt := fmt.Sprintf(`
+			ALTER TABLE import_fact DETACH PARTITION %[1]s;
+			ALTER TABLE monthly_fact ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s')`,
+			name, m.first(), (m + 1).first())
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("attach facts of %s: %w", m, err)
+		}
+	}
+	var rest int64
+	if err := tx.QueryRow(ctx, staging.Get("fact-rows")).Scan(&rest); err != nil {
+		return fmt.Errorf("count staged facts: %w", err)
+	}
+	fr.Inserted = im.factRows - rest
+	if rest > 0 {
+		if _, err := tx.Exec(ctx, "ANALYZE import_fact_rest"); err != nil {
+			return fmt.Errorf("analyze staged facts: %w", err)
+		}
+		var ins, upd int64
+		if err := tx.QueryRow(ctx, staging.Get("upsert-facts")).Scan(&ins, &upd); err != nil {
+			return fmt.Errorf("upsert facts: %w", err)
+		}
+		fr.Inserted += ins
+		fr.Updated = upd
+	}
+	if _, err := tx.Exec(ctx, staging.Get("drop-fact-staging")); err != nil {
+		return fmt.Errorf("drop fact staging: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,212 @@
+package imports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Kind is one kind of feed file. A feed holds at most one file of each kind;
+// files are read, and applied, in the order of Kinds.
+type Kind string
+
+// The kinds of feed file, in the order they are applied: a later kind may
+// refer to rows of an earlier one in the same feed.
+const (
+	Products Kind = "products"
+	Branches Kind = "branches"
+	Managers Kind = "managers"
+	Clients  Kind = "clients"
+	Holdings Kind = "holdings"
+	Facts    Kind = "monthly_facts"
+)
+
+// Kinds lists every kind in the order a feed is read and applied.
+var Kinds = []Kind{Products, Branches, Managers, Clients, Holdings, Facts}
+
+// FileName is the name a file of kind k has in a feed.
+func (k Kind) FileName() string { return string(k) + ".csv" }
+
+// column is one column of a feed file.
+type columnSpec struct {
+	name     string
+	required bool // the header must have it and every row must give a value
+	optional bool // the header may leave it out; an empty value means "none" or the default
+}
+
+// columns of each kind, in the order the export writes them. A column that
+// is neither required nor optional must be in the header but may be empty.
+var columns = map[Kind][]columnSpec{
+	Products: {
+		{name: "code", required: true},
+		{name: "name", required: true},
+		{name: "family", required: true},
+		{name: "income_kind", required: true},
+		{name: "key_product", optional: true},
+		{name: "active", optional: true},
+	},
+	Branches: {
+		{name: "bank", required: true},
+		{name: "code", required: true},
+		{name: "name", required: true},
+		{name: "region", required: true},
+	},
+	Managers: {
+		{name: "login", required: true},
+		{name: "name", required: true},
+		{name: "branch", required: true},
+	},
+	Clients: {
+		{name: "bank", required: true},
+		{name: "ref", required: true},
+		{name: "tax_id", required: true},
+		{name: "legal_name", required: true},
+		{name: "branch", required: true},
+		{name: "region", optional: true},
+		{name: "industry", required: true},
+		{name: "size_band", required: true},
+		{name: "since", required: true},
+		{name: "left_on", optional: true},
+		{name: "manager", optional: true},
+	},
+	Holdings: {
+		{name: "bank", required: true},
+		{name: "client", required: true},
+		{name: "product", required: true},
+		{name: "opened_on", required: true},
+		{name: "closed_on", optional: true},
+	},
+	Facts: {
+		{name: "bank", required: true},
+		{name: "client", required: true},
+		{name: "month", required: true},
+		{name: "tx_count", required: true},
+		{name: "turnover", required: true},
+		{name: "avg_balance", required: true},
+		{name: "income", optional: true},
+	},
+}
+
+// kindOfFile returns the kind a file name stands for. Names are matched
+// without regard to case and to any directory part.
+func kindOfFile(name string) (Kind, bool) {
+	base := name
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	base = strings.ToLower(base)
+	for _, k := range Kinds {
+		if base == k.FileName() {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// fileNames lists the file names a feed may hold, for messages.
+func fileNames() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = k.FileName()
+	}
+	return strings.Join(names, ", ")
+}
+
+// header maps a kind's columns to their positions in a file's header row.
+type header struct {
+	kind  Kind
+	pos   map[string]int // column name → index in the row; absent optional columns are missing
+	width int            // the number of columns every row must have
+}
+
+// readHeader checks a header row against the kind's columns and returns the
+// problems found, each for the header line.
+func readHeader(k Kind, row []string) (header, []headerProblem) {
+	h := header{kind: k, pos: map[string]int{}, width: len(row)}
+	var probs []headerProblem
+	known := map[string]bool{}
+	for _, c := range columns[k] {
+		known[c.name] = true
+	}
+	for i, raw := range row {
+		name := strings.ToLower(strings.TrimSpace(raw))
+		switch {
+		case name == "":
+			probs = append(probs, headerProblem{i, raw, "the header has an empty column name"})
+		case !known[name]:
+			msg := fmt.Sprintf("%q is not a column of %s", strings.TrimSpace(raw), k.FileName())
+			if s := suggest(name, k); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			} else {
+				msg += "; the columns are " + columnList(k)
+			}
+			probs = append(probs, headerProblem{i, raw, msg})
+		default:
+			if j, dup := h.pos[name]; dup {
+				probs = append(probs, headerProblem{i, raw, fmt.Sprintf("column %q appears twice in the header (also column %d)", name, j+1)})
+				continue
+			}
+			h.pos[name] = i
+		}
+	}
+	for _, c := range columns[k] {
+		if _, ok := h.pos[c.name]; !ok && !c.optional {
+			probs = append(probs, headerProblem{-1, "", fmt.Sprintf("the header has no column %q, which %s needs", c.name, k.FileName())})
+		}
+	}
+	return h, probs
+}
+
+type headerProblem struct {
+	index int // column index, -1 when the problem is a missing column
+	value string
+	msg   string
+}
+
+func columnList(k Kind) string {
+	names := make([]string, 0, len(columns[k]))
+	for _, c := range columns[k] {
+		names = append(names, c.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// suggest returns the kind's column closest to a misspelled name, or "" when
+// none is close.
+func suggest(name string, k Kind) string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, c := range columns[k] {
+		if d := editDistance(name, c.name); d <= 2 || (len(name) > 3 && strings.Contains(c.name, name)) {
+			cs = append(cs, cand{c.name, d})
+		}
+	}
+	if len(cs) == 0 {
+		return ""
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	return cs[0].name
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

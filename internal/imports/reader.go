@@ -1,0 +1,322 @@
+package imports
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxErrors is how many errors an import keeps and reports; the total count
+// is kept beyond it.
+const MaxErrors = 1000
+
+// RowError is one thing wrong with a feed: where (file, line, column) and
+// what, in words for the operations person who prepares the feed.
+type RowError struct {
+	File         string `json:"file"`
+	Line         int    `json:"line"`             // 1 is the header row; 0 for a problem with the feed as a whole
+	Column       string `json:"column,omitempty"` // the column's name, when one column is at fault
+	ColumnNumber int    `json:"column_number,omitempty"`
+	Value        string `json:"value,omitempty"`
+	Message      string `json:"message"`
+}
+
+// Error reads like: clients.csv line 12, column 9 (since): "2024-13-01" is not a date.
+func (e RowError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " line %d", e.Line)
+	}
+	switch {
+	case e.ColumnNumber > 0 && e.Column != "":
+		fmt.Fprintf(&b, ", column %d (%s)", e.ColumnNumber, e.Column)
+	case e.ColumnNumber > 0:
+		fmt.Fprintf(&b, ", column %d", e.ColumnNumber)
+	case e.Column != "":
+		fmt.Fprintf(&b, ", column %s", e.Column)
+	}
+	b.WriteString(": ")
+	if e.Value != "" || e.ColumnNumber > 0 {
+		fmt.Fprintf(&b, "%q ", e.Value)
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// errorList keeps the first MaxErrors errors and counts them all.
+type errorList struct {
+	first []RowError
+	total int
+}
+
+func (l *errorList) add(e RowError) {
+	l.total++
+	if len(l.first) < MaxErrors {
+		if len(e.Value) > 80 {
+			e.Value = truncate(e.Value, 80)
+		}
+		l.first = append(l.first, e)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// fileReader reads the rows of one feed file: it skips a UTF-8 byte order
+// mark, accepts CRLF or LF line ends and quoted fields, checks the header and
+// that each row has as many values as the header and is UTF-8, and reports
+// each problem with its line and column.
+type fileReader struct {
+	name string
+	kind Kind
+	cr   *csv.Reader
+	h    header
+	errs *errorList
+	row  []string
+	line int
+	rows int64 // data rows read, good or bad
+	ok   bool  // the header was readable
+	c    cols  // every column a reader may ask for, found once
+}
+
+// column is a column of the file: its name and its index in the row, -1 when
+// the file does not have it (an optional column left out).
+type column struct {
+	name string
+	i    int
+}
+
+// cols holds the columns of every kind by name, so that reading a value is
+// an index into the row rather than a lookup by name.
+type cols struct {
+	code       column
+	name       column
+	family     column
+	incomeKind column
+	keyProduct column
+	active     column
+	bank       column
+	region     column
+	login      column
+	branch     column
+	ref        column
+	taxId      column
+	legalName  column
+	industry   column
+	sizeBand   column
+	since      column
+	leftOn     column
+	manager    column
+	client     column
+	product    column
+	openedOn   column
+	closedOn   column
+	month      column
+	txCount    column
+	turnover   column
+	avgBalance column
+	income     column
+}
+
+func (r *fileReader) column(name string) column {
+	if i, ok := r.h.pos[name]; ok {
+		return column{name, i}
+	}
+	return column{name, -1}
+}
+
+func (r *fileReader) findColumns() {
+	r.c.code = r.column("code")
+	r.c.name = r.column("name")
+	r.c.family = r.column("family")
+	r.c.incomeKind = r.column("income_kind")
+	r.c.keyProduct = r.column("key_product")
+	r.c.active = r.column("active")
+	r.c.bank = r.column("bank")
+	r.c.region = r.column("region")
+	r.c.login = r.column("login")
+	r.c.branch = r.column("branch")
+	r.c.ref = r.column("ref")
+	r.c.taxId = r.column("tax_id")
+	r.c.legalName = r.column("legal_name")
+	r.c.industry = r.column("industry")
+	r.c.sizeBand = r.column("size_band")
+	r.c.since = r.column("since")
+	r.c.leftOn = r.column("left_on")
+	r.c.manager = r.column("manager")
+	r.c.client = r.column("client")
+	r.c.product = r.column("product")
+	r.c.openedOn = r.column("opened_on")
+	r.c.closedOn = r.column("closed_on")
+	r.c.month = r.column("month")
+	r.c.txCount = r.column("tx_count")
+	r.c.turnover = r.column("turnover")
+	r.c.avgBalance = r.column("avg_balance")
+	r.c.income = r.column("income")
+}
+
+func newFileReader(name string, k Kind, body io.Reader, errs *errorList) *fileReader {
+	br := bufio.NewReaderSize(body, 1<<20)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	r := &fileReader{name: name, kind: k, cr: cr, errs: errs}
+	r.readHeader()
+	return r
+}
+
+func (r *fileReader) fileError(line int, msg string) {
+	r.errs.add(RowError{File: r.name, Line: line, Message: msg})
+}
+
+func (r *fileReader) readHeader() {
+	row, err := r.cr.Read()
+	if errors.Is(err, io.EOF) {
+		r.fileError(1, "the file is empty; it needs a header row naming its columns ("+columnList(r.kind)+")")
+		return
+	}
+	if err != nil {
+		r.csvError(err)
+		return
+	}
+	for i, v := range row {
+		if !utf8.ValidString(v) {
+			r.errs.add(RowError{File: r.name, Line: 1, ColumnNumber: i + 1, Value: strings.ToValidUTF8(v, "?"),
+				Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})
+			return
+		}
+	}
+	h, probs := readHeader(r.kind, row)
+	for _, p := range probs {
+		e := RowError{File: r.name, Line: 1, Value: strings.TrimSpace(p.value), Message: p.msg}
+		if p.index >= 0 {
+			e.ColumnNumber = p.index + 1
+		}
+		r.errs.add(e)
+	}
+	if len(probs) == 0 {
+		r.h, r.ok = h, true
+		r.findColumns()
+	}
+}
+
+// csvError reports a CSV syntax error (a stray quote, say) where it is.
+func (r *fileReader) csvError(err error) {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Err.Error()
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			msg = `has a quote (") inside a value that does not start with one; put the whole value in quotes and double the quote inside ("")`
+		case errors.Is(pe.Err, csv.ErrQuote):
+			msg = "has a quoted value that is not closed, or text right after a closing quote"
+		}
+		r.errs.add(RowError{File: r.name, Line: pe.Line, ColumnNumber: pe.Column, Message: msg})
+		return
+	}
+	r.errs.add(RowError{File: r.name, Message: "cannot be read: " + err.Error()})
+}
+
+// next reads the next well-formed row; false at the end of the file (or of
+// what can be read of it).
+func (r *fileReader) next() bool {
+	if !r.ok {
+		return false
+	}
+	for {
+		row, err := r.cr.Read()
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				r.csvError(err)
+				return false
+			}
+			r.rows++
+			r.csvError(err)
+			continue
+		}
+		r.line, _ = r.cr.FieldPos(0)
+		if len(row) == 1 && row[0] == "" && r.h.width > 1 {
+			continue // a blank line, as spreadsheets leave at the end
+		}
+		r.rows++
+		if len(row) != r.h.width {
+			r.errs.add(RowError{File: r.name, Line: r.line,
+				Message: fmt.Sprintf("has %d values, but the header has %d columns (a missing or extra comma, or a value with a comma that is not in quotes)", len(row), r.h.width)})
+			continue
+		}
+		bad := false
+		for i, v := range row {
+			if !utf8.ValidString(v) {
+				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
+					Value: strings.ToValidUTF8(v, "?"), Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		r.row = row
+		return true
+	}
+}
+
+func (r *fileReader) nameOf(i int) string {
+	for n, p := range r.h.pos {
+		if p == i {
+			return n
+		}
+	}
+	return ""
+}
+
+// get returns the value of a column, trimmed; "" when the column is absent.
+func (r *fileReader) get(col column) string {
+	if col.i < 0 {
+		return ""
+	}
+	v := r.row[col.i]
+	if len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ' || v[0] == '\t' || v[len(v)-1] == '\t') {
+		v = strings.TrimSpace(v)
+	}
+	return v
+}
+
+// fail reports what is wrong with a column's value on the current row.
+func (r *fileReader) fail(col column, value, msg string) {
+	e := RowError{File: r.name, Line: r.line, Column: col.name, Value: value, Message: msg}
+	if col.i >= 0 {
+		e.ColumnNumber = col.i + 1
+	}
+	r.errs.add(e)
+}
+
+// required returns a column's value, reporting it when empty.
+func (r *fileReader) required(col column) (string, bool) {
+	v := r.get(col)
+	if v == "" {
+		r.fail(col, "", "is empty; "+col.name+" is required")
+		return "", false
+	}
+	return v, true
+}

@@ -1,0 +1,875 @@
+package imports
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The readers below check every row of a file and write the good ones, with
+// every reference resolved to an id, to the file's staging table. They report
+// each problem and carry on, so that one run lists everything wrong.
+
+func (im *importer) bad() bool { return im.errs.total > 0 }
+
+// productRow is a checked row of products.csv.
+type productRow struct {
+	ref                *productRef
+	code, name, family string
+	kind               string
+	keyProduct, active bool
+}
+
+func (im *importer) readProducts(ctx context.Context, r *fileReader) ([]byte, error) {
+	var rows []productRow
+	for r.next() {
+		ok := true
+		code, k1 := r.required(r.c.code)
+		code = strings.ToUpper(code)
+		if k1 && !longCodePattern.MatchString(code) {
+			r.fail(r.c.code, code, "is not a product code: use 1-30 capital letters, digits, dashes or underscores")
+			k1 = false
+		}
+		name, k2 := r.required(r.c.name)
+		if k2 {
+			if msg := checkText(name, 200); msg != "" {
+				r.fail(r.c.name, name, msg)
+				k2 = false
+			}
+		}
+		family, k3 := r.required(r.c.family)
+		family = strings.ToLower(family)
+		if k3 && !validFamily[family] {
+			r.fail(r.c.family, family, "is not a product family; use "+familyList)
+			k3 = false
+		}
+		kind, k4 := r.required(r.c.incomeKind)
+		kind = strings.ToLower(kind)
+		if k4 && kind != "fee" && kind != "interest" {
+			r.fail(r.c.incomeKind, kind, "is not an income kind; use fee or interest")
+			k4 = false
+		}
+		row := productRow{code: code, name: name, family: family, kind: kind, active: true}
+		if v := r.get(r.c.keyProduct); v != "" {
+			var msg string
+			if row.keyProduct, msg = parseBool(v); msg != "" {
+				r.fail(r.c.keyProduct, v, msg+" (write true when closing the product is a strong sign the client is leaving)")
+				ok = false
+			}
+		}
+		if v := r.get(r.c.active); v != "" {
+			var msg string
+			if row.active, msg = parseBool(v); msg != "" {
+				r.fail(r.c.active, v, msg)
+				ok = false
+			}
+		}
+		ok = ok && k1 && k2 && k3 && k4
+		if !k1 {
+			continue
+		}
+		p := im.ref.products[code]
+		switch {
+		case p != nil && p.line > 0:
+			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: product %s is also on line %d", code, p.line))
+			continue
+		case p == nil:
+			p = &productRef{isNew: true, seq: len(im.ref.products)}
+			im.ref.products[code] = p
+		}
+		p.line = r.line
+		if !ok {
+			continue
+		}
+		row.ref = p
+		rows = append(rows, row)
+	}
+	if im.bad() {
+		return nil, nil
+	}
+	alloc := &idAllocator{pool: im.pool, table: "product", block: 16}
+	var b []byte
+	for _, row := range rows {
+		if row.ref.isNew {
+			id, err := alloc.take(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if id > math.MaxInt16 {
+				return nil, fmt.Errorf("product ids are exhausted")
+			}
+			row.ref.id = int16(id)
+		}
+		b = strconv.AppendInt(b, int64(row.ref.id), 10)
+		b = append(b, '\t')
+		b = strconv.AppendBool(b, row.ref.isNew)
+		b = append(b, '\t')
+		b = appendText(b, row.code)
+		b = append(b, '\t')
+		b = appendText(b, row.name)
+		b = append(b, '\t')
+		b = append(b, row.family...)
+		b = append(b, '\t')
+		b = append(b, row.kind...)
+		b = append(b, '\t')
+		b = strconv.AppendBool(b, row.keyProduct)
+		b = append(b, '\t')
+		b = strconv.AppendBool(b, row.active)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+type branchRow struct {
+	ref  *branchRef
+	name string
+}
+
+func (im *importer) readBranches(ctx context.Context, r *fileReader) ([]byte, error) {
+	var rows []branchRow
+	for r.next() {
+		bank, ok := im.bank(r, r.c.bank)
+		code, k := r.required(r.c.code)
+		code = strings.ToUpper(code)
+		if k && !longCodePattern.MatchString(code) {
+			r.fail(r.c.code, code, "is not a branch code: use 1-30 capital letters, digits, dashes or underscores")
+			k = false
+		}
+		name, kn := r.required(r.c.name)
+		if kn {
+			if msg := checkText(name, 200); msg != "" {
+				r.fail(r.c.name, name, msg)
+				kn = false
+			}
+		}
+		region, kr := im.code(r, r.c.region, im.ref.regions, "region")
+		if !k {
+			continue
+		}
+		b := im.ref.branches[code]
+		switch {
+		case b != nil && b.line > 0:
+			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: branch %s is also on line %d", code, b.line))
+			continue
+		case b != nil && b.foreign:
+			r.fail(r.c.code, code, "is the code of a branch of another banking group; branch codes are unique across Relay")
+			b.line, b.bad = r.line, true
+			continue
+		case b == nil:
+			b = &branchRef{code: code, isNew: true}
+			im.ref.branches[code] = b
+		}
+		b.line = r.line
+		if ok && !b.isNew && b.bankID != bank.id {
+			r.fail(r.c.bank, r.get(r.c.bank), fmt.Sprintf("branch %s belongs to bank %s in Relay; a branch cannot move to another bank", code, im.ref.bankCodes[b.bankID]))
+			ok = false
+		}
+		if !(ok && kn && kr) {
+			b.bad = true
+			continue
+		}
+		b.bankID, b.regionID = bank.id, region
+		rows = append(rows, branchRow{ref: b, name: name})
+	}
+	if im.bad() {
+		return nil, nil
+	}
+	alloc := &idAllocator{pool: im.pool, table: "branch", block: 16}
+	var out []byte
+	for _, row := range rows {
+		b := row.ref
+		if b.isNew {
+			id, err := alloc.take(ctx)
+			if err != nil {
+				return nil, err
+			}
+			b.id = int32(id)
+			im.ref.branchByID[b.id] = b
+		}
+		out = strconv.AppendInt(out, int64(b.id), 10)
+		out = append(out, '\t')
+		out = strconv.AppendBool(out, b.isNew)
+		out = append(out, '\t')
+		out = strconv.AppendInt(out, int64(b.bankID), 10)
+		out = append(out, '\t')
+		out = strconv.AppendInt(out, int64(b.regionID), 10)
+		out = append(out, '\t')
+		out = appendText(out, b.code)
+		out = append(out, '\t')
+		out = appendText(out, row.name)
+		out = append(out, '\n')
+	}
+	return out, nil
+}
+
+type managerRow struct {
+	ref  *managerRef
+	name string
+}
+
+func (im *importer) readManagers(ctx context.Context, r *fileReader) ([]byte, error) {
+	var rows []managerRow
+	for r.next() {
+		login, k := r.required(r.c.login)
+		login = strings.ToLower(login)
+		if k && !loginPattern.MatchString(login) {
+			r.fail(r.c.login, login, "is not a login: use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
+			k = false
+		}
+		name, kn := r.required(r.c.name)
+		if kn {
+			if msg := checkText(name, 200); msg != "" {
+				r.fail(r.c.name, name, msg)
+				kn = false
+			}
+		}
+		branch, kb := im.branch(r, r.c.branch)
+		if !k {
+			continue
+		}
+		m := im.ref.managers[login]
+		switch {
+		case m != nil && m.line > 0:
+			r.fail(r.c.login, login, fmt.Sprintf("appears twice in this file: manager %s is also on line %d", login, m.line))
+			continue
+		case m != nil && m.foreign:
+			r.fail(r.c.login, login, "is the login of a user of another banking group; logins are unique across Relay")
+			m.line, m.bad = r.line, true
+			continue
+		case m != nil && m.role != "manager":
+			r.fail(r.c.login, login, fmt.Sprintf("is the login of a %s in Relay, not of a personal manager; the feed creates and updates personal managers only", roleLabel(m.role)))
+			m.line, m.bad = r.line, true
+			continue
+		case m == nil:
+			m = &managerRef{role: "manager", isNew: true}
+			im.ref.managers[login] = m
+		}
+		m.line = r.line
+		if !(kn && kb) {
+			m.bad = true
+			continue
+		}
+		m.branchID = branch.id
+		m.branchMoved = !m.isNew && m.dbBranchID != branch.id
+		m.login = login
+		rows = append(rows, managerRow{ref: m, name: name})
+	}
+	if im.bad() {
+		return nil, nil
+	}
+	alloc := &idAllocator{pool: im.pool, table: "app_user", block: 16}
+	var out []byte
+	for _, row := range rows {
+		m := row.ref
+		if m.isNew {
+			id, err := alloc.take(ctx)
+			if err != nil {
+				return nil, err
+			}
+			m.id = int32(id)
+			im.ref.managerIDs[m.id] = m
+		}
+		out = strconv.AppendInt(out, int64(m.id), 10)
+		out = append(out, '\t')
+		out = strconv.AppendBool(out, m.isNew)
+		out = append(out, '\t')
+		out = appendText(out, m.login)
+		out = append(out, '\t')
+		out = appendText(out, row.name)
+		out = append(out, '\t')
+		out = strconv.AppendInt(out, int64(m.branchID), 10)
+		out = append(out, '\n')
+	}
+	return out, nil
+}
+
+func roleLabel(role string) string {
+	switch role {
+	case "branch_head":
+		return "branch head"
+	case "risk":
+		return "risk analyst"
+	case "admin":
+		return "administrator"
+	}
+	return role
+}
+
+// bank reads a bank code column.
+func (im *importer) bank(r *fileReader, col column) (bankRef, bool) {
+	v, ok := r.required(col)
+	if !ok {
+		return bankRef{}, false
+	}
+	if v == im.lastBankCode {
+		return im.lastBank, true
+	}
+	b, found := im.ref.banks[v]
+	if !found {
+		b, found = im.ref.banks[strings.ToUpper(v)]
+	}
+	if !found {
+		r.fail(col, v, "is not a bank of the group; the banks are "+im.bankList())
+		return bankRef{}, false
+	}
+	im.lastBankCode, im.lastBank = v, b
+	return b, true
+}
+
+func (im *importer) bankList() string {
+	codes := make([]string, 0, len(im.ref.banks))
+	for c := range im.ref.banks {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	return strings.Join(codes, ", ")
+}
+
+// code reads a required reference-data code (region, industry).
+func (im *importer) code(r *fileReader, col column, m map[string]int16, what string) (int16, bool) {
+	v, ok := r.required(col)
+	if !ok {
+		return 0, false
+	}
+	return im.lookupCode(r, col, v, m, what)
+}
+
+func (im *importer) lookupCode(r *fileReader, col column, v string, m map[string]int16, what string) (int16, bool) {
+	id, found := m[v]
+	if !found {
+		id, found = m[strings.ToUpper(v)]
+	}
+	if !found {
+		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay; %ss are reference data, set up by an administrator", what, what))
+		return 0, false
+	}
+	return id, true
+}
+
+// branch reads a branch code, known to Relay or given in branches.csv.
+func (im *importer) branch(r *fileReader, col column) (*branchRef, bool) {
+	v, ok := r.required(col)
+	if !ok {
+		return nil, false
+	}
+	b := im.ref.branches[strings.ToUpper(v)]
+	switch {
+	case b == nil || b.foreign:
+		r.fail(col, v, "is not a branch known to Relay or given in branches.csv")
+		return nil, false
+	case b.bad:
+		return nil, false // its own row is reported
+	}
+	return b, true
+}
+
+// clientAt finds the client a holdings or facts row is about. Files are
+// usually sorted (a client's holdings together, each month's facts in the same
+// order as the month before), so the client of the previous row, and the one
+// that followed it last time, are tried before the map of a million.
+func (im *importer) clientAt(r *fileReader) (int32, bankRef, bool) {
+	bank, ok := im.bank(r, r.c.bank)
+	ref, k := r.required(r.c.client)
+	if !ok || !k {
+		return 0, bank, false
+	}
+	list := im.ref.clientList
+	i := int32(-1)
+	if p := im.prevClient; p >= 0 {
+		if c := &list[p]; c.bank == bank.id && c.ref == ref {
+			i = p
+		} else if n := im.succ[p]; n >= 0 && list[n].bank == bank.id && list[n].ref == ref {
+			i = n
+		}
+	}
+	if i < 0 {
+		var found bool
+		if i, found = im.ref.clients[clientKey{bank.id, ref}]; !found {
+			r.fail(r.c.client, ref, fmt.Sprintf("is not a client of bank %s known to Relay or given in clients.csv", im.ref.bankCodes[bank.id]))
+			return 0, bank, false
+		}
+	}
+	if p := im.prevClient; p >= 0 && p != i {
+		im.succ[p] = i
+	}
+	im.prevClient = i
+	if list[i].bad {
+		return 0, bank, false // its row in clients.csv is reported
+	}
+	return i, bank, true
+}
+
+// startClientLookups readies clientAt for a new file.
+func (im *importer) startClientLookups() {
+	im.prevClient = -1
+	if len(im.succ) != len(im.ref.clientList) {
+		im.succ = make([]int32, len(im.ref.clientList))
+	}
+	for i := range im.succ {
+		im.succ[i] = -1
+	}
+}
+
+// readDate reads a date column that must not lie after today.
+func (im *importer) readDate(r *fileReader, col column, required bool) (date, bool) {
+	v := r.get(col)
+	if v == "" {
+		if required {
+			r.fail(col, "", "is empty; "+col.name+" is required")
+			return 0, false
+		}
+		return noDate, true
+	}
+	d, msg := parseDate(v)
+	if msg == "" && d > im.today {
+		msg = "is in the future (today is " + im.today.String() + ")"
+	}
+	if msg != "" {
+		r.fail(col, v, msg)
+		return 0, false
+	}
+	return d, true
+}
+
+func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStream) error {
+	alloc := &idAllocator{pool: im.pool, table: "client", block: 1024}
+	feedTax := map[clientKey]int32{}
+	for r.next() {
+		bank, ok := im.bank(r, r.c.bank)
+		ref, kref := r.required(r.c.ref)
+		if kref && !refPattern.MatchString(ref) {
+			r.fail(r.c.ref, ref, "is not a client reference: use 1-40 letters, digits, dots, dashes, slashes or underscores, starting with a letter or digit")
+			kref = false
+		}
+		tax, ktax := r.required(r.c.taxId)
+		tax = strings.ToUpper(tax)
+		if ktax && !taxPattern.MatchString(tax) {
+			r.fail(r.c.taxId, tax, "is not a tax id: use 4-20 capital letters and digits, without spaces or punctuation")
+			ktax = false
+		}
+		name, kname := r.required(r.c.legalName)
+		if kname {
+			if msg := checkText(name, 200); msg != "" {
+				r.fail(r.c.legalName, name, msg)
+				kname = false
+			}
+		}
+		branch, kbranch := im.branch(r, r.c.branch)
+		if kbranch && ok && branch.bankID != bank.id {
+			r.fail(r.c.branch, r.get(r.c.branch), fmt.Sprintf("is a branch of bank %s, not of bank %s", im.ref.bankCodes[branch.bankID], im.ref.bankCodes[bank.id]))
+			kbranch = false
+		}
+		var region int16
+		kregion := true
+		if v := r.get(r.c.region); v != "" {
+			region, kregion = im.lookupCode(r, r.c.region, v, im.ref.regions, "region")
+		} else if kbranch {
+			region = branch.regionID
+		}
+		industry, kind := im.code(r, r.c.industry, im.ref.industries, "industry")
+		size, ksize := r.required(r.c.sizeBand)
+		size = strings.ToLower(size)
+		if ksize && !validSize[size] {
+			r.fail(r.c.sizeBand, size, "is not a size band; use micro, small or medium")
+			ksize = false
+		}
+		since, ksince := im.readDate(r, r.c.since, true)
+		left, kleft := im.readDate(r, r.c.leftOn, false)
+		if ksince && kleft && left != noDate && left < since {
+			r.fail(r.c.leftOn, r.get(r.c.leftOn), "is before the date the client arrived ("+since.String()+")")
+			kleft = false
+		}
+		var manager *managerRef
+		kmgr := true
+		if v := strings.ToLower(r.get(r.c.manager)); v != "" {
+			manager = im.ref.managers[v]
+			switch {
+			case manager == nil || manager.foreign || manager.role != "manager":
+				r.fail(r.c.manager, v, "is not a personal manager known to Relay or given in managers.csv")
+				kmgr = false
+			case manager.bad:
+				kmgr = false
+			case kbranch && manager.branchID != branch.id:
+				r.fail(r.c.manager, v, fmt.Sprintf("works in branch %s, not in the client's branch %s", im.ref.branchByID[manager.branchID].code, branch.code))
+				kmgr = false
+			}
+		}
+		good := ok && kref && ktax && kname && kbranch && kregion && kind && ksize && ksince && kleft && kmgr
+		if !ok || !kref {
+			continue
+		}
+		key := clientKey{bank.id, ref}
+		idx, found := im.ref.clients[key]
+		if found && im.ref.clientList[idx].line > 0 {
+			r.fail(r.c.ref, ref, fmt.Sprintf("appears twice in this file: client %s of bank %s is also on line %d", ref, im.ref.bankCodes[bank.id], im.ref.clientList[idx].line))
+			continue
+		}
+		if !found {
+			idx = int32(len(im.ref.clientList))
+			im.ref.clients[key] = idx
+			im.ref.clientList = append(im.ref.clientList, clientRef{isNew: true, bank: bank.id, ref: ref})
+		}
+		c := &im.ref.clientList[idx]
+		c.line = int32(r.line)
+		if ktax {
+			tk := clientKey{bank.id, tax}
+			if first, dup := feedTax[tk]; dup {
+				r.fail(r.c.taxId, tax, fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first))
+				good = false
+			} else {
+				feedTax[tk] = int32(r.line)
+				if owner, taken := im.ref.taxOwner[tk]; taken && owner != c.id {
+					r.fail(r.c.taxId, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank.id]))
+					good = false
+				}
+			}
+		}
+		if !good {
+			c.bad = true
+			cs.stop()
+			continue
+		}
+		c.since, c.left = since, left
+		if c.isNew && c.id == 0 {
+			id, err := alloc.take(ctx)
+			if err != nil {
+				return err
+			}
+			c.id = id
+		}
+		if im.bad() {
+			cs.stop()
+			continue
+		}
+		b := cs.buf
+		fields := 13
+		if !im.bulk["client"] {
+			fields = 14 // and is_new
+		}
+		b = tuple(b, fields)
+		b = binInt8(b, c.id)
+		b = binInt2(b, im.ref.groupID)
+		b = binInt2(b, bank.id)
+		b = binText(b, ref)
+		b = binText(b, tax)
+		b = binText(b, name)
+		b = binInt4(b, branch.id)
+		b = binInt2(b, region)
+		b = binInt2(b, industry)
+		b = binText(b, size)
+		b = binDate(b, since)
+		b = binDate(b, left)
+		if manager != nil {
+			b = binInt4(b, manager.id)
+		} else {
+			b = binNull(b)
+		}
+		if fields == 14 {
+			b = binBool(b, c.isNew)
+		}
+		cs.buf = b
+		cs.endRow()
+	}
+	return nil
+}
+
+func appendDate(b []byte, d date) []byte {
+	if d == noDate {
+		return append(b, '\\', 'N')
+	}
+	return d.appendTo(b)
+}
+
+// holdingKey packs (client, product, opened date) to find duplicates by sorting.
+type holdingKey struct {
+	key  uint64
+	line int32
+}
+
+// days are counted from 1900 in holding keys so that they fit 17 bits.
+var day1900 = daysFromCivil(1900, 1, 1)
+
+func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
+	p := im.ref.products[strings.ToUpper(v)]
+	if p == nil {
+		r.fail(col, v, "is not a product of the catalogue known to Relay or given in products.csv")
+		return nil, false
+	}
+	return p, true
+}
+
+func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStream) {
+	var keys, open []holdingKey
+	im.startClientLookups()
+	for r.next() {
+		ci, _, kc := im.clientAt(r)
+		pv, kp := r.required(r.c.product)
+		var p *productRef
+		if kp {
+			p, kp = im.product(r, r.c.product, pv)
+		}
+		opened, ko := im.readDate(r, r.c.openedOn, true)
+		closed, kcl := im.readDate(r, r.c.closedOn, false)
+		if ko && kcl && closed != noDate && closed < opened {
+			r.fail(r.c.closedOn, r.get(r.c.closedOn), "is before the date the product was opened ("+opened.String()+")")
+			kcl = false
+		}
+		if !kc {
+			cs.stop()
+			continue
+		}
+		c := &im.ref.clientList[ci]
+		if ko && opened < c.since {
+			r.fail(r.c.openedOn, r.get(r.c.openedOn), "is before the date the client arrived ("+c.since.String()+")")
+			ko = false
+		}
+		if !(kp && ko && kcl) {
+			cs.stop()
+			continue
+		}
+		k := uint64(ci)<<32 | uint64(p.seq)<<17 | uint64(opened-day1900)
+		keys = append(keys, holdingKey{k, int32(r.line)})
+		if closed == noDate {
+			open = append(open, holdingKey{uint64(ci)<<32 | uint64(p.seq), int32(r.line)})
+		}
+		if im.bad() {
+			cs.stop()
+			continue
+		}
+		b := cs.buf
+		if im.bulk["holding"] {
+			b = tuple(b, 4)
+		} else {
+			b = tuple(b, 5)
+		}
+		b = binInt8(b, c.id)
+		b = binInt2(b, p.id)
+		b = binDate(b, opened)
+		b = binDate(b, closed)
+		if !im.bulk["holding"] {
+			b = binInt4(b, int32(r.line))
+		}
+		cs.buf = b
+		cs.endRow()
+	}
+	im.duplicates(keys, func(first, again int32) {
+		im.errs.add(RowError{File: r.name, Line: int(again), Column: "opened_on", ColumnNumber: r.h.pos["opened_on"] + 1,
+			Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", first)})
+	})
+	im.duplicates(open, func(first, again int32) {
+		im.errs.add(RowError{File: r.name, Line: int(again), Column: "closed_on", ColumnNumber: r.h.pos["closed_on"] + 1,
+			Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", first)})
+	})
+}
+
+// duplicates sorts keys and reports every key seen before, with the line of
+// its first appearance.
+func (im *importer) duplicates(keys []holdingKey, report func(first, again int32)) {
+	slices.SortFunc(keys, func(a, b holdingKey) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return int(a.line - b.line)
+	})
+	for i := 1; i < len(keys); i++ {
+		if keys[i].key == keys[i-1].key {
+			j := i - 1
+			for j > 0 && keys[j-1].key == keys[i].key {
+				j--
+			}
+			report(keys[j].line, keys[i].line)
+		}
+	}
+}
+
+// monthSeen remembers, per month, which clients have a row already: a bit per
+// client, so that ten million facts need a few megabytes to check.
+type monthSeen map[month][]uint64
+
+func (s monthSeen) testAndSet(m month, client int32, n int) bool {
+	set := s[m]
+	if set == nil {
+		set = make([]uint64, (n+63)/64)
+		s[m] = set
+	}
+	w, bit := client/64, uint64(1)<<(uint(client)%64)
+	if set[w]&bit != 0 {
+		return true
+	}
+	set[w] |= bit
+	return false
+}
+
+// readFacts checks monthly_facts.csv and streams it into the staging table
+// for facts, creating a partition of it for each month that monthly_fact has
+// no partition for yet (newMonth does that, between two COPYs).
+func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream, newMonth func(month) error) error {
+	seen := monthSeen{}
+	thisMonth := im.today.month()
+	n := len(im.ref.clientList)
+	var ids []int16
+	var amounts []int64
+	staged := map[month]bool{}
+	im.startClientLookups()
+	for r.next() {
+		ci, bank, kc := im.clientAt(r)
+		mv, km := r.required(r.c.month)
+		var m month
+		if km {
+			var msg string
+			if m, msg = parseMonth(mv); msg == "" && m > thisMonth {
+				msg = "is in the future (this month is " + thisMonth.String() + ")"
+			}
+			if msg != "" {
+				r.fail(r.c.month, mv, msg)
+				km = false
+			}
+		}
+		digits := bank.digits
+		txv, kt := r.required(r.c.txCount)
+		var tx int32
+		if kt {
+			var msg string
+			if tx, msg = parseCount(txv); msg != "" {
+				r.fail(r.c.txCount, txv, msg)
+				kt = false
+			}
+		}
+		turnover, ktu := im.money(r, r.c.turnover, digits, kc)
+		if ktu && turnover < 0 {
+			r.fail(r.c.turnover, r.get(r.c.turnover), "is negative; turnover counts the money credited to the client's accounts")
+			ktu = false
+		}
+		balance, kb := im.money(r, r.c.avgBalance, digits, kc)
+		var income int64
+		ki := true
+		ids, amounts = ids[:0], amounts[:0]
+		if kc {
+			ids, amounts, income, ki = im.readIncome(r, digits, ids, amounts)
+		}
+		if !kc {
+			cs.stop()
+			continue
+		}
+		c := &im.ref.clientList[ci]
+		if km {
+			switch {
+			case m < c.since.month():
+				r.fail(r.c.month, mv, "is before the month the client arrived ("+c.since.String()+")")
+				km = false
+			case c.left != noDate && m > c.left.month():
+				r.fail(r.c.month, mv, "is after the month the client left ("+c.left.String()+")")
+				km = false
+			case seen.testAndSet(m, ci, n):
+				r.fail(r.c.month, mv, fmt.Sprintf("repeats a month: client %s already has a row for %s earlier in this file", r.get(r.c.client), m))
+				km = false
+			}
+		}
+		if !(km && kt && ktu && kb && ki) || im.bad() {
+			cs.stop()
+			continue
+		}
+		if !im.ref.factMonths[m] && !staged[m] {
+			if err := newMonth(m); err != nil {
+				return err
+			}
+			staged[m] = true
+		}
+		b := cs.buf
+		b = tuple(b, 8)
+		b = binInt8(b, c.id)
+		b = binDate(b, m.first())
+		b = binInt4(b, tx)
+		b = binInt8(b, turnover)
+		b = binInt8(b, balance)
+		b = binInt8(b, income)
+		b = binInt2Array(b, ids)
+		b = binInt8Array(b, amounts)
+		cs.buf = b
+		cs.endRow()
+	}
+	return nil
+}
+
+// money reads a required amount; its bank must be known (bankOK) to know
+// the minor digits, or the amount is not checked further.
+func (im *importer) money(r *fileReader, col column, digits int, bankOK bool) (int64, bool) {
+	v, ok := r.required(col)
+	if !ok || !bankOK {
+		return 0, ok
+	}
+	n, msg := parseMoney(v, digits)
+	if msg != "" {
+		r.fail(col, v, msg)
+		return 0, false
+	}
+	return n, true
+}
+
+// readIncome reads the income column: PRODUCT=amount pairs separated by
+// semicolons, e.g. CA-MAIN=41.20;EBANK=12.00. It returns the product ids and
+// amounts in the order given, and their total.
+func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts []int64) ([]int16, []int64, int64, bool) {
+	v := r.get(r.c.income)
+	if v == "" {
+		return ids, amounts, 0, true
+	}
+	var total int64
+	ok := true
+	rest := v
+	var seenProducts []*productRef
+	item := 0
+	for rest != "" {
+		part := rest
+		if i := strings.IndexByte(rest, ';'); i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		item++
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		eq := strings.IndexByte(part, '=')
+		if eq < 0 {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d (%q) is not PRODUCT=amount; write e.g. CA-MAIN=41.20;EBANK=12.00", item, part))
+			ok = false
+			continue
+		}
+		code, amount := strings.TrimSpace(part[:eq]), strings.TrimSpace(part[eq+1:])
+		p := im.ref.products[strings.ToUpper(code)]
+		if p == nil {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d names %q, which is not a product of the catalogue known to Relay or given in products.csv", item, code))
+			ok = false
+			continue
+		}
+		a, msg := parseMoney(amount, digits)
+		if msg != "" {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q %s", item, code, amount, msg))
+			ok = false
+			continue
+		}
+		if slices.Contains(seenProducts, p) {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d names product %s a second time; give one amount per product", item, strings.ToUpper(code)))
+			ok = false
+			continue
+		}
+		if (a > 0 && total > math.MaxInt64-a) || (a < 0 && total < math.MinInt64-a) {
+			r.fail(r.c.income, v, "adds up to too large an amount")
+			ok = false
+			continue
+		}
+		total += a
+		seenProducts = append(seenProducts, p)
+		ids = append(ids, p.id)
+		amounts = append(amounts, a)
+	}
+	return ids, amounts, total, ok
+}

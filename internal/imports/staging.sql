@@ -1,0 +1,194 @@
+-- Statements an import runs inside its transaction, on its staging tables.
+-- They cannot be prepared at start (the staging tables exist only during an
+-- import); the package's tests run every one of them.
+
+-- name: create-staging
+CREATE TEMP TABLE import_product (
+    id smallint NOT NULL, is_new boolean NOT NULL, code text NOT NULL, name text NOT NULL,
+    family text NOT NULL, income_kind text NOT NULL, key_product boolean NOT NULL, active boolean NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_branch (
+    id integer NOT NULL, is_new boolean NOT NULL, bank_id smallint NOT NULL, region_id smallint NOT NULL,
+    code text NOT NULL, name text NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_manager (
+    id integer NOT NULL, is_new boolean NOT NULL, login text NOT NULL, name text NOT NULL, branch_id integer NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_client (
+    id bigint NOT NULL, group_id smallint NOT NULL, bank_id smallint NOT NULL, ref text NOT NULL, tax_id text NOT NULL,
+    legal_name text NOT NULL, branch_id integer NOT NULL, region_id smallint NOT NULL, industry_id smallint NOT NULL,
+    size_band text NOT NULL, since date NOT NULL, left_on date, manager_id integer, is_new boolean NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_holding (
+    client_id bigint NOT NULL, product_id smallint NOT NULL, opened_on date NOT NULL, closed_on date, line integer NOT NULL
+) ON COMMIT DROP;
+
+-- Facts are staged in a partitioned table: a month that monthly_fact has no
+-- partition for gets a partition here, named as monthly_fact's would be, which
+-- is detached, indexed and attached to monthly_fact whole; rows of months
+-- that exist go to the default partition and are upserted from it.
+-- name: create-fact-staging
+DROP TABLE IF EXISTS import_fact;
+CREATE TABLE import_fact (LIKE monthly_fact INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (month);
+CREATE UNLOGGED TABLE import_fact_rest PARTITION OF import_fact DEFAULT;
+
+-- name: copy-product
+COPY import_product (id, is_new, code, name, family, income_kind, key_product, active) FROM STDIN;
+
+-- name: copy-branch
+COPY import_branch (id, is_new, bank_id, region_id, code, name) FROM STDIN;
+
+-- name: copy-manager
+COPY import_manager (id, is_new, login, name, branch_id) FROM STDIN;
+
+-- name: copy-client
+COPY import_client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id, size_band,
+                    since, left_on, manager_id, is_new) FROM STDIN (FORMAT binary);
+
+-- An empty table is loaded straight, with its indexes and foreign keys
+-- dropped while it loads (see bulk-indexes).
+-- name: copy-client-bulk
+COPY client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id, size_band,
+             since, left_on, manager_id) FROM STDIN (FORMAT binary);
+
+-- name: copy-holding
+COPY import_holding (client_id, product_id, opened_on, closed_on, line) FROM STDIN (FORMAT binary);
+
+-- name: copy-holding-bulk
+COPY holding (client_id, product_id, opened_on, closed_on) FROM STDIN (FORMAT binary);
+
+-- name: copy-fact
+COPY import_fact (client_id, month, tx_count, turnover, avg_balance, income, product_ids, product_income) FROM STDIN (FORMAT binary);
+
+-- A manager who moves to another branch takes along only the clients the feed
+-- moves too: clients left behind would have a manager of another branch.
+-- name: check-manager-moves
+SELECT m.login, count(*), min(b.code || ' ' || c.ref)
+FROM import_manager m
+JOIN app_user u ON u.id = m.id AND u.branch_id <> m.branch_id
+JOIN client c ON c.manager_id = m.id
+JOIN bank b ON b.id = c.bank_id
+WHERE NOT m.is_new AND NOT EXISTS (SELECT 1 FROM import_client s WHERE s.id = c.id)
+GROUP BY m.login;
+
+-- name: index-holding-staging
+CREATE INDEX ON import_holding (client_id, product_id, opened_on);
+ANALYZE import_holding;
+
+-- An open holding in the feed while Relay holds another open holding of the
+-- same product for the client, which the feed does not close.
+-- name: check-open-holdings
+SELECT s.line, h.opened_on::text
+FROM import_holding s
+JOIN holding h ON h.client_id = s.client_id AND h.product_id = s.product_id
+              AND h.closed_on IS NULL AND h.opened_on <> s.opened_on
+WHERE s.closed_on IS NULL
+  AND NOT EXISTS (SELECT 1 FROM import_holding x
+                  WHERE x.client_id = h.client_id AND x.product_id = h.product_id
+                    AND x.opened_on = h.opened_on AND x.closed_on IS NOT NULL)
+ORDER BY s.line;
+
+-- name: insert-products
+INSERT INTO product (id, group_id, code, name, family, income_kind, key_product, active)
+SELECT id, $1, code, name, family, income_kind, key_product, active FROM import_product WHERE is_new;
+
+-- name: update-products
+UPDATE product p
+SET name = s.name, family = s.family, income_kind = s.income_kind, key_product = s.key_product, active = s.active
+FROM import_product s
+WHERE p.id = s.id AND NOT s.is_new
+  AND (p.name, p.family, p.income_kind, p.key_product, p.active)
+      IS DISTINCT FROM (s.name, s.family, s.income_kind, s.key_product, s.active);
+
+-- name: insert-branches
+INSERT INTO branch (id, bank_id, region_id, code, name)
+SELECT id, bank_id, region_id, code, name FROM import_branch WHERE is_new;
+
+-- name: update-branches
+UPDATE branch b SET region_id = s.region_id, name = s.name
+FROM import_branch s
+WHERE b.id = s.id AND NOT s.is_new AND (b.region_id, b.name) IS DISTINCT FROM (s.region_id, s.name);
+
+-- name: insert-managers
+INSERT INTO app_user (id, group_id, login, name, role, branch_id, password_hash)
+SELECT id, $1, login, name, 'manager', branch_id, $2 FROM import_manager WHERE is_new;
+
+-- Clients of a manager who moves branch are let go first (the feed gives
+-- them their manager again): a client's manager works in its branch.
+-- name: release-moving-managers
+UPDATE client c SET manager_id = NULL
+FROM import_manager m JOIN app_user u ON u.id = m.id
+WHERE c.manager_id = m.id AND NOT m.is_new AND u.branch_id <> m.branch_id;
+
+-- name: update-managers
+UPDATE app_user u SET name = s.name, branch_id = s.branch_id, updated_at = now()
+FROM import_manager s
+WHERE u.id = s.id AND NOT s.is_new AND (u.name, u.branch_id) IS DISTINCT FROM (s.name, s.branch_id);
+
+-- name: insert-clients
+INSERT INTO client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id,
+                    size_band, since, left_on, manager_id)
+SELECT id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id,
+       size_band, since, left_on, manager_id
+FROM import_client WHERE is_new;
+
+-- name: update-clients
+UPDATE client c
+SET tax_id = s.tax_id, legal_name = s.legal_name, branch_id = s.branch_id, region_id = s.region_id,
+    industry_id = s.industry_id, size_band = s.size_band, since = s.since, left_on = s.left_on,
+    manager_id = s.manager_id, updated_at = now()
+FROM import_client s
+WHERE c.id = s.id AND NOT s.is_new
+  AND (c.tax_id, c.legal_name, c.branch_id, c.region_id, c.industry_id, c.size_band, c.since, c.left_on, c.manager_id)
+      IS DISTINCT FROM
+      (s.tax_id, s.legal_name, s.branch_id, s.region_id, s.industry_id, s.size_band, s.since, s.left_on, s.manager_id);
+
+-- Closing comes before re-opening and before new holdings, so that a product
+-- is never held open twice, even for a moment.
+-- name: close-holdings
+UPDATE holding h SET closed_on = s.closed_on
+FROM import_holding s
+WHERE h.client_id = s.client_id AND h.product_id = s.product_id AND h.opened_on = s.opened_on
+  AND s.closed_on IS NOT NULL AND h.closed_on IS DISTINCT FROM s.closed_on;
+
+-- name: reopen-holdings
+UPDATE holding h SET closed_on = NULL
+FROM import_holding s
+WHERE h.client_id = s.client_id AND h.product_id = s.product_id AND h.opened_on = s.opened_on
+  AND s.closed_on IS NULL AND h.closed_on IS NOT NULL;
+
+-- name: insert-holdings
+INSERT INTO holding (client_id, product_id, opened_on, closed_on)
+SELECT client_id, product_id, opened_on, closed_on FROM import_holding s
+WHERE NOT EXISTS (SELECT 1 FROM holding h
+                  WHERE h.client_id = s.client_id AND h.product_id = s.product_id AND h.opened_on = s.opened_on);
+
+-- name: insert-holdings-all
+INSERT INTO holding (client_id, product_id, opened_on, closed_on)
+SELECT client_id, product_id, opened_on, closed_on FROM import_holding;
+
+-- A client's month in the feed replaces the month in Relay; a month that is
+-- the same is left alone. Rows that differ are found by a join first: an
+-- INSERT ... ON CONFLICT alone would lock (and so write) every row it meets.
+-- name: upsert-facts
+WITH changed AS MATERIALIZED (
+    SELECT s.*, f.client_id IS NULL AS is_new FROM import_fact_rest s
+    LEFT JOIN monthly_fact f ON f.client_id = s.client_id AND f.month = s.month
+    WHERE f.client_id IS NULL
+       OR (f.tx_count, f.turnover, f.avg_balance, f.income, f.product_ids, f.product_income)
+          IS DISTINCT FROM (s.tx_count, s.turnover, s.avg_balance, s.income, s.product_ids, s.product_income)
+), w AS (
+    INSERT INTO monthly_fact AS f (client_id, month, tx_count, turnover, avg_balance, income, product_ids, product_income)
+    SELECT client_id, month, tx_count, turnover, avg_balance, income, product_ids, product_income FROM changed
+    ON CONFLICT (client_id, month) DO UPDATE
+    SET tx_count = EXCLUDED.tx_count, turnover = EXCLUDED.turnover, avg_balance = EXCLUDED.avg_balance,
+        income = EXCLUDED.income, product_ids = EXCLUDED.product_ids, product_income = EXCLUDED.product_income
+    RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM changed;
+
+-- name: fact-rows
+SELECT count(*) FROM import_fact_rest;
+
+-- name: drop-fact-staging
+DROP TABLE import_fact;
