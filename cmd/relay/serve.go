@@ -11,6 +11,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
@@ -42,6 +43,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// Every named query is prepared once at start: a broken one stops the
 	// server now rather than failing a user later.
 	if err := clientStore.Check(ctx); err != nil {
+		return fmt.Errorf("check queries: %w", err)
+	}
+	if err := imports.Check(ctx, pool); err != nil {
 		return fmt.Errorf("check queries: %w", err)
 	}
 	handler, err := web.New(ctx, web.Config{

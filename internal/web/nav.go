@@ -16,6 +16,7 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
 			layouts.NavItem{Key: "products", Label: "Products", Href: "/admin/products"},
 			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
+			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
 			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
 		)
 	}

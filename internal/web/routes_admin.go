@@ -12,7 +12,7 @@ import (
 )
 
 // adminRoutes are the administrators' pages: users, the product catalogue,
-// settings and the audit log. Every other role gets 403.
+// settings, the audit log and the feed imports. Every other role gets 403.
 func (s *server) adminRoutes(g *echo.Group) {
 	ag := g.Group("/admin", requireRole(access.Admin))
 
@@ -36,6 +36,10 @@ func (s *server) adminRoutes(g *echo.Group) {
 	ag.POST("/settings/:key/reset", s.settingReset)
 
 	ag.GET("/audit", s.auditLog)
+
+	ag.GET("/imports", s.adminImports)
+	ag.POST("/imports", s.adminImportUpload)
+	ag.GET("/imports/:id", s.adminImport)
 }
 
 // actor is the signed-in user as the audit log records them.

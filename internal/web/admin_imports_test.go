@@ -1,0 +1,117 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/relaycrm/relay/internal/webtest"
+	"github.com/relaycrm/relay/seeds"
+)
+
+// upload posts files as the import form does and follows the redirect.
+func upload(t *testing.T, c *webtest.Client, srv *webtest.Server, files map[string][]byte) webtest.Response {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("_csrf", c.CSRF)
+	for name, data := range files {
+		fw, err := w.CreateFormFile("files", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(data)
+	}
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/admin/imports", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return webtest.Response{Status: res.StatusCode}
+	}
+	return c.Get(res.Header.Get("Location"))
+}
+
+func exampleFeed(t *testing.T) map[string][]byte {
+	t.Helper()
+	dir := filepath.Join("..", "..", "docs", "feed-example")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = b
+	}
+	return files
+}
+
+func TestAdminImportsAFeedThroughTheBrowser(t *testing.T) {
+	srv := start(t)
+	c := srv.NewClient(t)
+	c.Login(adminLogin, seeds.DemoPassword)
+	ctx := context.Background()
+	clients := func() int {
+		var n int
+		if err := srv.Pool.QueryRow(ctx, `SELECT count(*) FROM client`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := clients()
+	if r := c.Get("/admin/imports"); r.Status != http.StatusOK || !strings.Contains(r.Body, `data-testid="import-form"`) {
+		t.Fatalf("imports page: %d", r.Status)
+	}
+
+	// A feed with a bad date is refused whole and every problem is shown.
+	bad := exampleFeed(t)
+	bad["clients.csv"] = bytes.Replace(bad["clients.csv"], []byte("2023-"), []byte("2023-13-"), 1)
+	r := upload(t, c, srv, bad)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Nothing was applied") || !strings.Contains(r.Body, `data-testid="import-error"`) {
+		t.Fatalf("bad feed: %d", r.Status)
+	}
+	if !strings.Contains(r.Body, "<td>clients.csv</td>") {
+		t.Error("the error does not name the file")
+	}
+	if n := clients(); n != before {
+		t.Fatalf("a rejected feed added %d clients", n-before)
+	}
+
+	// The example feed lands.
+	r = upload(t, c, srv, exampleFeed(t))
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Feed applied") {
+		t.Fatalf("good feed: %d %s", r.Status, problem(r.Body))
+	}
+	if n := clients(); n <= before {
+		t.Error("the applied feed added no client")
+	}
+	list := c.Get("/admin/imports")
+	if strings.Count(list.Body, `data-testid="import-row"`) != 2 {
+		t.Error("the imports list does not show both imports")
+	}
+
+	// Only admins import.
+	for _, login := range []string{managerLogin, headLogin, riskLogin} {
+		o := srv.NewClient(t)
+		o.Login(login, seeds.DemoPassword)
+		if r := o.Get("/admin/imports"); r.Status != http.StatusForbidden {
+			t.Errorf("%s opens the imports page: %d", login, r.Status)
+		}
+		if r := upload(t, o, srv, exampleFeed(t)); r.Status != http.StatusForbidden {
+			t.Errorf("%s uploads a feed: %d", login, r.Status)
+		}
+	}
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/imports"
+	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/views/components"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+// importsShown is how many past imports the imports page lists at a time.
+const importsShown = 25
+
+// maxUpload bounds a feed uploaded through the browser; bigger feeds go
+// through the inbox directory or `relay import`.
+const maxUpload = 512 << 20
+
+func (s *server) adminImports(c echo.Context) error {
+	ctx := c.Request().Context()
+	offset := 0
+	if p := c.QueryParam("offset"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return input.Errors{"offset": fmt.Sprintf("%q is not a position in the list", p)}
+		}
+		offset = n
+	}
+	records, total, err := imports.List(ctx, s.Pool, imports.ListFilter{Limit: importsShown, Offset: offset})
+	if err != nil {
+		return err
+	}
+	cfg, err := s.Settings.Load(ctx)
+	if err != nil {
+		return err
+	}
+	vm := pages.AdminImports{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Inbox: cfg.String("import.inbox_dir"),
+		Total: total, Offset: offset, PerPage: importsShown}
+	for _, r := range records {
+		vm.Rows = append(vm.Rows, importRow(r))
+	}
+	return render(c, http.StatusOK, pages.AdminImportsPage(s.layout(c, viewer(c), "Imports", "imports"), vm))
+}
+
+func importRow(r imports.Record) pages.AdminImportRow {
+	row := pages.AdminImportRow{ID: r.ID, Started: components.DateTime(r.StartedAt), Who: r.Login, Source: string(r.Source),
+		Origin: r.Origin, Status: string(r.Status), StatusTone: importTone(r.Status), Rows: components.Int(int(r.Rows)),
+		Errors: components.Int(r.ErrorCount), Message: r.Message}
+	if row.Who == "" {
+		row.Who = string(r.Source)
+	}
+	for _, f := range r.Files {
+		row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Rows: components.Int(int(f.Rows)),
+			Inserted: components.Int(int(f.Inserted)), Updated: components.Int(int(f.Updated)), Unchanged: components.Int(int(f.Unchanged))})
+	}
+	if r.FinishedAt != nil {
+		row.Took = r.FinishedAt.Sub(r.StartedAt).Round(100 * 1e6).String()
+	}
+	return row
+}
+
+func importTone(s imports.Status) string {
+	switch s {
+	case imports.Applied:
+		return "good"
+	case imports.Rejected, imports.Failed:
+		return "bad"
+	}
+	return "info"
+}
+
+func (s *server) adminImport(c echo.Context) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := imports.Get(c.Request().Context(), s.Pool, id)
+	if err != nil {
+		return err
+	}
+	vm := pages.AdminImport{Flash: s.popFlash(c), Row: importRow(r), More: r.ErrorCount - len(r.Errors)}
+	for _, e := range r.Errors {
+		vm.Errors = append(vm.Errors, pages.AdminImportError{File: e.File, Line: e.Line, Column: e.Column, Value: e.Value, Message: e.Message})
+	}
+	return render(c, http.StatusOK, pages.AdminImportPage(s.layout(c, viewer(c), fmt.Sprintf("Import %d", id), "imports"), vm))
+}
+
+// adminImportUpload imports the uploaded CSV files, or one zip of them, and
+// shows the result: applied whole, or every error with nothing applied.
+func (s *server) adminImportUpload(c echo.Context) error {
+	ctx := c.Request().Context()
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxUpload)
+	form, err := c.MultipartForm()
+	if err != nil {
+		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", maxUpload>>20, err)}
+	}
+	headers := form.File["files"]
+	if len(headers) == 0 {
+		s.setFlash(c, "Choose the feed's CSV files, or one zip of them, before importing.")
+		return c.Redirect(http.StatusSeeOther, "/admin/imports")
+	}
+	v := viewer(c)
+	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload}
+	var names []string
+	for _, h := range headers {
+		names = append(names, filepath.Base(h.Filename))
+	}
+	opts.Origin = strings.Join(names, ", ")
+	var res imports.Result
+	if len(headers) == 1 && strings.EqualFold(filepath.Ext(headers[0].Filename), ".zip") {
+		f, err := headers[0].Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		res, err = imports.ImportZip(ctx, s.Pool, f, headers[0].Size, opts)
+		if err != nil {
+			return err
+		}
+	} else {
+		var files []imports.File
+		for _, h := range headers {
+			f, err := h.Open()
+			if err != nil {
+				return err
+			}
+			defer func(f multipart.File) { _ = f.Close() }(f)
+			files = append(files, imports.File{Name: filepath.Base(h.Filename), Body: io.Reader(f)})
+		}
+		res, err = imports.Import(ctx, s.Pool, files, opts)
+		if err != nil {
+			return err
+		}
+	}
+	switch res.Status {
+	case imports.Applied:
+		s.setFlash(c, fmt.Sprintf("Feed applied: %s.", res.Message))
+	default:
+		s.setFlash(c, fmt.Sprintf("Nothing was applied: %s.", res.Message))
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/imports/%d", res.ID))
+}
