@@ -50,6 +50,11 @@ bench-load: db build
 bench-pages: bench-load
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Pages' -benchtime 200x -timeout 60m ./internal/web/
 
+## bench-nightly: time the nightly run (whole and by step) on the 1,000,000-client demo bank against one plain
+## aggregate pass over its facts, with the PostgreSQL server's and the Go process's peak memory
+bench-nightly: bench-load
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Nightly' -benchtime 1x -timeout 60m ./internal/nightly/
+
 ## bench-import: import a feed of 1,000,000 clients with 12 months of facts (exported once from a demo bank)
 ## into an empty database, and compare it with a plain COPY of the same files into bare tables
 bench-import: db

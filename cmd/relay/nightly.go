@@ -2,9 +2,70 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/settings"
 )
 
+// runNightly runs the nightly chain once and prints each step with its counts.
 func runNightly(ctx context.Context, e *env, args []string) error {
-	return errors.New("nightly: not built yet")
+	fs := newFlags(e, "nightly")
+	asOf := fs.String("as-of", "", "run as if this month, YYYY-MM, were the last in the data (default: the latest month of facts)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var month time.Time
+	if *asOf != "" {
+		m, err := time.Parse("2006-01", *asOf)
+		if err != nil {
+			return fmt.Errorf("--as-of: %q is not a month in the form YYYY-MM", *asOf)
+		}
+		month = m
+	}
+	pool, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
+		return err
+	}
+	g, err := db.Gorm(pool)
+	if err != nil {
+		return err
+	}
+	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: e.log})
+	defer runner.Close()
+	run, err := runner.Run(ctx, nightly.Request{AsOf: month, Source: nightly.SourceCLI})
+	if run.ID != 0 {
+		printRun(e.stdout, run)
+	}
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// printRun writes a run and its steps, one line each.
+func printRun(w io.Writer, run nightly.Run) {
+	asOf := "-"
+	if !run.AsOf.IsZero() {
+		asOf = run.AsOf.Format("2006-01")
+	}
+	fmt.Fprintf(w, "nightly run %d as of %s: %s in %s\n", run.ID, asOf, run.Status, run.Duration().Round(time.Millisecond))
+	for _, st := range run.Steps {
+		var counts []string
+		for _, c := range st.Counts {
+			counts = append(counts, fmt.Sprintf("%s=%d", c.Name, c.Value))
+		}
+		fmt.Fprintf(w, "  %-9s %-9s %9s  %s\n", st.Name, st.Status, st.Duration().Round(time.Millisecond), strings.Join(counts, " "))
+		if st.Error != "" {
+			fmt.Fprintf(w, "            error: %s\n", st.Error)
+		}
+	}
 }

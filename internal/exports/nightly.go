@@ -1,0 +1,217 @@
+package exports
+
+import (
+	"context"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/db"
+)
+
+//go:embed nightly.sql
+var nightlyFS embed.FS
+
+var nightlyQueries = db.MustLoadQueries(nightlyFS, "nightly.sql")
+
+// CheckNightly prepares the queries of the nightly run's exports.
+func CheckNightly(ctx context.Context, pool *pgxpool.Pool) error {
+	return nightlyQueries.Check(ctx, pool)
+}
+
+// TriggerHeader is the first line of a triggers export. Money is in major
+// units of the bank's currency with its minor digits ("4950.00").
+var TriggerHeader = []string{"trigger_id", "client_ref", "bank_code", "product_code", "expected_value", "priority",
+	"currency", "status", "raised_as_of", "manager", "reason"}
+
+// Triggers writes the open triggers of the clients v sees (not the control
+// group's), highest priority first, and records the export. It returns the
+// number of triggers written.
+func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error) {
+	var args db.Args
+	rows, err := q.Query(ctx, scoped(nightlyQueries.Get("triggers"), v, "c", &args), args.Values()...)
+	if err != nil {
+		return 0, fmt.Errorf("export triggers: %w", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(TriggerHeader); err != nil {
+		return 0, fmt.Errorf("export triggers: %w", err)
+	}
+	var n int64
+	rec := make([]string, len(TriggerHeader))
+	for rows.Next() {
+		var (
+			id, expected, priority int64
+			digits                 int
+			ref, bank, product     string
+			currency, status       string
+			manager, reason        string
+			asOf                   time.Time
+		)
+		if err := rows.Scan(&id, &ref, &bank, &product, &expected, &priority, &digits, &currency, &status, &asOf,
+			&manager, &reason); err != nil {
+			return n, fmt.Errorf("export triggers: %w", err)
+		}
+		rec[0], rec[1], rec[2], rec[3] = strconv.FormatInt(id, 10), ref, bank, product
+		rec[4], rec[5] = decimal(expected, digits), decimal(priority, digits)
+		rec[6], rec[7], rec[8], rec[9], rec[10] = currency, status, asOf.Format("2006-01"), manager, reason
+		if err := cw.Write(rec); err != nil {
+			return n, fmt.Errorf("export triggers: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("export triggers: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return n, fmt.Errorf("export triggers: %w", err)
+	}
+	return n, record(ctx, q, v, ip, "export.triggers", n)
+}
+
+// WarningHeader is the first line of a warnings export: each signal's value
+// (a fall as a share, days, or months, see warnings.SignalName.Unit) and
+// whether it fired, then the figures of those that fired.
+var WarningHeader = []string{"client_ref", "bank_code", "manager", "score", "level", "warned_since", "as_of",
+	"turnover_fall", "turnover_fired", "balance_fall", "balance_fired", "transactions_fall", "transactions_fired",
+	"product_closed_days", "product_closed_fired", "income_falling_months", "income_falling_fired",
+	"lifetime_distance_months", "lifetime_fired", "no_contact_days", "no_contact_fired", "reasons"}
+
+// Warnings writes the warnings of the clients v sees, highest score first,
+// and records the export. It returns the number of warnings written.
+func Warnings(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error) {
+	var args db.Args
+	rows, err := q.Query(ctx, scoped(nightlyQueries.Get("warnings"), v, "c", &args), args.Values()...)
+	if err != nil {
+		return 0, fmt.Errorf("export warnings: %w", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(WarningHeader); err != nil {
+		return 0, fmt.Errorf("export warnings: %w", err)
+	}
+	var n int64
+	rec := make([]string, len(WarningHeader))
+	for rows.Next() {
+		var (
+			ref, bank, manager, level, reasons string
+			score                              int
+			since, asOf                        time.Time
+			values                             [7]*float64
+			fired                              [7]bool
+		)
+		dest := []any{&ref, &bank, &manager, &score, &level, &since, &asOf}
+		for i := range values {
+			dest = append(dest, &values[i], &fired[i])
+		}
+		dest = append(dest, &reasons)
+		if err := rows.Scan(dest...); err != nil {
+			return n, fmt.Errorf("export warnings: %w", err)
+		}
+		rec = rec[:0]
+		rec = append(rec, ref, bank, manager, strconv.Itoa(score), level, since.Format("2006-01"), asOf.Format("2006-01"))
+		for i := range values {
+			v := ""
+			if values[i] != nil {
+				v = strconv.FormatFloat(*values[i], 'f', -1, 64)
+			}
+			rec = append(rec, v, strconv.FormatBool(fired[i]))
+		}
+		rec = append(rec, reasons)
+		if err := cw.Write(rec); err != nil {
+			return n, fmt.Errorf("export warnings: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("export warnings: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return n, fmt.Errorf("export warnings: %w", err)
+	}
+	return n, record(ctx, q, v, ip, "export.warnings", n)
+}
+
+// record writes the export to the audit log.
+func record(ctx context.Context, q db.Querier, v access.Viewer, ip, action string, rows int64) error {
+	login := v.Login
+	if login == "" {
+		login = "cli"
+	}
+	return audit.Record(ctx, q, audit.Entry{UserID: v.UserID, Login: login, IP: ip, Action: action,
+		Details: map[string]any{"rows": rows, "role": string(v.Role)}})
+}
+
+// decimal writes minor units as a plain decimal of major units: 495000 with 2
+// digits is "4950.00". Exact: no floating point.
+func decimal(minor int64, digits int) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	s := strconv.FormatInt(minor, 10)
+	if digits <= 0 {
+		return sign + s
+	}
+	if len(s) <= digits {
+		s = strings.Repeat("0", digits-len(s)+1) + s
+	}
+	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
+}
+
+// scoped puts v's client scope, over the client table aliased alias, where
+// query holds the marker "true /*client-scope alias*/"; the query's own
+// parameters must already be in args. The marker keeps the stored query valid
+// SQL, so that Check prepares it.
+func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
+	marker := "true /*client-scope " + alias + "*/"
+	if !strings.Contains(query, marker) {
+		panic("exports: query has no " + marker)
+	}
+	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
+}
+
+// GroupViewer is the viewer a command-line export runs as: the risk team of
+// the group with code (or of the only group, when code is empty), which reads
+// every client of the group.
+func GroupViewer(ctx context.Context, q db.Querier, code string) (access.Viewer, error) {
+	rows, err := q.Query(ctx, nightlyQueries.Get("group"), code)
+	if err != nil {
+		return access.Viewer{}, fmt.Errorf("banking group: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id    int64
+		found string
+		n     int
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &found, &n); err != nil {
+			return access.Viewer{}, fmt.Errorf("banking group: %w", err)
+		}
+		break
+	}
+	if err := rows.Err(); err != nil {
+		return access.Viewer{}, fmt.Errorf("banking group: %w", err)
+	}
+	switch {
+	case n == 0 && code != "":
+		return access.Viewer{}, fmt.Errorf("--group: no banking group has code %q", code)
+	case n == 0:
+		return access.Viewer{}, fmt.Errorf("the database holds no banking group yet")
+	case n > 1 && code == "":
+		return access.Viewer{}, fmt.Errorf("--group: the database holds %d banking groups; name one by its code", n)
+	}
+	return access.Viewer{Login: "cli", Name: "relay export", Role: access.Risk, GroupID: id}, nil
+}

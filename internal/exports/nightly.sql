@@ -1,0 +1,45 @@
+-- The nightly run's lists, streamed to CSV. Every query carries the marker
+-- "true /*client-scope c*/", replaced by the viewer's access.ClientScope over
+-- client c.
+
+-- name: triggers
+-- Open triggers shown to managers (not the control group's), by priority.
+SELECT t.id, c.ref, b.code, p.code, t.expected_value, t.priority, b.minor_digits, b.currency, t.status,
+       t.raised_as_of, coalesce(u.login, ''), t.reason
+FROM cross_sell_trigger t
+JOIN client c ON c.id = t.client_id
+JOIN bank b ON b.id = c.bank_id
+JOIN product p ON p.id = t.product_id
+LEFT JOIN app_user u ON u.id = c.manager_id
+WHERE t.status IN ('new', 'contacted', 'offered') AND NOT t.hidden AND true /*client-scope c*/
+ORDER BY t.priority DESC, t.id;
+
+-- name: warnings
+-- Warnings, riskiest first, with every signal's value and the figures of
+-- those that fired.
+SELECT c.ref, b.code, coalesce(u.login, ''), w.score, w.level, w.warned_since, w.as_of,
+       w.turnover_value, w.turnover_fired, w.balance_value, w.balance_fired, w.tx_value, w.tx_fired,
+       w.closed_value, w.closed_fired, w.income_value, w.income_fired, w.lifetime_value, w.lifetime_fired,
+       w.contact_value, w.contact_fired,
+       concat_ws('; ',
+                 CASE WHEN w.turnover_fired THEN w.turnover_figures END,
+                 CASE WHEN w.balance_fired THEN w.balance_figures END,
+                 CASE WHEN w.tx_fired THEN w.tx_figures END,
+                 CASE WHEN w.closed_fired THEN w.closed_figures END,
+                 CASE WHEN w.income_fired THEN w.income_figures END,
+                 CASE WHEN w.lifetime_fired THEN w.lifetime_figures END,
+                 CASE WHEN w.contact_fired THEN w.contact_figures END)
+FROM client_warning w
+JOIN client c ON c.id = w.client_id
+JOIN bank b ON b.id = c.bank_id
+LEFT JOIN app_user u ON u.id = w.manager_id
+WHERE true /*client-scope c*/
+ORDER BY w.score DESC, w.client_id;
+
+-- name: group
+-- A banking group by code, or the only one when code is empty. $1 code.
+SELECT id, code, count(*) OVER ()::integer
+FROM banking_group
+WHERE $1::text = '' OR code = $1
+ORDER BY id
+LIMIT 2;

@@ -1,0 +1,225 @@
+-- The publish step: the published results are built from the working tables
+-- into <table>_new, indexed, then switched in (nightly_switch_in), checked,
+-- and the triggers raised and expired, all in one short transaction.
+-- Every column is cast to the type migration 00002 gives it.
+
+-- name: segment-profile
+CREATE TABLE segment_profile_new AS
+SELECT s.segment_id::bigint, p.as_of::date, s.level::smallint, s.group_id::smallint, s.bank_id::smallint,
+       s.size::integer, s.assigned::integer, s.best::integer AS best_clients,
+       s.ideal_income::bigint, s.avg_income::bigint,
+       coalesce((SELECT array_agg(sp.product_id ORDER BY sp.adoption DESC, sp.product_id)
+                 FROM nightly_w_segment_product sp
+                 WHERE sp.segment_id = s.segment_id AND sp.in_ideal), '{}')::smallint[] AS ideal_product_ids,
+       ch.churn_base::integer, ch.churn_leavers::integer, ch.churn_rate::float8, ch.expected_years::numeric,
+       round(s.avg_income * 12 * ch.expected_years)::bigint AS ltv
+FROM nightly_w_segment s
+JOIN nightly_w_churn ch ON ch.segment_id = s.segment_id
+CROSS JOIN nightly_w_param p;
+
+-- name: segment-profile-index
+ALTER TABLE segment_profile_new ADD CONSTRAINT segment_profile_new_pkey PRIMARY KEY (segment_id);
+
+-- name: segment-product
+CREATE TABLE segment_product_new AS
+SELECT sp.segment_id::bigint, sp.product_id::smallint, p.as_of::date, sp.holders::integer,
+       sp.best_holders::integer, sp.adoption::float8, sp.in_ideal::boolean, sp.value_holders::integer,
+       sp.value::bigint
+FROM nightly_w_segment_product sp
+CROSS JOIN nightly_w_param p;
+
+-- name: segment-product-index
+ALTER TABLE segment_product_new ADD CONSTRAINT segment_product_new_pkey PRIMARY KEY (segment_id, product_id);
+
+-- name: segment-stage
+-- LTV by lifecycle stage: the stage's average monthly income x 12 x the
+-- segment's expected remaining years.
+CREATE TABLE segment_stage_new AS
+SELECT m.segment_id::bigint, st.stage::text, p.as_of::date, count(*)::integer AS clients,
+       round(avg(m.profitability))::bigint AS avg_income,
+       round(avg(m.profitability) * 12 * ch.expected_years)::bigint AS ltv
+FROM nightly_w_member m
+JOIN nightly_w_signal st ON st.client_id = m.client_id
+JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
+CROSS JOIN nightly_w_param p
+GROUP BY m.segment_id, st.stage, p.as_of, ch.expected_years;
+
+-- name: segment-stage-index
+ALTER TABLE segment_stage_new ADD CONSTRAINT segment_stage_new_pkey PRIMARY KEY (segment_id, stage);
+
+-- name: client-score
+-- Score = 100 x profitability / ideal, capped to 0-100; CLV = annual income
+-- discounted at the bank's rate over the expected remaining years: year t
+-- counts 1 / (1 + rate)^t, a part year pro rata at the next year's rate.
+CREATE TABLE client_score_new AS
+WITH factor AS (
+    SELECT ch.segment_id, b.id AS bank_id,
+           (SELECT coalesce(sum(power(1 + b.discount_rate, -t)), 0)
+            FROM generate_series(1, floor(ch.expected_years)::integer) AS t)
+           + (ch.expected_years - floor(ch.expected_years)) * power(1 + b.discount_rate, -(floor(ch.expected_years) + 1)) AS f
+    FROM nightly_w_churn ch
+    JOIN segment sg ON sg.id = ch.segment_id
+    JOIN bank b ON b.group_id = sg.group_id AND b.currency = sg.currency
+               AND (sg.bank_id IS NULL OR b.id = sg.bank_id)
+    WHERE ch.expected_years IS NOT NULL
+)
+SELECT c.client_id::bigint, p.as_of::date, m.segment_id::bigint, s.level::smallint, c.tenure_months::integer,
+       c.band::smallint AS tenure_band, c.profit_months::integer, c.profitability::bigint,
+       chr(64 + m.quintile)::char(1) AS profit_band, s.ideal_income::bigint,
+       greatest(s.ideal_income - c.profitability, 0)::bigint AS gap,
+       (CASE WHEN s.ideal_income <= 0 THEN 100
+             ELSE least(100, greatest(0, round(100.0 * c.profitability / s.ideal_income))) END)::smallint AS score,
+       sg.stage::text, round(c.income_recent / nullif(c.recent_months, 0))::bigint AS income_recent,
+       round(c.income_base / nullif(c.base_months, 0))::bigint AS income_base,
+       sg.rfm_r::smallint, sg.rfm_f::smallint, sg.rfm_m::smallint, sg.activity::text,
+       sg.score::smallint AS churn_score, sg.level::text AS warning_level,
+       ch.churn_rate::float8, ch.expected_years::numeric,
+       round(c.profitability * 12 * f.f)::bigint AS clv
+FROM nightly_w_client c
+JOIN nightly_w_member m ON m.client_id = c.client_id AND m.assigned
+JOIN nightly_w_segment s ON s.segment_id = m.segment_id
+JOIN nightly_w_signal sg ON sg.client_id = c.client_id
+JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
+LEFT JOIN factor f ON f.segment_id = m.segment_id AND f.bank_id = c.bank_id
+CROSS JOIN nightly_w_param p;
+
+-- name: client-score-index
+ALTER TABLE client_score_new ADD CONSTRAINT client_score_new_pkey PRIMARY KEY (client_id);
+
+-- name: client-score-segment-index
+CREATE INDEX client_score_new_segment_idx ON client_score_new (segment_id);
+
+-- name: client-warning
+-- The clients whose score reached warning.level_watch, with the figures of
+-- every signal in words. A signal fires at its threshold; warned_since carries
+-- over while the client stays warned.
+CREATE TABLE client_warning_new AS
+SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::integer,
+       sg.score::smallint, sg.level::text,
+       (CASE WHEN prev.warned_since IS NOT NULL AND prev.as_of <= p.as_of THEN prev.warned_since
+             ELSE p.as_of END)::date AS warned_since,
+       a.turnover_recent, a.turnover_base, sg.turnover_value::float8,
+       coalesce(sg.turnover_value > p.turnover_drop, false)::boolean AS turnover_fired,
+       sg.s_turnover::float8 AS turnover_strength,
+       coalesce(p.w_turnover * sg.s_turnover / nullif(sg.weighted, 0), 0)::float8 AS turnover_share,
+       (CASE WHEN sg.turnover_value IS NULL THEN 'turnover: too few months to compare'
+             ELSE format('turnover %s months %s vs %s months before %s a month: %s%%',
+                         p.recent_months, money_text(a.turnover_recent, c.minor_digits, c.currency),
+                         p.base_months, money_text(a.turnover_base, c.minor_digits, c.currency),
+                         to_char(round(-100 * sg.turnover_value), 'FMS9990')) END)::text AS turnover_figures,
+       a.balance_recent, a.balance_base, sg.balance_value::float8,
+       coalesce(sg.balance_value > p.balance_drop, false)::boolean AS balance_fired,
+       sg.s_balance::float8 AS balance_strength,
+       coalesce(p.w_balance * sg.s_balance / nullif(sg.weighted, 0), 0)::float8 AS balance_share,
+       (CASE WHEN sg.balance_value IS NULL THEN 'average balance: too few months (or no positive balance) to compare'
+             ELSE format('average balance %s months %s vs %s months before %s: %s%%',
+                         p.recent_months, money_text(a.balance_recent, c.minor_digits, c.currency),
+                         p.base_months, money_text(a.balance_base, c.minor_digits, c.currency),
+                         to_char(round(-100 * sg.balance_value), 'FMS9990')) END)::text AS balance_figures,
+       a.tx_recent, a.tx_base, sg.tx_value::float8,
+       coalesce(sg.tx_value > p.tx_drop, false)::boolean AS tx_fired,
+       sg.s_tx::float8 AS tx_strength,
+       coalesce(p.w_tx * sg.s_tx / nullif(sg.weighted, 0), 0)::float8 AS tx_share,
+       (CASE WHEN sg.tx_value IS NULL THEN 'transactions: too few months to compare'
+             ELSE format('transactions %s months %s vs %s months before %s a month: %s%%',
+                         p.recent_months, to_char(a.tx_recent, 'FM999,999,990.0'),
+                         p.base_months, to_char(a.tx_base, 'FM999,999,990.0'),
+                         to_char(round(-100 * sg.tx_value), 'FMS9990')) END)::text AS tx_figures,
+       sg.closed_product_id::smallint, sg.closed_on::date, sg.closed_key::boolean, sg.closed_value::float8,
+       coalesce(sg.closed_value <= p.closed_days, false)::boolean AS closed_fired,
+       sg.s_closed::float8 AS closed_strength,
+       coalesce(p.w_closed * sg.s_closed / nullif(sg.weighted, 0), 0)::float8 AS closed_share,
+       (CASE WHEN sg.closed_product_id IS NULL
+             THEN format('no product closed in the last %s days', 2 * p.closed_days)
+             ELSE format('closed %s%s %s days ago, on %s', pr.name,
+                         CASE WHEN sg.closed_key THEN ' (a key product)' ELSE '' END,
+                         sg.closed_value, to_char(sg.closed_on, 'YYYY-MM-DD')) END)::text AS closed_figures,
+       sg.income_from::bigint, sg.income_to::bigint, sg.income_months::float8 AS income_value,
+       (sg.income_months >= p.income_fall_months)::boolean AS income_fired,
+       sg.s_income::float8 AS income_strength,
+       coalesce(p.w_income * sg.s_income / nullif(sg.weighted, 0), 0)::float8 AS income_share,
+       (CASE WHEN sg.income_months = 0 OR sg.income_fall IS NULL THEN 'income did not fall last month'
+             ELSE format('income fell %s %s in a row: %s to %s a month (%s%%)', sg.income_months,
+                         CASE WHEN sg.income_months = 1 THEN 'month' ELSE 'months' END,
+                         money_text(sg.income_from, c.minor_digits, c.currency),
+                         money_text(sg.income_to, c.minor_digits, c.currency),
+                         to_char(round(-100 * sg.income_fall), 'FMS9990')) END)::text AS income_figures,
+       sg.lifetime_typical::float8, sg.lifetime_leavers::integer, sg.lifetime_level::smallint,
+       sg.tenure_months::integer AS lifetime_tenure, sg.lifetime_value::float8,
+       coalesce(sg.lifetime_value <= p.lifetime_margin, false)::boolean AS lifetime_fired,
+       sg.s_lifetime::float8 AS lifetime_strength,
+       coalesce(p.w_lifetime * sg.s_lifetime / nullif(sg.weighted, 0), 0)::float8 AS lifetime_share,
+       (CASE WHEN sg.lifetime_typical IS NULL THEN 'typical lifetime unknown: no client has left from its industry yet'
+             ELSE format('tenure %s months vs typical lifetime %s months (median tenure at exit of %s leavers in %s)',
+                         sg.tenure_months, to_char(sg.lifetime_typical, 'FM9990.0'), sg.lifetime_leavers,
+                         sg.lifetime_label) END)::text AS lifetime_figures,
+       sg.contact_last::date, sg.contact_value::float8,
+       (sg.contact_value > p.no_contact_days)::boolean AS contact_fired,
+       sg.s_contact::float8 AS contact_strength,
+       coalesce(p.w_contact * sg.s_contact / nullif(sg.weighted, 0), 0)::float8 AS contact_share,
+       (CASE WHEN sg.contact_last IS NULL
+             THEN format('no contact recorded since the client joined %s days ago', sg.contact_value)
+             ELSE format('last contact %s days ago, on %s', sg.contact_value, to_char(sg.contact_last, 'YYYY-MM-DD'))
+             END)::text AS contact_figures
+FROM nightly_w_signal sg
+JOIN nightly_w_client c ON c.client_id = sg.client_id
+CROSS JOIN nightly_w_param p
+-- the window averages, exact, for the figures
+CROSS JOIN LATERAL (
+    SELECT round(c.turnover_recent / nullif(c.recent_months, 0))::bigint AS turnover_recent,
+           round(c.turnover_base / nullif(c.base_months, 0))::bigint AS turnover_base,
+           round(c.balance_recent / nullif(c.recent_months, 0))::bigint AS balance_recent,
+           round(c.balance_base / nullif(c.base_months, 0))::bigint AS balance_base,
+           c.tx_recent::float8 / nullif(c.recent_months, 0) AS tx_recent,
+           c.tx_base::float8 / nullif(c.base_months, 0) AS tx_base) a
+LEFT JOIN product pr ON pr.id = sg.closed_product_id
+LEFT JOIN client_warning prev ON prev.client_id = sg.client_id
+WHERE sg.level IS NOT NULL;
+
+-- name: client-warning-index
+ALTER TABLE client_warning_new ADD CONSTRAINT client_warning_new_pkey PRIMARY KEY (client_id);
+
+-- name: client-warning-manager-index
+CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, score DESC);
+
+-- name: client-warning-score-index
+CREATE INDEX client_warning_new_score_idx ON client_warning_new (score DESC, client_id);
+
+-- name: lock-timeout
+-- The switch waits this long for readers of the old results, then the run fails
+-- and leaves them as they were.
+SET LOCAL lock_timeout = '60s';
+
+-- name: switch
+SELECT nightly_switch_in(ARRAY['segment_profile', 'segment_product', 'segment_stage', 'client_score', 'client_warning']);
+
+-- name: check
+-- Checks the switched-in results before they are committed; an empty answer
+-- means they are sound.
+SELECT concat_ws('; ',
+    (SELECT format('client_score has %s rows for %s active clients', a.n, b.n)
+     FROM (SELECT count(*) AS n FROM client_score) a, (SELECT count(*) AS n FROM nightly_w_client) b
+     WHERE a.n <> b.n),
+    (SELECT format('%s clients have a segment without a profile', count(*))
+     FROM client_score cs
+     WHERE NOT EXISTS (SELECT 1 FROM segment_profile sp WHERE sp.segment_id = cs.segment_id)
+     HAVING count(*) > 0),
+    (SELECT format('%s clients have a score, band or stage out of range', count(*))
+     FROM client_score
+     WHERE score NOT BETWEEN 0 AND 100 OR churn_score NOT BETWEEN 0 AND 100
+        OR profit_band NOT IN ('A', 'B', 'C', 'D', 'E')
+        OR stage NOT IN ('onboarding', 'ramp_up', 'plateau', 'decline')
+        OR gap < 0
+     HAVING count(*) > 0),
+    (SELECT format('%s segments have no clients or more best clients than clients', count(*))
+     FROM segment_profile
+     WHERE size < 1 OR best_clients > size OR assigned > size
+     HAVING count(*) > 0),
+    (SELECT format('%s products have an adoption out of 0-1', count(*))
+     FROM segment_product
+     WHERE adoption < 0 OR adoption > 1
+     HAVING count(*) > 0),
+    (SELECT format('%s warnings are not for a scored client', count(*))
+     FROM client_warning w
+     WHERE NOT EXISTS (SELECT 1 FROM client_score cs WHERE cs.client_id = w.client_id)
+     HAVING count(*) > 0));

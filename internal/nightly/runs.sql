@@ -1,0 +1,141 @@
+-- The record of runs, the run's lock and bookkeeping, and the counts each step
+-- reports.
+
+-- name: try-lock
+-- Only one run at a time across every server: a session lock held by the
+-- run's own connection, released when it ends or the connection drops.
+SELECT pg_try_advisory_lock($1::bigint);
+
+-- name: unlock
+SELECT pg_advisory_unlock($1::bigint);
+
+-- name: recent-scheduled
+-- A scheduled run skips when another server's scheduled run succeeded moments
+-- ago (the servers' clocks need not agree to the second).
+SELECT EXISTS (
+    SELECT 1 FROM nightly_run
+    WHERE source = 'schedule' AND status = 'succeeded' AND started_at > now() - make_interval(mins => $1::integer));
+
+-- name: fail-stale
+-- A run still marked running when the lock is free died with its server.
+UPDATE nightly_run
+SET status = 'failed', finished_at = now(), error = 'interrupted: the run''s server or connection stopped'
+WHERE status = 'running';
+
+-- name: fail-stale-steps
+UPDATE nightly_run_step s
+SET status = 'failed', finished_at = now(), error = 'interrupted'
+FROM nightly_run r
+WHERE r.id = s.run_id AND r.status = 'failed' AND s.status = 'running';
+
+-- name: insert-run
+INSERT INTO nightly_run (source, requested_by) VALUES ($1, $2) RETURNING id, started_at;
+
+-- name: insert-steps
+INSERT INTO nightly_run_step (run_id, position, step)
+SELECT $1::bigint, s.position, s.step
+FROM unnest($2::text[]) WITH ORDINALITY AS s(step, position);
+
+-- name: step-start
+UPDATE nightly_run_step SET status = 'running', started_at = now()
+WHERE run_id = $1 AND position = $2;
+
+-- name: step-finish
+UPDATE nightly_run_step SET status = $3, finished_at = now(), counts = $4::jsonb, error = $5
+WHERE run_id = $1 AND position = $2;
+
+-- name: run-as-of
+UPDATE nightly_run SET as_of = $2 WHERE id = $1;
+
+-- name: run-succeed
+UPDATE nightly_run SET status = 'succeeded', finished_at = now() WHERE id = $1;
+
+-- name: run-fail
+UPDATE nightly_run SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND status = 'running';
+
+-- name: plan-sorted-aggregate
+-- For the pass over monthly facts: the partitions' primary keys deliver the
+-- rows in client order, so a sorted aggregate needs no sort and little memory,
+-- where PostgreSQL would otherwise sort or hash them in parallel and spill.
+SET LOCAL enable_hashagg = off;
+
+-- name: plan-serial
+SET LOCAL max_parallel_workers_per_gather = 0;
+
+-- name: latest-month
+-- The latest month with facts: each month's partition is asked for one row,
+-- rather than every row of every month read for max(month).
+SELECT max(p.month)
+FROM (SELECT substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \(''([0-9-]+)''\)')::date AS month
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'monthly_fact'::regclass) p
+CROSS JOIN LATERAL (SELECT 1 FROM monthly_fact f WHERE f.month = p.month LIMIT 1) x;
+
+-- name: session
+-- The run's connection: memory for its sorts and hashes, no statement timeout.
+SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', false),
+       set_config('application_name', 'relay nightly', false);
+
+-- name: truncate-work
+-- The working tables are emptied after a run (they stay, empty, so that the
+-- run's statements can be checked at start).
+TRUNCATE nightly_w_param, nightly_w_client, nightly_w_key, nightly_w_keyseg,
+         nightly_w_member, nightly_w_segment, nightly_w_held, nightly_w_segment_product,
+         nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_lifetime, nightly_w_signal,
+         nightly_w_churn;
+
+-- name: drop-new
+-- Leftovers of a run that failed before its switch.
+DROP TABLE IF EXISTS segment_profile_new, segment_product_new, segment_stage_new, client_score_new,
+                     client_warning_new;
+
+-- name: count-segments
+SELECT (SELECT count(*) FROM nightly_w_client) AS clients,
+       count(DISTINCT chosen) AS segments,
+       count(DISTINCT chosen) FILTER (WHERE level = 1) AS level_1,
+       count(DISTINCT chosen) FILTER (WHERE level = 2) AS level_2,
+       count(DISTINCT chosen) FILTER (WHERE level = 3) AS level_3,
+       count(DISTINCT chosen) FILTER (WHERE level = 4) AS level_4
+FROM nightly_w_keyseg;
+
+-- name: count-profiles
+SELECT (SELECT count(*) FROM nightly_w_segment) AS segments,
+       (SELECT coalesce(sum(best), 0)::bigint FROM nightly_w_segment) AS best_clients,
+       (SELECT count(*) FROM nightly_w_segment_product WHERE in_ideal) AS ideal_products,
+       (SELECT coalesce(sum(cardinality(held)), 0)::bigint FROM nightly_w_held) AS holdings;
+
+-- name: count-triggers
+SELECT (SELECT count(*) FROM nightly_w_raise) AS to_raise, (SELECT count(*) FROM nightly_w_expire) AS to_expire,
+       (SELECT count(*) FROM nightly_w_confirm) AS to_confirm;
+
+-- name: count-warnings
+SELECT count(*) AS scored, count(*) FILTER (WHERE level = 'high') AS high,
+       count(*) FILTER (WHERE level = 'watch') AS watch,
+       count(*) FILTER (WHERE stage = 'onboarding') AS onboarding,
+       count(*) FILTER (WHERE stage = 'ramp_up') AS ramp_up,
+       count(*) FILTER (WHERE stage = 'plateau') AS plateau,
+       count(*) FILTER (WHERE stage = 'decline') AS decline
+FROM nightly_w_signal;
+
+-- name: count-ltv
+SELECT count(*) AS segments, count(*) FILTER (WHERE churn_rate IS NOT NULL) AS with_churn_rate,
+       coalesce(sum(churn_leavers), 0)::bigint AS leavers
+FROM nightly_w_churn;
+
+-- name: list-runs
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, count(*) OVER ()
+FROM nightly_run
+ORDER BY started_at DESC, id DESC
+LIMIT $1 OFFSET $2;
+
+-- name: get-run
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, 1::bigint
+FROM nightly_run
+WHERE id = $1;
+
+-- name: run-steps
+SELECT run_id, position, step, status, started_at, finished_at, counts, error
+FROM nightly_run_step
+WHERE run_id = ANY ($1::bigint[])
+ORDER BY run_id, position;

@@ -1,0 +1,205 @@
+-- The segments step: the run's parameters, the active clients with their
+-- window of facts, the segment each backs off to, and every segment's members
+-- with their profitability band.
+--
+-- Every statement here builds one working table with CREATE TABLE AS (the
+-- runner drops the old one first, in the same transaction). Working tables
+-- read only the source tables, nightly_w_param and each other.
+
+-- name: param
+-- One row: the as-of month, the windows derived from it and every setting the
+-- run uses, read once so that the whole run sees one consistent set.
+CREATE UNLOGGED TABLE nightly_w_param AS
+SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS profit_from,
+       $5::date AS recent_from, $6::date AS base_from, $7::date AS scan_from, $8::date AS churn_from,
+       $9::integer AS recent_months, $10::integer AS base_months, $11::integer AS series_len,
+       $12::integer AS min_clients, $13::integer AS best_min_tenure, $14::numeric AS ideal_adoption,
+       $15::numeric AS control_share, $16::integer AS cooldown_days, $17::integer AS max_open,
+       $18::numeric AS turnover_drop, $19::numeric AS balance_drop, $20::numeric AS tx_drop,
+       $21::integer AS closed_days, $22::integer AS income_fall_months, $23::integer AS lifetime_margin,
+       $24::integer AS lifetime_min_leavers, $25::integer AS no_contact_days, $26::integer AS level_high,
+       $27::integer AS level_watch, $28::integer AS onboarding_months, $29::integer AS ltv_max_years,
+       $30::numeric AS stage_trend, $31::float8 AS w_intercept, $32::float8 AS w_turnover,
+       $33::float8 AS w_balance, $34::float8 AS w_tx, $35::float8 AS w_closed, $36::float8 AS w_income,
+       $37::float8 AS w_lifetime, $38::float8 AS w_contact;
+
+-- name: held
+-- The products every client holds at the end of the as-of month and, aligned
+-- with them, the income each brought in the as-of month when the client held
+-- it all that month (null otherwise). A product is open at most once at a
+-- time, so only a holding closed after the as-of month can meet another: it
+-- counts when no other held then opened before it. (Both arrays are built
+-- from the same rows in the same order, so they stay aligned.)
+-- $1 as_of
+CREATE UNLOGGED TABLE nightly_w_held AS
+SELECT h.client_id, array_agg(h.product_id) AS held,
+       array_agg(CASE WHEN h.opened_on < $1::date
+                      THEN f.product_income[array_position(f.product_ids, h.product_id)] END) AS held_income
+FROM holding h
+LEFT JOIN monthly_fact f ON f.client_id = h.client_id AND f.month = $1::date
+WHERE h.opened_on < (SELECT cutoff FROM nightly_w_param)
+  AND (h.closed_on IS NULL
+       OR (h.closed_on >= (SELECT cutoff FROM nightly_w_param)
+           AND NOT EXISTS (
+               SELECT 1 FROM holding o
+               WHERE o.client_id = h.client_id AND o.product_id = h.product_id
+                 AND o.opened_on < (SELECT cutoff FROM nightly_w_param)
+                 AND (o.closed_on IS NULL
+                      OR (o.closed_on >= (SELECT cutoff FROM nightly_w_param) AND o.opened_on < h.opened_on)))))
+GROUP BY h.client_id;
+
+-- name: client
+-- The clients active at the end of the as-of month (joined before it ends,
+-- not left by then) with tenure, tenure band and profitability (average
+-- monthly income over the window, or the client's life if shorter), and from
+-- one pass over the months of facts the run needs: sums over the recent and
+-- base windows of the churn signals, the income of each of the last 13 months
+-- (warning.income_fall_months is at most 12) and the transactions of the last
+-- 6, and what it holds. The pass aggregates the rows the
+-- partitions' primary keys deliver in client order (the runner turns hash
+-- aggregation off for it); the month bounds are parameters so that PostgreSQL
+-- reads only those months' partitions.
+-- $1 scan_from, $2 profit_from, $3 recent_from, $4 base_from, $5 as_of
+CREATE UNLOGGED TABLE nightly_w_client AS
+WITH f AS (
+    SELECT f.client_id,
+           count(*) FILTER (WHERE f.month >= $2::date) AS profit_months,
+           sum(f.income) FILTER (WHERE f.month >= $2::date) AS profit_income,
+           sum(f.tx_count) FILTER (WHERE f.month >= $2::date) AS profit_tx,
+           count(*) FILTER (WHERE f.month >= $3::date) AS recent_months,
+           count(*) FILTER (WHERE f.month >= $4::date AND f.month < $3::date) AS base_months,
+           sum(f.turnover) FILTER (WHERE f.month >= $3::date) AS turnover_recent,
+           sum(f.turnover) FILTER (WHERE f.month >= $4::date AND f.month < $3::date) AS turnover_base,
+           sum(f.avg_balance) FILTER (WHERE f.month >= $3::date) AS balance_recent,
+           sum(f.avg_balance) FILTER (WHERE f.month >= $4::date AND f.month < $3::date) AS balance_base,
+           sum(f.tx_count) FILTER (WHERE f.month >= $3::date) AS tx_recent,
+           sum(f.tx_count) FILTER (WHERE f.month >= $4::date AND f.month < $3::date) AS tx_base,
+           sum(f.income) FILTER (WHERE f.month >= $3::date) AS income_recent,
+           sum(f.income) FILTER (WHERE f.month >= $4::date AND f.month < $3::date) AS income_base,
+           -- one row a month, so max is that month's
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '0 months')::date) AS income_0,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '1 months')::date) AS income_1,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '2 months')::date) AS income_2,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '3 months')::date) AS income_3,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '4 months')::date) AS income_4,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '5 months')::date) AS income_5,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '6 months')::date) AS income_6,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '7 months')::date) AS income_7,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '8 months')::date) AS income_8,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '9 months')::date) AS income_9,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '10 months')::date) AS income_10,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '11 months')::date) AS income_11,
+           max(f.income) FILTER (WHERE f.month = ($5::date - interval '12 months')::date) AS income_12,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '0 months')::date) AS tx_0,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '1 months')::date) AS tx_1,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '2 months')::date) AS tx_2,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '3 months')::date) AS tx_3,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '4 months')::date) AS tx_4,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '5 months')::date) AS tx_5
+    FROM monthly_fact f
+    WHERE f.month >= $1::date AND f.month <= $5::date
+    GROUP BY f.client_id
+)
+SELECT c.id AS client_id, c.group_id, c.bank_id, b.currency, b.minor_digits, c.region_id, c.industry_id,
+       c.branch_id, c.manager_id, c.since, t.tenure_months,
+       (CASE WHEN t.tenure_months < 6 THEN 0 WHEN t.tenure_months < 12 THEN 1 WHEN t.tenure_months < 24 THEN 2
+             WHEN t.tenure_months < 36 THEN 3 ELSE 4 END)::smallint AS band,
+       coalesce(f.profit_months, 0)::integer AS profit_months,
+       coalesce(round(f.profit_income / nullif(f.profit_months, 0)), 0)::bigint AS profitability,
+       f.profit_tx::float8 / nullif(f.profit_months, 0) AS avg_tx,
+       coalesce(f.recent_months, 0)::integer AS recent_months,
+       coalesce(f.base_months, 0)::integer AS base_months,
+       f.turnover_recent, f.turnover_base, f.balance_recent, f.balance_base, f.tx_recent, f.tx_base,
+       f.income_recent, f.income_base,
+       f.income_0, f.income_1, f.income_2, f.income_3, f.income_4, f.income_5, f.income_6, f.income_7, f.income_8, f.income_9, f.income_10, f.income_11, f.income_12,
+       f.tx_0, f.tx_1, f.tx_2, f.tx_3, f.tx_4, f.tx_5,
+       coalesce(hd.held, '{}') AS held, coalesce(hd.held_income, '{}') AS held_income
+FROM client c
+JOIN bank b ON b.id = c.bank_id
+CROSS JOIN nightly_w_param p
+-- full months from joining to the end of the as-of month
+CROSS JOIN LATERAL (SELECT ((date_part('year', p.cutoff) - date_part('year', c.since)) * 12
+                            + date_part('month', p.cutoff) - date_part('month', c.since)
+                            - (date_part('day', c.since) > 1)::integer)::integer AS tenure_months) t
+LEFT JOIN f ON f.client_id = c.id
+LEFT JOIN nightly_w_held hd ON hd.client_id = c.id
+WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff);
+
+-- name: key
+-- Every full key (bank x region x industry x tenure band) of the active
+-- clients and the level it backs off to: the finest level whose segment has
+-- at least segment.min_clients active clients, else the group level.
+CREATE UNLOGGED TABLE nightly_w_key AS
+WITH k AS (
+    SELECT group_id, currency, bank_id, region_id, industry_id, band, count(*) AS n
+    FROM nightly_w_client
+    GROUP BY group_id, currency, bank_id, region_id, industry_id, band
+), s AS (
+    SELECT k.*, sum(n) OVER (PARTITION BY bank_id, industry_id, band) AS n2,
+           sum(n) OVER (PARTITION BY bank_id, industry_id) AS n3
+    FROM k
+)
+SELECT s.group_id, s.currency, s.bank_id, s.region_id, s.industry_id, s.band, s.n, s.n2, s.n3,
+       (CASE WHEN s.n >= p.min_clients THEN 1 WHEN s.n2 >= p.min_clients THEN 2
+             WHEN s.n3 >= p.min_clients THEN 3 ELSE 4 END)::smallint AS level
+FROM s CROSS JOIN nightly_w_param p;
+
+-- name: register
+-- Registers the segments the keys back off to, once; a segment keeps its id.
+INSERT INTO segment (level, group_id, currency, bank_id, region_id, industry_id, tenure_band)
+SELECT DISTINCT level, group_id, currency,
+       CASE WHEN level < 4 THEN bank_id END, CASE WHEN level = 1 THEN region_id END, industry_id,
+       CASE WHEN level <= 2 THEN band END
+FROM nightly_w_key
+ON CONFLICT DO NOTHING;
+
+-- name: keyseg
+-- For every full key: its own segment (chosen) and, at each level, the
+-- segment it belongs to when that segment is one the run uses. A client is a
+-- member of every used segment its key belongs to: a coarser segment learns
+-- from all the clients it describes, not only from those that backed off to it.
+CREATE UNLOGGED TABLE nightly_w_keyseg AS
+WITH used AS (
+    SELECT DISTINCT s.id, s.level, s.group_id, s.currency, s.bank_id, s.region_id, s.industry_id, s.tenure_band
+    FROM nightly_w_key k
+    JOIN segment s ON s.level = k.level AND s.group_id = k.group_id AND s.currency = k.currency
+                  AND s.industry_id = k.industry_id
+                  AND s.bank_id IS NOT DISTINCT FROM (CASE WHEN k.level < 4 THEN k.bank_id END)
+                  AND s.region_id IS NOT DISTINCT FROM (CASE WHEN k.level = 1 THEN k.region_id END)
+                  AND s.tenure_band IS NOT DISTINCT FROM (CASE WHEN k.level <= 2 THEN k.band END)
+)
+SELECT k.bank_id, k.region_id, k.industry_id, k.band, k.level,
+       (CASE k.level WHEN 1 THEN u1.id WHEN 2 THEN u2.id WHEN 3 THEN u3.id ELSE u4.id END) AS chosen,
+       u1.id AS seg1, u2.id AS seg2, u3.id AS seg3, u4.id AS seg4
+FROM nightly_w_key k
+LEFT JOIN used u1 ON u1.level = 1 AND u1.bank_id = k.bank_id AND u1.region_id = k.region_id
+                 AND u1.industry_id = k.industry_id AND u1.tenure_band = k.band
+LEFT JOIN used u2 ON u2.level = 2 AND u2.bank_id = k.bank_id AND u2.industry_id = k.industry_id
+                 AND u2.tenure_band = k.band
+LEFT JOIN used u3 ON u3.level = 3 AND u3.bank_id = k.bank_id AND u3.industry_id = k.industry_id
+LEFT JOIN used u4 ON u4.level = 4 AND u4.group_id = k.group_id AND u4.currency = k.currency
+                 AND u4.industry_id = k.industry_id;
+
+-- name: member
+-- Every (segment, client) membership with the client's profitability
+-- quintile within the segment (1 = band A; ties broken by client id so that a
+-- run is repeatable), whether it is one of the segment's best clients, and
+-- what it holds and earns by product, so that the profiles and triggers read
+-- this one table.
+CREATE UNLOGGED TABLE nightly_w_member AS
+WITH m AS (
+    SELECT u.segment_id, c.client_id, u.segment_id = ks.chosen AS assigned, c.tenure_months, c.profitability,
+           c.held, c.held_income
+    FROM nightly_w_client c
+    JOIN nightly_w_keyseg ks ON ks.bank_id = c.bank_id AND ks.region_id = c.region_id
+                            AND ks.industry_id = c.industry_id AND ks.band = c.band
+    CROSS JOIN LATERAL unnest(ARRAY[ks.seg1, ks.seg2, ks.seg3, ks.seg4]) AS u(segment_id)
+    WHERE u.segment_id IS NOT NULL
+), q AS (
+    SELECT m.*, ntile(5) OVER (PARTITION BY m.segment_id ORDER BY m.profitability DESC, m.client_id)::smallint AS quintile
+    FROM m
+)
+SELECT q.segment_id, q.client_id, q.assigned, q.tenure_months, q.profitability, q.quintile,
+       q.held, q.held_income,
+       (q.quintile = 1 AND q.tenure_months >= p.best_min_tenure) AS best
+FROM q CROSS JOIN nightly_w_param p;

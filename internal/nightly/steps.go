@@ -1,0 +1,251 @@
+package nightly
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// step is one step of the chain, recorded on its own.
+type step struct {
+	name string
+	run  func(ctx context.Context, rc *runContext) ([]Count, error)
+}
+
+// errSkipStep marks a step that had nothing to do.
+var errSkipStep = errors.New("skipped")
+
+// build is one statement of a step: a CREATE TABLE AS into table (dropped
+// first, in the same transaction, so a failure keeps the old one), or with no
+// table any other statement. local are statements (SET LOCAL) run first in its
+// transaction, to steer its plan.
+type build struct {
+	query string
+	table string
+	args  func(p Params) []any
+	local []string
+}
+
+// The chain, in the order its results depend on each other.
+func (r *Runner) plan() []step {
+	return []step{
+		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
+		{"segments", sqlStep("runs.count-segments",
+			build{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
+			build{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
+			build{"segments.key", "nightly_w_key", nil, nil},
+			build{"segments.register", "", nil, nil},
+			build{"segments.keyseg", "nightly_w_keyseg", nil, nil},
+			build{"segments.member", "nightly_w_member", nil, nil})},
+		{"profiles", sqlStep("runs.count-profiles",
+			build{"profiles.segment", "nightly_w_segment", nil, nil},
+			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
+		{"triggers", sqlStep("runs.count-triggers",
+			build{"triggers.expire-list", "nightly_w_expire", nil, nil},
+			build{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
+			build{"triggers.raise-list", "nightly_w_raise", nil, nil})},
+		{"warnings", sqlStep("runs.count-warnings",
+			build{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
+			build{"warnings.signal", "nightly_w_signal", nil, nil})},
+		{"ltv", sqlStep("runs.count-ltv",
+			build{"ltv.churn", "nightly_w_churn", nil, nil})},
+		{"publish", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.publish(ctx) }},
+	}
+}
+
+// importFeed calls the configured importer, then fixes the as-of month: the
+// request's, or the latest month of facts, which the import may have added.
+func (rc *runContext) importFeed(ctx context.Context) ([]Count, error) {
+	var counts []Count
+	skipped := rc.Runner.importFeed == nil
+	if !skipped {
+		var err error
+		if counts, err = rc.Runner.importFeed(ctx); err != nil {
+			return counts, err
+		}
+	}
+	if err := rc.start(ctx); err != nil {
+		return counts, err
+	}
+	if skipped {
+		return nil, errSkipStep
+	}
+	return counts, nil
+}
+
+// start reads the settings and the as-of month and writes the run's
+// parameters.
+func (rc *runContext) start(ctx context.Context) error {
+	vals, err := rc.settings.Load(ctx)
+	if err != nil {
+		return err
+	}
+	p := paramsFrom(vals)
+	p.RunID = rc.s.runID
+	asOf := rc.s.req.AsOf
+	if asOf.IsZero() {
+		var latest *time.Time
+		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&latest); err != nil {
+			return fmt.Errorf("latest month: %w", err)
+		}
+		if latest == nil {
+			return ErrNoFacts
+		}
+		asOf = *latest
+	}
+	p.AsOf = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	rc.params = p
+	if _, err := rc.pool.Exec(ctx, queries.Get("runs.run-as-of"), rc.s.runID, p.AsOf); err != nil {
+		return fmt.Errorf("record as-of month: %w", err)
+	}
+	_, err = rc.create(ctx, build{"segments.param", "nightly_w_param", Params.paramArgs, nil})
+	return err
+}
+
+// sqlStep runs the builds in order and reports the counts query's one row.
+func sqlStep(counts string, builds ...build) func(context.Context, *runContext) ([]Count, error) {
+	return func(ctx context.Context, rc *runContext) ([]Count, error) {
+		for _, b := range builds {
+			if _, err := rc.create(ctx, b); err != nil {
+				return nil, err
+			}
+		}
+		return rc.counts(ctx, rc.s.conn, counts)
+	}
+}
+
+// create runs one build on the run's connection.
+func (rc *runContext) create(ctx context.Context, b build) (int64, error) {
+	var args []any
+	if b.args != nil {
+		args = b.args(rc.params)
+	}
+	if b.table == "" {
+		tag, err := rc.s.conn.Exec(ctx, queries.Get(b.query), args...)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", b.query, err)
+		}
+		return tag.RowsAffected(), nil
+	}
+	started := time.Now()
+	defer func() {
+		rc.log.Debug("nightly build", "query", b.query, "took", time.Since(started).Round(time.Millisecond))
+	}()
+	var rows int64
+	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
+		for _, name := range b.local {
+			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{b.table}.Sanitize()); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, queries.Get(b.query), args...)
+		if err != nil {
+			return err
+		}
+		rows = tag.RowsAffected()
+		// A new table has no statistics; the next statements plan on them.
+		_, err = tx.Exec(ctx, "ANALYZE "+pgx.Identifier{b.table}.Sanitize())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", b.query, err)
+	}
+	return rows, nil
+}
+
+// counts reads a counts query: one row of integers, named by its columns.
+func (rc *runContext) counts(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, name string) ([]Count, error) {
+	rows, err := q.Query(ctx, queries.Get(name))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for i, fd := range rows.FieldDescriptions() {
+			n, ok := vals[i].(int64)
+			if !ok {
+				return nil, fmt.Errorf("%s: column %s is %T, not an integer", name, fd.Name, vals[i])
+			}
+			out = append(out, Count{Name: fd.Name, Value: n})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
+}
+
+// publish builds the published tables, then switches them in, checks them,
+// confirms, expires and raises triggers and records the run's success, in one
+// transaction: readers see yesterday's results until it commits.
+func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
+	builds := []build{
+		{"publish.segment-profile", "segment_profile_new", nil, nil},
+		{"publish.segment-profile-index", "", nil, nil},
+		{"publish.segment-product", "segment_product_new", nil, nil},
+		{"publish.segment-product-index", "", nil, nil},
+		{"publish.segment-stage", "segment_stage_new", nil, nil},
+		{"publish.segment-stage-index", "", nil, nil},
+		{"publish.client-score", "client_score_new", nil, nil},
+		{"publish.client-score-index", "", nil, nil},
+		{"publish.client-score-segment-index", "", nil, nil},
+		{"publish.client-warning", "client_warning_new", nil, nil},
+		{"publish.client-warning-index", "", nil, nil},
+		{"publish.client-warning-manager-index", "", nil, nil},
+		{"publish.client-warning-score-index", "", nil, nil},
+	}
+	for _, b := range builds {
+		if _, err := rc.create(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	var counts []Count
+	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
+		for _, name := range []string{"publish.lock-timeout", "publish.switch"} {
+			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		var problem string
+		if err := tx.QueryRow(ctx, queries.Get("publish.check")).Scan(&problem); err != nil {
+			return fmt.Errorf("publish.check: %w", err)
+		}
+		if problem != "" {
+			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
+		}
+		for _, t := range []struct{ query, count string }{
+			{"triggers.confirm", "triggers_confirmed"},
+			{"triggers.expire", "triggers_expired"},
+			{"triggers.raise", "triggers_raised"},
+		} {
+			tag, err := tx.Exec(ctx, queries.Get(t.query))
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.query, err)
+			}
+			counts = append(counts, Count{Name: t.count, Value: tag.RowsAffected()})
+		}
+		if rc.afterStep != nil {
+			if err := rc.afterStep("publish:switch"); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, queries.Get("runs.run-succeed"), rc.s.runID); err != nil {
+			return fmt.Errorf("record success: %w", err)
+		}
+		return nil
+	})
+	return counts, err
+}

@@ -1,0 +1,261 @@
+// Package triggers owns cross-sell triggers: this client, this product, this
+// reason, this value. The nightly run raises and expires them; the manager
+// moves them along (new, contacted, offered, then won, lost or dismissed),
+// each move audited. Triggers of the control group are recorded like the
+// others and never shown to a manager or a branch head.
+package triggers
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
+)
+
+//go:embed triggers.sql
+var sqlFS embed.FS
+
+var queries = db.MustLoadQueries(sqlFS, "triggers.sql")
+
+// Check prepares every query of the package.
+func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+
+// Status is where a trigger stands.
+type Status string
+
+// The statuses of a trigger.
+const (
+	New       Status = "new"
+	Contacted Status = "contacted"
+	Offered   Status = "offered"
+	Won       Status = "won"
+	Lost      Status = "lost"      // the client refused; carries a reason
+	Dismissed Status = "dismissed" // not relevant; carries a reason
+	Expired   Status = "expired"   // by the nightly run: product taken, client left or product out of the ideal set
+)
+
+// Statuses lists every status in the order of a trigger's life.
+var Statuses = []Status{New, Contacted, Offered, Won, Lost, Dismissed, Expired}
+
+// Open tells whether the trigger still waits for the manager.
+func (s Status) Open() bool { return s == New || s == Contacted || s == Offered }
+
+// NeedsReason tells whether moving to s takes a reason.
+func (s Status) NeedsReason() bool { return s == Lost || s == Dismissed }
+
+// Label names the status.
+func (s Status) Label() string {
+	switch s {
+	case New:
+		return "New"
+	case Contacted:
+		return "Contacted"
+	case Offered:
+		return "Offered"
+	case Won:
+		return "Won"
+	case Lost:
+		return "Lost"
+	case Dismissed:
+		return "Dismissed"
+	case Expired:
+		return "Expired"
+	}
+	return string(s)
+}
+
+// next are the moves a manager may make from each status.
+var next = map[Status][]Status{
+	New:       {Contacted, Offered, Won, Lost, Dismissed},
+	Contacted: {Offered, Won, Lost, Dismissed},
+	Offered:   {Won, Lost, Dismissed},
+}
+
+// Next lists the statuses a manager may move a trigger in s to.
+func (s Status) Next() []Status { return next[s] }
+
+// CanMoveTo tells whether a manager may move a trigger from s to to.
+func (s Status) CanMoveTo(to Status) bool {
+	for _, n := range next[s] {
+		if n == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Trigger is one cross-sell trigger.
+type Trigger struct {
+	ID            int64
+	ClientID      int64
+	ClientRef     string
+	ClientName    string
+	ManagerID     int64
+	ProductID     int64
+	ProductCode   string
+	ProductName   string
+	SegmentID     int64
+	Status        Status
+	StatusReason  string // why it was lost, dismissed or expired
+	Hidden        bool   // control group: never shown to a manager or branch head
+	Reason        string // in words and figures, as raised
+	ExpectedValue int64  // ProductValue x 12, minor units
+	Priority      int64  // ExpectedValue x Adoption
+	Adoption      float64
+	ProductValue  int64 // the product's monthly value in the segment
+	BestClients   int
+	BestHolders   int
+	Currency      string
+	MinorDigits   int
+	RaisedAsOf    time.Time // the as-of month of the run that raised it
+	RaisedAt      time.Time
+	ChangedAt     time.Time
+	ClosedAt      time.Time // zero while open
+	// WonConfirmedAt is when a later feed showed the holding of a won
+	// trigger; zero until then.
+	WonConfirmedAt time.Time
+}
+
+// dest are the scan targets of the trigger columns every read selects.
+func dest(t *Trigger, closed, confirmed **time.Time) []any {
+	return []any{&t.ID, &t.ClientID, &t.ClientRef, &t.ClientName, &t.ManagerID, &t.ProductID, &t.ProductCode,
+		&t.ProductName, &t.SegmentID, &t.Status, &t.StatusReason, &t.Hidden, &t.Reason, &t.ExpectedValue,
+		&t.Priority, &t.Adoption, &t.ProductValue, &t.BestClients, &t.BestHolders, &t.Currency, &t.MinorDigits,
+		&t.RaisedAsOf, &t.RaisedAt, &t.ChangedAt, closed, confirmed}
+}
+
+func scan(row pgx.Row) (Trigger, error) {
+	var t Trigger
+	var closed, confirmed *time.Time
+	if err := row.Scan(dest(&t, &closed, &confirmed)...); err != nil {
+		return Trigger{}, err
+	}
+	if closed != nil {
+		t.ClosedAt = *closed
+	}
+	if confirmed != nil {
+		t.WonConfirmedAt = *confirmed
+	}
+	return t, nil
+}
+
+// seesHidden tells whether v may see control-group triggers: only the risk
+// team, which measures the uplift; never a manager or a branch head.
+func seesHidden(v access.Viewer) bool { return v.Role == access.Risk }
+
+// ForClient returns a client's triggers, open ones first by priority, then
+// the past ones newest first. Control-group triggers are left out for managers
+// and branch heads. A client v may not see has none.
+func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) ([]Trigger, error) {
+	var args db.Args
+	args.Add(clientID)
+	args.Add(seesHidden(v))
+	rows, err := q.Query(ctx, scoped(queries.Get("for-client"), v, "c", &args), args.Values()...)
+	if err != nil {
+		return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
+	}
+	defer rows.Close()
+	var out []Trigger
+	for rows.Next() {
+		t, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
+	}
+	return out, nil
+}
+
+// Get returns one trigger, or db.ErrNotFound when v may not see it.
+func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Trigger, error) {
+	var args db.Args
+	args.Add(id)
+	args.Add(seesHidden(v))
+	t, err := scan(q.QueryRow(ctx, scoped(queries.Get("get"), v, "c", &args), args.Values()...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Trigger{}, fmt.Errorf("trigger %d: %w", id, db.ErrNotFound)
+	}
+	if err != nil {
+		return Trigger{}, fmt.Errorf("trigger %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// ListFilter selects a page of open triggers, highest priority first.
+type ListFilter struct {
+	ManagerID int64  // zero: every manager v sees
+	ProductID int64  // zero: every product
+	Status    Status // "": every open status
+	Page      int    // from 1
+	PerPage   int    // default 50, at most 200
+}
+
+// Page is a page of triggers.
+type Page struct {
+	Triggers      []Trigger
+	Total         int
+	Page, PerPage int
+}
+
+// ListOpen returns a page of the open triggers of the clients v sees, highest
+// priority first: a manager's worklist. Control-group triggers are left out
+// for managers and branch heads.
+func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Page, error) {
+	if f.Status != "" && !f.Status.Open() {
+		return Page{}, fmt.Errorf("status: %q is not an open status; use new, contacted or offered", f.Status)
+	}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var args db.Args
+	args.Add(seesHidden(v))
+	args.Add(f.ManagerID)
+	args.Add(f.ProductID)
+	args.Add(string(f.Status))
+	args.Add(f.PerPage)
+	args.Add((f.Page - 1) * f.PerPage)
+	rows, err := q.Query(ctx, scoped(queries.Get("list-open"), v, "c", &args), args.Values()...)
+	if err != nil {
+		return Page{}, fmt.Errorf("open triggers: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Page: f.Page, PerPage: f.PerPage}
+	for rows.Next() {
+		var t Trigger
+		var closed, confirmed *time.Time
+		if err := rows.Scan(append(dest(&t, &closed, &confirmed), &page.Total)...); err != nil {
+			return Page{}, fmt.Errorf("open triggers: %w", err)
+		}
+		page.Triggers = append(page.Triggers, t)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("open triggers: %w", err)
+	}
+	return page, nil
+}
+
+// scoped puts v's client scope, over the client table aliased alias, where
+// query holds the marker "true /*client-scope alias*/"; the query's own
+// parameters must already be in args. The marker keeps the stored query valid
+// SQL, so that Check prepares it.
+func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
+	marker := "true /*client-scope " + alias + "*/"
+	if !strings.Contains(query, marker) {
+		panic("triggers: query has no " + marker)
+	}
+	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
+}

@@ -1,0 +1,288 @@
+// Package warnings owns churn early warnings: the clients whose churn score
+// reached the watch level, each with the signals behind it, their figures,
+// strengths and shares of the score, and the manager it names. The nightly run
+// builds them; this package reads them for the card, the lists and exports,
+// always scoped by access.ClientScope.
+package warnings
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
+)
+
+//go:embed warnings.sql
+var sqlFS embed.FS
+
+var queries = db.MustLoadQueries(sqlFS, "warnings.sql")
+
+// Check prepares every query of the package.
+func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+
+// Level is how strong a warning is.
+type Level string
+
+// The levels: watch from warning.level_watch, high from warning.level_high.
+const (
+	Watch Level = "watch"
+	High  Level = "high"
+)
+
+// Label names the level.
+func (l Level) Label() string {
+	switch l {
+	case Watch:
+		return "Watch"
+	case High:
+		return "High"
+	}
+	return string(l)
+}
+
+// SignalName names a churn signal.
+type SignalName string
+
+// The churn signals of MISSION.md.
+const (
+	Turnover      SignalName = "turnover"       // turnover fell, recent window against the base window
+	Balance       SignalName = "balance"        // average balance fell
+	Transactions  SignalName = "transactions"   // number of transactions fell
+	ProductClosed SignalName = "product_closed" // a product closed recently, worst for a key product
+	IncomeFalling SignalName = "income_falling" // income fell months in a row
+	Lifetime      SignalName = "lifetime"       // tenure near the typical lifetime of leavers
+	NoContact     SignalName = "no_contact"     // no contact for a while
+)
+
+// SignalNames lists the signals in the order a warning shows them.
+var SignalNames = []SignalName{Turnover, Balance, Transactions, ProductClosed, IncomeFalling, Lifetime, NoContact}
+
+// Label names the signal.
+func (n SignalName) Label() string {
+	switch n {
+	case Turnover:
+		return "Turnover fell"
+	case Balance:
+		return "Balance fell"
+	case Transactions:
+		return "Transactions fell"
+	case ProductClosed:
+		return "Product closed"
+	case IncomeFalling:
+		return "Income falling"
+	case Lifetime:
+		return "Near the typical lifetime"
+	case NoContact:
+		return "No contact"
+	}
+	return string(n)
+}
+
+// Unit says what a signal's Value measures.
+func (n SignalName) Unit() string {
+	switch n {
+	case Turnover, Balance, Transactions:
+		return "fall" // 0.4 is a 40% fall
+	case ProductClosed, NoContact:
+		return "days"
+	case IncomeFalling:
+		return "months in a row"
+	case Lifetime:
+		return "months from the typical lifetime"
+	}
+	return ""
+}
+
+// Signal is one signal of a warning.
+type Signal struct {
+	Name  SignalName
+	Fired bool // reached its threshold: the warning lists it
+	// Value is the measure the threshold applies to (see SignalName.Unit);
+	// nil when it cannot be measured (too few months, no leavers yet).
+	Value    *float64
+	Strength float64 // 0-1: how strongly the client shows the sign
+	Share    float64 // of the weighted sum of the signals, 0-1
+	Figures  string  // in words and figures
+}
+
+// Warning is a client's churn warning.
+type Warning struct {
+	ClientID    int64
+	ClientRef   string // the client's id in its bank
+	ClientName  string
+	BankCode    string
+	Currency    string
+	MinorDigits int
+	ManagerID   int64 // zero when the client has no manager
+	ManagerName string
+	Score       int // 0-100
+	Level       Level
+	Since       time.Time // as-of month of the first run in a row that warned
+	AsOf        time.Time
+	Signals     []Signal // every signal, in SignalNames order
+
+	// The figures behind the signals, exact.
+	TurnoverRecent, TurnoverBase *int64 // a month, minor units
+	BalanceRecent, BalanceBase   *int64
+	TxRecent, TxBase             *float64 // a month
+	ClosedProductID              int64    // zero: none closed
+	ClosedProductCode            string
+	ClosedOn                     time.Time
+	ClosedKey                    bool
+	IncomeFrom, IncomeTo         *int64   // a month, at the start and the end of the fall
+	LifetimeTypical              *float64 // months: median tenure at exit of leavers
+	LifetimeLeavers              int
+	LifetimeTenure               int
+	LastContact                  time.Time // zero: never contacted
+}
+
+// Fired returns the signals that reached their threshold.
+func (w Warning) Fired() []Signal {
+	var out []Signal
+	for _, s := range w.Signals {
+		if s.Fired {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Signal returns the warning's signal called name.
+func (w Warning) Signal(name SignalName) Signal {
+	for _, s := range w.Signals {
+		if s.Name == name {
+			return s
+		}
+	}
+	return Signal{Name: name}
+}
+
+// scanner scans the columns every read selects.
+func scan(row pgx.Row, extra ...any) (Warning, error) {
+	var w Warning
+	sig := make([]Signal, len(SignalNames))
+	for i, n := range SignalNames {
+		sig[i].Name = n
+	}
+	var closedOn, lastContact *time.Time
+	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
+		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
+		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Figures,
+		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Figures,
+		&w.TxRecent, &w.TxBase, &sig[2].Value, &sig[2].Fired, &sig[2].Strength, &sig[2].Share, &sig[2].Figures,
+		&w.ClosedProductID, &w.ClosedProductCode, &closedOn, &w.ClosedKey,
+		&sig[3].Value, &sig[3].Fired, &sig[3].Strength, &sig[3].Share, &sig[3].Figures,
+		&w.IncomeFrom, &w.IncomeTo, &sig[4].Value, &sig[4].Fired, &sig[4].Strength, &sig[4].Share, &sig[4].Figures,
+		&w.LifetimeTypical, &w.LifetimeLeavers, &w.LifetimeTenure,
+		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Figures,
+		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Figures,
+	}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return Warning{}, err
+	}
+	if closedOn != nil {
+		w.ClosedOn = *closedOn
+	}
+	if lastContact != nil {
+		w.LastContact = *lastContact
+	}
+	w.Signals = sig
+	return w, nil
+}
+
+// ForClient returns a client's warning, or db.ErrNotFound when the client has
+// none or v may not see it.
+func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) (Warning, error) {
+	var args db.Args
+	args.Add(clientID)
+	w, err := scan(q.QueryRow(ctx, scoped(queries.Get("for-client"), v, "c", &args), args.Values()...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Warning{}, fmt.Errorf("client %d warning: %w", clientID, db.ErrNotFound)
+	}
+	if err != nil {
+		return Warning{}, fmt.Errorf("client %d warning: %w", clientID, err)
+	}
+	return w, nil
+}
+
+// ListFilter selects a page of warnings; zero values select everything.
+type ListFilter struct {
+	BankID, RegionID, IndustryID int64
+	ManagerID                    int64
+	Level                        Level
+	Signal                       SignalName // only warnings where this signal fired
+	Page                         int        // from 1
+	PerPage                      int        // default 50, at most 200
+}
+
+// Page is a page of warnings.
+type Page struct {
+	Warnings      []Warning
+	Total         int
+	Page, PerPage int
+}
+
+// List returns a page of the warnings of the clients v sees, highest score
+// first: the churn list.
+func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Page, error) {
+	if f.Level != "" && f.Level != Watch && f.Level != High {
+		return Page{}, fmt.Errorf("level: %q is not a level; use watch or high", f.Level)
+	}
+	if f.Signal != "" {
+		known := false
+		for _, n := range SignalNames {
+			known = known || n == f.Signal
+		}
+		if !known {
+			return Page{}, fmt.Errorf("signal: %q is not a signal", f.Signal)
+		}
+	}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var args db.Args
+	for _, a := range []any{f.BankID, f.RegionID, f.IndustryID, f.ManagerID, string(f.Level), string(f.Signal),
+		f.PerPage, (f.Page - 1) * f.PerPage} {
+		args.Add(a)
+	}
+	rows, err := q.Query(ctx, scoped(queries.Get("list"), v, "c", &args), args.Values()...)
+	if err != nil {
+		return Page{}, fmt.Errorf("warnings: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Page: f.Page, PerPage: f.PerPage}
+	for rows.Next() {
+		w, err := scan(rows, &page.Total)
+		if err != nil {
+			return Page{}, fmt.Errorf("warnings: %w", err)
+		}
+		page.Warnings = append(page.Warnings, w)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("warnings: %w", err)
+	}
+	return page, nil
+}
+
+// scoped puts v's client scope, over the client table aliased alias, where
+// query holds the marker "true /*client-scope alias*/"; the query's own
+// parameters must already be in args. The marker keeps the stored query valid
+// SQL, so that Check prepares it.
+func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
+	marker := "true /*client-scope " + alias + "*/"
+	if !strings.Contains(query, marker) {
+		panic("warnings: query has no " + marker)
+	}
+	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
+}
