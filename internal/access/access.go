@@ -59,7 +59,9 @@ type Viewer struct {
 }
 
 // SeesClients tells whether the role reads client records at all.
-func (v Viewer) SeesClients() bool { return v.Role == Manager || v.Role == BranchHead || v.Role == Risk }
+func (v Viewer) SeesClients() bool {
+	return v.Role == Manager || v.Role == BranchHead || v.Role == Risk
+}
 
 // WritesClients tells whether the role records work on clients (contacts,
 // triggers); the risk team reads only.
@@ -79,6 +81,18 @@ func ClientScope(v Viewer, alias string, args *db.Args) string {
 	default:
 		return "false"
 	}
+}
+
+// Scoped fills each {{scope:alias}} marker of a stored query with v's
+// condition over that alias, adding its parameters to args. A query meant to
+// be scoped that has no marker is a programming error and panics.
+func Scoped(query string, v Viewer, args *db.Args) string {
+	if !db.ScopeMarker.MatchString(query) {
+		panic("access: the query has no {{scope:alias}} marker")
+	}
+	return db.ScopeMarker.ReplaceAllStringFunc(query, func(m string) string {
+		return "(" + ClientScope(v, db.ScopeMarker.FindStringSubmatch(m)[1], args) + ")"
+	})
 }
 
 // UserScope returns the condition, over the app_user table aliased as alias,

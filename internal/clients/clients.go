@@ -34,12 +34,6 @@ func NewStore(pool *pgxpool.Pool) *Store {
 // Check prepares the package's queries, so a broken one fails at start.
 func (s *Store) Check(ctx context.Context) error { return s.q.Check(ctx, s.pool) }
 
-// scope returns a function that gives the viewer's condition for an alias,
-// numbering its parameters after args.
-func scope(v access.Viewer, args *db.Args) func(string) string {
-	return func(alias string) string { return access.ClientScope(v, alias, args) }
-}
-
 // TenureBands are the segment's tenure bands, in months.
 var TenureBands = []TenureBand{
 	{"0-6", "0-6 months", 0, 6},
@@ -138,7 +132,7 @@ func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Ti
 	var c Card
 	args := &db.Args{}
 	args.Add(id)
-	err := s.pool.QueryRow(ctx, s.q.Scoped("card", scope(v, args)), args.Values()...).Scan(
+	err := s.pool.QueryRow(ctx, access.Scoped(s.q.Get("card"), v, args), args.Values()...).Scan(
 		&c.ID, &c.Ref, &c.TaxID, &c.LegalName, &c.Size, &c.Since, &c.LeftOn,
 		&c.BankID, &c.BankCode, &c.Bank, &c.Currency, &c.MinorDigits,
 		&c.BranchCode, &c.Branch, &c.Region, &c.IndustryCode, &c.Industry,
@@ -159,7 +153,7 @@ func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Ti
 	args = &db.Args{}
 	args.Add(id)
 	args.Add(chartMonths)
-	rows, err := s.pool.Query(ctx, s.q.Scoped("card-facts", scope(v, args)), args.Values()...)
+	rows, err := s.pool.Query(ctx, access.Scoped(s.q.Get("card-facts"), v, args), args.Values()...)
 	if err != nil {
 		return c, fmt.Errorf("facts of client %d: %w", id, err)
 	}
@@ -174,7 +168,7 @@ func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Ti
 
 	args = &db.Args{}
 	args.Add(id)
-	rows, err = s.pool.Query(ctx, s.q.Scoped("card-holdings", scope(v, args)), args.Values()...)
+	rows, err = s.pool.Query(ctx, access.Scoped(s.q.Get("card-holdings"), v, args), args.Values()...)
 	if err != nil {
 		return c, fmt.Errorf("holdings of client %d: %w", id, err)
 	}

@@ -88,17 +88,10 @@ func (q Queries) Get(name string) string {
 	return s
 }
 
-// scopeMarker matches the place in a query where a viewer's scope goes:
-// {{scope:c}} stands for the condition over the client table aliased c.
-var scopeMarker = regexp.MustCompile(`\{\{scope:([a-z_][a-z0-9_]*)\}\}`)
-
-// Scoped returns the statement called name with each {{scope:alias}} marker
-// replaced by scope(alias), the caller's condition for that alias.
-func (q Queries) Scoped(name string, scope func(alias string) string) string {
-	return scopeMarker.ReplaceAllStringFunc(q.Get(name), func(m string) string {
-		return "(" + scope(scopeMarker.FindStringSubmatch(m)[1]) + ")"
-	})
-}
+// ScopeMarker matches the place in a stored query where a viewer's scope
+// goes: {{scope:c}} stands for the condition over the client table aliased c
+// (access.Scoped fills it in). Check prepares queries with it read as true.
+var ScopeMarker = regexp.MustCompile(`\{\{scope:([a-z_][a-z0-9_]*)\}\}`)
 
 // Check prepares every statement on one connection, so that a query that does
 // not parse or names a missing column fails at start rather than at 2 a.m.
@@ -114,7 +107,7 @@ func (q Queries) Check(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		stmt := scopeMarker.ReplaceAllString(q[n], "true")
+		stmt := ScopeMarker.ReplaceAllString(q[n], "true")
 		if _, err := conn.Conn().Prepare(ctx, "", stmt); err != nil {
 			return fmt.Errorf("query %s: %w", n, err)
 		}

@@ -37,7 +37,7 @@ var TriggerHeader = []string{"trigger_id", "client_ref", "bank_code", "product_c
 // number of triggers written.
 func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error) {
 	var args db.Args
-	rows, err := q.Query(ctx, scoped(nightlyQueries.Get("triggers"), v, "c", &args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(nightlyQueries.Get("triggers"), v, &args), args.Values()...)
 	if err != nil {
 		return 0, fmt.Errorf("export triggers: %w", err)
 	}
@@ -91,7 +91,7 @@ var WarningHeader = []string{"client_ref", "bank_code", "manager", "score", "lev
 // and records the export. It returns the number of warnings written.
 func Warnings(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error) {
 	var args db.Args
-	rows, err := q.Query(ctx, scoped(nightlyQueries.Get("warnings"), v, "c", &args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(nightlyQueries.Get("warnings"), v, &args), args.Values()...)
 	if err != nil {
 		return 0, fmt.Errorf("export warnings: %w", err)
 	}
@@ -168,18 +168,6 @@ func decimal(minor int64, digits int) string {
 		s = strings.Repeat("0", digits-len(s)+1) + s
 	}
 	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
-}
-
-// scoped puts v's client scope, over the client table aliased alias, where
-// query holds the marker "true /*client-scope alias*/"; the query's own
-// parameters must already be in args. The marker keeps the stored query valid
-// SQL, so that Check prepares it.
-func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
-	marker := "true /*client-scope " + alias + "*/"
-	if !strings.Contains(query, marker) {
-		panic("exports: query has no " + marker)
-	}
-	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
 }
 
 // GroupViewer is the viewer a command-line export runs as: the risk team of

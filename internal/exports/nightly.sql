@@ -1,5 +1,5 @@
 -- The nightly run's lists, streamed to CSV. Every query carries the marker
--- "true /*client-scope c*/", replaced by the viewer's access.ClientScope over
+-- {{scope:c}}, replaced by the viewer's access.ClientScope over
 -- client c.
 
 -- name: triggers
@@ -11,7 +11,7 @@ JOIN client c ON c.id = t.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN product p ON p.id = t.product_id
 LEFT JOIN app_user u ON u.id = c.manager_id
-WHERE t.status IN ('new', 'contacted', 'offered') AND NOT t.hidden AND true /*client-scope c*/
+WHERE t.status IN ('new', 'contacted', 'offered') AND NOT t.hidden AND {{scope:c}}
 ORDER BY t.priority DESC, t.id;
 
 -- name: warnings
@@ -33,7 +33,7 @@ FROM client_warning w
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN app_user u ON u.id = w.manager_id
-WHERE true /*client-scope c*/
+WHERE {{scope:c}}
 ORDER BY w.score DESC, w.client_id;
 
 -- name: group

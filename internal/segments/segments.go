@@ -385,15 +385,3 @@ func notFound(err error, format string, a ...any) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
-
-// scoped puts v's client scope, over the client table aliased alias, where
-// query holds the marker "true /*client-scope alias*/"; the query's own
-// parameters must already be in args. The marker keeps the stored query valid
-// SQL, so that Check prepares it.
-func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
-	marker := "true /*client-scope " + alias + "*/"
-	if !strings.Contains(query, marker) {
-		panic("segments: query has no " + marker)
-	}
-	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
-}

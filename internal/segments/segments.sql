@@ -1,5 +1,5 @@
 -- Reads of the segments the nightly run published. Every query that returns
--- client data carries the marker "true /*client-scope c*/", replaced by the
+-- client data carries the marker "{{scope:c}}", replaced by the
 -- viewer's access.ClientScope over client c.
 
 -- name: list
@@ -84,7 +84,7 @@ FROM client c
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN client_score cs ON cs.client_id = c.id
 LEFT JOIN segment_profile sp ON sp.segment_id = cs.segment_id
-WHERE c.id = $1 AND true /*client-scope c*/;
+WHERE c.id = $1 AND {{scope:c}};
 
 -- name: standing-ideal
 -- A client against its segment's ideal set: held at the end of the as-of
@@ -102,5 +102,5 @@ SELECT sp.product_id, p.code, p.name, sp.holders, sp.best_holders, sp.adoption, 
 FROM client c
 JOIN segment_product sp ON sp.segment_id = $2 AND sp.in_ideal
 JOIN product p ON p.id = sp.product_id
-WHERE c.id = $1 AND true /*client-scope c*/
+WHERE c.id = $1 AND {{scope:c}}
 ORDER BY sp.adoption DESC, sp.product_id;

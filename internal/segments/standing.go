@@ -78,7 +78,7 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 			profitBand, stage, activity, warning                         *string
 		}
 	)
-	err := q.QueryRow(ctx, scoped(queries.Get("standing"), v, "c", &args), args.Values()...).Scan(
+	err := q.QueryRow(ctx, access.Scoped(queries.Get("standing"), v, &args), args.Values()...).Scan(
 		&st.ClientID, &leftOn, &st.Currency, &st.MinorDigits, &segID, &asOf,
 		&nullable.size, &nullable.best, &nullable.tenure, &nullable.band, &nullable.profitMonths, &nullable.profit,
 		&nullable.profitBand, &nullable.ideal, &nullable.gap, &nullable.score, &nullable.stage,
@@ -114,7 +114,7 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 	iargs.Add(clientID)
 	iargs.Add(*segID)
 	iargs.Add(st.AsOf)
-	rows, err := q.Query(ctx, scoped(queries.Get("standing-ideal"), v, "c", &iargs), iargs.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("standing-ideal"), v, &iargs), iargs.Values()...)
 	if err != nil {
 		return Standing{}, fmt.Errorf("client %d ideal set: %w", clientID, err)
 	}

@@ -81,7 +81,7 @@ func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (T
 		var from Status
 		var clientID int64
 		var product string
-		err := tx.QueryRow(ctx, scoped(queries.Get("lock"), v, "c", &args), args.Values()...).Scan(&from, &clientID, &product)
+		err := tx.QueryRow(ctx, access.Scoped(queries.Get("lock"), v, &args), args.Values()...).Scan(&from, &clientID, &product)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("trigger %d: %w", c.TriggerID, db.ErrNotFound)
 		}

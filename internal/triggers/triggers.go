@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,7 +157,7 @@ func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int6
 	var args db.Args
 	args.Add(clientID)
 	args.Add(seesHidden(v))
-	rows, err := q.Query(ctx, scoped(queries.Get("for-client"), v, "c", &args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("for-client"), v, &args), args.Values()...)
 	if err != nil {
 		return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
 	}
@@ -182,7 +181,7 @@ func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Trigger,
 	var args db.Args
 	args.Add(id)
 	args.Add(seesHidden(v))
-	t, err := scan(q.QueryRow(ctx, scoped(queries.Get("get"), v, "c", &args), args.Values()...))
+	t, err := scan(q.QueryRow(ctx, access.Scoped(queries.Get("get"), v, &args), args.Values()...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Trigger{}, fmt.Errorf("trigger %d: %w", id, db.ErrNotFound)
 	}
@@ -228,7 +227,7 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 	args.Add(string(f.Status))
 	args.Add(f.PerPage)
 	args.Add((f.Page - 1) * f.PerPage)
-	rows, err := q.Query(ctx, scoped(queries.Get("list-open"), v, "c", &args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("list-open"), v, &args), args.Values()...)
 	if err != nil {
 		return Page{}, fmt.Errorf("open triggers: %w", err)
 	}
@@ -246,16 +245,4 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 		return Page{}, fmt.Errorf("open triggers: %w", err)
 	}
 	return page, nil
-}
-
-// scoped puts v's client scope, over the client table aliased alias, where
-// query holds the marker "true /*client-scope alias*/"; the query's own
-// parameters must already be in args. The marker keeps the stored query valid
-// SQL, so that Check prepares it.
-func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
-	marker := "true /*client-scope " + alias + "*/"
-	if !strings.Contains(query, marker) {
-		panic("triggers: query has no " + marker)
-	}
-	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
 }

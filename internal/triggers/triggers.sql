@@ -1,5 +1,5 @@
 -- Reads and moves of cross-sell triggers. Every query carries the marker
--- "true /*client-scope c*/", replaced by the viewer's access.ClientScope over
+-- {{scope:c}}, replaced by the viewer's access.ClientScope over
 -- client c.
 
 -- name: for-client
@@ -13,7 +13,7 @@ FROM cross_sell_trigger t
 JOIN client c ON c.id = t.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN product p ON p.id = t.product_id
-WHERE t.client_id = $1 AND ($2::boolean OR NOT t.hidden) AND true /*client-scope c*/
+WHERE t.client_id = $1 AND ($2::boolean OR NOT t.hidden) AND {{scope:c}}
 ORDER BY t.status IN ('new', 'contacted', 'offered') DESC,
          CASE WHEN t.status IN ('new', 'contacted', 'offered') THEN t.priority END DESC,
          t.status_changed_at DESC, t.id DESC;
@@ -28,7 +28,7 @@ FROM cross_sell_trigger t
 JOIN client c ON c.id = t.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN product p ON p.id = t.product_id
-WHERE t.id = $1 AND ($2::boolean OR NOT t.hidden) AND true /*client-scope c*/;
+WHERE t.id = $1 AND ($2::boolean OR NOT t.hidden) AND {{scope:c}};
 
 -- name: list-open
 -- A page of open triggers by priority. $1 include the control group's, $2
@@ -47,7 +47,7 @@ WHERE t.status IN ('new', 'contacted', 'offered') AND ($1::boolean OR NOT t.hidd
   AND ($2::integer = 0 OR c.manager_id = $2)
   AND ($3::smallint = 0 OR t.product_id = $3)
   AND ($4::text = '' OR t.status = $4)
-  AND true /*client-scope c*/
+  AND {{scope:c}}
 ORDER BY t.priority DESC, t.id
 LIMIT $5 OFFSET $6;
 
@@ -58,7 +58,7 @@ SELECT t.status, t.client_id, p.code
 FROM cross_sell_trigger t
 JOIN client c ON c.id = t.client_id
 JOIN product p ON p.id = t.product_id
-WHERE t.id = $1 AND NOT t.hidden AND true /*client-scope c*/
+WHERE t.id = $1 AND NOT t.hidden AND {{scope:c}}
 FOR UPDATE OF t;
 
 -- name: move

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -203,7 +202,7 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) (Warning, error) {
 	var args db.Args
 	args.Add(clientID)
-	w, err := scan(q.QueryRow(ctx, scoped(queries.Get("for-client"), v, "c", &args), args.Values()...))
+	w, err := scan(q.QueryRow(ctx, access.Scoped(queries.Get("for-client"), v, &args), args.Values()...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Warning{}, fmt.Errorf("client %d warning: %w", clientID, db.ErrNotFound)
 	}
@@ -256,7 +255,7 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 		f.PerPage, (f.Page - 1) * f.PerPage} {
 		args.Add(a)
 	}
-	rows, err := q.Query(ctx, scoped(queries.Get("list"), v, "c", &args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("list"), v, &args), args.Values()...)
 	if err != nil {
 		return Page{}, fmt.Errorf("warnings: %w", err)
 	}
@@ -273,16 +272,4 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 		return Page{}, fmt.Errorf("warnings: %w", err)
 	}
 	return page, nil
-}
-
-// scoped puts v's client scope, over the client table aliased alias, where
-// query holds the marker "true /*client-scope alias*/"; the query's own
-// parameters must already be in args. The marker keeps the stored query valid
-// SQL, so that Check prepares it.
-func scoped(query string, v access.Viewer, alias string, args *db.Args) string {
-	marker := "true /*client-scope " + alias + "*/"
-	if !strings.Contains(query, marker) {
-		panic("warnings: query has no " + marker)
-	}
-	return strings.Replace(query, marker, access.ClientScope(v, alias, args), 1)
 }

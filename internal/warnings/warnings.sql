@@ -1,5 +1,5 @@
 -- Reads of churn warnings. Every query carries the marker
--- "true /*client-scope c*/", replaced by the viewer's access.ClientScope over
+-- {{scope:c}}, replaced by the viewer's access.ClientScope over
 -- client c.
 
 -- name: for-client
@@ -23,7 +23,7 @@ JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
-WHERE w.client_id = $1 AND true /*client-scope c*/;
+WHERE w.client_id = $1 AND {{scope:c}};
 
 -- name: list
 -- The warnings of the clients a viewer sees, riskiest first. $1 bank, $2
@@ -63,6 +63,6 @@ WHERE ($1::smallint = 0 OR c.bank_id = $1)
            WHEN 'lifetime' THEN w.lifetime_fired
            WHEN 'no_contact' THEN w.contact_fired
            ELSE false END)
-  AND true /*client-scope c*/
+  AND {{scope:c}}
 ORDER BY w.score DESC, w.client_id
 LIMIT $7 OFFSET $8;

@@ -265,7 +265,7 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 	if err != nil {
 		return pages.ContactsSection{}, err
 	}
-	sec := pages.ContactsSection{Plan: planView(plan, today),ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
+	sec := pages.ContactsSection{Plan: planView(plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
 		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
 	for _, k := range items {
 		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: contacts.LabelOf(contacts.Kinds, k.Kind),
