@@ -9,7 +9,6 @@ import (
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/nightly"
-	"github.com/relaycrm/relay/internal/settings"
 )
 
 // runNightly runs the nightly chain once and prints each step with its counts.
@@ -39,7 +38,7 @@ func runNightly(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: e.log})
+	runner := newRunner(pool, g, e.log)
 	defer runner.Close()
 	run, err := runner.Run(ctx, nightly.Request{AsOf: month, Source: nightly.SourceCLI})
 	if run.ID != 0 {

@@ -8,13 +8,20 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/imports"
+	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
+	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/users"
+	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/web"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -48,7 +55,20 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := imports.Check(ctx, pool); err != nil {
 		return fmt.Errorf("check queries: %w", err)
 	}
-	handler, err := web.New(ctx, web.Config{
+	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
+		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
+		"nightly": nightly.Check, "exports": exports.CheckNightly,
+	} {
+		if err := check(ctx, pool); err != nil {
+			return fmt.Errorf("check %s queries: %w", name, err)
+		}
+	}
+	runner := newRunner(pool, g, e.log)
+	defer runner.Close()
+	if err := nightly.Schedule(ctx, runner); err != nil {
+		return fmt.Errorf("nightly schedule: %w", err)
+	}
+	handler, err := web.New(ctx, web.Config{Nightly: runner,
 		Pool: pool, Users: users.NewStore(g), Clients: clientStore, Contacts: contacts.NewStore(pool),
 		Settings: settings.NewStore(g), Products: products.NewStore(g), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy,
 	})

@@ -26,11 +26,20 @@ var DemoNow = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 type demoMigrator struct {
 	clients int
 	seed    uint64
+	after   After // run on the loaded bank, part of the template
+}
+
+// After is work done on a freshly loaded demo bank and kept in its template
+// (a nightly run, say). Version names what it does, so that a change to it
+// builds a new template.
+type After struct {
+	Version string
+	Do      func(ctx context.Context, pool *pgxpool.Pool) error
 }
 
 func (m demoMigrator) Hash() (string, error) {
 	h, err := migrator{}.Hash()
-	return fmt.Sprintf("%s-demo-%s-%d-%d-%s", h[:16], seeds.Version(), m.clients, m.seed, DemoEnd.Format("200601")), err
+	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s", h[:16], seeds.Version(), m.clients, m.seed, DemoEnd.Format("200601"), m.after.Version), err
 }
 
 func (m demoMigrator) Migrate(ctx context.Context, sqlDB *sql.DB, conf pgtestdb.Config) error {
@@ -42,15 +51,31 @@ func (m demoMigrator) Migrate(ctx context.Context, sqlDB *sql.DB, conf pgtestdb.
 		return err
 	}
 	defer pool.Close()
-	_, err = seeds.Load(ctx, pool, seeds.Options{Clients: m.clients, Seed: m.seed, End: DemoEnd, Months: 36})
-	return err
+	if _, err = seeds.Load(ctx, pool, seeds.Options{Clients: m.clients, Seed: m.seed, End: DemoEnd, Months: 36}); err != nil {
+		return err
+	}
+	if m.after.Do == nil {
+		return nil
+	}
+	return m.after.Do(ctx, pool)
 }
 
 // NewDemo returns a pool on a fresh database holding a demo bank of the given
 // size (seed 1, facts to DemoEnd).
 func NewDemo(t testing.TB, clients int) *pgxpool.Pool {
 	t.Helper()
-	conf := pgtestdb.Custom(t, config(t), demoMigrator{clients: clients, seed: 1})
+	return newDemo(t, demoMigrator{clients: clients, seed: 1})
+}
+
+// NewDemoAfter is NewDemo with after done on the loaded bank, in the template.
+func NewDemoAfter(t testing.TB, clients int, after After) *pgxpool.Pool {
+	t.Helper()
+	return newDemo(t, demoMigrator{clients: clients, seed: 1, after: after})
+}
+
+func newDemo(t testing.TB, m demoMigrator) *pgxpool.Pool {
+	t.Helper()
+	conf := pgtestdb.Custom(t, config(t), m)
 	pool, err := db.Open(context.Background(), conf.URL())
 	if err != nil {
 		t.Fatalf("open demo database: %v", err)

@@ -59,8 +59,8 @@ func TestSignInAndOut(t *testing.T) {
 	if n := countAudit(t, srv, "auth.login", managerLogin); n != 1 {
 		t.Errorf("audit has %d sign-ins, want 1", n)
 	}
-	if r := c.Get("/"); r.Location != "/clients" {
-		t.Errorf("a manager's home goes to %q, want /clients", r.Location)
+	if r := c.Get("/"); r.Location != "/worklist" {
+		t.Errorf("a manager's home goes to %q, want /worklist", r.Location)
 	}
 	if r := c.Get("/clients"); r.Status != http.StatusOK || !strings.Contains(r.Body, `data-testid="client-table"`) {
 		t.Fatalf("signed-in /clients: %d", r.Status)

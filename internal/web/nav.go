@@ -8,8 +8,18 @@ import (
 // navFor lists the top-bar links of a role.
 func navFor(v access.Viewer) []layouts.NavItem {
 	var nav []layouts.NavItem
+	// Each role's own page comes first: it is where they land.
+	switch v.Role {
+	case access.Manager:
+		nav = append(nav, layouts.NavItem{Key: "worklist", Label: "Worklist", Href: "/worklist"})
+	case access.BranchHead:
+		nav = append(nav, layouts.NavItem{Key: "pipeline", Label: "Pipeline", Href: "/pipeline"})
+	case access.Risk:
+		nav = append(nav, layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
+	}
 	if v.SeesClients() {
-		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"})
+		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"},
+			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"})
 	}
 	if v.Role == access.Admin {
 		nav = append(nav,
@@ -17,6 +27,8 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "products", Label: "Products", Href: "/admin/products"},
 			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
 			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
+			layouts.NavItem{Key: "runs", Label: "Nightly runs", Href: "/admin/runs"},
+			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},
 			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
 		)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
@@ -177,8 +178,24 @@ func (s *server) clientCard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	page, err := s.cardPage(c, v, card, section)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, page)
+}
+
+// cardPage is the whole client card: the record, the nightly run's picture
+// and the contacts section.
+func (s *server) cardPage(c echo.Context, v access.Viewer, card clients.Card, section pages.ContactsSection) (templ.Component, error) {
+	pic, err := nightly.Picture(c.Request().Context(), s.Pool, v, card.ID)
+	if err != nil {
+		return nil, err
+	}
 	vm := cardView(card, section)
-	return render(c, http.StatusOK, pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), vm))
+	vm.Flash = s.popFlash(c)
+	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, pic))
+	return pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), vm), nil
 }
 
 // cardView shapes a client card for the page.
@@ -349,7 +366,7 @@ func (s *server) contactCreate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, s.contactsResponse(c, v, card, sec))
+		return s.contactsResponse(c, v, card, sec)
 	}
 	cfg, err := s.Settings.Load(ctx)
 	if err != nil {
@@ -364,7 +381,7 @@ func (s *server) contactCreate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, s.contactsResponse(c, v, card, sec))
+		return s.contactsResponse(c, v, card, sec)
 	}
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/clients/%d#contacts", id))
@@ -376,13 +393,17 @@ func (s *server) contactCreate(c echo.Context) error {
 	return render(c, http.StatusOK, pages.ContactsPanel(sec))
 }
 
-// contactsResponse is the contacts panel for htmx, or the whole card when the
-// browser posted the form without JavaScript.
-func (s *server) contactsResponse(c echo.Context, v access.Viewer, card clients.Card, sec pages.ContactsSection) templ.Component {
+// contactsResponse answers a refused contact with 422: the contacts panel for
+// htmx, or the whole card when the browser posted the form without JavaScript.
+func (s *server) contactsResponse(c echo.Context, v access.Viewer, card clients.Card, sec pages.ContactsSection) error {
 	if isHTMX(c) {
-		return pages.ContactsPanel(sec)
+		return render(c, http.StatusUnprocessableEntity, pages.ContactsPanel(sec))
 	}
-	return pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), cardView(card, sec))
+	page, err := s.cardPage(c, v, card, sec)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusUnprocessableEntity, page)
 }
 
 func contactFormView(f contacts.Form) pages.ContactForm {

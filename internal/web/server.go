@@ -26,6 +26,7 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
@@ -42,7 +43,9 @@ type Config struct {
 	Contacts *contacts.Store
 	Settings *settings.Store
 	Products *products.Store
-	Log      *slog.Logger
+	// Nightly runs the nightly chain when an admin starts it.
+	Nightly *nightly.Runner
+	Log     *slog.Logger
 	// SecureCookies marks the session cookie Secure; set it when Relay is
 	// served over TLS (directly or behind a proxy).
 	SecureCookies bool
@@ -116,6 +119,11 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
 	s.clientRoutes(signedIn)
+	s.worklistRoutes(signedIn)
+	s.triggerRoutes(signedIn)
+	s.pipelineRoutes(signedIn)
+	s.churnRoutes(signedIn)
+	s.segmentRoutes(signedIn)
 	s.adminRoutes(signedIn)
 	return e, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
@@ -50,7 +51,9 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	if err := cs.Check(ctx); err != nil {
 		t.Fatalf("queries: %v", err)
 	}
-	h, err := web.New(ctx, web.Config{Pool: pool, Users: users.NewStore(g), Clients: cs, Contacts: contacts.NewStore(pool),
+	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
+	t.Cleanup(runner.Close)
+	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: pool, Users: users.NewStore(g), Clients: cs, Contacts: contacts.NewStore(pool),
 		Settings: settings.NewStore(g), Products: products.NewStore(g), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime})
 	if err != nil {
 		t.Fatal(err)

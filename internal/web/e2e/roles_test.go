@@ -20,7 +20,7 @@ func signIn(url, login string) chromedp.Action[chromedp.Void] {
 		chromedp.SendKeys(`#login`, login),
 		chromedp.SendKeys(`#password`, seeds.DemoPassword),
 		chromedp.Click(`[data-testid=login-submit]`),
-		chromedp.WaitVisible(`[data-testid=who]`),
+		chromedp.WaitNotPresent(`[data-testid=login-form]`),
 	)
 }
 
@@ -34,7 +34,8 @@ func TestEachRoleSeesListAndCard(t *testing.T) {
 	} {
 		t.Run(role.name, func(t *testing.T) {
 			ctx := browser(t)
-			if err := chromedp.Do(ctx, signIn(srv.URL, role.login), chromedp.WaitVisible(`[data-testid=client-table]`)); err != nil {
+			if err := chromedp.Do(ctx, signIn(srv.URL, role.login), chromedp.Navigate(srv.URL+"/clients"),
+				chromedp.WaitVisible(`[data-testid=client-table]`)); err != nil {
 				t.Fatal(err)
 			}
 			screenshot(t, ctx, "list-"+role.name)

@@ -1,0 +1,35 @@
+// Package demotest gives tests a demo bank that has been through a nightly run.
+package demotest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/settings"
+)
+
+// Scored returns a fresh database holding a demo bank of the given size
+// (seed 1, facts to dbtest.DemoEnd) after one nightly run: segments, profiles,
+// triggers, warnings and scores. The run is part of the cloned template, so
+// each test gets it in a moment.
+func Scored(t testing.TB, clients int) *pgxpool.Pool {
+	t.Helper()
+	return dbtest.NewDemoAfter(t, clients, dbtest.After{
+		Version: "nightly-" + nightly.Version(),
+		Do: func(ctx context.Context, pool *pgxpool.Pool) error {
+			g, err := db.Gorm(pool)
+			if err != nil {
+				return err
+			}
+			runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
+			defer runner.Close()
+			_, err = runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
+			return err
+		},
+	})
+}

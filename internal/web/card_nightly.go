@@ -1,0 +1,103 @@
+package web
+
+import (
+	"fmt"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/segments"
+	"github.com/relaycrm/relay/views/components"
+	"github.com/relaycrm/relay/views/pages"
+)
+
+// cardPicture shapes the nightly run's picture of a client for its card,
+// every number with what it is and as of when.
+func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPicture) pages.CardPicture {
+	if !p.Scored {
+		note := "The nightly run has not scored this client: it runs every night and after each import."
+		if p.Stage == segments.Left {
+			note = "The client has left the bank: it has no segment, offers or warnings any more."
+		}
+		return pages.CardPicture{NotScoredNote: note}
+	}
+	ccy, d := p.Currency, p.MinorDigits
+	m := func(v int64) string { return money.Whole(v, ccy, d) }
+	out := pages.CardPicture{
+		Scored: true, AsOf: components.Month(p.AsOf),
+		Segment: p.Segment.Label, SegmentHref: fmt.Sprintf("/segments/%d", p.Segment.ID),
+		LevelLabel:  p.Segment.Level.Label(),
+		SegmentSize: components.Int(p.SegmentSize), BestClients: components.Int(p.BestClients),
+		Stage: p.Stage.Label(), StageTone: stageTone(p.Stage),
+		Activity: p.Activity.Label(), RFM: fmt.Sprintf("R%d F%d M%d", p.RFM[0], p.RFM[1], p.RFM[2]),
+		Profit: m(p.Profitability), Ideal: m(p.IdealIncome), Gap: m(p.Gap), Potential: m(p.Potential),
+		Band: p.ProfitBand, ProfitMonths: p.ProfitMonths, Score: p.Score, ScoreTone: scoreTone(p.Score),
+		ChurnScore: fmt.Sprint(p.ChurnScore), ChurnRate: "not known", ExpectedYears: "not known", LTV: "not known", CLV: "not known",
+	}
+	if p.Segment.Level == segments.LevelBankRegionIndustryTenure {
+		out.LevelNote = "Its own segment has enough clients to learn from."
+	} else {
+		out.LevelNote = "Its own bank × region × industry × tenure segment has too few active clients to learn from, so it backs off to this coarser one."
+	}
+	if p.IncomeRecent != nil && p.IncomeBase != nil {
+		out.StageNote = fmt.Sprintf("Stage: recent income %s a month against %s in the months before.", m(*p.IncomeRecent), m(*p.IncomeBase))
+	}
+	for _, it := range p.Ideal {
+		ci := pages.CardIdeal{Product: it.Name, Code: it.Code, Adoption: fmt.Sprintf("%.0f%%", it.Adoption*100),
+			Value: m(it.Value), Held: it.Held, ClientIncome: m(it.ClientIncome)}
+		if it.Shortfall > 0 {
+			ci.Shortfall = m(it.Shortfall) + " a month"
+		}
+		out.IdealSet = append(out.IdealSet, ci)
+	}
+	for _, t := range p.Triggers {
+		out.Triggers = append(out.Triggers, s.triggerRow(c, v, t))
+	}
+	if p.ChurnRate != nil {
+		out.ChurnRate = fmt.Sprintf("%.1f%%", *p.ChurnRate*100)
+	}
+	if p.ExpectedYears != nil {
+		out.ExpectedYears = fmt.Sprintf("%.1f", *p.ExpectedYears)
+	}
+	if p.SegmentLTV != nil {
+		out.LTV = m(*p.SegmentLTV)
+	}
+	if p.CLV != nil {
+		out.CLV = m(*p.CLV)
+	}
+	if w := p.Warning; w != nil {
+		cw := &pages.CardWarning{Score: fmt.Sprint(w.Score), Level: string(w.Level), LevelTone: levelTone(w.Level),
+			Since: components.Month(w.Since), Manager: w.ManagerName}
+		if cw.Manager == "" {
+			cw.Manager = "none assigned"
+		}
+		for _, sg := range w.Signals {
+			cw.Signals = append(cw.Signals, pages.CardSignal{Label: sg.Name.Label(), Figures: sg.Figures, Fired: sg.Fired,
+				Strength: fmt.Sprintf("%.2f", sg.Strength), Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
+		}
+		out.Warning = cw
+	}
+	return out
+}
+
+func stageTone(st segments.Stage) string {
+	switch st {
+	case segments.Decline, segments.Left:
+		return "bad"
+	case segments.Plateau:
+		return "good"
+	}
+	return "info"
+}
+
+func scoreTone(score int) string {
+	switch {
+	case score >= 80:
+		return "good"
+	case score >= 40:
+		return "warn"
+	}
+	return "bad"
+}
