@@ -162,6 +162,7 @@ func TestWrongPasswordsAreAuditedAndSlowedDown(t *testing.T) {
 	// Another login is not held back by this one's failures.
 	other := srv.NewClient(t)
 	other.Login(headLogin, seeds.DemoPassword)
+	other.Get("/clients") // a page with a form, for the session's CSRF token
 	// An unknown login is refused with the same words as a wrong password.
 	r = other.Post("/login", url.Values{"login": {"nobody"}, "password": {"whatever-1234"}})
 	if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, "The login or password is not right.") {
