@@ -40,6 +40,9 @@ func (s *server) adminRoutes(g *echo.Group) {
 	ag.GET("/imports", s.adminImports)
 	ag.POST("/imports", s.adminImportUpload)
 	ag.GET("/imports/:id", s.adminImport)
+
+	ag.GET("/runs", s.adminRuns)
+	ag.POST("/runs", s.adminRunStart)
 }
 
 // actor is the signed-in user as the audit log records them.

@@ -78,6 +78,9 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		{"contact on colleague's client", "POST", "/clients/" + colleague + "/contacts"},
 		{"contact on other branch's client", "POST", "/clients/" + elsewhere + "/contacts"},
 		{"settings", "GET", "/admin/settings"},
+		{"worklist", "GET", "/worklist"},
+		{"segments", "GET", "/segments"},
+		{"nightly runs", "GET", "/admin/runs"},
 	}
 	want := map[string][]int{ // per route, in the order manager, branch head, risk, admin, signed out
 		"home":                             {303, 303, 303, 303, 303},
@@ -90,6 +93,9 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"contact on colleague's client":    {404, 303, 403, 403, 303},
 		"contact on other branch's client": {404, 404, 403, 403, 303},
 		"settings":                         {403, 403, 403, 200, 303},
+		"worklist":                         {200, 403, 403, 403, 303},
+		"segments":                         {200, 200, 200, 200, 303},
+		"nightly runs":                     {403, 403, 403, 200, 303},
 	}
 	logins := []string{managerLogin, headLogin, riskLogin, adminLogin, ""}
 	for i, login := range logins {
