@@ -18,6 +18,7 @@ export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY
 run: db build
 	$(BIN) migrate
 	$(BIN) demo --clients $(DEMO_CLIENTS) --if-empty
+	$(BIN) nightly
 	$(BIN) serve
 
 ## test: start PostgreSQL, then run every test against it (unit, web, end-to-end)
