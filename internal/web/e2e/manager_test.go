@@ -66,3 +66,19 @@ func TestManagerWinsATrigger(t *testing.T) {
 		}
 	}
 }
+
+// TestManagerReadsTheSegments opens the segments list and one profile.
+func TestManagerReadsTheSegments(t *testing.T) {
+	pool := demotest.Scored(t, 2000)
+	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, signIn(srv.URL, "mgr.bn-sof-1.01"), chromedp.Navigate(srv.URL+"/segments"),
+		chromedp.WaitVisible(`[data-testid=segment-table]`)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "segments")
+	if err := chromedp.Do(ctx, chromedp.Click(`[data-testid=segment-row] td a`), chromedp.WaitVisible(`[data-testid=segment-products]`)); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "segment-profile")
+}
