@@ -58,9 +58,26 @@ func BenchmarkPages(b *testing.B) {
 	if len(own) == 0 {
 		b.Fatal("the demo manager has no clients")
 	}
-	var industry int64
-	if err := pool.QueryRow(ctx, `SELECT id FROM industry WHERE code = 'C'`).Scan(&industry); err != nil {
+	var industry, managerID int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM industry WHERE code = 'C'), (SELECT id FROM app_user WHERE login = $1)`,
+		managerLogin).Scan(&industry, &managerID); err != nil {
 		b.Fatal(err)
+	}
+	// segments of the latest nightly run (make bench runs one when there is none)
+	var segmentIDs []int64
+	srows, err := pool.Query(ctx, `SELECT segment_id FROM segment_profile`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for srows.Next() {
+		var id int64
+		if err := srows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		segmentIDs = append(segmentIDs, id)
+	}
+	if len(segmentIDs) == 0 {
+		b.Fatal("the benchmark database has no segments: run relay nightly on it (make bench does)")
 	}
 	rnd := rand.New(rand.NewPCG(1, 2))
 	pages := []struct {
@@ -79,6 +96,13 @@ func BenchmarkPages(b *testing.B) {
 		{"list/risk-search-tax-id", riskLogin, func() string { return fmt.Sprintf("/clients?q=%d", 100000000+rnd.IntN(800000000)) }},
 		{"card/manager", managerLogin, func() string { return fmt.Sprintf("/clients/%d", own[rnd.IntN(len(own))]) }},
 		{"card/risk", riskLogin, func() string { return fmt.Sprintf("/clients/%d", 1+rnd.IntN(clients)) }},
+		{"worklist/manager", managerLogin, func() string { return "/worklist" }},
+		{"worklist/manager-page-3", managerLogin, func() string { return "/worklist?page=3" }},
+		{"pipeline/branch-head", headLogin, func() string { return "/pipeline" }},
+		{"pipeline/manager-book", headLogin, func() string { return fmt.Sprintf("/pipeline/managers/%d", managerID) }},
+		{"segments/risk", riskLogin, func() string { return "/segments" }},
+		{"segments/risk-by-ltv", riskLogin, func() string { return "/segments?sort=-ltv&bank=2" }},
+		{"segment-profile/manager", managerLogin, func() string { return fmt.Sprintf("/segments/%d", segmentIDs[rnd.IntN(len(segmentIDs))]) }},
 	}
 	b.Logf("benchmark database: %d clients", clients)
 	for _, p := range pages {
