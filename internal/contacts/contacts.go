@@ -23,34 +23,15 @@ import (
 
 // Kinds and Outcomes are the values a contact may take, in the order forms show them.
 var (
-	Kinds    = []Choice{{"call", "Call"}, {"meeting", "Meeting"}, {"email", "Email"}, {"visit", "Visit"}}
+	Kinds    = []Choice{{Value: "call", Label: "Call"}, {Value: "meeting", Label: "Meeting"}, {Value: "email", Label: "Email"}, {Value: "visit", Label: "Visit"}}
 	Outcomes = []Choice{
-		{"reached", "Reached"}, {"no_answer", "No answer"}, {"interested", "Interested"},
-		{"not_interested", "Not interested"}, {"follow_up", "Follow up"}, {"complaint", "Complaint"},
+		{Value: "reached", Label: "Reached"}, {Value: "no_answer", Label: "No answer"}, {Value: "interested", Label: "Interested"},
+		{Value: "not_interested", Label: "Not interested"}, {Value: "follow_up", Label: "Follow up"}, {Value: "complaint", Label: "Complaint"},
 	}
 )
 
 // Choice is a value and its label.
-type Choice struct{ Value, Label string }
-
-// LabelOf returns the label of value among choices, or value itself.
-func LabelOf(choices []Choice, value string) string {
-	for _, c := range choices {
-		if c.Value == value {
-			return c.Label
-		}
-	}
-	return value
-}
-
-func valid(choices []Choice, v string) bool {
-	for _, c := range choices {
-		if c.Value == v {
-			return true
-		}
-	}
-	return false
-}
+type Choice = input.Choice
 
 // Contact is a recorded contact.
 type Contact struct {
@@ -87,10 +68,10 @@ func NewForm(now time.Time) Form {
 func (f Form) Parse(since, now time.Time, loc *time.Location) (Contact, error) {
 	errs := input.Errors{}
 	c := Contact{Kind: f.Kind, Outcome: f.Outcome, Notes: strings.TrimSpace(f.Notes), Proactive: f.Proactive}
-	if !valid(Kinds, f.Kind) {
+	if !input.IsChoice(Kinds, f.Kind) {
 		errs.Add("kind", "choose call, meeting, email or visit")
 	}
-	if !valid(Outcomes, f.Outcome) {
+	if !input.IsChoice(Outcomes, f.Outcome) {
 		errs.Add("outcome", "choose an outcome from the list")
 	}
 	at, err := time.ParseInLocation(formTime, strings.TrimSpace(f.HappenedAt), loc)

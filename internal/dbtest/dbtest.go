@@ -33,13 +33,17 @@ const DefaultAdminURL = "postgres://relay_test_admin:relay_test_admin@127.0.0.1:
 type migrator struct{}
 
 // Hash identifies the schema by the content of every migration file.
-func (migrator) Hash() (string, error) {
+func (migrator) Hash() (string, error) { return HashFS(migrations.FS) }
+
+// HashFS fingerprints every file of fsys, names and contents, so that a
+// template built from them is rebuilt when any of them changes.
+func HashFS(fsys fs.FS) (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(migrations.FS, path)
+		b, err := fs.ReadFile(fsys, path)
 		if err != nil {
 			return err
 		}

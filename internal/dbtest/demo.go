@@ -38,8 +38,12 @@ type After struct {
 }
 
 func (m demoMigrator) Hash() (string, error) {
-	h, err := migrator{}.Hash()
-	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s", h[:16], seeds.Version(), m.clients, m.seed, DemoEnd.Format("200601"), m.after.Version), err
+	schema, err := migrator{}.Hash()
+	if err != nil {
+		return "", err
+	}
+	generator, err := HashFS(seeds.Source)
+	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s", schema[:16], generator[:16], m.clients, m.seed, DemoEnd.Format("200601"), m.after.Version), err
 }
 
 func (m demoMigrator) Migrate(ctx context.Context, sqlDB *sql.DB, conf pgtestdb.Config) error {

@@ -19,8 +19,12 @@ import (
 // each test gets it in a moment.
 func Scored(t testing.TB, clients int) *pgxpool.Pool {
 	t.Helper()
+	chain, err := dbtest.HashFS(nightly.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return dbtest.NewDemoAfter(t, clients, dbtest.After{
-		Version: "nightly-" + nightly.Version(),
+		Version: "nightly-" + chain[:16],
 		Do: func(ctx context.Context, pool *pgxpool.Pool) error {
 			g, err := db.Gorm(pool)
 			if err != nil {

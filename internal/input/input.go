@@ -39,3 +39,26 @@ func (e Errors) Error() string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Choice is one value a field may take, with the label a form shows for it.
+type Choice struct{ Value, Label string }
+
+// LabelOf returns the label of value among choices, or value itself.
+func LabelOf(choices []Choice, value string) string {
+	for _, c := range choices {
+		if c.Value == value {
+			return c.Label
+		}
+	}
+	return value
+}
+
+// IsChoice tells whether v is one of choices.
+func IsChoice(choices []Choice, v string) bool {
+	for _, c := range choices {
+		if c.Value == v {
+			return true
+		}
+	}
+	return false
+}

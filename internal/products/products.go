@@ -38,37 +38,18 @@ type Product struct {
 func (Product) TableName() string { return "product" }
 
 // Choice is a value and its label.
-type Choice struct{ Value, Label string }
+type Choice = input.Choice
 
 // Families are the product families of MISSION.md, in the order forms show them.
 var Families = []Choice{
-	{"accounts_payments", "Accounts and payments"}, {"cards", "Cards"}, {"acquiring", "Acquiring"},
-	{"payroll", "Payroll"}, {"deposits", "Deposits"}, {"fx", "FX"}, {"cash", "Cash"}, {"lending", "Lending"},
-	{"guarantees_trade", "Guarantees and trade"}, {"leasing_factoring", "Leasing and factoring"},
-	{"insurance", "Insurance"}, {"digital", "Digital"},
+	{Value: "accounts_payments", Label: "Accounts and payments"}, {Value: "cards", Label: "Cards"}, {Value: "acquiring", Label: "Acquiring"},
+	{Value: "payroll", Label: "Payroll"}, {Value: "deposits", Label: "Deposits"}, {Value: "fx", Label: "FX"}, {Value: "cash", Label: "Cash"}, {Value: "lending", Label: "Lending"},
+	{Value: "guarantees_trade", Label: "Guarantees and trade"}, {Value: "leasing_factoring", Label: "Leasing and factoring"},
+	{Value: "insurance", Label: "Insurance"}, {Value: "digital", Label: "Digital"},
 }
 
 // IncomeKinds say how a product earns.
-var IncomeKinds = []Choice{{"fee", "Fee"}, {"interest", "Interest"}}
-
-// LabelOf returns the label of value among choices, or value itself.
-func LabelOf(choices []Choice, value string) string {
-	for _, c := range choices {
-		if c.Value == value {
-			return c.Label
-		}
-	}
-	return value
-}
-
-func valid(choices []Choice, v string) bool {
-	for _, c := range choices {
-		if c.Value == v {
-			return true
-		}
-	}
-	return false
-}
+var IncomeKinds = []Choice{{Value: "fee", Label: "Fee"}, {Value: "interest", Label: "Interest"}}
 
 // Form is a product as the administrator types it: text, so that the form
 // re-renders with what was typed.
@@ -106,10 +87,10 @@ func (f *Form) check(creating bool, errs input.Errors) {
 	case utf8.RuneCountInString(f.Name) > MaxNameLength:
 		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it under %d", utf8.RuneCountInString(f.Name), MaxNameLength))
 	}
-	if !valid(Families, f.Family) {
+	if !input.IsChoice(Families, f.Family) {
 		errs.Add("family", "choose the product's family from the list")
 	}
-	if !valid(IncomeKinds, f.IncomeKind) {
+	if !input.IsChoice(IncomeKinds, f.IncomeKind) {
 		errs.Add("income_kind", "say whether the product earns a fee or interest")
 	}
 }

@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,4 +91,17 @@ func invalidStatus(c echo.Context) int {
 		return http.StatusOK
 	}
 	return http.StatusUnprocessableEntity
+}
+
+// offsetParam reads the optional offset of a list paged newest first.
+func offsetParam(c echo.Context) (int, error) {
+	p := c.QueryParam("offset")
+	if p == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 {
+		return 0, input.Errors{"offset": fmt.Sprintf("%q is not a position in the list", p)}
+	}
+	return n, nil
 }

@@ -6,7 +6,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -26,13 +25,9 @@ const maxUpload = 512 << 20
 
 func (s *server) adminImports(c echo.Context) error {
 	ctx := c.Request().Context()
-	offset := 0
-	if p := c.QueryParam("offset"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return input.Errors{"offset": fmt.Sprintf("%q is not a position in the list", p)}
-		}
-		offset = n
+	offset, err := offsetParam(c)
+	if err != nil {
+		return err
 	}
 	records, total, err := imports.List(ctx, s.Pool, imports.ListFilter{Limit: importsShown, Offset: offset})
 	if err != nil {

@@ -32,7 +32,7 @@ func (s *server) adminProducts(c echo.Context) error {
 	vm := pages.AdminProducts{Flash: s.popFlash(c)}
 	for _, p := range list {
 		vm.Rows = append(vm.Rows, pages.AdminProductRow{ID: p.ID, Code: p.Code, Name: p.Name,
-			Family: products.LabelOf(products.Families, p.Family), Kind: products.LabelOf(products.IncomeKinds, p.IncomeKind),
+			Family: input.LabelOf(products.Families, p.Family), Kind: input.LabelOf(products.IncomeKinds, p.IncomeKind),
 			Key: p.KeyProduct, Active: p.Active})
 	}
 	return render(c, http.StatusOK, pages.AdminProductsPage(s.layout(c, v, "Products", "products"), vm))

@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/audit"
-	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -22,13 +20,9 @@ const runsShown = 10
 
 func (s *server) adminRuns(c echo.Context) error {
 	ctx := c.Request().Context()
-	offset := 0
-	if p := c.QueryParam("offset"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return input.Errors{"offset": fmt.Sprintf("%q is not a position in the list", p)}
-		}
-		offset = n
+	offset, err := offsetParam(c)
+	if err != nil {
+		return err
 	}
 	page, err := nightly.Runs(ctx, s.Pool, runsShown, offset)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
@@ -236,32 +237,14 @@ func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
 			Title: components.Month(f.Month) + ": " + money.Whole(f.Income, ccy, digits)})
 	}
 	for _, h := range card.Held {
-		vm.Held = append(vm.Held, pages.CardHolding{Code: h.Code, Name: h.Name, Family: familyLabel(h.Family),
+		vm.Held = append(vm.Held, pages.CardHolding{Code: h.Code, Name: h.Name, Family: input.LabelOf(products.Families, h.Family),
 			Kind: h.IncomeKind, From: components.Date(h.Opened)})
 	}
 	for _, h := range card.Closed {
-		vm.Closed = append(vm.Closed, pages.CardHolding{Code: h.Code, Name: h.Name, Family: familyLabel(h.Family),
+		vm.Closed = append(vm.Closed, pages.CardHolding{Code: h.Code, Name: h.Name, Family: input.LabelOf(products.Families, h.Family),
 			Kind: h.IncomeKind, From: components.Date(h.Opened), Until: components.Date(*h.Closed)})
 	}
 	return vm
-}
-
-// familyLabel names a product family for people.
-func familyLabel(f string) string {
-	switch f {
-	case "accounts_payments":
-		return "Accounts and payments"
-	case "fx":
-		return "FX"
-	case "guarantees_trade":
-		return "Guarantees and trade"
-	case "leasing_factoring":
-		return "Leasing and factoring"
-	}
-	if f == "" {
-		return f
-	}
-	return string(f[0]-'a'+'A') + f[1:]
 }
 
 // contactsSection assembles the contact form (with what was typed and its
@@ -285,8 +268,8 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 	sec := pages.ContactsSection{Plan: planView(plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
 		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
 	for _, k := range items {
-		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: contacts.LabelOf(contacts.Kinds, k.Kind),
-			Outcome: contacts.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
+		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: input.LabelOf(contacts.Kinds, k.Kind),
+			Outcome: input.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
 			By: k.User, Notes: k.Notes, Proactive: k.Proactive}
 		switch {
 		case k.CSAT != nil:
