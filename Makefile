@@ -61,5 +61,10 @@ bench-nightly: bench-load
 bench-import: db
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 60m ./internal/imports/
 
+## bench-export: export 10,000 and 100,000 made-up warned clients (in databases of its own) to CSV and to XLSX
+## and print each export's time, rows per second and peak heap and RSS, and the churn list page's time
+bench-export: db
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ChurnExport' -benchtime 1x -timeout 30m ./internal/exports/
+
 clean:
 	rm -rf bin

@@ -47,7 +47,7 @@ func commands() []command {
 		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
-		{"export", "export triggers|warnings|feed ...", "write open triggers, warnings or the whole feed", runExport},
+		{"export", "export triggers|warnings|churn|feed ...", "write open triggers, warnings, the churn list (CSV or XLSX) or the whole feed", runExport},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }

@@ -58,6 +58,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
+		"churn export": exports.CheckChurn,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)

@@ -10,6 +10,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
 )
 
 //go:embed warnings.sql
@@ -141,6 +144,15 @@ type Warning struct {
 	LifetimeLeavers              int
 	LifetimeTenure               int
 	LastContact                  time.Time // zero: never contacted
+
+	// Where the client stands, for the churn list and its exports.
+	ManagerLogin           string
+	Region, Branch         string
+	IndustryCode, Industry string
+	SegmentID              int64  // zero: not scored by the same run (not expected)
+	Segment                string // the segment's label
+	Stage                  string // a segments.Stage
+	CLV                    *int64 // the value at risk: the client's lifetime value; nil when not known
 }
 
 // Fired returns the signals that reached their threshold.
@@ -183,6 +195,8 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 		&w.LifetimeTypical, &w.LifetimeLeavers, &w.LifetimeTenure,
 		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Figures,
 		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Figures,
+		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
+		&w.Stage, &w.CLV,
 	}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return Warning{}, err
@@ -212,64 +226,146 @@ func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int6
 	return w, nil
 }
 
-// ListFilter selects a page of warnings; zero values select everything.
+// ListFilter selects and orders the churn list, or a page of it; zero values
+// select everything, riskiest first.
 type ListFilter struct {
-	BankID, RegionID, IndustryID int64
-	ManagerID                    int64
-	Level                        Level
-	Signal                       SignalName // only warnings where this signal fired
-	Page                         int        // from 1
-	PerPage                      int        // default 50, at most 200
+	BankID, RegionID, BranchID, IndustryID int64
+	ManagerID                              int64
+	Level                                  Level
+	Signal                                 SignalName // only warnings where this signal fired
+	Sort                                   string     // a key of Sorts; default "-score"
+	Page                                   int        // from 1
+	PerPage                                int        // default 50, at most MaxPerPage
+}
+
+// MaxPerPage bounds a page of the list.
+const MaxPerPage = 200
+
+// Sorts are the orders the churn list offers, by key; "-" is descending.
+// Ties go to the higher score, then the client id.
+var Sorts = []string{"-score", "score", "-clv", "clv", "name", "-name", "since", "-since"}
+
+// Validate normalises f and reports each value it cannot use, by the URL
+// parameter that carries it.
+func (f *ListFilter) Validate() error {
+	errs := input.Errors{}
+	if f.Level != "" && f.Level != Watch && f.Level != High {
+		errs.Add("level", fmt.Sprintf("%q is not a level; use watch or high", f.Level))
+	}
+	if f.Signal != "" && !slices.Contains(SignalNames, f.Signal) {
+		names := make([]string, len(SignalNames))
+		for i, n := range SignalNames {
+			names[i] = string(n)
+		}
+		errs.Add("signal", fmt.Sprintf("%q is not a signal; use one of %s", f.Signal, strings.Join(names, ", ")))
+	}
+	if f.Sort == "" {
+		f.Sort = "-score"
+	}
+	if !slices.Contains(Sorts, f.Sort) {
+		errs.Add("sort", fmt.Sprintf("%q is not an order; use score, clv, name or since, with - for descending", f.Sort))
+	}
+	for name, id := range map[string]int64{"bank": f.BankID, "region": f.RegionID, "branch": f.BranchID,
+		"industry": f.IndustryID, "manager": f.ManagerID} {
+		if id < 0 {
+			errs.Add(name, fmt.Sprintf("%d is not a valid choice", id))
+		}
+	}
+	if f.Page < 0 {
+		errs.Add("page", "the page number must be 1 or more")
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.PerPage <= 0 || f.PerPage > MaxPerPage {
+		f.PerPage = 50
+	}
+	return errs.Err()
 }
 
 // Page is a page of warnings.
 type Page struct {
 	Warnings      []Warning
-	Total         int
+	Total         int // the warnings that match, on every page
 	Page, PerPage int
 }
 
-// List returns a page of the warnings of the clients v sees, highest score
-// first: the churn list.
+// Pages is the number of pages the total fills.
+func (p Page) Pages() int {
+	if p.PerPage <= 0 {
+		return 0
+	}
+	return (p.Total + p.PerPage - 1) / p.PerPage
+}
+
+// List returns a page of the warnings of the clients v sees that match f,
+// highest score first unless f says otherwise: the churn list. A filter it
+// cannot use is an input.Errors naming it.
 func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Page, error) {
-	if f.Level != "" && f.Level != Watch && f.Level != High {
-		return Page{}, fmt.Errorf("level: %q is not a level; use watch or high", f.Level)
+	if err := f.Validate(); err != nil {
+		return Page{}, err
 	}
-	if f.Signal != "" {
-		known := false
-		for _, n := range SignalNames {
-			known = known || n == f.Signal
+	page := Page{Page: f.Page, PerPage: f.PerPage}
+	_, err := each(ctx, q, v, f, f.PerPage, (f.Page-1)*f.PerPage, &page.Total, func(w *Warning) error {
+		page.Warnings = append(page.Warnings, *w)
+		return nil
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	if len(page.Warnings) == 0 && f.Page > 1 {
+		// Past the last page the count is not read; say how many there are.
+		var total int
+		if _, err := each(ctx, q, v, f, 1, 0, &total, func(*Warning) error { return nil }); err != nil {
+			return Page{}, err
 		}
-		if !known {
-			return Page{}, fmt.Errorf("signal: %q is not a signal", f.Signal)
-		}
+		page.Total = total
 	}
-	if f.PerPage <= 0 || f.PerPage > 200 {
-		f.PerPage = 50
+	return page, nil
+}
+
+// Each calls fn with every warning of the clients v sees that match f, in the
+// list's order (f's page is ignored), reading them one at a time so that
+// memory stays flat whatever their number. It returns how many it read; an
+// error from fn stops the reading and is returned.
+func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn func(*Warning) error) (int64, error) {
+	if err := f.Validate(); err != nil {
+		return 0, err
 	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	var total int
+	return each(ctx, q, v, f, -1, 0, &total, fn)
+}
+
+// each runs the list query: limit < 0 reads every row.
+func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limit, offset int, total *int,
+	fn func(*Warning) error) (int64, error) {
 	var args db.Args
-	for _, a := range []any{f.BankID, f.RegionID, f.IndustryID, f.ManagerID, string(f.Level), string(f.Signal),
-		f.PerPage, (f.Page - 1) * f.PerPage} {
+	var lim any
+	if limit >= 0 {
+		lim = limit
+	}
+	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
+		string(f.Signal), f.Sort, lim, offset} {
 		args.Add(a)
 	}
 	rows, err := q.Query(ctx, access.Scoped(queries.Get("list"), v, &args), args.Values()...)
 	if err != nil {
-		return Page{}, fmt.Errorf("warnings: %w", err)
+		return 0, fmt.Errorf("churn list: %w", err)
 	}
 	defer rows.Close()
-	page := Page{Page: f.Page, PerPage: f.PerPage}
+	var n int64
 	for rows.Next() {
-		w, err := scan(rows, &page.Total)
+		w, err := scan(rows, total)
 		if err != nil {
-			return Page{}, fmt.Errorf("warnings: %w", err)
+			return n, fmt.Errorf("churn list: %w", err)
 		}
-		page.Warnings = append(page.Warnings, w)
+		if err := fn(&w); err != nil {
+			return n, err
+		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("warnings: %w", err)
+		return n, fmt.Errorf("churn list: %w", err)
 	}
-	return page, nil
+	return n, nil
 }

@@ -1,6 +1,7 @@
 -- Reads of churn warnings. Every query carries the marker
 -- {{scope:c}}, replaced by the viewer's access.ClientScope over
--- client c.
+-- client c. Both queries select the same columns, in the same order, for
+-- one scanner (warnings.go: scan).
 
 -- name: for-client
 -- $1 client.
@@ -17,18 +18,65 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        w.income_figures,
        w.lifetime_typical, coalesce(w.lifetime_leavers, 0), w.lifetime_tenure, w.lifetime_value,
        w.lifetime_fired, w.lifetime_strength, w.lifetime_share, w.lifetime_figures,
-       w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures
+       w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
+       coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
+       coalesce(s.stage, ''), s.clv
 FROM client_warning w
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
+JOIN region r ON r.id = c.region_id
+JOIN branch br ON br.id = c.branch_id
+JOIN industry i ON i.id = c.industry_id
+LEFT JOIN client_score s ON s.client_id = w.client_id
+LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
 WHERE w.client_id = $1 AND {{scope:c}};
 
 -- name: list
--- The warnings of the clients a viewer sees, riskiest first. $1 bank, $2
--- region, $3 industry, $4 manager (0: all), $5 level ('': both), $6 a
--- signal that fired ('': any), $7 limit, $8 offset.
+-- The churn list: the warnings of the clients a viewer sees that match the
+-- filters, in the order asked for, with the number that match. $1 bank, $2
+-- region, $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both),
+-- $7 a signal that fired ('': any), $8 the order (a key of warnings.Sorts),
+-- $9 limit (null: every row, for exports), $10 offset. The matching clients
+-- are picked, counted, ordered and cut with their sort keys alone (m, p), so
+-- that a page of a list of 100,000 reads 25 rows' worth of columns.
+WITH m AS (
+    SELECT w.client_id, w.score, w.warned_since, c.legal_name, s.clv
+    FROM client_warning w
+    JOIN client c ON c.id = w.client_id
+    LEFT JOIN client_score s ON s.client_id = w.client_id
+    WHERE ($1::smallint = 0 OR c.bank_id = $1)
+      AND ($2::smallint = 0 OR c.region_id = $2)
+      AND ($3::integer = 0 OR c.branch_id = $3)
+      AND ($4::smallint = 0 OR c.industry_id = $4)
+      AND ($5::integer = 0 OR w.manager_id = $5)
+      AND ($6::text = '' OR w.level = $6)
+      AND ($7::text = '' OR CASE $7::text
+               WHEN 'turnover' THEN w.turnover_fired
+               WHEN 'balance' THEN w.balance_fired
+               WHEN 'transactions' THEN w.tx_fired
+               WHEN 'product_closed' THEN w.closed_fired
+               WHEN 'income_falling' THEN w.income_fired
+               WHEN 'lifetime' THEN w.lifetime_fired
+               WHEN 'no_contact' THEN w.contact_fired
+               ELSE false END)
+      AND {{scope:c}}
+),
+p AS (
+    SELECT m.client_id,
+           row_number() OVER (ORDER BY CASE WHEN $8::text = 'score' THEN m.score END,
+                                       CASE WHEN $8::text = 'clv' THEN m.clv END,
+                                       CASE WHEN $8::text = '-clv' THEN m.clv END DESC NULLS LAST,
+                                       CASE WHEN $8::text = 'name' THEN m.legal_name END,
+                                       CASE WHEN $8::text = '-name' THEN m.legal_name END DESC,
+                                       CASE WHEN $8::text = 'since' THEN m.warned_since END,
+                                       CASE WHEN $8::text = '-since' THEN m.warned_since END DESC,
+                                       m.score DESC, m.client_id) AS position
+    FROM m
+    ORDER BY position
+    LIMIT $9 OFFSET $10
+)
 SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coalesce(w.manager_id, 0),
        coalesce(u.name, ''), w.score, w.level, w.warned_since, w.as_of,
        w.turnover_recent, w.turnover_base, w.turnover_value, w.turnover_fired, w.turnover_strength,
@@ -43,26 +91,18 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        w.lifetime_typical, coalesce(w.lifetime_leavers, 0), w.lifetime_tenure, w.lifetime_value,
        w.lifetime_fired, w.lifetime_strength, w.lifetime_share, w.lifetime_figures,
        w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
-       count(*) OVER ()::integer
-FROM client_warning w
+       coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
+       coalesce(s.stage, ''), s.clv,
+       (SELECT count(*) FROM m)::integer
+FROM p
+JOIN client_warning w ON w.client_id = p.client_id
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
+JOIN region r ON r.id = c.region_id
+JOIN branch br ON br.id = c.branch_id
+JOIN industry i ON i.id = c.industry_id
+LEFT JOIN client_score s ON s.client_id = w.client_id
+LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
-WHERE ($1::smallint = 0 OR c.bank_id = $1)
-  AND ($2::smallint = 0 OR c.region_id = $2)
-  AND ($3::smallint = 0 OR c.industry_id = $3)
-  AND ($4::integer = 0 OR w.manager_id = $4)
-  AND ($5::text = '' OR w.level = $5)
-  AND ($6::text = '' OR CASE $6::text
-           WHEN 'turnover' THEN w.turnover_fired
-           WHEN 'balance' THEN w.balance_fired
-           WHEN 'transactions' THEN w.tx_fired
-           WHEN 'product_closed' THEN w.closed_fired
-           WHEN 'income_falling' THEN w.income_fired
-           WHEN 'lifetime' THEN w.lifetime_fired
-           WHEN 'no_contact' THEN w.contact_fired
-           ELSE false END)
-  AND {{scope:c}}
-ORDER BY w.score DESC, w.client_id
-LIMIT $7 OFFSET $8;
+ORDER BY p.position;

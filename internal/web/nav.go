@@ -11,9 +11,11 @@ func navFor(v access.Viewer) []layouts.NavItem {
 	// Each role's own page comes first: it is where they land.
 	switch v.Role {
 	case access.Manager:
-		nav = append(nav, layouts.NavItem{Key: "worklist", Label: "Worklist", Href: "/worklist"})
+		nav = append(nav, layouts.NavItem{Key: "worklist", Label: "Worklist", Href: "/worklist"},
+			layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
 	case access.BranchHead:
-		nav = append(nav, layouts.NavItem{Key: "pipeline", Label: "Pipeline", Href: "/pipeline"})
+		nav = append(nav, layouts.NavItem{Key: "pipeline", Label: "Pipeline", Href: "/pipeline"},
+			layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
 	case access.Risk:
 		nav = append(nav, layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
 	}

@@ -1,0 +1,255 @@
+package exports
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/warnings"
+)
+
+//go:embed churn.sql
+var churnFS embed.FS
+
+var churnQueries = db.MustLoadQueries(churnFS, "churn.sql")
+
+// CheckChurn prepares the queries of the churn list's export.
+func CheckChurn(ctx context.Context, pool *pgxpool.Pool) error {
+	return churnQueries.Check(ctx, pool)
+}
+
+// Format is the file format of an export.
+type Format string
+
+// The formats of the churn list's export.
+const (
+	CSV  Format = "csv"
+	XLSX Format = "xlsx"
+)
+
+// ParseFormat reads a format's name.
+func ParseFormat(s string) (Format, error) {
+	switch Format(strings.ToLower(s)) {
+	case CSV:
+		return CSV, nil
+	case XLSX:
+		return XLSX, nil
+	}
+	return "", fmt.Errorf("%q is not an export format; use csv or xlsx", s)
+}
+
+// ContentType is the format's media type.
+func (f Format) ContentType() string {
+	if f == XLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// signalColumns name each signal's columns in the churn export; the measure
+// column says its unit (see warnings.SignalName.Unit).
+var signalColumns = map[warnings.SignalName]string{
+	warnings.Turnover:      "turnover_fall",
+	warnings.Balance:       "balance_fall",
+	warnings.Transactions:  "transactions_fall",
+	warnings.ProductClosed: "product_closed_days",
+	warnings.IncomeFalling: "income_falling_months",
+	warnings.Lifetime:      "lifetime_distance_months",
+	warnings.NoContact:     "no_contact_days",
+}
+
+// ChurnHeader is the first row of a churn list export, in CSV and XLSX alike:
+// the client and where it stands, the warning, the value at risk (the
+// client's lifetime value, a plain decimal in the bank's currency, named in
+// the next column), the fired signals' names, then for each signal whether it
+// fired, its measure, its strength (0-1), its share of the score (0-1) and its
+// figures in words.
+var ChurnHeader = churnHeader()
+
+func churnHeader() []string {
+	h := []string{"client_id", "client_ref", "client_name", "bank_code", "region", "branch", "industry_code",
+		"industry", "segment", "stage", "manager_login", "manager", "score", "level", "warned_since", "as_of",
+		"value_at_risk", "currency", "signals_fired"}
+	for _, n := range warnings.SignalNames {
+		h = append(h, string(n)+"_fired", signalColumns[n], string(n)+"_strength", string(n)+"_share",
+			string(n)+"_figures")
+	}
+	return h
+}
+
+// Cell values of a row, typed so that each format writes them its own way:
+// text (escaped against formula injection), whole numbers, money, ratios,
+// flags, months, or nothing.
+type (
+	money struct {
+		minor  int64
+		digits int
+	}
+	month time.Time
+)
+
+// ChurnOptions say what a churn export writes and who asked for it.
+type ChurnOptions struct {
+	Filter warnings.ListFilter // the list's filters and order; its page is ignored
+	Format Format
+	IP     string // the requester's address, for the audit log; empty from the command line
+	// Labels name the filters for the audit log as the requester chose them
+	// (a bank's code, a level); the filter's ids are recorded anyway.
+	Labels map[string]string
+}
+
+// Churn writes the churn list of the clients v sees, filtered and ordered as
+// opts.Filter says (the same rows, in the same order, as the page), to out in
+// opts.Format, reading and writing one row at a time: CSV goes straight to
+// out; XLSX goes through excelize's stream writer, which keeps at most 16 MB
+// of the sheet in memory and the rest in a temporary file, then is zipped
+// straight into out. Every export, finished or not, is written to the audit
+// log with who, the filters and the rows written. It returns the rows
+// written.
+func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, opts ChurnOptions) (n int64, err error) {
+	if err := opts.Filter.Validate(); err != nil {
+		return 0, err
+	}
+	var w rowWriter
+	switch opts.Format {
+	case CSV:
+		w = newCSVRows(out)
+	case XLSX:
+		w, err = newXLSXRows(out)
+		if err != nil {
+			return 0, fmt.Errorf("export churn list: %w", err)
+		}
+	default:
+		return 0, fmt.Errorf("export churn list: %q is not an export format; use csv or xlsx", opts.Format)
+	}
+	defer func() {
+		err = errors.Join(err, w.Close())
+		// The entry is written even when the client went away mid-way: what
+		// left the building is on record.
+		rerr := recordChurn(context.WithoutCancel(ctx), q, v, opts, n, err)
+		if err == nil {
+			err = rerr
+		}
+	}()
+	if err := w.Header(ChurnHeader); err != nil {
+		return 0, fmt.Errorf("export churn list: %w", err)
+	}
+	row := make([]any, len(ChurnHeader))
+	n, err = warnings.Each(ctx, q, v, opts.Filter, func(wn *warnings.Warning) error {
+		churnRow(row, wn)
+		return w.Row(row)
+	})
+	if err != nil {
+		return n, fmt.Errorf("export churn list: row %d: %w", n+1, err)
+	}
+	if err := w.Finish(); err != nil {
+		return n, fmt.Errorf("export churn list: %w", err)
+	}
+	return n, nil
+}
+
+// churnRow fills row with a warning's cells, in ChurnHeader's order.
+func churnRow(row []any, w *warnings.Warning) {
+	var clv any
+	if w.CLV != nil {
+		clv = money{*w.CLV, w.MinorDigits}
+	}
+	var fired []string
+	for _, s := range w.Signals {
+		if s.Fired {
+			fired = append(fired, string(s.Name))
+		}
+	}
+	copy(row, []any{w.ClientID, text(w.ClientRef), text(w.ClientName), text(w.BankCode), text(w.Region),
+		text(w.Branch), text(w.IndustryCode), text(w.Industry), text(w.Segment), text(w.Stage),
+		text(w.ManagerLogin), text(w.ManagerName), int64(w.Score), text(string(w.Level)), month(w.Since),
+		month(w.AsOf), clv, text(w.Currency), text(strings.Join(fired, " "))})
+	i := 19
+	for _, s := range w.Signals {
+		var value any
+		if s.Value != nil {
+			value = ratio(*s.Value)
+		}
+		row[i], row[i+1], row[i+2], row[i+3], row[i+4] = s.Fired, value, ratio(s.Strength), ratio(s.Share),
+			text(s.Figures)
+		i += 5
+	}
+}
+
+// ratio rounds a measure to 4 decimals: enough for a share or a fall, and the
+// same digits in both formats.
+func ratio(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// text makes a value safe to open in a spreadsheet: a cell that begins with
+// =, +, - or @ (or a tab or carriage return, which some spreadsheets skip
+// before reading a formula) is read as a formula, so it gets a leading
+// apostrophe, which spreadsheets show as text. Only text cells go through
+// it: numbers are written as numbers.
+func text(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// recordChurn writes the export to the audit log: who, the filters, the
+// format, the rows written, and whether it finished.
+func recordChurn(ctx context.Context, q db.Querier, v access.Viewer, opts ChurnOptions, rows int64, failed error) error {
+	login := v.Login
+	if login == "" {
+		login = "cli"
+	}
+	f := opts.Filter
+	filters := map[string]any{"sort": f.Sort}
+	for name, id := range map[string]int64{"bank": f.BankID, "region": f.RegionID, "branch": f.BranchID,
+		"industry": f.IndustryID, "manager": f.ManagerID} {
+		if id != 0 {
+			filters[name] = id
+		}
+	}
+	if f.Level != "" {
+		filters["level"] = string(f.Level)
+	}
+	if f.Signal != "" {
+		filters["signal"] = string(f.Signal)
+	}
+	for k, label := range opts.Labels {
+		filters[k+"_label"] = label
+	}
+	details := map[string]any{"format": string(opts.Format), "filters": filters, "rows": rows,
+		"role": string(v.Role), "complete": failed == nil}
+	if failed != nil {
+		details["error"] = failed.Error()
+	}
+	return audit.Record(ctx, q, audit.Entry{UserID: v.UserID, Login: login, IP: opts.IP, Action: "export.churn",
+		Object: "churn_list", Details: details})
+}
+
+// BankByCode returns the id of the bank of v's group with code, for a
+// command-line export's --bank.
+func BankByCode(ctx context.Context, q db.Querier, v access.Viewer, code string) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, churnQueries.Get("bank-by-code"), code, v.GroupID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("--bank: no bank of the group has code %q", code)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("bank %s: %w", code, err)
+	}
+	return id, nil
+}
