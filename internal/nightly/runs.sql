@@ -19,12 +19,12 @@ SELECT EXISTS (
 -- name: fail-stale
 -- A run still marked running when the lock is free died with its server.
 UPDATE nightly_run
-SET status = 'failed', finished_at = now(), error = 'interrupted: the run''s server or connection stopped'
+SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted: the run''s server or connection stopped'
 WHERE status = 'running';
 
 -- name: fail-stale-steps
 UPDATE nightly_run_step s
-SET status = 'failed', finished_at = now(), error = 'interrupted'
+SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted'
 FROM nightly_run r
 WHERE r.id = s.run_id AND r.status = 'failed' AND s.status = 'running';
 
@@ -37,21 +37,21 @@ SELECT $1::bigint, s.position, s.step
 FROM unnest($2::text[]) WITH ORDINALITY AS s(step, position);
 
 -- name: step-start
-UPDATE nightly_run_step SET status = 'running', started_at = now()
+UPDATE nightly_run_step SET status = 'running', started_at = clock_timestamp()
 WHERE run_id = $1 AND position = $2;
 
 -- name: step-finish
-UPDATE nightly_run_step SET status = $3, finished_at = now(), counts = $4::jsonb, error = $5
+UPDATE nightly_run_step SET status = $3, finished_at = clock_timestamp(), counts = $4::jsonb, error = $5
 WHERE run_id = $1 AND position = $2;
 
 -- name: run-as-of
 UPDATE nightly_run SET as_of = $2 WHERE id = $1;
 
 -- name: run-succeed
-UPDATE nightly_run SET status = 'succeeded', finished_at = now() WHERE id = $1;
+UPDATE nightly_run SET status = 'succeeded', finished_at = clock_timestamp() WHERE id = $1;
 
 -- name: run-fail
-UPDATE nightly_run SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1 AND status = 'running';
+UPDATE nightly_run SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE id = $1 AND status = 'running';
 
 -- name: plan-sorted-aggregate
 -- For the pass over monthly facts: the partitions' primary keys deliver the
