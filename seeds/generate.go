@@ -14,6 +14,9 @@ const (
 	churnerShare      = 0.42 // share of clients that decline and leave within the demo's history
 	arrivalMonths     = 96   // clients arrived over the last eight years, recent ones more often
 	contactMonths     = 12   // contact history kept for the last year
+	// A branch serves at most about this many SME clients: a bigger bank has
+	// more branches, not bigger ones (at 1,000,000 clients, about 400).
+	clientsPerBranch = 2500
 )
 
 // plan is the fixed frame every client is generated in: the reference data
@@ -35,7 +38,7 @@ type branchPlan struct {
 	code                   string
 }
 
-func newPlan(seed uint64, end time.Time, months int) *plan {
+func newPlan(seed uint64, end time.Time, months, clients int) *plan {
 	p := &plan{seed: seed}
 	first := end.AddDate(0, -(months - 1), 0)
 	for i := 0; i < months; i++ {
@@ -48,12 +51,13 @@ func newPlan(seed uint64, end time.Time, months int) *plan {
 	for bi, b := range Banks {
 		for ri, r := range b.Regions {
 			regionID++
-			for k := 0; k < r.Branches; k++ {
+			branches := max(r.Branches, int(math.Ceil(float64(clients)*bankWeights[bi]*r.Weight/clientsPerBranch)))
+			for k := 0; k < branches; k++ {
 				p.branches = append(p.branches, branchPlan{
 					id: len(p.branches) + 1, bankIdx: bi, regionIdx: ri, regionID: regionID, number: k + 1,
 					code: b.Code + "-" + r.Code[3:] + "-" + strconv.Itoa(k+1),
 				})
-				cum += bankWeights[bi] * r.Weight / float64(r.Branches)
+				cum += bankWeights[bi] * r.Weight / float64(branches)
 				p.branchCum = append(p.branchCum, cum)
 			}
 		}

@@ -70,7 +70,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("months: must be between 13 and 120, got %d", o.Months)
 	}
 	end := time.Date(o.End.Year(), o.End.Month(), 1, 0, 0, 0, 0, time.UTC)
-	p := newPlan(o.Seed, end, o.Months)
+	p := newPlan(o.Seed, end, o.Months, o.Clients)
 	res := Result{Rows: map[string]int64{}}
 
 	conn, err := pool.Acquire(ctx)

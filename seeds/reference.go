@@ -22,13 +22,13 @@ type BankSpec struct {
 // RegionSpec is a region and what its clients tend to buy.
 type RegionSpec struct {
 	Code, Name string
-	Branches   int     // branches of the bank in the region
+	Branches   int     // branches of the bank in the region, at least (more for a big demo)
 	Weight     float64 // share of the bank's clients
 	Trait      string  // capital, coast, farm, industry: shifts product preferences
 }
 
 // Banks is the demo group: three banks in three currencies, twelve regions and
-// thirty branches.
+// thirty branches, more when the demo is big enough to need them.
 var Banks = []BankSpec{
 	{Code: "BN", Name: "Bank North", Currency: "EUR", CurrencyPerEUR: 1, TaxPrefix: "", LegalForms: []string{"EOOD", "OOD", "AD", "ET"},
 		Regions: []RegionSpec{
