@@ -145,6 +145,8 @@ func warnedClients(b *testing.B, pool *pgxpool.Pool, n int) {
 		  INSERT INTO bench_map SELECT id, split_part(ref, '-', 2)::bigint FROM ins`,
 		`CREATE TEMP TABLE bench_w AS SELECT m.new_id, w.* FROM bench_map m JOIN client_warning w ON w.client_id = m.tpl_id`,
 		`UPDATE bench_w SET client_id = new_id`,
+		// The warning carries its client's name for the list's order (migration 00007).
+		`UPDATE bench_w w SET legal_name = c.legal_name FROM client c WHERE c.id = w.client_id`,
 		`ALTER TABLE bench_w DROP COLUMN new_id`,
 		`CREATE TEMP TABLE bench_s AS SELECT m.new_id, s.* FROM bench_map m JOIN client_score s ON s.client_id = m.tpl_id`,
 		`UPDATE bench_s SET client_id = new_id`,

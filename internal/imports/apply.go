@@ -166,6 +166,14 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 		fr.Unchanged = fr.Rows - fr.Inserted - fr.Updated
 		im.step("apply " + fr.Name)
 	}
+	if im.staged[Clients] || im.staged[Managers] {
+		// Warnings follow their clients moved, renamed or given another
+		// manager (a manager who changes branch lets clients go).
+		if _, err := exec("refresh-warnings"); err != nil {
+			return err
+		}
+		im.step("refresh warnings")
+	}
 	return nil
 }
 

@@ -143,6 +143,20 @@ WHERE c.id = s.id AND NOT s.is_new
       IS DISTINCT FROM
       (s.tax_id, s.legal_name, s.branch_id, s.region_id, s.industry_id, s.size_band, s.since, s.left_on, s.manager_id);
 
+-- A warning carries where its client stands, its name and its manager as of
+-- the nightly run, for the churn list (migration 00007); a feed that moves a
+-- client, renames it or gives it another manager moves its warning with it,
+-- so that lists are right before the next run.
+-- name: refresh-warnings
+UPDATE client_warning w
+SET group_id = c.group_id, bank_id = c.bank_id, region_id = c.region_id, branch_id = c.branch_id,
+    industry_id = c.industry_id, legal_name = c.legal_name, manager_id = c.manager_id
+FROM client c
+WHERE c.id = w.client_id
+  AND (w.group_id, w.bank_id, w.region_id, w.branch_id, w.industry_id, w.legal_name, w.manager_id)
+      IS DISTINCT FROM
+      (c.group_id, c.bank_id, c.region_id, c.branch_id, c.industry_id, c.legal_name, c.manager_id);
+
 -- Closing comes before re-opening and before new holdings, so that a product
 -- is never held open twice, even for a moment.
 -- name: close-holdings

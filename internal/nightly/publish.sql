@@ -92,8 +92,24 @@ CREATE INDEX client_score_new_segment_idx ON client_score_new (segment_id);
 -- name: client-warning
 -- The clients whose score reached warning.level_watch, with the figures of
 -- every signal in words. A signal fires at its threshold; warned_since carries
--- over while the client stays warned.
+-- over while the client stays warned. The last columns (migration 00007) are
+-- what the churn list filters, scopes and orders by, copied so that it reads
+-- client_warning alone: where the client stands and its name as the run read
+-- them, and its CLV as client-score computes it (client_score_new cannot be
+-- named here: the statements are prepared at start, before it exists; the
+-- check below holds the two the same).
 CREATE TABLE client_warning_new AS
+WITH factor AS (
+    SELECT ch.segment_id, b.id AS bank_id,
+           (SELECT coalesce(sum(power(1 + b.discount_rate, -t)), 0)
+            FROM generate_series(1, floor(ch.expected_years)::integer) AS t)
+           + (ch.expected_years - floor(ch.expected_years)) * power(1 + b.discount_rate, -(floor(ch.expected_years) + 1)) AS f
+    FROM nightly_w_churn ch
+    JOIN segment sg ON sg.id = ch.segment_id
+    JOIN bank b ON b.group_id = sg.group_id AND b.currency = sg.currency
+               AND (sg.bank_id IS NULL OR b.id = sg.bank_id)
+    WHERE ch.expected_years IS NOT NULL
+)
 SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::integer,
        sg.score::smallint, sg.level::text,
        (CASE WHEN prev.warned_since IS NOT NULL AND prev.as_of <= p.as_of THEN prev.warned_since
@@ -160,9 +176,14 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        (CASE WHEN sg.contact_last IS NULL
              THEN format('no contact recorded since the client joined %s days ago', sg.contact_value)
              ELSE format('last contact %s days ago, on %s', sg.contact_value, to_char(sg.contact_last, 'YYYY-MM-DD'))
-             END)::text AS contact_figures
+             END)::text AS contact_figures,
+       c.group_id::smallint, c.region_id::smallint, c.branch_id::integer, c.industry_id::smallint,
+       cl.legal_name::text, round(c.profitability * 12 * f.f)::bigint AS clv
 FROM nightly_w_signal sg
 JOIN nightly_w_client c ON c.client_id = sg.client_id
+JOIN client cl ON cl.id = sg.client_id
+LEFT JOIN nightly_w_member mb ON mb.client_id = sg.client_id AND mb.assigned
+LEFT JOIN factor f ON f.segment_id = mb.segment_id AND f.bank_id = c.bank_id
 CROSS JOIN nightly_w_param p
 -- the window averages, exact, for the figures
 CROSS JOIN LATERAL (
@@ -184,6 +205,14 @@ CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, s
 
 -- name: client-warning-score-index
 CREATE INDEX client_warning_new_score_idx ON client_warning_new (score DESC, client_id);
+
+-- name: client-warning-group-index
+-- The churn list of a banking group (the risk team) and of a branch (its
+-- head), riskiest first; a manager's uses the manager index.
+CREATE INDEX client_warning_new_group_idx ON client_warning_new (group_id, score DESC, client_id);
+
+-- name: client-warning-branch-index
+CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, score DESC, client_id);
 
 -- name: lock-timeout
 -- The switch waits this long for readers of the old results, then the run fails
@@ -222,4 +251,9 @@ SELECT concat_ws('; ',
     (SELECT format('%s warnings are not for a scored client', count(*))
      FROM client_warning w
      WHERE NOT EXISTS (SELECT 1 FROM client_score cs WHERE cs.client_id = w.client_id)
+     HAVING count(*) > 0),
+    (SELECT format('%s warnings carry another CLV than their client''s score', count(*))
+     FROM client_warning w
+     JOIN client_score cs ON cs.client_id = w.client_id
+     WHERE w.clv IS DISTINCT FROM cs.clv
      HAVING count(*) > 0));

@@ -206,6 +206,8 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		{"publish.client-warning-index", "", nil, nil},
 		{"publish.client-warning-manager-index", "", nil, nil},
 		{"publish.client-warning-score-index", "", nil, nil},
+		{"publish.client-warning-group-index", "", nil, nil},
+		{"publish.client-warning-branch-index", "", nil, nil},
 	}
 	for _, b := range builds {
 		if _, err := rc.create(ctx, b); err != nil {

@@ -1,7 +1,8 @@
 -- Reads of churn warnings. Every query carries the marker
 -- {{scope:c}}, replaced by the viewer's access.ClientScope over
--- client c. Both queries select the same columns, in the same order, for
--- one scanner (warnings.go: scan).
+-- client c (the list also {{scope:w}}, over the warning's own copies). Both
+-- queries select the same columns, in the same order, for one scanner
+-- (warnings.go: scan).
 
 -- name: for-client
 -- $1 client.
@@ -40,16 +41,20 @@ WHERE w.client_id = $1 AND {{scope:c}};
 -- $7 a signal that fired ('': any), $8 the order (a key of warnings.Sorts),
 -- $9 limit (null: every row, for exports), $10 offset. The matching clients
 -- are picked, counted, ordered and cut with their sort keys alone (m, p), so
--- that a page of a list of 100,000 reads 25 rows' worth of columns.
+-- that a page of a list of 100,000 reads 25 rows' worth of columns; m reads
+-- client_warning alone: the warning carries where its client stands, its
+-- name and its CLV (migration 00007), kept up to date during the day by the
+-- feed import and by reassignment, and the viewer's scope applies to those
+-- copies. The page's rows are scoped again on the live client row, so that a
+-- client moved since in any other way is left off the page rather than shown
+-- to someone who no longer sees it.
 WITH m AS (
-    SELECT w.client_id, w.score, w.warned_since, c.legal_name, s.clv
+    SELECT w.client_id, w.score, w.warned_since, w.legal_name, w.clv
     FROM client_warning w
-    JOIN client c ON c.id = w.client_id
-    LEFT JOIN client_score s ON s.client_id = w.client_id
-    WHERE ($1::smallint = 0 OR c.bank_id = $1)
-      AND ($2::smallint = 0 OR c.region_id = $2)
-      AND ($3::integer = 0 OR c.branch_id = $3)
-      AND ($4::smallint = 0 OR c.industry_id = $4)
+    WHERE ($1::smallint = 0 OR w.bank_id = $1)
+      AND ($2::smallint = 0 OR w.region_id = $2)
+      AND ($3::integer = 0 OR w.branch_id = $3)
+      AND ($4::smallint = 0 OR w.industry_id = $4)
       AND ($5::integer = 0 OR w.manager_id = $5)
       AND ($6::text = '' OR w.level = $6)
       AND ($7::text = '' OR CASE $7::text
@@ -61,7 +66,7 @@ WITH m AS (
                WHEN 'lifetime' THEN w.lifetime_fired
                WHEN 'no_contact' THEN w.contact_fired
                ELSE false END)
-      AND {{scope:c}}
+      AND {{scope:w}}
 ),
 p AS (
     SELECT m.client_id,
@@ -105,4 +110,5 @@ LEFT JOIN client_score s ON s.client_id = w.client_id
 LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
+WHERE {{scope:c}}
 ORDER BY p.position;
