@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -61,25 +59,10 @@ func exportChurn(ctx context.Context, e *env, args []string) (err error) {
 		}
 		labels["bank"] = *bank
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	n, err := writeAtomically(*out, func(w io.Writer) (int64, error) {
+		return exports.Churn(ctx, pool, v, w, exports.ChurnOptions{Filter: filter, Format: f, Labels: labels})
+	})
 	if err != nil {
-		return fmt.Errorf("export churn: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 256<<10)
-	n, err := exports.Churn(ctx, pool, v, w, exports.ChurnOptions{Filter: filter, Format: f, Labels: labels})
-	if err != nil {
-		return err
-	}
-	if err := errors.Join(w.Flush(), tmp.Close()); err != nil {
-		return fmt.Errorf("export churn: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return fmt.Errorf("export churn: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "export churn: %d rows written to %s (%s)\n", n, *out, f)

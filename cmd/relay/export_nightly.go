@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
@@ -48,25 +44,8 @@ func exportNightly(ctx context.Context, e *env, kind string, args []string, writ
 	if err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	n, err := writeAtomically(*out, func(w io.Writer) (int64, error) { return write(ctx, pool, v, w, "") })
 	if err != nil {
-		return fmt.Errorf("export %s: %w", kind, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(f.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(f, 256<<10)
-	n, err := write(ctx, pool, v, w, "")
-	if err != nil {
-		return err
-	}
-	if err := errors.Join(w.Flush(), f.Close()); err != nil {
-		return fmt.Errorf("export %s: %w", kind, err)
-	}
-	if err := os.Rename(f.Name(), *out); err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
 	fmt.Fprintf(e.stdout, "export %s: %d rows written to %s\n", kind, n, *out)
