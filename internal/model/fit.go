@@ -18,8 +18,9 @@ type Options struct {
 	// from SmoothGrid (default DefaultSmoothGrid) out of time.
 	Smooth     float64
 	SmoothGrid []float64
-	// Ridge is the pull of every coefficient toward 0, in units of row
-	// weight (default 1: about as much as one more row's worth of evidence).
+	// Ridge is the pull of each input's coefficients toward their mean (so
+	// toward a flat shape), in units of row weight (default 1: a little
+	// evidence, which keeps a bin that separates its rows finite).
 	Ridge float64
 	// MinPositives is the fewest positive rows the training periods must
 	// hold (default 30); the test periods need a third of it.
@@ -239,20 +240,32 @@ func Fit(ds Dataset, testPeriods int, opts Options) (*Result, error) {
 // fitAdditive fits an additive model on ds's rows (in period order). With
 // smooth 0 it chooses the smoothing out of time: fitted on every period but
 // the latest with each value of the grid, the value whose model has the least
-// weighted log-loss on the latest period wins. warm, when set, is a model to
-// start from. The returned card holds the fit's settings.
+// weighted log-loss on the latest period wins. A refit passes the tested
+// model as warm: the refit keeps its bins (so the model in use has the shapes
+// that were tested, fitted again with the later rows) and starts from its
+// coefficients. The returned card holds the fit's settings.
 func fitAdditive(ds *Dataset, rows []int, opts Options, smooth float64, warm *Additive) (*Additive, Card, error) {
 	edges := make([][]float64, len(ds.Inputs))
-	var buf []valueWeight
-	for k, col := range ds.Cols {
-		edges[k], buf = quantileEdges(col, ds.W, rows, opts.MaxBins, buf)
+	if warm != nil {
+		for k := range warm.shapes {
+			edges[k] = warm.shapes[k].Edges
+		}
+	} else {
+		var buf []valueWeight
+		for k, col := range ds.Cols {
+			edges[k], buf = quantileEdges(col, ds.W, rows, opts.MaxBins, buf)
+		}
 	}
-	buf = nil
 	b := binRows(ds, rows, edges)
 	card := Card{MaxBins: opts.MaxBins, Ridge: opts.Ridge, Smooth: smooth}
 	var start []float64
 	if warm != nil {
-		start = b.startFrom(warm, edges)
+		start = make([]float64, b.dim)
+		start[0] = warm.intercept
+		for k, s := range warm.shapes {
+			copy(start[b.off[k]:], s.Coef)
+			start[b.off[k]+b.nb[k]] = s.Missing
+		}
 	}
 	switch {
 	case smooth > 0 && opts.Smooth > 0:
@@ -269,7 +282,7 @@ func fitAdditive(ds *Dataset, rows []int, opts Options, smooth float64, warm *Ad
 		}
 	}
 	o := newObjective(b, 0, b.n, card.Smooth, opts.Ridge)
-	x, err := o.minimise(start, opts.MaxIterations)
+	x, err := o.minimise(start, opts.MaxIterations, fitTolerance)
 	if err != nil {
 		return nil, Card{}, err
 	}
@@ -319,7 +332,7 @@ func chooseSmooth(b *binnedRows, opts Options, card *Card) ([]float64, error) {
 	bestLoss := 0.0
 	for _, s := range grid {
 		o := newObjective(b, 0, k, s, opts.Ridge)
-		x, err := o.minimise(start, opts.MaxIterations)
+		x, err := o.minimise(start, opts.MaxIterations, searchTolerance)
 		if err != nil {
 			return nil, fmt.Errorf("choosing the smoothing (%v): %w", s, err)
 		}

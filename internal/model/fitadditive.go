@@ -13,12 +13,16 @@ import (
 // rows [lo, hi) of binned rows, divided by their total weight so that its
 // size does not grow with the rows:
 //
-//	f(β) = Σ wᵢ ℓ(zᵢ, yᵢ) / W + s·q Σₖ Σⱼ (βₖ,ⱼ₊₁ − βₖ,ⱼ)² + (ridge/W) Σ β²
+//	f(β) = Σ wᵢ ℓ(zᵢ, yᵢ) / W + s·q Σₖ Σⱼ (βₖ,ⱼ₊₁ − βₖ,ⱼ)² + (ridge/W) Σₖ Σⱼ (βₖ,ⱼ − β̄ₖ)²
 //
 // where ℓ is the log-loss, q = p̄(1−p̄) the information per unit of weight at
 // the mean rate p̄ (so the smoothing s is relative to how much the rows say),
 // the differences run over adjacent value bins of each input (not the missing
-// bin), and the ridge is on every coefficient but the intercept.
+// bin), and the ridge pulls every coefficient of an input, the missing bin's
+// included, toward their mean β̄ₖ. The intercept is not penalised. Adding a
+// constant to one input's coefficients and taking it from the intercept
+// changes nothing, so that direction has no slope and the optimiser never
+// moves along it; the centring after the fit fixes the split.
 type objective struct {
 	b       *binnedRows
 	lo, hi  int
@@ -28,7 +32,6 @@ type objective struct {
 	lastX   []float64 // the point the cached gradient belongs to
 	lastF   float64
 	lastG   []float64
-	evals   int
 	hasLast bool
 }
 
@@ -57,7 +60,6 @@ func (o *objective) eval(x []float64) {
 	if o.hasLast && slices.Equal(x, o.lastX) {
 		return
 	}
-	o.evals++
 	b, g := o.b, o.lastG
 	K := b.inputs
 	clear(g)
@@ -93,11 +95,17 @@ func (o *objective) eval(x []float64) {
 	for j := range g {
 		g[j] *= o.invW
 	}
-	for j := 1; j < len(x); j++ {
-		f += o.rw * x[j] * x[j]
-		g[j] += 2 * o.rw * x[j]
-	}
 	for k := range K {
+		bins := x[off[k] : off[k]+b.nb[k]+1] // value bins and the missing bin
+		mean := 0.0
+		for _, v := range bins {
+			mean += v
+		}
+		mean /= float64(len(bins))
+		for j, v := range bins {
+			f += o.rw * (v - mean) * (v - mean)
+			g[off[k]+j] += 2 * o.rw * (v - mean)
+		}
 		for j := off[k]; j < off[k]+b.nb[k]-1; j++ {
 			d := x[j+1] - x[j]
 			f += o.sw * d * d
@@ -116,7 +124,7 @@ func (o *objective) eval(x []float64) {
 // of the objective's curvature at the mean rate (a bin's share of the weight
 // times p̄(1−p̄), plus its penalties): without it a bin holding 1% of the rows
 // is a hundred times flatter than the intercept and the optimiser crawls.
-func (o *objective) minimise(start []float64, maxIter int) ([]float64, error) {
+func (o *objective) minimise(start []float64, maxIter int, tolerance float64) ([]float64, error) {
 	b := o.b
 	K := b.inputs
 	W, P := 0.0, 0.0
@@ -170,7 +178,7 @@ func (o *objective) minimise(start []float64, maxIter int) ([]float64, error) {
 		},
 	}
 	settings := &optimize.Settings{
-		GradientThreshold: gradientThreshold,
+		GradientThreshold: tolerance,
 		MajorIterations:   maxIter,
 		Converger:         &optimize.FunctionConverge{Relative: 1e-10, Iterations: 25},
 	}
@@ -188,11 +196,16 @@ func (o *objective) minimise(start []float64, maxIter int) ([]float64, error) {
 	return x, nil
 }
 
-// gradientThreshold stops the fit when no rescaled coefficient's slope of the
-// mean penalised log-loss exceeds it: a coefficient is then within about
-// gradientThreshold/√h of its optimum, 1e-4 for a bin of a sixteenth of the
-// rows at a rate of 10%, 1e-3 for a bin of 0.1% of them.
-const gradientThreshold = 1e-5
+// The fit stops when no rescaled coefficient's slope of the mean penalised
+// log-loss exceeds a tolerance: a coefficient is then within about
+// tolerance/√h of its optimum. At fitTolerance that is 1e-4 for a bin of a
+// sixteenth of the rows at a rate of 10%, 1e-3 for a bin of 0.1% of them;
+// choosing the smoothing only compares log-losses, and searchTolerance ten
+// times looser changes them by far less than the smoothings differ.
+const (
+	fitTolerance    = 1e-5
+	searchTolerance = 1e-4
+)
 
 // logLoss is the weighted mean log-loss of coefficients x over rows [lo, hi).
 func (b *binnedRows) logLoss(x []float64, lo, hi int) float64 {
@@ -272,23 +285,4 @@ func (b *binnedRows) additiveFrom(inputs []string, edges [][]float64, x []float6
 		}
 	}
 	return m
-}
-
-// startFrom maps a model's shapes onto new bins: each new bin starts at the
-// old model's contribution at the bin's upper edge (the last bin at the old
-// last bin), so a refit with other edges starts near where the last fit ended.
-func (b *binnedRows) startFrom(m *Additive, edges [][]float64) []float64 {
-	x := make([]float64, b.dim)
-	x[0] = m.intercept
-	for k, s := range m.shapes {
-		for j := range b.nb[k] {
-			v := math.Inf(1)
-			if j < len(edges[k]) {
-				v = edges[k][j]
-			}
-			x[b.off[k]+j] = s.Contribution(v)
-		}
-		x[b.off[k]+b.nb[k]] = s.Missing
-	}
-	return x
 }
