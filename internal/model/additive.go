@@ -19,20 +19,20 @@ type Additive struct {
 // Shape is what one input contributes to an additive model's log-odds, bin by
 // bin.
 type Shape struct {
-	Input string
+	Input string `json:"input"`
 	// Edges are the bins' upper edges, strictly increasing: bin 0 holds values
 	// up to Edges[0], bin k values above Edges[k-1] up to Edges[k], and the
 	// last bin (len(Edges)) every value above the last edge.
-	Edges []float64
+	Edges []float64 `json:"edges"`
 	// Coef is each bin's contribution, len(Edges)+1 of them, centred so that
 	// the weighted mean contribution over the rows fitted on is 0.
-	Coef []float64
+	Coef []float64 `json:"coef"`
 	// Missing is the contribution of a missing value (0 when the rows fitted
 	// on had none: a missing value then says nothing).
-	Missing float64
+	Missing float64 `json:"missing"`
 	// Importance is the weighted mean absolute contribution over the rows
 	// fitted on, on the log-odds scale.
-	Importance float64
+	Importance float64 `json:"importance"`
 }
 
 // Bin is the bin value v falls in, -1 when v is missing.

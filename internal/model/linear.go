@@ -8,8 +8,8 @@ import (
 
 // Weight is one input's weight in a Linear model.
 type Weight struct {
-	Input  string
-	Weight float64
+	Input  string  `json:"input"`
+	Weight float64 `json:"weight"`
 }
 
 // Linear is a model whose log-odds are an intercept plus a weight times each
