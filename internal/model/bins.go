@@ -1,7 +1,6 @@
 package model
 
 import (
-	"cmp"
 	"math"
 	"slices"
 )
@@ -34,7 +33,17 @@ func quantileEdges(col, w []float64, rows []int, maxBins int, buf []valueWeight)
 	if len(buf) == 0 {
 		return nil, buf
 	}
-	slices.SortFunc(buf, func(a, b valueWeight) int { return cmp.Compare(a.v, b.v) })
+	// NaN is left out above, so a plain comparison orders the values (and is
+	// cheaper than cmp.Compare, which checks for it).
+	slices.SortFunc(buf, func(a, b valueWeight) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
 	maxV := buf[len(buf)-1].v
 	var edges []float64
 	cum, at := 0.0, 0

@@ -200,8 +200,13 @@ func (c *Card) check() error {
 	if c.Rows < 0 || c.Positives < 0 || c.Entities < 0 || c.Positives > c.Rows {
 		return bad("rows", "%d rows, %d positives, %d entities: counts must be positive, positives at most the rows", c.Rows, c.Positives, c.Entities)
 	}
-	if len(c.FittedOn) > maxListed || len(c.TestedOn) > maxListed || len(c.SmoothSearch) > maxListed {
-		return bad("fitted_on", "more than %d periods or smoothing trials", maxListed)
+	for _, list := range []struct {
+		field string
+		n     int
+	}{{"fitted_on", len(c.FittedOn)}, {"tested_on", len(c.TestedOn)}, {"smooth_search", len(c.SmoothSearch)}} {
+		if list.n > maxListed {
+			return bad(list.field, "%d entries, at most %d", list.n, maxListed)
+		}
 	}
 	if c.MaxBins < 0 || c.MaxBins > MaxBins {
 		return bad("max_bins", "%d is not between 0 and %d", c.MaxBins, MaxBins)

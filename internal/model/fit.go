@@ -155,7 +155,7 @@ func Fit(ds Dataset, testPeriods int, opts Options) (*Result, error) {
 	}
 	if len(periods) <= testPeriods {
 		return nil, &TooLittleHistory{What: "periods before the " + strconv.Itoa(testPeriods) + " test periods",
-			Have: len(periods) - testPeriods, Need: 1}
+			Have: max(0, len(periods)-testPeriods), Need: 1}
 	}
 	res := &Result{
 		TrainPeriods: periods[:len(periods)-testPeriods],
