@@ -84,15 +84,7 @@ func (m *Additive) Contribution(k int, v float64) float64 { return m.shapes[k].C
 // Contributions writes each input's contribution for x (in Inputs order) to
 // out (when not nil) and returns the log-odds z = Intercept + sum(out).
 func (m *Additive) Contributions(x, out []float64) float64 {
-	z := m.intercept
-	for k := range m.shapes {
-		c := m.shapes[k].Contribution(x[k])
-		if out != nil {
-			out[k] = c
-		}
-		z += c
-	}
-	return z
+	return contributions(m, len(m.shapes), x, out)
 }
 
 // Bind maps the model's inputs onto inputs by code.

@@ -12,11 +12,7 @@ import (
 
 func fittedModel(t *testing.T) (*Additive, Dataset) {
 	t.Helper()
-	ds := simulation{rows: 8_000, periods: 4, noise: 3, seed: 12}.dataset()
-	res, err := Fit(ds, 1, Options{Refit: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, ds := fitSimulation(t, simulation{rows: 8_000, periods: 4, noise: 3, seed: 12}, 1, Options{Refit: true})
 	c := res.Model.Card()
 	c.Purpose, c.Target, c.Scope = "churn", "left within 6 months", "Bank North"
 	return res.Model, ds

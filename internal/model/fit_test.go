@@ -9,12 +9,13 @@ import (
 	"time"
 )
 
-// plantedFit fits the planted simulation once for the tests that read it.
-func plantedFit(t *testing.T) (*Result, Dataset) {
+// fitSimulation draws the rows of s and fits them, failing the test on an
+// error.
+func fitSimulation(t *testing.T, s simulation, testPeriods int, opts Options) (*Result, Dataset) {
 	t.Helper()
-	ds := simulation{rows: 40_000, periods: 8, noise: 8, seed: 3}.dataset()
+	ds := s.dataset()
 	start := time.Now()
-	res, err := Fit(ds, 2, Options{})
+	res, err := Fit(ds, testPeriods, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func shapeOf(t *testing.T, m *Additive, input string) Shape {
 }
 
 func TestFit(t *testing.T) {
-	res, ds := plantedFit(t)
+	res, ds := fitSimulation(t, simulation{rows: 40_000, periods: 8, noise: 8, seed: 3}, 2, Options{})
 	m := res.Model
 
 	t.Run("the planted input is found with the right sign", func(t *testing.T) {
@@ -159,11 +160,7 @@ func trainRows(ds Dataset, periods []int) []int {
 func TestFitWithSampledStayersIsCalibrated(t *testing.T) {
 	// Keep a fifth of the negative rows, weighted 5: weighted figures are
 	// those of every row, so the probabilities stay calibrated.
-	ds := simulation{rows: 25_000, periods: 6, noise: 2, seed: 11, stayerSample: 0.2}.dataset()
-	res, err := Fit(ds, 1, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, _ := fitSimulation(t, simulation{rows: 25_000, periods: 6, noise: 2, seed: 11, stayerSample: 0.2}, 1, Options{})
 	for _, b := range res.Test.Calibration {
 		if math.Abs(b.Predicted-b.Observed) > 0.03+0.15*b.Observed {
 			t.Errorf("tenth %d: predicted %.3f, observed %.3f (%d rows, weight %.0f)", b.Decile, b.Predicted, b.Observed, b.Rows, b.Weight)

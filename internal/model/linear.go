@@ -68,15 +68,7 @@ func (m *Linear) Contribution(k int, v float64) float64 {
 // Contributions writes each input's contribution to out (when not nil) and
 // returns the log-odds.
 func (m *Linear) Contributions(x, out []float64) float64 {
-	z := m.intercept
-	for k := range m.weights {
-		c := m.Contribution(k, x[k])
-		if out != nil {
-			out[k] = c
-		}
-		z += c
-	}
-	return z
+	return contributions(m, len(m.weights), x, out)
 }
 
 // Bind maps the model's inputs onto inputs by code.

@@ -25,6 +25,19 @@ type Scorer interface {
 	Card() *Card
 }
 
+// contributions is Contributions for a scorer of n inputs.
+func contributions(s Scorer, n int, x, out []float64) float64 {
+	z := s.Intercept()
+	for k := range n {
+		c := s.Contribution(k, x[k])
+		if out != nil {
+			out[k] = c
+		}
+		z += c
+	}
+	return z
+}
+
 // Probability turns log-odds z into a probability.
 func Probability(z float64) float64 {
 	if z >= 0 {
