@@ -34,7 +34,7 @@ JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 WHERE {{scope:c}}
-ORDER BY w.score DESC, w.client_id;
+ORDER BY w.probability DESC, w.client_id;
 
 -- name: group
 -- A banking group by code, or the only one when code is empty. $1 code.
@@ -43,3 +43,16 @@ FROM banking_group
 WHERE $1::text = '' OR code = $1
 ORDER BY id
 LIMIT 2;
+
+-- name: scores
+-- Every active client's churn score as the last run gave it, warned or not,
+-- with its inputs and their contributions (in the order of input_codes).
+SELECT c.ref, b.code, cc.probability, cc.score, coalesce(w.level, ''), cc.model_id, cc.inputs, cc.contribs,
+       sc.input_codes
+FROM client_churn cc
+JOIN client c ON c.id = cc.client_id
+JOIN bank b ON b.id = c.bank_id
+LEFT JOIN client_warning w ON w.client_id = cc.client_id
+LEFT JOIN bank_churn_scorer sc ON sc.bank_id = cc.bank_id
+WHERE {{scope:c}}
+ORDER BY cc.probability DESC, cc.client_id;

@@ -35,6 +35,16 @@ type Params struct {
 	OnboardingMonths int
 	StageTrend       float64
 	LTVMaxYears      int
+
+	// ContactsTo is the day contacts are counted to: the run's day for a
+	// nightly run (a call made today clears the no-contact signal today), the
+	// end of the as-of month for a replay.
+	ContactsTo time.Time
+	// SampleShare is the share of staying clients a replay reads (1: every
+	// active client, as a nightly run does); SampleSalt varies the sample by
+	// month.
+	SampleShare float64
+	SampleSalt  int64
 }
 
 // Weights are the published weights of the churn score.
@@ -77,6 +87,7 @@ func paramsFrom(v settings.Values) Params {
 		OnboardingMonths: v.Int("stage.onboarding_months"),
 		StageTrend:       v.Ratio("stage.trend_change"),
 		LTVMaxYears:      v.Int("ltv.max_years"),
+		SampleShare:      1,
 	}
 }
 
@@ -96,10 +107,22 @@ func (p Params) seriesLen() int { return max(p.IncomeFallMonths, 5) + 1 }
 
 func (p Params) seriesFrom() time.Time { return p.AsOf.AddDate(0, -(p.seriesLen() - 1), 0) }
 
+// inputFrom starts the 12-month window of the churn model's inputs.
+func (p Params) inputFrom() time.Time { return p.AsOf.AddDate(0, -11, 0) }
+
+// contactsTo is ContactsTo, or the end of the as-of month when it is earlier
+// or unset.
+func (p Params) contactsTo() time.Time {
+	if p.ContactsTo.After(p.cutoff()) {
+		return p.ContactsTo
+	}
+	return p.cutoff()
+}
+
 // scanFrom is the first month of facts the run reads.
 func (p Params) scanFrom() time.Time {
 	from := p.profitFrom()
-	for _, t := range []time.Time{p.baseFrom(), p.seriesFrom()} {
+	for _, t := range []time.Time{p.baseFrom(), p.seriesFrom(), p.inputFrom()} {
 		if t.Before(from) {
 			from = t
 		}
@@ -120,10 +143,11 @@ func (p Params) paramArgs() []any {
 		p.TurnoverDrop, p.BalanceDrop, p.TxDrop, p.ClosedDays, p.IncomeFallMonths, p.LifetimeMargin,
 		p.LifetimeMinLeavers, p.NoContactDays, p.LevelHigh, p.LevelWatch, p.OnboardingMonths, p.LTVMaxYears,
 		p.StageTrend, w.Intercept, w.Turnover, w.Balance, w.Tx, w.Closed, w.Income, w.Lifetime, w.Contact,
+		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt,
 	}
 }
 
 // factArgs are the arguments of the fact statement.
 func (p Params) factArgs() []any {
-	return []any{p.scanFrom(), p.profitFrom(), p.recentFrom(), p.baseFrom(), p.AsOf}
+	return []any{p.scanFrom(), p.profitFrom(), p.recentFrom(), p.baseFrom(), p.AsOf, p.inputFrom()}
 }

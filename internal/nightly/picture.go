@@ -22,6 +22,9 @@ type ClientPicture struct {
 	Potential int64
 	// Warning is nil when the client has none.
 	Warning *warnings.Warning
+	// Churn is the client's churn score and what drives it, warned or not;
+	// nil when no run has scored it.
+	Churn *warnings.Churn
 }
 
 // Picture returns a client's nightly picture, or db.ErrNotFound when v may
@@ -47,6 +50,14 @@ func Picture(ctx context.Context, q db.Querier, v access.Viewer, clientID int64)
 		return ClientPicture{}, err
 	default:
 		p.Warning = &w
+	}
+	ch, err := warnings.ChurnOf(ctx, q, v, clientID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return ClientPicture{}, err
+	default:
+		p.Churn = &ch
 	}
 	return p, nil
 }

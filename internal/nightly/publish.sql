@@ -39,7 +39,7 @@ SELECT m.segment_id::bigint, st.stage::text, p.as_of::date, count(*)::integer AS
        round(avg(m.profitability))::bigint AS avg_income,
        round(avg(m.profitability) * 12 * ch.expected_years)::bigint AS ltv
 FROM nightly_w_member m
-JOIN nightly_w_signal st ON st.client_id = m.client_id
+JOIN nightly_w_level st ON st.client_id = m.client_id
 JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
 CROSS JOIN nightly_w_param p
 GROUP BY m.segment_id, st.stage, p.as_of, ch.expected_years;
@@ -78,7 +78,7 @@ SELECT c.client_id::bigint, p.as_of::date, m.segment_id::bigint, s.level::smalli
 FROM nightly_w_client c
 JOIN nightly_w_member m ON m.client_id = c.client_id AND m.assigned
 JOIN nightly_w_segment s ON s.segment_id = m.segment_id
-JOIN nightly_w_signal sg ON sg.client_id = c.client_id
+JOIN nightly_w_level sg ON sg.client_id = c.client_id
 JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
 LEFT JOIN factor f ON f.segment_id = m.segment_id AND f.bank_id = c.bank_id
 CROSS JOIN nightly_w_param p;
@@ -111,13 +111,13 @@ WITH factor AS (
     WHERE ch.expected_years IS NOT NULL
 )
 SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::integer,
-       sg.score::smallint, sg.level::text,
+       lv.score::smallint, lv.level::text,
        (CASE WHEN prev.warned_since IS NOT NULL AND prev.as_of <= p.as_of THEN prev.warned_since
              ELSE p.as_of END)::date AS warned_since,
        a.turnover_recent, a.turnover_base, sg.turnover_value::float8,
        coalesce(sg.turnover_value > p.turnover_drop, false)::boolean AS turnover_fired,
        sg.s_turnover::float8 AS turnover_strength,
-       coalesce(p.w_turnover * sg.s_turnover / nullif(sg.weighted, 0), 0)::float8 AS turnover_share,
+       coalesce(greatest(sc.contribs[1], 0) / nullif(sh.positive, 0), 0)::float8 AS turnover_share,
        (CASE WHEN sg.turnover_value IS NULL THEN 'turnover: too few months to compare'
              ELSE format('turnover %s months %s vs %s months before %s a month: %s%%',
                          p.recent_months, money_text(a.turnover_recent, c.minor_digits, c.currency),
@@ -126,7 +126,7 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        a.balance_recent, a.balance_base, sg.balance_value::float8,
        coalesce(sg.balance_value > p.balance_drop, false)::boolean AS balance_fired,
        sg.s_balance::float8 AS balance_strength,
-       coalesce(p.w_balance * sg.s_balance / nullif(sg.weighted, 0), 0)::float8 AS balance_share,
+       coalesce(greatest(sc.contribs[2], 0) / nullif(sh.positive, 0), 0)::float8 AS balance_share,
        (CASE WHEN sg.balance_value IS NULL THEN 'average balance: too few months (or no positive balance) to compare'
              ELSE format('average balance %s months %s vs %s months before %s: %s%%',
                          p.recent_months, money_text(a.balance_recent, c.minor_digits, c.currency),
@@ -135,25 +135,28 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        a.tx_recent, a.tx_base, sg.tx_value::float8,
        coalesce(sg.tx_value > p.tx_drop, false)::boolean AS tx_fired,
        sg.s_tx::float8 AS tx_strength,
-       coalesce(p.w_tx * sg.s_tx / nullif(sg.weighted, 0), 0)::float8 AS tx_share,
+       coalesce(greatest(sc.contribs[3], 0) / nullif(sh.positive, 0), 0)::float8 AS tx_share,
        (CASE WHEN sg.tx_value IS NULL THEN 'transactions: too few months to compare'
              ELSE format('transactions %s months %s vs %s months before %s a month: %s%%',
                          p.recent_months, to_char(a.tx_recent, 'FM999,999,990.0'),
                          p.base_months, to_char(a.tx_base, 'FM999,999,990.0'),
                          to_char(round(-100 * sg.tx_value), 'FMS9990')) END)::text AS tx_figures,
        sg.closed_product_id::smallint, sg.closed_on::date, sg.closed_key::boolean, sg.closed_value::float8,
-       coalesce(sg.closed_value <= p.closed_days, false)::boolean AS closed_fired,
+       coalesce(sg.closed_recent <= p.closed_days, false)::boolean AS closed_fired,
        sg.s_closed::float8 AS closed_strength,
-       coalesce(p.w_closed * sg.s_closed / nullif(sg.weighted, 0), 0)::float8 AS closed_share,
+       coalesce(greatest(sc.contribs[4], 0) / nullif(sh.positive, 0), 0)::float8 AS closed_share,
        (CASE WHEN sg.closed_product_id IS NULL
              THEN format('no product closed in the last %s days', 2 * p.closed_days)
-             ELSE format('closed %s%s %s days ago, on %s', pr.name,
+             ELSE format('closed %s%s %s days ago, on %s%s', pr.name,
                          CASE WHEN sg.closed_key THEN ' (a key product)' ELSE '' END,
-                         sg.closed_value, to_char(sg.closed_on, 'YYYY-MM-DD')) END)::text AS closed_figures,
+                         sg.closed_value, to_char(sg.closed_on, 'YYYY-MM-DD'),
+                         CASE WHEN sg.closed_recent < sg.closed_value
+                              THEN format('; the latest closure was %s days ago', sg.closed_recent) ELSE '' END)
+             END)::text AS closed_figures,
        sg.income_from::bigint, sg.income_to::bigint, sg.income_months::float8 AS income_value,
        (sg.income_months >= p.income_fall_months)::boolean AS income_fired,
        sg.s_income::float8 AS income_strength,
-       coalesce(p.w_income * sg.s_income / nullif(sg.weighted, 0), 0)::float8 AS income_share,
+       coalesce(greatest(sc.contribs[5], 0) / nullif(sh.positive, 0), 0)::float8 AS income_share,
        (CASE WHEN sg.income_months = 0 OR sg.income_fall IS NULL THEN 'income did not fall last month'
              ELSE format('income fell %s %s in a row: %s to %s a month (%s%%)', sg.income_months,
                          CASE WHEN sg.income_months = 1 THEN 'month' ELSE 'months' END,
@@ -164,7 +167,7 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        sg.tenure_months::integer AS lifetime_tenure, sg.lifetime_value::float8,
        coalesce(sg.lifetime_value <= p.lifetime_margin, false)::boolean AS lifetime_fired,
        sg.s_lifetime::float8 AS lifetime_strength,
-       coalesce(p.w_lifetime * sg.s_lifetime / nullif(sg.weighted, 0), 0)::float8 AS lifetime_share,
+       coalesce(greatest(sc.contribs[6], 0) / nullif(sh.positive, 0), 0)::float8 AS lifetime_share,
        (CASE WHEN sg.lifetime_typical IS NULL THEN 'typical lifetime unknown: no client has left from its industry yet'
              ELSE format('tenure %s months vs typical lifetime %s months (median tenure at exit of %s leavers in %s)',
                          sg.tenure_months, to_char(sg.lifetime_typical, 'FM9990.0'), sg.lifetime_leavers,
@@ -172,14 +175,20 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        sg.contact_last::date, sg.contact_value::float8,
        (sg.contact_value > p.no_contact_days)::boolean AS contact_fired,
        sg.s_contact::float8 AS contact_strength,
-       coalesce(p.w_contact * sg.s_contact / nullif(sg.weighted, 0), 0)::float8 AS contact_share,
+       coalesce(greatest(sc.contribs[7], 0) / nullif(sh.positive, 0), 0)::float8 AS contact_share,
        (CASE WHEN sg.contact_last IS NULL
              THEN format('no contact recorded since the client joined %s days ago', sg.contact_value)
              ELSE format('last contact %s days ago, on %s', sg.contact_value, to_char(sg.contact_last, 'YYYY-MM-DD'))
              END)::text AS contact_figures,
        c.group_id::smallint, c.region_id::smallint, c.branch_id::integer, c.industry_id::smallint,
-       cl.legal_name::text, round(c.profitability * 12 * f.f)::bigint AS clv
+       cl.legal_name::text, round(c.profitability * 12 * f.f)::bigint AS clv,
+       lv.probability::float8, lv.model_id::bigint
 FROM nightly_w_signal sg
+JOIN nightly_w_level lv ON lv.client_id = sg.client_id
+JOIN nightly_w_score sc ON sc.client_id = sg.client_id
+-- each signal's share: its contribution over the sum of the contributions
+-- that raise the score
+CROSS JOIN LATERAL (SELECT sum(greatest(v, 0)) AS positive FROM unnest(sc.contribs) v) sh
 JOIN nightly_w_client c ON c.client_id = sg.client_id
 JOIN client cl ON cl.id = sg.client_id
 LEFT JOIN nightly_w_member mb ON mb.client_id = sg.client_id AND mb.assigned
@@ -195,24 +204,50 @@ CROSS JOIN LATERAL (
            c.tx_base::float8 / nullif(c.base_months, 0) AS tx_base) a
 LEFT JOIN product pr ON pr.id = sg.closed_product_id
 LEFT JOIN client_warning prev ON prev.client_id = sg.client_id
-WHERE sg.level IS NOT NULL;
+WHERE lv.level IS NOT NULL;
 
 -- name: client-warning-index
 ALTER TABLE client_warning_new ADD CONSTRAINT client_warning_new_pkey PRIMARY KEY (client_id);
 
 -- name: client-warning-manager-index
-CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, score DESC);
+CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, probability DESC, client_id);
 
 -- name: client-warning-score-index
-CREATE INDEX client_warning_new_score_idx ON client_warning_new (score DESC, client_id);
+CREATE INDEX client_warning_new_score_idx ON client_warning_new (probability DESC, client_id);
 
 -- name: client-warning-group-index
 -- The churn list of a banking group (the risk team) and of a branch (its
 -- head), riskiest first; a manager's uses the manager index.
-CREATE INDEX client_warning_new_group_idx ON client_warning_new (group_id, score DESC, client_id);
+CREATE INDEX client_warning_new_group_idx ON client_warning_new (group_id, probability DESC, client_id);
 
 -- name: client-warning-branch-index
-CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, score DESC, client_id);
+CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, probability DESC, client_id);
+
+-- name: client-churn
+-- Every active client's churn probability, its scorer, and its inputs and
+-- their contributions in the registry's order (as real: they are for reading;
+-- the score was computed from the exact inputs).
+CREATE TABLE client_churn_new AS
+SELECT i.client_id::bigint, p.as_of::date, i.bank_id::smallint, sc.model_id::bigint, sc.z::float8,
+       sc.probability::float8, sc.score::smallint, i.x::real[] AS inputs, sc.contribs::real[] AS contribs
+FROM nightly_w_input i
+JOIN nightly_w_score sc ON sc.client_id = i.client_id
+CROSS JOIN nightly_w_param p;
+
+-- name: client-churn-index
+ALTER TABLE client_churn_new ADD CONSTRAINT client_churn_new_pkey PRIMARY KEY (client_id);
+
+-- name: bank-churn-scorer
+-- Per bank, the scorer the run used and the input codes of the arrays.
+-- $1 the registry's input codes
+CREATE TABLE bank_churn_scorer_new AS
+SELECT sc.bank_id::smallint, p.as_of::date, max(sc.model_id)::bigint AS model_id, $1::text[] AS input_codes
+FROM nightly_w_score sc
+CROSS JOIN nightly_w_param p
+GROUP BY sc.bank_id, p.as_of;
+
+-- name: bank-churn-scorer-index
+ALTER TABLE bank_churn_scorer_new ADD CONSTRAINT bank_churn_scorer_new_pkey PRIMARY KEY (bank_id);
 
 -- name: lock-timeout
 -- The switch waits this long for readers of the old results, then the run fails
@@ -220,7 +255,8 @@ CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, sco
 SET LOCAL lock_timeout = '60s';
 
 -- name: switch
-SELECT nightly_switch_in(ARRAY['segment_profile', 'segment_product', 'segment_stage', 'client_score', 'client_warning']);
+SELECT nightly_switch_in(ARRAY['segment_profile', 'segment_product', 'segment_stage', 'client_score', 'client_warning',
+                               'client_churn', 'bank_churn_scorer']);
 
 -- name: check
 -- Checks the switched-in results before they are committed; an empty answer
@@ -251,6 +287,13 @@ SELECT concat_ws('; ',
     (SELECT format('%s warnings are not for a scored client', count(*))
      FROM client_warning w
      WHERE NOT EXISTS (SELECT 1 FROM client_score cs WHERE cs.client_id = w.client_id)
+     HAVING count(*) > 0),
+    (SELECT format('client_churn has %s rows for %s active clients', a.n, b.n)
+     FROM (SELECT count(*) AS n FROM client_churn) a, (SELECT count(*) AS n FROM nightly_w_client) b
+     WHERE a.n <> b.n),
+    (SELECT format('%s churn probabilities are out of 0-1 or not finite', count(*))
+     FROM client_churn
+     WHERE NOT (probability BETWEEN 0 AND 1) OR z = 'NaN'::float8 OR z IN ('Infinity', '-Infinity')
      HAVING count(*) > 0),
     (SELECT format('%s warnings carry another CLV than their client''s score', count(*))
      FROM client_warning w

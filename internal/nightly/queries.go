@@ -3,10 +3,12 @@ package nightly
 import (
 	"context"
 	"embed"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/warnings"
 )
 
 //go:embed *.sql
@@ -25,6 +27,8 @@ func loadQueries() db.Queries {
 			all[f+"."+name] = stmt
 		}
 	}
+	// the churn model's inputs, one expression each, from their registry
+	all["warnings.input"] = strings.Replace(all["warnings.input"], "{{inputs}}", warnings.InputsSQL(), 1)
 	return all
 }
 

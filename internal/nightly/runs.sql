@@ -83,12 +83,12 @@ SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', f
 TRUNCATE nightly_w_param, nightly_w_client, nightly_w_key, nightly_w_keyseg,
          nightly_w_member, nightly_w_segment, nightly_w_held, nightly_w_segment_product,
          nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_lifetime, nightly_w_signal,
-         nightly_w_churn;
+         nightly_w_churn, nightly_w_panel, nightly_w_input, nightly_w_score, nightly_w_level;
 
 -- name: drop-new
 -- Leftovers of a run that failed before its switch.
 DROP TABLE IF EXISTS segment_profile_new, segment_product_new, segment_stage_new, client_score_new,
-                     client_warning_new;
+                     client_warning_new, client_churn_new, bank_churn_scorer_new;
 
 -- name: count-segments
 SELECT (SELECT count(*) FROM nightly_w_client) AS clients,
@@ -115,8 +115,27 @@ SELECT count(*) AS scored, count(*) FILTER (WHERE level = 'high') AS high,
        count(*) FILTER (WHERE stage = 'onboarding') AS onboarding,
        count(*) FILTER (WHERE stage = 'ramp_up') AS ramp_up,
        count(*) FILTER (WHERE stage = 'plateau') AS plateau,
-       count(*) FILTER (WHERE stage = 'decline') AS decline
-FROM nightly_w_signal;
+       count(*) FILTER (WHERE stage = 'decline') AS decline,
+       count(*) FILTER (WHERE model_id IS NOT NULL) AS by_model
+FROM nightly_w_level;
+
+-- name: bank-models
+-- The learned model that scores each bank, when one does (bank_model); the
+-- other banks are scored with the fixed weights.
+SELECT bm.bank_id, fm.id, fm.body
+FROM bank_model bm
+JOIN fitted_model fm ON fm.id = bm.model_id
+WHERE bm.purpose = 'churn';
+
+-- name: inputs
+-- Every client's inputs, for scoring.
+SELECT client_id, bank_id, x FROM nightly_w_input;
+
+-- name: score-table
+CREATE UNLOGGED TABLE nightly_w_score (
+    client_id bigint, bank_id smallint, model_id bigint, z float8, probability float8, score smallint,
+    contribs float8[], fixed_z float8
+);
 
 -- name: count-ltv
 SELECT count(*) AS segments, count(*) FILTER (WHERE churn_rate IS NOT NULL) AS with_churn_rate,
@@ -139,3 +158,60 @@ SELECT run_id, position, step, status, started_at, finished_at, counts, error
 FROM nightly_run_step
 WHERE run_id = ANY ($1::bigint[])
 ORDER BY run_id, position;
+
+-- name: replay-drop-stale
+-- A replay works in a schema named after its connection's backend; a schema
+-- whose backend is gone was left by a replay that died.
+DO $$
+DECLARE s text;
+BEGIN
+    FOR s IN SELECT nspname FROM pg_namespace
+             WHERE nspname ~ '^relay_replay_[0-9]+$'
+               AND substring(nspname FROM 14)::integer NOT IN (SELECT pid FROM pg_stat_activity)
+    LOOP
+        EXECUTE format('DROP SCHEMA %I CASCADE', s);
+    END LOOP;
+END $$;
+
+-- name: replay-schema
+SELECT 'relay_replay_' || pg_backend_pid();
+
+-- name: replay-session
+-- The replay's connection: its schema first in the search path, so that the
+-- run's statements build their tables there; memory for sorts and hashes.
+SELECT set_config('search_path', quote_ident($1) || ', public', false), set_config('work_mem', $2, false),
+       set_config('statement_timeout', '0', false), set_config('application_name', 'relay replay', false);
+
+-- name: replay-rows
+-- Every client of a replayed month: its inputs, when it left (the outcome),
+-- whether it stands for the sampled staying clients, its tenure band and the
+-- level its segment backs off to. The level follows segments.key's rule but
+-- counts every active client of the month (a sampled replay reads only some).
+WITH active AS (
+    SELECT c.id, c.bank_id, c.region_id, c.industry_id,
+           (CASE WHEN t.months < 6 THEN 0 WHEN t.months < 12 THEN 1 WHEN t.months < 24 THEN 2
+                 WHEN t.months < 36 THEN 3 ELSE 4 END)::smallint AS band
+    FROM client c
+    CROSS JOIN nightly_w_param p
+    CROSS JOIN LATERAL (SELECT ((date_part('year', p.cutoff) - date_part('year', c.since)) * 12
+                                + date_part('month', p.cutoff) - date_part('month', c.since)
+                                - (date_part('day', c.since) > 1)::integer)::integer AS months) t
+    WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
+), k AS (
+    SELECT bank_id, region_id, industry_id, band, count(*) AS n FROM active GROUP BY 1, 2, 3, 4
+), s AS (
+    SELECT k.*, sum(n) OVER (PARTITION BY bank_id, industry_id, band) AS n2,
+           sum(n) OVER (PARTITION BY bank_id, industry_id) AS n3
+    FROM k
+), lv AS (
+    SELECT s.bank_id, s.region_id, s.industry_id, s.band,
+           (CASE WHEN s.n >= p.min_clients THEN 1 WHEN s.n2 >= p.min_clients THEN 2
+                 WHEN s.n3 >= p.min_clients THEN 3 ELSE 4 END)::smallint AS level
+    FROM s CROSS JOIN nightly_w_param p
+)
+SELECT i.client_id, i.bank_id, c.band, lv.level, i.x, cl.left_on, c.ref
+FROM nightly_w_input i
+JOIN nightly_w_client c ON c.client_id = i.client_id
+JOIN client cl ON cl.id = i.client_id
+JOIN lv ON lv.bank_id = c.bank_id AND lv.region_id = c.region_id AND lv.industry_id = c.industry_id
+       AND lv.band = c.band;

@@ -21,7 +21,24 @@ SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS 
        $27::integer AS level_watch, $28::integer AS onboarding_months, $29::integer AS ltv_max_years,
        $30::numeric AS stage_trend, $31::float8 AS w_intercept, $32::float8 AS w_turnover,
        $33::float8 AS w_balance, $34::float8 AS w_tx, $35::float8 AS w_closed, $36::float8 AS w_income,
-       $37::float8 AS w_lifetime, $38::float8 AS w_contact;
+       $37::float8 AS w_lifetime, $38::float8 AS w_contact, $39::date AS input_from, $40::date AS contacts_to,
+       $41::float8 AS sample_share, $42::bigint AS sample_salt;
+
+-- name: panel
+-- The clients a replay reads when it samples (sample_share < 1; a nightly run
+-- reads every active client and this table stays empty): every client that
+-- leaves within 12 months after the as-of month, and a stable random share of
+-- the others, marked ref: they stand for the staying clients, weighted by
+-- 1 / sample_share, and the peer medians of the inputs are taken over them.
+CREATE UNLOGGED TABLE nightly_w_panel AS
+SELECT c.id AS client_id, c.left_on,
+       NOT (c.left_on IS NOT NULL AND c.left_on < (p.cutoff + interval '12 months')::date) AS ref
+FROM client c
+CROSS JOIN nightly_w_param p
+WHERE p.sample_share < 1
+  AND c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
+  AND ((c.left_on IS NOT NULL AND c.left_on < (p.cutoff + interval '12 months')::date)
+       OR (abs(hashint8(c.id # p.sample_salt)) % 1000000) < p.sample_share * 1000000);
 
 -- name: held
 -- The products every client holds at the end of the as-of month and, aligned
@@ -38,6 +55,8 @@ SELECT h.client_id, array_agg(h.product_id) AS held,
 FROM holding h
 LEFT JOIN monthly_fact f ON f.client_id = h.client_id AND f.month = $1::date
 WHERE h.opened_on < (SELECT cutoff FROM nightly_w_param)
+  AND ((SELECT sample_share FROM nightly_w_param) >= 1
+       OR h.client_id IN (SELECT client_id FROM nightly_w_panel))
   AND (h.closed_on IS NULL
        OR (h.closed_on >= (SELECT cutoff FROM nightly_w_param)
            AND NOT EXISTS (
@@ -59,7 +78,13 @@ GROUP BY h.client_id;
 -- partitions' primary keys deliver in client order (the runner turns hash
 -- aggregation off for it); the month bounds are parameters so that PostgreSQL
 -- reads only those months' partitions.
--- $1 scan_from, $2 profit_from, $3 recent_from, $4 base_from, $5 as_of
+-- It also carries the 12-month window the churn model's inputs read (fixed
+-- at 12 months, from input_from): the months with facts, the sums of
+-- turnover, balance, transactions and income over the window, over its first
+-- and its last 3 months, the months with facts but no transaction, and the
+-- transactions of each month. A replay that samples (nightly_w_panel) reads
+-- only its panel's clients.
+-- $1 scan_from, $2 profit_from, $3 recent_from, $4 base_from, $5 as_of, $6 input_from
 CREATE UNLOGGED TABLE nightly_w_client AS
 WITH f AS (
     SELECT f.client_id,
@@ -95,9 +120,33 @@ WITH f AS (
            max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '2 months')::date) AS tx_2,
            max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '3 months')::date) AS tx_3,
            max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '4 months')::date) AS tx_4,
-           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '5 months')::date) AS tx_5
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '5 months')::date) AS tx_5,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '6 months')::date) AS tx_6,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '7 months')::date) AS tx_7,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '8 months')::date) AS tx_8,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '9 months')::date) AS tx_9,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '10 months')::date) AS tx_10,
+           max(f.tx_count) FILTER (WHERE f.month = ($5::date - interval '11 months')::date) AS tx_11,
+           count(*) FILTER (WHERE f.month >= $6::date) AS m12,
+           sum(f.turnover::numeric) FILTER (WHERE f.month >= $6::date) AS turnover_sum12,
+           sum(f.avg_balance::numeric) FILTER (WHERE f.month >= $6::date) AS balance_sum12,
+           sum(f.tx_count::numeric) FILTER (WHERE f.month >= $6::date) AS tx_sum12,
+           sum(f.income::numeric) FILTER (WHERE f.month >= $6::date) AS income_sum12,
+           count(*) FILTER (WHERE f.month >= $6::date AND f.month < ($6::date + interval '3 months')::date) AS m_first3,
+           sum(f.turnover::numeric) FILTER (WHERE f.month >= $6::date AND f.month < ($6::date + interval '3 months')::date) AS turnover_first3,
+           sum(f.avg_balance::numeric) FILTER (WHERE f.month >= $6::date AND f.month < ($6::date + interval '3 months')::date) AS balance_first3,
+           sum(f.tx_count::numeric) FILTER (WHERE f.month >= $6::date AND f.month < ($6::date + interval '3 months')::date) AS tx_first3,
+           sum(f.income::numeric) FILTER (WHERE f.month >= $6::date AND f.month < ($6::date + interval '3 months')::date) AS income_first3,
+           count(*) FILTER (WHERE f.month > ($5::date - interval '3 months')::date) AS m_last3,
+           sum(f.turnover::numeric) FILTER (WHERE f.month > ($5::date - interval '3 months')::date) AS turnover_last3,
+           sum(f.avg_balance::numeric) FILTER (WHERE f.month > ($5::date - interval '3 months')::date) AS balance_last3,
+           sum(f.tx_count::numeric) FILTER (WHERE f.month > ($5::date - interval '3 months')::date) AS tx_last3,
+           sum(f.income::numeric) FILTER (WHERE f.month > ($5::date - interval '3 months')::date) AS income_last3,
+           count(*) FILTER (WHERE f.month >= $6::date AND f.tx_count = 0) AS idle_rows
     FROM monthly_fact f
     WHERE f.month >= $1::date AND f.month <= $5::date
+      AND ((SELECT sample_share FROM nightly_w_param) >= 1
+           OR f.client_id IN (SELECT client_id FROM nightly_w_panel))
     GROUP BY f.client_id
 )
 SELECT c.id AS client_id, c.group_id, c.bank_id, b.currency, b.minor_digits, c.region_id, c.industry_id,
@@ -112,18 +161,28 @@ SELECT c.id AS client_id, c.group_id, c.bank_id, b.currency, b.minor_digits, c.r
        f.turnover_recent, f.turnover_base, f.balance_recent, f.balance_base, f.tx_recent, f.tx_base,
        f.income_recent, f.income_base,
        f.income_0, f.income_1, f.income_2, f.income_3, f.income_4, f.income_5, f.income_6, f.income_7, f.income_8, f.income_9, f.income_10, f.income_11, f.income_12,
-       f.tx_0, f.tx_1, f.tx_2, f.tx_3, f.tx_4, f.tx_5,
-       coalesce(hd.held, '{}') AS held, coalesce(hd.held_income, '{}') AS held_income
+       f.tx_0, f.tx_1, f.tx_2, f.tx_3, f.tx_4, f.tx_5, f.tx_6, f.tx_7, f.tx_8, f.tx_9, f.tx_10, f.tx_11,
+       -- months of the 12-month window the client was with the bank
+       least(12, (date_part('year', p.as_of) - date_part('year', c.since)) * 12
+                 + date_part('month', p.as_of) - date_part('month', c.since) + 1)::integer AS window_months,
+       coalesce(f.m12, 0)::integer AS m12, f.turnover_sum12, f.balance_sum12, f.tx_sum12, f.income_sum12,
+       coalesce(f.m_first3, 0)::integer AS m_first3, f.turnover_first3, f.balance_first3, f.tx_first3, f.income_first3,
+       coalesce(f.m_last3, 0)::integer AS m_last3, f.turnover_last3, f.balance_last3, f.tx_last3, f.income_last3,
+       coalesce(f.idle_rows, 0)::integer AS idle_rows,
+       coalesce(hd.held, '{}') AS held, coalesce(hd.held_income, '{}') AS held_income,
+       coalesce(px.ref, true) AS ref
 FROM client c
 JOIN bank b ON b.id = c.bank_id
 CROSS JOIN nightly_w_param p
+LEFT JOIN nightly_w_panel px ON px.client_id = c.id
 -- full months from joining to the end of the as-of month
 CROSS JOIN LATERAL (SELECT ((date_part('year', p.cutoff) - date_part('year', c.since)) * 12
                             + date_part('month', p.cutoff) - date_part('month', c.since)
                             - (date_part('day', c.since) > 1)::integer)::integer AS tenure_months) t
 LEFT JOIN f ON f.client_id = c.id
 LEFT JOIN nightly_w_held hd ON hd.client_id = c.id
-WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff);
+WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
+  AND (p.sample_share >= 1 OR px.client_id IS NOT NULL);
 
 -- name: key
 -- Every full key (bank x region x industry x tenure band) of the active

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/relaycrm/relay/internal/warnings"
 )
 
 // step is one step of the chain, recorded on its own.
@@ -34,6 +36,7 @@ func (r *Runner) plan() []step {
 	return []step{
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
 		{"segments", sqlStep("runs.count-segments",
+			build{"segments.panel", "nightly_w_panel", nil, nil},
 			build{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
 			build{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.key", "nightly_w_key", nil, nil},
@@ -47,9 +50,7 @@ func (r *Runner) plan() []step {
 			build{"triggers.expire-list", "nightly_w_expire", nil, nil},
 			build{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
 			build{"triggers.raise-list", "nightly_w_raise", nil, nil})},
-		{"warnings", sqlStep("runs.count-warnings",
-			build{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
-			build{"warnings.signal", "nightly_w_signal", nil, nil})},
+		{"warnings", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.warnings(ctx) }},
 		{"ltv", sqlStep("runs.count-ltv",
 			build{"ltv.churn", "nightly_w_churn", nil, nil})},
 		{"publish", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.publish(ctx) }},
@@ -87,6 +88,8 @@ func (rc *runContext) start(ctx context.Context) error {
 	p.RunID = rc.s.runID
 	asOf := rc.s.req.AsOf
 	if asOf.IsZero() {
+		// the latest month's run counts contacts to today
+		p.ContactsTo = time.Now()
 		var latest *time.Time
 		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&latest); err != nil {
 			return fmt.Errorf("latest month: %w", err)
@@ -105,6 +108,31 @@ func (rc *runContext) start(ctx context.Context) error {
 	return err
 }
 
+// warnings builds every client's signals and inputs, scores them with its
+// bank's scorer, and sets the levels, stages and activity cells.
+func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
+	for _, b := range []build{
+		{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
+		{"warnings.signal", "nightly_w_signal", nil, nil},
+		{"warnings.input", "nightly_w_input", nil, nil},
+	} {
+		if _, err := rc.create(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	scorers, err := loadScorers(ctx, rc.s.conn, rc.params)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := scoreInputs(ctx, rc.s.conn, rc.pool, scorers); err != nil {
+		return nil, err
+	}
+	if _, err := rc.create(ctx, build{"warnings.level", "nightly_w_level", nil, nil}); err != nil {
+		return nil, err
+	}
+	return rc.counts(ctx, rc.s.conn, "runs.count-warnings")
+}
+
 // sqlStep runs the builds in order and reports the counts query's one row.
 func sqlStep(counts string, builds ...build) func(context.Context, *runContext) ([]Count, error) {
 	return func(ctx context.Context, rc *runContext) ([]Count, error) {
@@ -119,29 +147,40 @@ func sqlStep(counts string, builds ...build) func(context.Context, *runContext) 
 
 // create runs one build on the run's connection.
 func (rc *runContext) create(ctx context.Context, b build) (int64, error) {
+	started := time.Now()
+	defer func() {
+		rc.log.Debug("nightly build", "query", b.query, "took", time.Since(started).Round(time.Millisecond))
+	}()
+	return createOn(ctx, rc.s.conn, "", b, rc.params)
+}
+
+// createOn runs one build on conn. schema, when not empty, is the schema of
+// conn's search path that the build's table is created in and dropped from
+// (a replay's); the run's own tables live in the default schema.
+func createOn(ctx context.Context, conn *pgx.Conn, schema string, b build, p Params) (int64, error) {
 	var args []any
 	if b.args != nil {
-		args = b.args(rc.params)
+		args = b.args(p)
 	}
 	if b.table == "" {
-		tag, err := rc.s.conn.Exec(ctx, queries.Get(b.query), args...)
+		tag, err := conn.Exec(ctx, queries.Get(b.query), args...)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", b.query, err)
 		}
 		return tag.RowsAffected(), nil
 	}
-	started := time.Now()
-	defer func() {
-		rc.log.Debug("nightly build", "query", b.query, "took", time.Since(started).Round(time.Millisecond))
-	}()
+	table := pgx.Identifier{b.table}
+	if schema != "" {
+		table = pgx.Identifier{schema, b.table}
+	}
 	var rows int64
-	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		for _, name := range b.local {
 			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{b.table}.Sanitize()); err != nil {
+		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+table.Sanitize()); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, queries.Get(b.query), args...)
@@ -150,7 +189,7 @@ func (rc *runContext) create(ctx context.Context, b build) (int64, error) {
 		}
 		rows = tag.RowsAffected()
 		// A new table has no statistics; the next statements plan on them.
-		_, err = tx.Exec(ctx, "ANALYZE "+pgx.Identifier{b.table}.Sanitize())
+		_, err = tx.Exec(ctx, "ANALYZE "+table.Sanitize())
 		return err
 	})
 	if err != nil {
@@ -208,6 +247,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		{"publish.client-warning-score-index", "", nil, nil},
 		{"publish.client-warning-group-index", "", nil, nil},
 		{"publish.client-warning-branch-index", "", nil, nil},
+		{"publish.client-churn", "client_churn_new", nil, nil},
+		{"publish.client-churn-index", "", nil, nil},
+		{"publish.bank-churn-scorer", "bank_churn_scorer_new", func(Params) []any { return []any{warnings.InputCodes()} }, nil},
+		{"publish.bank-churn-scorer-index", "", nil, nil},
 	}
 	for _, b := range builds {
 		if _, err := rc.create(ctx, b); err != nil {

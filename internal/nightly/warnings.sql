@@ -1,8 +1,14 @@
--- The warnings step: every churn signal of every active client, its strength
--- (0 to 1: how strongly the client shows the sign, not only whether it fired),
--- the churn score: 100 / (1 + e^-(intercept + sum of weight x strength)) and
--- its level; and, from the same figures, the client's lifecycle stage and
--- activity cell.
+-- The warnings step: every churn signal of every active client and its
+-- strength (0 to 1: how strongly the client shows the sign, not only whether
+-- it fired); every input of the churn model (the signals' strengths and the
+-- levels and shapes of the last 12 months, in the order of the input
+-- registry, internal/warnings/inputs.go); then, once the run has scored them
+-- (the bank's model or the fixed weights, in Go), the level and, from the
+-- same figures, the client's lifecycle stage and activity cell.
+--
+-- A replay (relay model fit, relay backtest) runs these same statements in a
+-- schema of its own for each past month, so that a model learns from exactly
+-- the inputs the nightly run scores.
 
 -- name: lifetime
 -- The typical lifetime of every bank x region x industry of the active
@@ -55,46 +61,50 @@ JOIN industry i ON i.id = pick.industry_id
 JOIN banking_group g ON g.id = pick.group_id;
 
 -- name: signal
--- Every signal's measure and strength per active client, the weighted sum,
--- the score and the level. Measures: the fall of turnover, balance and
--- transactions (recent window against the base window before it); days since
--- the worst product closure (a key product weighs twice another); months of
--- income falling in a row; months between tenure and the typical lifetime;
--- days since the last contact (or since the client joined).
--- Stage: onboarding in the first stage.onboarding_months; decline when the
--- warning is high or income of the recent window fell by stage.trend_change
--- against the base window; ramp-up when it rose by as much; plateau otherwise.
--- Activity cell, RFM style, each score 1-5: R from the months since the client
--- last transacted at half its usual monthly level (0: 5, 1: 4, 2: 3, 3-5: 2,
--- longer: 1); F and M the quintile within its bank of transactions a month
--- over the recent window and of profitability.
+-- Every signal's measure and strength per active client. Measures: the fall
+-- of turnover, balance and transactions (recent window against the base
+-- window before it); days since the strongest product closure (a key product
+-- weighs twice another) and since the latest one (which makes the signal
+-- fire); months of income falling in a row; months between tenure and the
+-- typical lifetime; days since the last contact (or since the client joined),
+-- counted to contacts_to: the run's day for a nightly run, so that a call
+-- made today clears the signal today.
+-- rfm_recency: months since the client last transacted at half its usual
+-- level (the activity cell's R).
 CREATE UNLOGGED TABLE nightly_w_signal AS
 WITH closure AS (
-    -- the worst closure: the strongest by the signal's rule (parameters as
-    -- scalar subqueries, so that the scan of holding runs in parallel)
-    SELECT DISTINCT ON (h.client_id) h.client_id, h.product_id, h.closed_on, pr.key_product,
+    -- closures in the last twice the window, of products not held again
+    -- (parameters as scalar subqueries, so that the scan of holding runs in
+    -- parallel)
+    SELECT h.client_id, h.product_id, h.closed_on, pr.key_product,
            ((SELECT cutoff FROM nightly_w_param) - h.closed_on) AS days
     FROM holding h
     JOIN nightly_w_client c ON c.client_id = h.client_id
     JOIN product pr ON pr.id = h.product_id
     WHERE h.closed_on < (SELECT cutoff FROM nightly_w_param)
       AND h.closed_on >= (SELECT cutoff - 2 * closed_days FROM nightly_w_param)
-      -- a product closed and held again is no closure
       AND NOT EXISTS (SELECT 1 FROM holding o
                       WHERE o.client_id = h.client_id AND o.product_id = h.product_id
                         AND o.opened_on < (SELECT cutoff FROM nightly_w_param)
                         AND (o.closed_on IS NULL OR o.closed_on >= (SELECT cutoff FROM nightly_w_param)))
-    ORDER BY h.client_id,
-             (CASE WHEN pr.key_product THEN 2 ELSE 1 END)
-             * (2 * (SELECT closed_days FROM nightly_w_param) - ((SELECT cutoff FROM nightly_w_param) - h.closed_on)) DESC,
-             h.product_id
+), strongest AS (
+    -- the strongest closure by the signal's rule; the latest one's age beside
+    -- it, since any closure within the window makes the signal fire
+    SELECT DISTINCT ON (client_id) client_id, product_id, closed_on, key_product, days,
+           min(days) OVER (PARTITION BY client_id) AS recent
+    FROM closure
+    ORDER BY client_id,
+             (CASE WHEN key_product THEN 2 ELSE 1 END)
+             * (2 * (SELECT closed_days FROM nightly_w_param) - days) DESC,
+             product_id
 ), last_contact AS (
     SELECT ct.client_id, max(ct.happened_at) AS at
     FROM contact ct
-    WHERE ct.happened_at < (SELECT cutoff FROM nightly_w_param)
+    WHERE ct.happened_at < (SELECT contacts_to FROM nightly_w_param)
+      AND ct.client_id IN (SELECT client_id FROM nightly_w_client)
     GROUP BY ct.client_id
 ), v AS MATERIALIZED (
-    SELECT c.client_id, c.tenure_months,
+    SELECT c.client_id, c.bank_id, c.tenure_months,
            -- falls of the monthly averages, recent window against base window
            CASE WHEN c.turnover_base > 0 AND c.recent_months > 0
                 THEN 1 - (c.turnover_recent::float8 / c.recent_months) / (c.turnover_base::float8 / c.base_months) END
@@ -106,7 +116,7 @@ WITH closure AS (
                 THEN 1 - (c.tx_recent::float8 / c.recent_months) / (c.tx_base::float8 / c.base_months) END
                AS tx_value,
            cl.product_id AS closed_product_id, cl.closed_on, cl.key_product AS closed_key,
-           cl.days::float8 AS closed_value,
+           cl.days::float8 AS closed_value, cl.recent::float8 AS closed_recent,
            CASE WHEN cl.client_id IS NULL THEN 0
                 ELSE (CASE WHEN cl.key_product THEN 1.0 ELSE 0.5 END)
                      * greatest(0, 1 - cl.days::float8 / (2 * p.closed_days)) END AS s_closed,
@@ -120,8 +130,8 @@ WITH closure AS (
            lt.typical AS lifetime_typical, lt.leavers AS lifetime_leavers, lt.level AS lifetime_level,
            lt.label AS lifetime_label, abs(c.tenure_months - lt.typical) AS lifetime_value,
            lc.at::date AS contact_last,
-           (p.cutoff - coalesce(lc.at::date, c.since))::float8 AS contact_value,
-           run.rfm_recency, c.bank_id, c.profitability,
+           greatest(0, p.contacts_to - coalesce(lc.at::date, c.since))::float8 AS contact_value,
+           run.rfm_recency, c.profitability,
            c.tx_recent::float8 / nullif(c.recent_months, 0) AS tx_month,
            (c.income_recent::float8 / nullif(c.recent_months, 0))
                / nullif(c.income_base::float8 / nullif(c.base_months, 0), 0) - 1 AS income_trend,
@@ -153,49 +163,139 @@ WITH closure AS (
                     WHEN c.tx_4 > 0 AND c.tx_4 >= 0.5 * c.avg_tx THEN 4
                     WHEN c.tx_5 > 0 AND c.tx_5 >= 0.5 * c.avg_tx THEN 5 END AS rfm_recency
     ) run
-    LEFT JOIN closure cl ON cl.client_id = c.client_id
+    LEFT JOIN strongest cl ON cl.client_id = c.client_id
     LEFT JOIN last_contact lc ON lc.client_id = c.client_id
     LEFT JOIN nightly_w_lifetime lt ON lt.bank_id = c.bank_id AND lt.region_id = c.region_id
                                    AND lt.industry_id = c.industry_id
-), s AS (
-    SELECT v.*,
-           least(1, greatest(0, coalesce(v.turnover_value, 0))) AS s_turnover,
-           least(1, greatest(0, coalesce(v.balance_value, 0))) AS s_balance,
-           least(1, greatest(0, coalesce(v.tx_value, 0))) AS s_tx,
-           CASE WHEN v.income_months > 0 AND v.income_from > 0
-                THEN least(1, greatest(0, 1 - v.income_to::float8 / v.income_from))
-                     * v.income_months / v.income_fall_months
-                ELSE 0 END AS s_income,
-           CASE WHEN v.lifetime_typical IS NULL THEN 0
-                ELSE greatest(0, 1 - v.lifetime_value / (2 * greatest(v.lifetime_margin, 1))) END AS s_lifetime,
-           least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact
-    FROM v
-), z AS (
-    SELECT s.*, w.weighted, p.w_intercept + w.weighted AS z,
-           round(100 / (1 + exp(-(p.w_intercept + w.weighted))))::smallint AS score
-    FROM s
-    CROSS JOIN nightly_w_param p
-    CROSS JOIN LATERAL (
-        SELECT p.w_turnover * s.s_turnover + p.w_balance * s.s_balance + p.w_tx * s.s_tx
-               + p.w_closed * s.s_closed + p.w_income * s.s_income + p.w_lifetime * s.s_lifetime
-               + p.w_contact * s.s_contact AS weighted) w
-), q AS (
-    SELECT z.*,
-           CASE WHEN z.score >= p.level_high THEN 'high' WHEN z.score >= p.level_watch THEN 'watch' END AS level,
-           (CASE WHEN z.rfm_recency = 0 THEN 5 WHEN z.rfm_recency = 1 THEN 4 WHEN z.rfm_recency = 2 THEN 3
-                 WHEN z.rfm_recency IS NOT NULL THEN 2 ELSE 1 END)::smallint AS rfm_r,
-           ntile(5) OVER (PARTITION BY z.bank_id ORDER BY coalesce(z.tx_month, 0), z.client_id)::smallint AS rfm_f,
-           ntile(5) OVER (PARTITION BY z.bank_id ORDER BY z.profitability, z.client_id)::smallint AS rfm_m
-    FROM z CROSS JOIN nightly_w_param p
 )
-SELECT q.client_id, q.tenure_months, q.turnover_value, q.balance_value, q.tx_value,
-       q.closed_product_id, q.closed_on, q.closed_key, q.closed_value, q.s_closed,
-       q.income_months, q.income_from, q.income_to,
-       CASE WHEN q.income_months > 0 AND q.income_from > 0 THEN 1 - q.income_to::float8 / q.income_from END AS income_fall,
-       q.lifetime_typical, q.lifetime_leavers, q.lifetime_level, q.lifetime_label, q.lifetime_value,
-       q.contact_last, q.contact_value,
-       q.s_turnover, q.s_balance, q.s_tx, q.s_income, q.s_lifetime, q.s_contact,
-       q.z, q.weighted, q.score, q.level, q.income_trend,
+SELECT v.client_id, v.bank_id, v.tenure_months, v.turnover_value, v.balance_value, v.tx_value,
+       v.closed_product_id, v.closed_on, v.closed_key, v.closed_value, v.closed_recent, v.s_closed,
+       v.income_months, v.income_from, v.income_to,
+       CASE WHEN v.income_months > 0 AND v.income_from > 0 THEN 1 - v.income_to::float8 / v.income_from END AS income_fall,
+       v.lifetime_typical, v.lifetime_leavers, v.lifetime_level, v.lifetime_label, v.lifetime_value,
+       v.contact_last, v.contact_value,
+       least(1, greatest(0, coalesce(v.turnover_value, 0))) AS s_turnover,
+       least(1, greatest(0, coalesce(v.balance_value, 0))) AS s_balance,
+       least(1, greatest(0, coalesce(v.tx_value, 0))) AS s_tx,
+       CASE WHEN v.income_months > 0 AND v.income_from > 0
+            THEN least(1, greatest(0, 1 - v.income_to::float8 / v.income_from))
+                 * v.income_months / v.income_fall_months
+            ELSE 0 END AS s_income,
+       CASE WHEN v.lifetime_typical IS NULL THEN 0
+            ELSE greatest(0, 1 - v.lifetime_value / (2 * greatest(v.lifetime_margin, 1))) END AS s_lifetime,
+       least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact,
+       v.rfm_recency, v.profitability, v.tx_month, v.income_trend
+FROM v;
+
+-- name: input
+-- Every input of the churn model per active client, as one array in the
+-- registry's order (the inputs marker below is filled from internal/warnings/inputs.go at
+-- start, one expression per input, over these columns): the clients' 12-month
+-- levels against their peers' (bank x industry x tenure band, backing off to
+-- bank x industry and then the bank when fewer than 30 stand for it), the
+-- products held, opened and closed, and the contacts of the last 12 months.
+-- A missing value (too few months to compare, no peers) is null, which the
+-- model scores as a bin of its own.
+CREATE UNLOGGED TABLE nightly_w_input AS
+WITH lvl AS MATERIALIZED (
+    SELECT c.client_id, c.bank_id, c.industry_id, c.band, c.ref,
+           c.turnover_sum12::float8 / nullif(c.m12, 0) AS turnover_avg,
+           c.tx_sum12::float8 / nullif(c.m12, 0) AS tx_avg,
+           c.balance_sum12::float8 / nullif(c.m12, 0) AS balance_avg,
+           c.income_sum12::float8 / nullif(c.m12, 0) AS income_avg
+    FROM nightly_w_client c
+), peer3 AS (
+    SELECT bank_id, industry_id, band, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY turnover_avg) AS turnover,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY tx_avg) AS tx,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY balance_avg) AS balance,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY income_avg) AS income
+    FROM lvl WHERE ref GROUP BY bank_id, industry_id, band
+), peer2 AS (
+    SELECT bank_id, industry_id, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY turnover_avg) AS turnover,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY tx_avg) AS tx,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY balance_avg) AS balance,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY income_avg) AS income
+    FROM lvl WHERE ref GROUP BY bank_id, industry_id
+), peer1 AS (
+    SELECT bank_id, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY turnover_avg) AS turnover,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY tx_avg) AS tx,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY balance_avg) AS balance,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY income_avg) AS income
+    FROM lvl WHERE ref GROUP BY bank_id
+), peer AS (
+    SELECT l.client_id,
+           CASE WHEN p3.n >= 30 THEN p3.turnover WHEN p2.n >= 30 THEN p2.turnover ELSE p1.turnover END AS turnover,
+           CASE WHEN p3.n >= 30 THEN p3.tx WHEN p2.n >= 30 THEN p2.tx ELSE p1.tx END AS tx,
+           CASE WHEN p3.n >= 30 THEN p3.balance WHEN p2.n >= 30 THEN p2.balance ELSE p1.balance END AS balance,
+           CASE WHEN p3.n >= 30 THEN p3.income WHEN p2.n >= 30 THEN p2.income ELSE p1.income END AS income
+    FROM lvl l
+    LEFT JOIN peer3 p3 ON p3.bank_id = l.bank_id AND p3.industry_id = l.industry_id AND p3.band = l.band
+    LEFT JOIN peer2 p2 ON p2.bank_id = l.bank_id AND p2.industry_id = l.industry_id
+    LEFT JOIN peer1 p1 ON p1.bank_id = l.bank_id
+), prod AS (
+    -- products held at the end of the as-of month, key ones among them, and
+    -- the products opened and closed (and not held again) in the last 6 and
+    -- 12 months
+    SELECT h.client_id,
+           count(*) FILTER (WHERE h.opened_on >= (p.cutoff - interval '12 months')::date) AS opened_12,
+           count(*) FILTER (WHERE h.closed_on >= (p.cutoff - interval '6 months')::date AND h.closed_on < p.cutoff)
+               AS closed_6,
+           count(*) FILTER (WHERE h.closed_on >= (p.cutoff - interval '12 months')::date AND h.closed_on < p.cutoff)
+               AS closed_12,
+           count(*) FILTER (WHERE pr.key_product AND (h.closed_on IS NULL OR h.closed_on >= p.cutoff)) AS key_held
+    FROM holding h
+    JOIN product pr ON pr.id = h.product_id
+    CROSS JOIN nightly_w_param p
+    WHERE h.opened_on < p.cutoff
+      AND (h.closed_on IS NULL OR h.closed_on >= (p.cutoff - interval '12 months')::date)
+      AND h.client_id IN (SELECT client_id FROM nightly_w_client)
+    GROUP BY h.client_id
+), cont AS (
+    -- contacts of the last 12 months to contacts_to, by who started them
+    SELECT ct.client_id,
+           count(*) FILTER (WHERE ct.proactive) AS bank_started,
+           count(*) FILTER (WHERE NOT ct.proactive) AS client_started,
+           count(*) FILTER (WHERE ct.outcome = 'complaint') AS complaints
+    FROM contact ct
+    CROSS JOIN nightly_w_param p
+    WHERE ct.happened_at >= (p.contacts_to - interval '12 months') AND ct.happened_at < p.contacts_to
+      AND ct.client_id IN (SELECT client_id FROM nightly_w_client)
+    GROUP BY ct.client_id
+)
+SELECT c.client_id, c.bank_id, ARRAY[{{inputs}}]::float8[] AS x
+FROM nightly_w_client c
+JOIN nightly_w_signal s ON s.client_id = c.client_id
+JOIN lvl l ON l.client_id = c.client_id
+JOIN peer pe ON pe.client_id = c.client_id
+LEFT JOIN prod pd ON pd.client_id = c.client_id
+LEFT JOIN cont ct ON ct.client_id = c.client_id;
+
+-- name: level
+-- Each client's churn level from the score the run gave it, and from the same
+-- figures its lifecycle stage and activity cell.
+-- Stage: onboarding in the first stage.onboarding_months; decline when the
+-- warning is high or income of the recent window fell by stage.trend_change
+-- against the base window; ramp-up when it rose by as much; plateau otherwise.
+-- Activity cell, RFM style, each score 1-5: R from the months since the client
+-- last transacted at half its usual monthly level (0: 5, 1: 4, 2: 3, 3-5: 2,
+-- longer: 1); F and M the quintile within its bank of transactions a month
+-- over the recent window and of profitability.
+CREATE UNLOGGED TABLE nightly_w_level AS
+WITH q AS (
+    SELECT s.client_id, s.tenure_months, s.income_trend, sc.score, sc.probability, sc.z, sc.model_id,
+           CASE WHEN sc.score >= p.level_high THEN 'high' WHEN sc.score >= p.level_watch THEN 'watch' END AS level,
+           (CASE WHEN s.rfm_recency = 0 THEN 5 WHEN s.rfm_recency = 1 THEN 4 WHEN s.rfm_recency = 2 THEN 3
+                 WHEN s.rfm_recency IS NOT NULL THEN 2 ELSE 1 END)::smallint AS rfm_r,
+           ntile(5) OVER (PARTITION BY s.bank_id ORDER BY coalesce(s.tx_month, 0), s.client_id)::smallint AS rfm_f,
+           ntile(5) OVER (PARTITION BY s.bank_id ORDER BY s.profitability, s.client_id)::smallint AS rfm_m
+    FROM nightly_w_signal s
+    JOIN nightly_w_score sc ON sc.client_id = s.client_id
+    CROSS JOIN nightly_w_param p
+)
+SELECT q.client_id, q.score, q.probability, q.z, q.model_id, q.level,
        CASE WHEN q.tenure_months < p.onboarding_months THEN 'onboarding'
             WHEN q.level = 'high' OR q.income_trend <= -p.stage_trend THEN 'decline'
             WHEN q.income_trend >= p.stage_trend THEN 'ramp_up'

@@ -126,7 +126,7 @@ FROM client_warning w
 JOIN client c ON c.id = w.client_id
 LEFT JOIN LATERAL (SELECT max(k.happened_at) AS at FROM contact k WHERE k.client_id = w.client_id) lc ON true
 WHERE c.manager_id = $1 AND {{scope:c}}
-ORDER BY w.score DESC, w.client_id;
+ORDER BY w.probability DESC, w.client_id;
 
 -- name: manager-clients
 -- A manager's clients, active ones first, by name, with their open triggers

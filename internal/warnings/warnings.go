@@ -6,10 +6,12 @@
 package warnings
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -153,6 +155,78 @@ type Warning struct {
 	Segment                string // the segment's label
 	Stage                  string // a segments.Stage
 	CLV                    *int64 // the value at risk: the client's lifetime value; nil when not known
+
+	// Probability is the chance the client leaves within the horizon, as
+	// its scorer gives it (Score is its rounding to 0-100); ModelID the
+	// learned model that scored it (zero: the fixed weights).
+	Probability float64
+	ModelID     int64
+	// Inputs are every input of the score with its figure and contribution,
+	// the largest contribution first.
+	Inputs []InputValue
+}
+
+// InputValue is one input of a client's churn score: its value, how it reads,
+// and how much it moved the score's log-odds (positive: towards leaving).
+type InputValue struct {
+	Input
+	Value        float64 // NaN: no figure
+	Figure       string
+	Contribution float64
+}
+
+// Reasons are the inputs that raise the score most, at most n, biggest
+// first: the warning's top reasons.
+func (w Warning) Reasons(n int) []InputValue {
+	var out []InputValue
+	for _, in := range w.Inputs {
+		if len(out) == n {
+			break
+		}
+		if in.Contribution > 0 {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// MaxContribution is the largest contribution in absolute value, to scale
+// the bars of the inputs.
+func (w Warning) MaxContribution() float64 {
+	var m float64
+	for _, in := range w.Inputs {
+		m = max(m, math.Abs(in.Contribution))
+	}
+	return m
+}
+
+// InputValues pairs a scored client's inputs and contributions (in the order
+// of codes, as the run published them) with the registry, largest
+// contribution first. A code this version does not know is shown by its code.
+func InputValues(codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
+	out := make([]InputValue, 0, len(codes))
+	for k, code := range codes {
+		if k >= len(inputs) || k >= len(contribs) {
+			break
+		}
+		in, ok := InputByCode(code)
+		if !ok {
+			in = Input{Code: code, Label: code, Unit: Count}
+		}
+		v := math.NaN()
+		if inputs[k] != nil {
+			v = float64(*inputs[k])
+		}
+		var c float64
+		if contribs[k] != nil {
+			c = float64(*contribs[k])
+		}
+		out = append(out, InputValue{Input: in, Value: v, Figure: in.Format(v, currency, digits), Contribution: c})
+	}
+	slices.SortStableFunc(out, func(a, b InputValue) int {
+		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
+	})
+	return out
 }
 
 // Fired returns the signals that reached their threshold.
@@ -184,6 +258,8 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 		sig[i].Name = n
 	}
 	var closedOn, lastContact *time.Time
+	var inputs, contribs []*float32
+	var codes []string
 	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
 		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
 		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Figures,
@@ -196,11 +272,12 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Figures,
 		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Figures,
 		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
-		&w.Stage, &w.CLV,
+		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &inputs, &contribs, &codes,
 	}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return Warning{}, err
 	}
+	w.Inputs = InputValues(codes, inputs, contribs, w.Currency, w.MinorDigits)
 	if closedOn != nil {
 		w.ClosedOn = *closedOn
 	}

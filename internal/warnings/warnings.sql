@@ -21,8 +21,11 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        w.lifetime_fired, w.lifetime_strength, w.lifetime_share, w.lifetime_figures,
        w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
        coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
-       coalesce(s.stage, ''), s.clv
+       coalesce(s.stage, ''), s.clv, coalesce(w.probability, w.score / 100.0), coalesce(w.model_id, 0),
+       cc.inputs, cc.contribs, sc.input_codes
 FROM client_warning w
+LEFT JOIN client_churn cc ON cc.client_id = w.client_id
+LEFT JOIN bank_churn_scorer sc ON sc.bank_id = w.bank_id
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN region r ON r.id = c.region_id
@@ -49,7 +52,7 @@ WHERE w.client_id = $1 AND {{scope:c}};
 -- client moved since in any other way is left off the page rather than shown
 -- to someone who no longer sees it.
 WITH m AS (
-    SELECT w.client_id, w.score, w.warned_since, w.legal_name, w.clv
+    SELECT w.client_id, w.probability, w.warned_since, w.legal_name, w.clv
     FROM client_warning w
     WHERE ($1::smallint = 0 OR w.bank_id = $1)
       AND ($2::smallint = 0 OR w.region_id = $2)
@@ -70,14 +73,14 @@ WITH m AS (
 ),
 p AS (
     SELECT m.client_id,
-           row_number() OVER (ORDER BY CASE WHEN $8::text = 'score' THEN m.score END,
+           row_number() OVER (ORDER BY CASE WHEN $8::text = 'score' THEN m.probability END,
                                        CASE WHEN $8::text = 'clv' THEN m.clv END,
                                        CASE WHEN $8::text = '-clv' THEN m.clv END DESC NULLS LAST,
                                        CASE WHEN $8::text = 'name' THEN m.legal_name END,
                                        CASE WHEN $8::text = '-name' THEN m.legal_name END DESC,
                                        CASE WHEN $8::text = 'since' THEN m.warned_since END,
                                        CASE WHEN $8::text = '-since' THEN m.warned_since END DESC,
-                                       m.score DESC, m.client_id) AS position
+                                       m.probability DESC, m.client_id) AS position
     FROM m
     ORDER BY position
     LIMIT $9 OFFSET $10
@@ -97,10 +100,13 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        w.lifetime_fired, w.lifetime_strength, w.lifetime_share, w.lifetime_figures,
        w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
        coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
-       coalesce(s.stage, ''), s.clv,
+       coalesce(s.stage, ''), s.clv, coalesce(w.probability, w.score / 100.0), coalesce(w.model_id, 0),
+       cc.inputs, cc.contribs, sc.input_codes,
        (SELECT count(*) FROM m)::integer
 FROM p
 JOIN client_warning w ON w.client_id = p.client_id
+LEFT JOIN client_churn cc ON cc.client_id = w.client_id
+LEFT JOIN bank_churn_scorer sc ON sc.bank_id = w.bank_id
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN region r ON r.id = c.region_id
@@ -112,3 +118,15 @@ LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
 WHERE {{scope:c}}
 ORDER BY p.position;
+
+-- name: churn-of
+-- A client's churn score as the last run gave it, warned or not: its
+-- probability, scorer and every input with its contribution. $1 client.
+SELECT cc.probability, cc.score, coalesce(cc.model_id, 0), cc.inputs, cc.contribs, sc.input_codes, cc.as_of,
+       b.currency, b.minor_digits, fm.source, fm.fitted_at, fm.test_auc, fm.test_lift, fm.fixed_auc, fm.fixed_lift
+FROM client_churn cc
+JOIN client c ON c.id = cc.client_id
+JOIN bank b ON b.id = c.bank_id
+LEFT JOIN bank_churn_scorer sc ON sc.bank_id = cc.bank_id
+LEFT JOIN fitted_model fm ON fm.id = cc.model_id
+WHERE cc.client_id = $1 AND {{scope:c}};

@@ -1,0 +1,173 @@
+package warnings
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/relaycrm/relay/internal/money"
+)
+
+// Unit says how an input's value reads.
+type Unit string
+
+// The units of the churn model's inputs.
+const (
+	Strength Unit = "strength" // 0 to 1: how strongly a signal shows
+	Money    Unit = "money"    // minor units of the bank's currency, a month
+	Count    Unit = "count"    // a number of things (transactions a month, products, contacts)
+	Ratio    Unit = "ratio"    // one figure over another: 1 is the same
+	Months   Unit = "months"
+	Days     Unit = "days"
+)
+
+// Input is one input of the churn model: its code (stable: models name their
+// inputs by it, so a model carried to another installation finds them), what
+// it measures, and the SQL expression that computes it per client in the
+// warnings.input statement (over nightly_w_client c, nightly_w_signal s, the
+// 12-month levels l, the peers' medians pe, the product counts pd and the
+// contact counts ct). Adding an input is adding one entry here.
+type Input struct {
+	Code  string
+	Label string
+	Unit  Unit
+	SQL   string
+}
+
+// monthsLowSQL counts the months of the window in which the client did less
+// than a quarter of its usual monthly transactions.
+func monthsLowSQL() string {
+	var terms []string
+	for k := 0; k < 12; k++ {
+		terms = append(terms, fmt.Sprintf("(c.tx_%d < 0.25 * l.tx_avg)::integer", k))
+	}
+	return "coalesce(" + strings.Join(terms, ", 0) + coalesce(") + ", 0)"
+}
+
+// monthsSinceActiveSQL is the months since the client's last month with a
+// transaction (12 when none in the window).
+func monthsSinceActiveSQL() string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for k := 0; k < 12; k++ {
+		fmt.Fprintf(&b, " WHEN c.tx_%d > 0 THEN %d", k, k)
+	}
+	b.WriteString(" ELSE 12 END")
+	return b.String()
+}
+
+// q4q1SQL is the ratio of the last 3 months' monthly average of a measure to
+// the first 3 months' of the 12-month window, when the client was there for
+// at least 6 of them.
+func q4q1SQL(measure string) string {
+	return fmt.Sprintf("CASE WHEN c.window_months >= 6 AND c.m_last3 > 0 AND c.m_first3 > 0 AND c.%[1]s_first3 > 0 "+
+		"THEN (c.%[1]s_last3::float8 / c.m_last3) / (c.%[1]s_first3::float8 / c.m_first3) END", measure)
+}
+
+// Inputs is the registry of the churn model's inputs, in the order of every
+// inputs array the run writes. The first seven are the fixed signals'
+// strengths, which the published weights score.
+var Inputs = []Input{
+	{"sig_turnover", "Turnover fall (signal strength)", Strength, "s.s_turnover"},
+	{"sig_balance", "Balance fall (signal strength)", Strength, "s.s_balance"},
+	{"sig_tx", "Transactions fall (signal strength)", Strength, "s.s_tx"},
+	{"sig_closed", "Product closed (signal strength)", Strength, "s.s_closed"},
+	{"sig_income", "Income falling (signal strength)", Strength, "s.s_income"},
+	{"sig_lifetime", "Near the typical lifetime (signal strength)", Strength, "s.s_lifetime"},
+	{"sig_contact", "No contact (signal strength)", Strength, "s.s_contact"},
+
+	{"turnover_avg", "Turnover a month, last 12 months", Money, "l.turnover_avg"},
+	{"tx_avg", "Transactions a month, last 12 months", Count, "l.tx_avg"},
+	{"balance_avg", "Average balance, last 12 months", Money, "l.balance_avg"},
+	{"income_avg", "Income a month, last 12 months", Money, "l.income_avg"},
+	{"turnover_vs_peers", "Turnover against peers' median", Ratio, "l.turnover_avg / nullif(pe.turnover, 0)"},
+	{"tx_vs_peers", "Transactions against peers' median", Ratio, "l.tx_avg / nullif(pe.tx, 0)"},
+	{"balance_vs_peers", "Balance against peers' median", Ratio, "l.balance_avg / nullif(pe.balance, 0)"},
+	{"income_vs_peers", "Income against peers' median", Ratio, "l.income_avg / nullif(pe.income, 0)"},
+
+	{"turnover_q4q1", "Turnover, last 3 months against the first 3 of the year", Ratio, q4q1SQL("turnover")},
+	{"tx_q4q1", "Transactions, last 3 months against the first 3 of the year", Ratio, q4q1SQL("tx")},
+	{"balance_q4q1", "Balance, last 3 months against the first 3 of the year", Ratio, q4q1SQL("balance")},
+	{"income_q4q1", "Income, last 3 months against the first 3 of the year", Ratio, q4q1SQL("income")},
+	{"turnover_change", "Turnover, recent months against the months before", Ratio, "1 - s.turnover_value"},
+	{"tx_change", "Transactions, recent months against the months before", Ratio, "1 - s.tx_value"},
+	{"balance_change", "Balance, recent months against the months before", Ratio, "1 - s.balance_value"},
+	{"income_change", "Income, recent months against the months before", Ratio, "1 + s.income_trend"},
+
+	{"idle_months", "Months without a transaction, last 12", Months, "(c.window_months - c.m12) + c.idle_rows"},
+	{"low_months", "Months with under a quarter of the usual transactions, last 12", Months, monthsLowSQL()},
+	{"months_since_active", "Months since the last transaction", Months, monthsSinceActiveSQL()},
+	{"turnover_per_tx", "Turnover per transaction, last 12 months", Money, "c.turnover_sum12::float8 / nullif(c.tx_sum12, 0)"},
+
+	{"products_held", "Products held", Count, "cardinality(c.held)"},
+	{"key_products_held", "Key products held (payroll, acquiring, main account)", Count, "coalesce(pd.key_held, 0)"},
+	{"products_opened_12m", "Products opened, last 12 months", Count, "coalesce(pd.opened_12, 0)"},
+	{"products_closed_6m", "Products closed, last 6 months", Count, "coalesce(pd.closed_6, 0)"},
+	{"products_closed_12m", "Products closed, last 12 months", Count, "coalesce(pd.closed_12, 0)"},
+
+	{"tenure_months", "Tenure", Months, "c.tenure_months"},
+	{"lifetime_gap", "Tenure against the typical lifetime of leavers", Months, "c.tenure_months - s.lifetime_typical"},
+	{"contacts_bank_12m", "Contacts the bank started, last 12 months", Count, "coalesce(ct.bank_started, 0)"},
+	{"contacts_client_12m", "Contacts the client started, last 12 months", Count, "coalesce(ct.client_started, 0)"},
+	{"complaints_12m", "Complaints, last 12 months", Count, "coalesce(ct.complaints, 0)"},
+	{"days_since_contact", "Days since the last contact", Days, "s.contact_value"},
+	{"income_fall_months", "Months of income falling in a row", Months, "s.income_months"},
+	{"window_months", "Months of history, of the last 12", Months, "c.window_months"},
+}
+
+// InputCodes are the registry's codes in order.
+func InputCodes() []string {
+	codes := make([]string, len(Inputs))
+	for i, in := range Inputs {
+		codes[i] = in.Code
+	}
+	return codes
+}
+
+// InputByCode finds an input of the registry.
+func InputByCode(code string) (Input, bool) {
+	for _, in := range Inputs {
+		if in.Code == code {
+			return in, true
+		}
+	}
+	return Input{}, false
+}
+
+// InputsSQL is the list of the registry's expressions, each cast to float8,
+// for the {{inputs}} of the warnings.input statement.
+func InputsSQL() string {
+	parts := make([]string, len(Inputs))
+	for i, in := range Inputs {
+		parts[i] = fmt.Sprintf("(%s)::float8 /* %s */", in.SQL, in.Code)
+	}
+	return strings.Join(parts, ",\n       ")
+}
+
+// Format writes an input's value for a person: money in the bank's currency,
+// ratios as a multiple, strengths as a percentage. NaN is "no figure".
+func (in Input) Format(v float64, currency string, digits int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "no figure"
+	}
+	switch in.Unit {
+	case Strength:
+		return fmt.Sprintf("%.0f%%", 100*v)
+	case Money:
+		return money.Format(int64(math.Round(v)), currency, digits)
+	case Ratio:
+		return fmt.Sprintf("×%.2f", v)
+	case Months:
+		if v == math.Trunc(v) {
+			return fmt.Sprintf("%.0f months", v)
+		}
+		return fmt.Sprintf("%.1f months", v)
+	case Days:
+		return fmt.Sprintf("%.0f days", v)
+	default:
+		if v == math.Trunc(v) {
+			return fmt.Sprintf("%.0f", v)
+		}
+		return fmt.Sprintf("%.1f", v)
+	}
+}
