@@ -47,7 +47,9 @@ func commands() []command {
 		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
-		{"export", "export triggers|warnings|churn|feed ...", "write open triggers, warnings, the churn list (CSV or XLSX) or the whole feed", runExport},
+		{"export", "export triggers|warnings|scores|churn|feed ...", "write open triggers, warnings, every churn score, the churn list (CSV or XLSX) or the whole feed", runExport},
+		{"model", "model fit|list|export|import|use ...", "fit, carry and choose the learned churn models", runModel},
+		{"backtest", "backtest [--from YYYY-MM --to YYYY-MM] [--bank CODE]", "replay the churn warnings on history and compare both scorers with who left", runBacktest},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }
