@@ -22,6 +22,12 @@ func exportWarnings(ctx context.Context, e *env, args []string) error {
 
 type exportFunc func(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error)
 
+// exportScores writes every active client's churn score, its inputs and
+// their contributions to a CSV file.
+func exportScores(ctx context.Context, e *env, args []string) error {
+	return exportNightly(ctx, e, "scores", args, exports.Scores)
+}
+
 // exportNightly streams one of the nightly run's lists into --out, written
 // beside it under a temporary name and renamed when complete, so a reader
 // never sees half a file.

@@ -74,8 +74,11 @@ var signalColumns = map[warnings.SignalName]string{
 // client's lifetime value, a plain decimal in the bank's currency, named in
 // the next column), the fired signals' names, then for each signal whether it
 // fired, its measure, its strength (0-1), its share of the score (0-1) and its
-// figures in words.
+// figures in words; then the score's probability (0-1), the learned model
+// that gave it (empty: the fixed weights), its top reasons in words, and for
+// every input of the score its value and its contribution to the log-odds.
 var ChurnHeader = churnHeader()
+
 
 func churnHeader() []string {
 	h := []string{"client_id", "client_ref", "client_name", "bank_code", "region", "branch", "industry_code",
@@ -85,7 +88,46 @@ func churnHeader() []string {
 		h = append(h, string(n)+"_fired", signalColumns[n], string(n)+"_strength", string(n)+"_share",
 			string(n)+"_figures")
 	}
+	h = append(h, "probability", "model_id", "top_reasons")
+	return append(h, InputColumns()...)
+}
+
+// InputColumns are the columns of every input of the churn score: its value,
+// then its contribution to the log-odds, in the registry's order.
+func InputColumns() []string {
+	var h []string
+	for _, in := range warnings.Inputs {
+		h = append(h, in.Code, in.Code+"_contribution")
+	}
 	return h
+}
+
+// inputCells fills row from i with a score's input values and contributions
+// in InputColumns' order (a missing value is an empty cell).
+func inputCells(row []any, i int, inputs []warnings.InputValue) {
+	byCode := make(map[string]warnings.InputValue, len(inputs))
+	for _, in := range inputs {
+		byCode[in.Code] = in
+	}
+	for _, in := range warnings.Inputs {
+		row[i], row[i+1] = nil, nil
+		if v, ok := byCode[in.Code]; ok {
+			if !math.IsNaN(v.Value) {
+				row[i] = round6(v.Value)
+			}
+			row[i+1] = ratio(v.Contribution)
+		}
+		i += 2
+	}
+}
+
+// round6 keeps six significant digits of an input's value.
+func round6(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) {
+		return x
+	}
+	p := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(x))))
+	return math.Round(x*p) / p
 }
 
 // Cell values of a row, typed so that each format writes them its own way:
@@ -185,6 +227,16 @@ func churnRow(row []any, w *warnings.Warning) {
 			text(s.Figures)
 		i += 5
 	}
+	var modelID any
+	if w.ModelID != 0 {
+		modelID = w.ModelID
+	}
+	var reasons []string
+	for _, r := range w.Reasons(3) {
+		reasons = append(reasons, fmt.Sprintf("%s: %s (x%.2f odds)", r.Label, r.Figure, math.Exp(r.Contribution)))
+	}
+	row[i], row[i+1], row[i+2] = ratio(w.Probability), modelID, text(strings.Join(reasons, "; "))
+	inputCells(row, i+3, w.Inputs)
 }
 
 // ratio rounds a measure to 4 decimals: enough for a share or a fall, and the

@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/warnings"
 )
 
 //go:embed nightly.sql
@@ -202,4 +203,68 @@ func GroupViewer(ctx context.Context, q db.Querier, code string) (access.Viewer,
 		return access.Viewer{}, fmt.Errorf("--group: the database holds %d banking groups; name one by its code", n)
 	}
 	return access.Viewer{Login: "cli", Name: "relay export", Role: access.Risk, GroupID: id}, nil
+}
+
+// ScoresHeader is the first line of a scores export: the client, its bank, its
+// churn probability (0-1, four decimals), score (0-100) and warning level
+// (empty: not warned), the learned model that scored it (empty: the fixed
+// weights), then every input's value and contribution to the log-odds
+// (InputColumns).
+var ScoresHeader = append([]string{"client_ref", "bank_code", "probability", "score", "level", "model_id"},
+	InputColumns()...)
+
+// Scores writes the churn score of every active client v sees, riskiest
+// first, for the bank's analysts and data warehouse, and records the export.
+// It returns the number of clients written.
+func Scores(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip string) (int64, error) {
+	var args db.Args
+	rows, err := q.Query(ctx, access.Scoped(nightlyQueries.Get("scores"), v, &args), args.Values()...)
+	if err != nil {
+		return 0, fmt.Errorf("export scores: %w", err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ScoresHeader); err != nil {
+		return 0, fmt.Errorf("export scores: %w", err)
+	}
+	var n int64
+	rec := make([]string, len(ScoresHeader))
+	cells := make([]any, len(ScoresHeader))
+	for rows.Next() {
+		var (
+			ref, bank, level string
+			p                float64
+			score            int
+			modelID          *int64
+			inputs, contribs []*float32
+			codes            []string
+		)
+		if err := rows.Scan(&ref, &bank, &p, &score, &level, &modelID, &inputs, &contribs, &codes); err != nil {
+			return n, fmt.Errorf("export scores: %w", err)
+		}
+		rec[0], rec[1], rec[2], rec[3], rec[4] = ref, bank, strconv.FormatFloat(p, 'f', 4, 64), strconv.Itoa(score), level
+		rec[5] = ""
+		if modelID != nil {
+			rec[5] = strconv.FormatInt(*modelID, 10)
+		}
+		inputCells(cells, 6, warnings.InputValues(codes, inputs, contribs, "", 0))
+		for i := 6; i < len(rec); i++ {
+			rec[i] = ""
+			if f, ok := cells[i].(float64); ok {
+				rec[i] = strconv.FormatFloat(f, 'g', -1, 64)
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return n, fmt.Errorf("export scores: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("export scores: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return n, fmt.Errorf("export scores: %w", err)
+	}
+	return n, record(ctx, q, v, ip, "export.scores", n)
 }

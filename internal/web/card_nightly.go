@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/labstack/echo/v4"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/segments"
+	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
@@ -78,6 +80,57 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPi
 				Strength: fmt.Sprintf("%.2f", sg.Strength), Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
 		}
 		out.Warning = cw
+	}
+	if ch := p.Churn; ch != nil {
+		out.Churn = cardChurn(ch)
+	}
+	return out
+}
+
+// shownDrivers is how many of a score's inputs the card lists before the rest
+// are folded away.
+const shownDrivers = 12
+
+// cardChurn shapes a churn score's inputs for the card: the inputs that move
+// it, largest first, then the rest folded away.
+func cardChurn(ch *warnings.Churn) *pages.CardChurn {
+	out := &pages.CardChurn{Probability: fmt.Sprintf("%.1f%%", ch.Probability*100)}
+	if sc := ch.Scorer; sc.Learned() {
+		out.Scorer = fmt.Sprintf("learned model %d", sc.ModelID)
+		out.ModelHref = fmt.Sprintf("/models/%d", sc.ModelID)
+		out.ScorerNote = fmt.Sprintf("(%s %s", sc.Source, sc.FittedAt.Format("2006-01-02"))
+		if sc.TestLift != nil && sc.FixedLift != nil {
+			out.ScorerNote += fmt.Sprintf("; out of time its top 10%% of scores held %.1f times the average share of leavers, the fixed weights %.1f", *sc.TestLift, *sc.FixedLift)
+		}
+		out.ScorerNote += ")"
+	} else {
+		out.Scorer = "the published fixed weights"
+		out.ScorerNote = "(Settings → warnings): no learned model scores this bank."
+	}
+	drivers := churnDrivers(ch.Inputs)
+	for i, d := range drivers {
+		if i < shownDrivers && d.Share != 0 {
+			out.Drivers = append(out.Drivers, d)
+		} else {
+			out.Quiet = append(out.Quiet, d)
+		}
+	}
+	return out
+}
+
+// churnDrivers turns a score's inputs into the bars of components.Drivers.
+func churnDrivers(inputs []warnings.InputValue) []components.Driver {
+	var top float64
+	for _, in := range inputs {
+		top = math.Max(top, math.Abs(in.Contribution))
+	}
+	out := make([]components.Driver, len(inputs))
+	for i, in := range inputs {
+		d := components.Driver{Code: in.Code, Label: in.Label, Figure: in.Figure, Odds: fmt.Sprintf("×%.2f", math.Exp(in.Contribution))}
+		if top > 0 {
+			d.Share = in.Contribution / top
+		}
+		out[i] = d
 	}
 	return out
 }

@@ -144,6 +144,12 @@ func churnRow(w warnings.Warning) pages.ChurnRow {
 	if w.CLV != nil {
 		r.ValueAtRisk = money.Whole(*w.CLV, w.Currency, w.MinorDigits)
 	}
+	r.Drivers = churnDrivers(w.Inputs)
+	for _, d := range r.Drivers {
+		if len(r.Reasons) < 3 && d.Share > 0 {
+			r.Reasons = append(r.Reasons, d)
+		}
+	}
 	fired := w.Fired()
 	sort.SliceStable(fired, func(i, j int) bool { return fired[i].Share > fired[j].Share })
 	for _, sg := range fired {
