@@ -80,7 +80,12 @@ func Backtest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req B
 		if !req.From.IsZero() || !req.To.IsZero() {
 			return 0, errors.New("--from and --to go together")
 		}
-		to = sp.outcomeEnd.AddDate(0, -1, 0)
+		// the latest 12 months whose 6 months after are known, when there
+		// are any; else up to the month before the outcomes end
+		to = sp.outcomeEnd.AddDate(0, -6, 0)
+		if to.Before(sp.first.AddDate(0, 2, 0)) {
+			to = sp.outcomeEnd.AddDate(0, -1, 0)
+		}
 		if to.After(sp.last) {
 			to = sp.last
 		}
@@ -299,13 +304,20 @@ func runBacktest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, sc
 			if !math.IsNaN(ev.Captured10) {
 				top = ev.Captured10 * leavers
 			}
-			// a learned model's cell of one bank names the model, and says
-			// when the model was fitted on this month
+			// a learned model's cell of one bank names the model; a cell is
+			// in-sample when a model it sums was fitted on this month
 			in := false
 			var modelID *int64
-			if l, ok := models[deref16(c.bankID)]; ok && c.scorer == "model" && c.bankID != nil {
-				id := l.id
-				modelID, in = &id, l.fittedOn[m.Format("2006-01")]
+			if c.scorer == "model" {
+				for bankID, l := range models {
+					if c.bankID == nil || *c.bankID == bankID {
+						in = in || l.fittedOn[m.Format("2006-01")]
+					}
+				}
+				if l, ok := models[deref16(c.bankID)]; ok && c.bankID != nil {
+					id := l.id
+					modelID = &id
+				}
 			}
 			censored := m.AddDate(0, 1+c.horizon, 0).After(known)
 			results = append(results, []any{runID, c.scorer, c.month, c.bankID, c.level, int16(c.horizon), modelID, in,

@@ -513,7 +513,9 @@ func finiteOrNil(v float64) *float64 {
 	return &v
 }
 
-func firstOfMonth(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) }
+func firstOfMonth(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
 
 func monthsBetween(from, to time.Time) []time.Time {
 	var out []time.Time
@@ -525,7 +527,9 @@ func monthsBetween(from, to time.Time) []time.Time {
 
 func periodOf(m time.Time) int { return m.Year()*12 + int(m.Month()) - 1 }
 
-func monthOf(period int) time.Time { return time.Date(period/12, time.Month(period%12+1), 1, 0, 0, 0, 0, time.UTC) }
+func monthOf(period int) time.Time {
+	return time.Date(period/12, time.Month(period%12+1), 1, 0, 0, 0, 0, time.UTC)
+}
 
 func monthRange(months []time.Time) string {
 	if len(months) == 0 {

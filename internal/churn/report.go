@@ -134,13 +134,13 @@ type Report struct {
 var ErrNoBacktest = errors.New("no backtest has been run yet")
 
 type resultRow struct {
-	scorer                                            string
-	month                                             time.Time
-	bankID, level                                     *int16
-	horizon                                           int16
-	inSample, censored                                bool
+	scorer                                           string
+	month                                            time.Time
+	bankID, level                                    *int16
+	horizon                                          int16
+	inSample, censored                               bool
 	clients, leavers, warned, warnedLeft, topLeavers float64
-	auc                                               *float64
+	auc                                              *float64
 }
 
 // LatestBacktest is the group's latest succeeded backtest, read whole.

@@ -17,7 +17,9 @@ func navFor(v access.Viewer) []layouts.NavItem {
 		nav = append(nav, layouts.NavItem{Key: "pipeline", Label: "Pipeline", Href: "/pipeline"},
 			layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
 	case access.Risk:
-		nav = append(nav, layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
+		nav = append(nav, layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"},
+			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
+			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"})
 	}
 	if v.SeesClients() {
 		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"},
@@ -30,6 +32,8 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
 			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
 			layouts.NavItem{Key: "runs", Label: "Nightly runs", Href: "/admin/runs"},
+			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"},
+			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},
 			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
 		)

@@ -81,6 +81,10 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		{"worklist", "GET", "/worklist"},
 		{"segments", "GET", "/segments"},
 		{"nightly runs", "GET", "/admin/runs"},
+		{"churn models", "GET", "/models"},
+		{"no such model", "GET", "/models/99999999"},
+		{"warning backtest", "GET", "/backtest"},
+		{"choose a bank's model", "POST", "/admin/models/use"},
 	}
 	want := map[string][]int{ // per route, in the order manager, branch head, risk, admin, signed out
 		"home":                             {303, 303, 303, 303, 303},
@@ -96,6 +100,10 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"worklist":                         {200, 403, 403, 403, 303},
 		"segments":                         {200, 200, 200, 200, 303},
 		"nightly runs":                     {403, 403, 403, 200, 303},
+		"churn models":                     {403, 403, 200, 200, 303},
+		"no such model":                    {404, 404, 404, 404, 303},
+		"warning backtest":                 {403, 403, 200, 200, 303},
+		"choose a bank's model":            {403, 403, 403, 400, 303},
 	}
 	logins := []string{managerLogin, headLogin, riskLogin, adminLogin, ""}
 	for i, login := range logins {
