@@ -79,7 +79,6 @@ var signalColumns = map[warnings.SignalName]string{
 // every input of the score its value and its contribution to the log-odds.
 var ChurnHeader = churnHeader()
 
-
 func churnHeader() []string {
 	h := []string{"client_id", "client_ref", "client_name", "bank_code", "region", "branch", "industry_code",
 		"industry", "segment", "stage", "manager_login", "manager", "score", "level", "warned_since", "as_of",

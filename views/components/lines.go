@@ -15,13 +15,13 @@ type Series struct {
 // lineLayout places a LineChart's lines, points, axis ticks and shaded
 // points on a 720 x 220 canvas.
 type lineLayout struct {
-	Width, Height             float64
-	PlotLeft, PlotRight       float64
-	PlotTop, PlotBot          float64
-	Paths                     []linePath
-	Ticks                     []tick
-	Labels                    []lineLabel
-	Shades                    []lineShade
+	Width, Height       float64
+	PlotLeft, PlotRight float64
+	PlotTop, PlotBot    float64
+	Paths               []linePath
+	Ticks               []tick
+	Labels              []lineLabel
+	Shades              []lineShade
 }
 
 type linePath struct {
