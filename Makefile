@@ -12,12 +12,15 @@ DEMO_CLIENTS ?= 20000
 BENCH_CLIENTS ?= 1000000
 export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY_ADDR
 
-.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export clean
+.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model clean
 
-## run: start PostgreSQL, migrate, load the demo bank if empty, run the nightly job once, serve
+## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn model and backtest it), run the
+## nightly job once, serve
 run: db build
 	$(BIN) migrate
 	$(BIN) demo --clients $(DEMO_CLIENTS) --if-empty
+	$(BIN) model fit --if-none
+	$(BIN) backtest --if-none
 	$(BIN) nightly
 	$(BIN) serve
 
@@ -65,6 +68,11 @@ bench-import: db
 ## and print each export's time, rows per second and peak heap and RSS, and the churn list page's time
 bench-export: db
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ChurnExport' -benchtime 1x -timeout 30m ./internal/exports/
+
+## bench-model: fit the churn model on the 1,000,000-client demo bank (replaying 12 months, every leaver and a
+## weighted sample of stayers) and print its time, each month's replay, its figures and the Go process's peak memory
+bench-model: bench-load
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ModelFit' -benchtime 1x -timeout 60m ./internal/churn/
 
 clean:
 	rm -rf bin

@@ -49,7 +49,7 @@ func commands() []command {
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
 		{"export", "export triggers|warnings|scores|churn|feed ...", "write open triggers, warnings, every churn score, the churn list (CSV or XLSX) or the whole feed", runExport},
 		{"model", "model fit|list|export|import|use ...", "fit, carry and choose the learned churn models", runModel},
-		{"backtest", "backtest [--from YYYY-MM --to YYYY-MM] [--bank CODE]", "replay the churn warnings on history and compare both scorers with who left", runBacktest},
+		{"backtest", "backtest [--from YYYY-MM --to YYYY-MM] [--bank CODE] [--if-none]", "replay the churn warnings on history and compare both scorers with who left", runBacktest},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/relaycrm/relay/internal/settings"
 )
 
-const modelUsage = `relay model fit [--bank CODE] [--from YYYY-MM --to YYYY-MM]
+const modelUsage = `relay model fit [--bank CODE] [--from YYYY-MM --to YYYY-MM] [--if-none]
        relay model list
        relay model export [--id N | --bank CODE] --out FILE.json
        relay model import FILE.json [--bank CODE]
@@ -94,12 +94,23 @@ func modelFit(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Stor
 	bank := fs.String("bank", "", "fit on this bank's clients only (default: every bank of the group)")
 	from := fs.String("from", "", "first month to replay, YYYY-MM")
 	to := fs.String("to", "", "last month to replay, YYYY-MM")
+	ifNone := fs.Bool("if-none", false, "do nothing when a model exists already (for make run)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	f, t, err := monthFlags(*from, *to)
 	if err != nil {
 		return err
+	}
+	if *ifNone {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(e.stdout, "model fit: %d models exist already; nothing to do\n", n)
+			return nil
+		}
 	}
 	started := time.Now()
 	out, err := churn.Fit(ctx, pool, st, churn.FitRequest{Bank: *bank, From: f, To: t,
@@ -350,6 +361,7 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "first month to replay, YYYY-MM (default: the 12 months before the data's end)")
 	to := fs.String("to", "", "last month to replay, YYYY-MM")
 	bank := fs.String("bank", "", "one bank's clients only")
+	ifNone := fs.Bool("if-none", false, "do nothing when a backtest exists already (for make run)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -362,6 +374,16 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	if *ifNone {
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM backtest_run WHERE status = 'succeeded'`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintln(e.stdout, "backtest: one exists already; nothing to do")
+			return nil
+		}
+	}
 	started := time.Now()
 	id, err := churn.Backtest(ctx, pool, st, churn.BacktestRequest{From: f, To: t, Bank: *bank,
 		Progress: func(s string) { fmt.Fprintln(e.stdout, "  ", s) }})

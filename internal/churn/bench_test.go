@@ -1,0 +1,138 @@
+package churn_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relaycrm/relay/internal/churn"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/settings"
+)
+
+// BenchmarkModelFit fits the churn model on the benchmark database (make
+// bench-model loads a 1,000,000-client demo bank into it): the replay of the
+// months, the fit, and its figures, with the time of each replayed month, the
+// Go process's peak RSS and heap, and the load average it ran under.
+// RELAY_BENCH=1 enables it; RELAY_BENCH_DATABASE_URL names the database.
+func BenchmarkModelFit(b *testing.B) {
+	if os.Getenv("RELAY_BENCH") == "" {
+		b.Skip("set RELAY_BENCH=1 (make bench-model) to run the model benchmark")
+	}
+	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
+	if url == "" {
+		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
+	}
+	ctx := context.Background()
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
+		b.Fatal(err)
+	}
+	g, err := db.Gorm(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := settings.NewStore(g)
+	var clients, facts int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM monthly_fact)`).Scan(&clients, &facts); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		fmt.Printf("\nmodel fit benchmark: %d clients, %d monthly facts; load average before: %s\n", clients, facts, loadavg())
+		heap := startHeapSampler()
+		start := time.Now()
+		out, err := churn.Fit(ctx, pool, st, churn.FitRequest{Progress: func(s string) { fmt.Println("  replayed", s) }})
+		took := time.Since(start)
+		peakHeap := heap.stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := out.Card
+		rss := readKB("/proc/self/status", "VmHWM:")
+		fmt.Printf("  fit of model %d: %s for %d client-months (%d leavers, %d clients); target: under 10 minutes\n",
+			out.ModelID, took.Round(time.Second), c.Rows, c.Positives, c.Entities)
+		fmt.Printf("  Go process peak RSS %d MB, peak heap %d MB (target: under 2 GB); load average after: %s\n",
+			rss/1024, peakHeap>>20, loadavg())
+		fmt.Printf("  out of time (%s): learned AUC %.3f lift %.2f; fixed weights AUC %.3f lift %.2f\n",
+			strings.Join(c.TestedOn, ", "), c.Test.AUC, c.Test.Lift10, c.Baseline.AUC, c.Baseline.Lift10)
+		b.ReportMetric(took.Seconds(), "fit-s")
+		b.ReportMetric(float64(rss)/1024, "go-peak-MB")
+		b.ReportMetric(float64(c.Rows), "rows")
+	}
+}
+
+// heapSampler records the Go heap's peak, sampled every second.
+type heapSampler struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	peak uint64
+}
+
+func startHeapSampler() *heapSampler {
+	s := &heapSampler{done: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			s.peak = max(s.peak, m.HeapInuse)
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *heapSampler) stop() uint64 {
+	close(s.done)
+	s.wg.Wait()
+	return s.peak
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// readKB reads a "Key:   123 kB" line of a /proc file; 0 when absent.
+func readKB(path, key string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
+			if fields := strings.Fields(rest); len(fields) > 0 {
+				n, _ := strconv.ParseInt(fields[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
