@@ -3,14 +3,17 @@ package demotest
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/warnings"
 )
 
 // Scored returns a fresh database holding a demo bank of the given size
@@ -19,12 +22,16 @@ import (
 // each test gets it in a moment.
 func Scored(t testing.TB, clients int) *pgxpool.Pool {
 	t.Helper()
-	chain, err := dbtest.HashFS(nightly.Code)
-	if err != nil {
-		t.Fatal(err)
+	var chain string
+	for _, code := range []fs.FS{nightly.Code, warnings.Code, model.Code} {
+		h, err := dbtest.HashFS(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chain += h[:8]
 	}
 	return dbtest.NewDemoAfter(t, clients, dbtest.After{
-		Version: "nightly-" + chain[:16],
+		Version: "nightly-" + chain,
 		Do: func(ctx context.Context, pool *pgxpool.Pool) error {
 			g, err := db.Gorm(pool)
 			if err != nil {

@@ -1,0 +1,122 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaycrm/relay/internal/churn"
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/webtest"
+	"github.com/relaycrm/relay/seeds"
+)
+
+// TestModelsAndBacktestPages fits a churn model on a 2,000-client demo bank
+// (four months, the latest held out) and backtests two months, then reads
+// the pages: the risk team sees the model with its out-of-time figures and
+// each bank's scorer, the model's card, and the backtest's figures as the
+// report sums them; an admin switches a bank back to the fixed weights,
+// which is audited.
+func TestModelsAndBacktestPages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fits a model")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	pool := demotest.Scored(t, 2000)
+	g, err := db.Gorm(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := settings.NewStore(g)
+	for k, v := range map[string]string{"model.months": "4", "model.test_months": "1", "model.min_leavers": "10"} {
+		if _, err := pool.Exec(ctx, `UPDATE setting SET value = $2 WHERE key = $1`, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fit, err := churn.Fit(ctx, pool, st, churn.FitRequest{})
+	if err != nil {
+		t.Fatalf("fit: %v", err)
+	}
+	bt, err := churn.Backtest(ctx, pool, st, churn.BacktestRequest{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("backtest: %v", err)
+	}
+	rep, err := churn.BacktestReport(ctx, pool, 1, bt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
+
+	risk := srv.NewClient(t)
+	risk.Login(riskLogin, seeds.DemoPassword)
+	r := risk.Get("/models")
+	if r.Status != 200 {
+		t.Fatalf("models page: %d", r.Status)
+	}
+	lift := fmt.Sprintf("%.2f", fit.Card.Test.Lift10)
+	for _, want := range []string{fmt.Sprintf(`href="/models/%d"`, fit.ModelID), lift, `data-testid="bank-scorer" data-bank="BN"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the models page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.Body, `data-testid="use-model"`) {
+		t.Error("the risk team is offered to switch a bank's scorer")
+	}
+	r = risk.Get(fmt.Sprintf("/models/%d", fit.ModelID))
+	for _, want := range []string{fmt.Sprintf("%.3f", fit.Card.Test.AUC), fmt.Sprintf("%.3f", fit.Card.Baseline.AUC),
+		`data-testid="model-calibration"`, `data-testid="model-input"`, "Months without a transaction, last 12"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the model's card lacks %q", want)
+		}
+	}
+	r = risk.Get("/backtest")
+	if r.Status != 200 {
+		t.Fatalf("backtest page: %d", r.Status)
+	}
+	for _, s := range rep.Summary {
+		line := fmt.Sprintf(`data-scorer="%s" data-horizon="%d months"`, map[string]string{"fixed": "fixed weights", "model": "learned model"}[s.Scorer], s.Horizon)
+		i := strings.Index(r.Body, line)
+		if i < 0 {
+			t.Errorf("the backtest page lacks the line %s", line)
+			continue
+		}
+		if want := fmt.Sprintf("%.2f", s.Lift10); !strings.Contains(r.Body[i:i+2000], want) {
+			t.Errorf("the line %s lacks the lift %s", line, want)
+		}
+	}
+	if !rep.HasModel || len(rep.Summary) != 6 {
+		t.Errorf("the backtest compares %d lines, with a model: %v", len(rep.Summary), rep.HasModel)
+	}
+
+	admin := srv.NewClient(t)
+	admin.Login(adminLogin, seeds.DemoPassword)
+	admin.Get("/models")
+	var bank int64
+	if err := pool.QueryRow(ctx, `SELECT id FROM bank WHERE code = 'BN'`).Scan(&bank); err != nil {
+		t.Fatal(err)
+	}
+	r = admin.Post("/admin/models/use", url.Values{"bank": {fmt.Sprint(bank)}, "model": {"fixed"}})
+	if r.Status != 303 {
+		t.Fatalf("switch to the fixed weights: %d %s", r.Status, problem(r.Body))
+	}
+	var model *int64
+	var audited int
+	if err := pool.QueryRow(ctx, `SELECT model_id, (SELECT count(*) FROM audit_log WHERE action = 'model.use' AND object = 'bank:' || bank_id)
+		FROM bank_model WHERE bank_id = $1 AND purpose = 'churn'`, int16(bank)).Scan(&model, &audited); err != nil {
+		t.Fatal(err)
+	}
+	if model != nil || audited == 0 {
+		t.Errorf("after the switch BN's model is %v and the switch was audited %d times", model, audited)
+	}
+	if !strings.Contains(admin.Get("/models").Body, "switched the bank back to the fixed weights") {
+		t.Error("the models page does not say why BN is scored with the fixed weights")
+	}
+}
