@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/seeds"
@@ -14,27 +13,6 @@ import (
 // behaviourClients is big enough for a few dozen leavers of every kind inside
 // the months of facts.
 const behaviourClients = 6000
-
-// demoWithBehaviours is the seed-1 demo bank with the generator's ground
-// truth beside it: demo_behaviour (client_id, behaviour), stayers and leavers
-// alike (a leaver may leave after the data ends).
-func demoWithBehaviours(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	pool := dbtest.NewDemo(t, behaviourClients)
-	ctx := context.Background()
-	kinds := seeds.Behaviours(seeds.Options{Clients: behaviourClients, Seed: 1, End: dbtest.DemoEnd, Months: 36})
-	if _, err := pool.Exec(ctx, `CREATE TABLE demo_behaviour (client_id bigint PRIMARY KEY, behaviour text NOT NULL, leaves boolean NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	rows := make([][]any, len(kinds))
-	for i, k := range kinds {
-		rows[i] = []any{int64(i + 1), k.String(), k.Leaves()}
-	}
-	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"demo_behaviour"}, []string{"client_id", "behaviour", "leaves"}, pgx.CopyFromRows(rows)); err != nil {
-		t.Fatal(err)
-	}
-	return pool
-}
 
 // lastNine is, for every leaver that left inside the months of facts with
 // nine months of facts up to the month it left, its averages over the last
@@ -102,7 +80,7 @@ func TestDemoLeaversLeaveInDifferentWays(t *testing.T) {
 		}
 	}
 
-	pool := demoWithBehaviours(t)
+	pool := dbtest.NewDemoWithBehaviours(t, behaviourClients)
 	ctx := context.Background()
 	// Only leavers leave, and the mix leans by size band: micro businesses
 	// stop abruptly more often, medium ones complain before they go.
@@ -127,7 +105,7 @@ func TestDemoLeaversLeaveInDifferentWays(t *testing.T) {
 // TestDemoBehavioursHaveTheirShapes checks each kind of client in the
 // generated data, the way a bank's analyst would see it.
 func TestDemoBehavioursHaveTheirShapes(t *testing.T) {
-	pool := demoWithBehaviours(t)
+	pool := dbtest.NewDemoWithBehaviours(t, behaviourClients)
 	ctx := context.Background()
 
 	t.Run("fading leavers fade and often close key products early", func(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
@@ -22,7 +20,7 @@ import (
 // leavers.
 func TestDemoBankWarnsLeavers(t *testing.T) {
 	const clients = 6000
-	pool := dbtest.NewDemo(t, clients)
+	pool := dbtest.NewDemoWithBehaviours(t, clients)
 	ctx := context.Background()
 	g, err := db.Gorm(pool)
 	if err != nil {
@@ -41,18 +39,6 @@ func TestDemoBankWarnsLeavers(t *testing.T) {
 	// Nothing after the as-of month was read: no client scored joined after it.
 	if n := countPool(t, pool, `SELECT count(*) FROM client_score s JOIN client c ON c.id = s.client_id WHERE c.since >= '2026-05-01'`); n != 0 {
 		t.Errorf("%d clients that joined after the as-of month were scored", n)
-	}
-
-	kinds := seeds.Behaviours(seeds.Options{Clients: clients, Seed: 1, End: dbtest.DemoEnd, Months: 36})
-	if _, err := pool.Exec(ctx, `CREATE TABLE demo_behaviour (client_id bigint PRIMARY KEY, behaviour text NOT NULL, leaves boolean NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	rows := make([][]any, len(kinds))
-	for i, k := range kinds {
-		rows[i] = []any{int64(i + 1), k.String(), k.Leaves()}
-	}
-	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"demo_behaviour"}, []string{"client_id", "behaviour", "leaves"}, pgx.CopyFromRows(rows)); err != nil {
-		t.Fatal(err)
 	}
 
 	// Per behaviour: leavers that leave in the six months after the as-of
