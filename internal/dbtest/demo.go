@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/peterldowns/pgtestdb"
 
@@ -75,6 +76,28 @@ func NewDemo(t testing.TB, clients int) *pgxpool.Pool {
 func NewDemoAfter(t testing.TB, clients int, after After) *pgxpool.Pool {
 	t.Helper()
 	return newDemo(t, demoMigrator{clients: clients, seed: 1, after: after})
+}
+
+// NewDemoWithBehaviours is NewDemo with the generator's ground truth beside
+// the bank: the table demo_behaviour (client_id, behaviour, leaves) says what
+// seeds.Behaviours made each client do, for tests that judge the demo's data
+// or Relay's figures kind by kind. A leaver may leave after DemoEnd.
+func NewDemoWithBehaviours(t testing.TB, clients int) *pgxpool.Pool {
+	t.Helper()
+	pool := NewDemo(t, clients)
+	ctx := context.Background()
+	kinds := seeds.Behaviours(seeds.Options{Clients: clients, Seed: 1, End: DemoEnd, Months: 36})
+	if _, err := pool.Exec(ctx, `CREATE TABLE demo_behaviour (client_id bigint PRIMARY KEY, behaviour text NOT NULL, leaves boolean NOT NULL)`); err != nil {
+		t.Fatalf("demo_behaviour: %v", err)
+	}
+	rows := make([][]any, len(kinds))
+	for i, k := range kinds {
+		rows[i] = []any{int64(i + 1), k.String(), k.Leaves()}
+	}
+	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"demo_behaviour"}, []string{"client_id", "behaviour", "leaves"}, pgx.CopyFromRows(rows)); err != nil {
+		t.Fatalf("demo_behaviour: %v", err)
+	}
+	return pool
 }
 
 func newDemo(t testing.TB, m demoMigrator) *pgxpool.Pool {

@@ -11,57 +11,101 @@ import (
 	"github.com/relaycrm/relay/seeds"
 )
 
-// TestDemoBankWarnsLeavers replays the demo bank's history: run as of
-// 2026-06, the clients the generator makes decline and leave in the next
-// four months must mostly be warned already, and far more often than the
-// clients that stay.
+// TestDemoBankWarnsLeavers replays the demo bank's history as of 2026-04 and
+// holds the fixed-weight warnings to honest figures, kind by kind, against
+// the generator's ground truth about the clients that leave in the next six
+// months: they catch a clear majority of the leavers that fade and few of
+// those that leave abruptly; clients that decline and stay are warned more
+// often than steady ones; and staying clients are warned far less often than
+// leavers.
 func TestDemoBankWarnsLeavers(t *testing.T) {
-	pool := dbtest.New(t)
+	const clients = 6000
+	pool := dbtest.NewDemoWithBehaviours(t, clients)
 	ctx := context.Background()
-	if _, err := seeds.Load(ctx, pool, seeds.Options{Clients: 3000, Seed: 7, End: nightlytest.AsOf, Months: 36}); err != nil {
-		t.Fatal(err)
-	}
 	g, err := db.Gorm(pool)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := New(pool, Options{Settings: settings.NewStore(g)})
 	defer r.Close()
-	run, err := r.Run(ctx, Request{AsOf: nightlytest.Month(2026, 6)})
+	asOf := nightlytest.Month(2026, 4)
+	run, err := r.Run(ctx, Request{AsOf: asOf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !run.AsOf.Equal(nightlytest.Month(2026, 6)) {
+	if !run.AsOf.Equal(asOf) {
 		t.Fatalf("as of %s", run.AsOf)
 	}
-	var leavers, warnedLeavers, stayers, warnedStayers int
-	err = pool.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE c.left_on BETWEEN '2026-07-01' AND '2026-10-31'),
-		       count(w.client_id) FILTER (WHERE c.left_on BETWEEN '2026-07-01' AND '2026-10-31'),
-		       count(*) FILTER (WHERE c.left_on IS NULL),
-		       count(w.client_id) FILTER (WHERE c.left_on IS NULL)
+	// Nothing after the as-of month was read: no client scored joined after it.
+	if n := countPool(t, pool, `SELECT count(*) FROM client_score s JOIN client c ON c.id = s.client_id WHERE c.since >= '2026-05-01'`); n != 0 {
+		t.Errorf("%d clients that joined after the as-of month were scored", n)
+	}
+
+	// Per behaviour: leavers that leave in the six months after the as-of
+	// month (and how many of them were warned), and clients that stay.
+	type tally struct{ n, warned int }
+	got := map[string]tally{}
+	res, err := pool.Query(ctx, `
+		SELECT b.behaviour, count(*), count(w.client_id)
 		FROM client_score s
 		JOIN client c ON c.id = s.client_id
-		LEFT JOIN client_warning w ON w.client_id = s.client_id`).Scan(&leavers, &warnedLeavers, &stayers, &warnedStayers)
+		JOIN demo_behaviour b ON b.client_id = c.id
+		LEFT JOIN client_warning w ON w.client_id = s.client_id
+		WHERE CASE WHEN b.leaves THEN c.left_on >= '2026-05-01' AND c.left_on < '2026-11-01' ELSE true END
+		GROUP BY b.behaviour`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Nothing after the as-of month was read: no client scored joined after it.
-	if n := countPool(t, pool, `SELECT count(*) FROM client_score s JOIN client c ON c.id = s.client_id WHERE c.since >= '2026-07-01'`); n != 0 {
-		t.Errorf("%d clients that joined after the as-of month were scored", n)
+	for res.Next() {
+		var k string
+		var x tally
+		if err := res.Scan(&k, &x.n, &x.warned); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = x
 	}
-	recall := float64(warnedLeavers) / float64(leavers)
-	falseRate := float64(warnedStayers) / float64(stayers)
-	t.Logf("as of 2026-06: %d of %d clients leaving in the next 4 months warned (%.0f%%); %d of %d staying clients warned (%.1f%%)",
-		warnedLeavers, leavers, 100*recall, warnedStayers, stayers, 100*falseRate)
-	if leavers < 30 {
-		t.Fatalf("only %d leavers: the demo bank is too small to judge", leavers)
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
 	}
-	if recall < 0.6 {
-		t.Errorf("%.0f%% of the leavers warned, want most (60%% or more)", 100*recall)
+	rate := func(ks ...seeds.Behaviour) (float64, tally) {
+		var sum tally
+		for _, k := range ks {
+			sum.n += got[k.String()].n
+			sum.warned += got[k.String()].warned
+		}
+		if sum.n == 0 {
+			return 0, sum
+		}
+		return float64(sum.warned) / float64(sum.n), sum
 	}
-	if falseRate > recall/4 {
-		t.Errorf("%.1f%% of staying clients warned against %.0f%% of leavers: the warnings do not tell them apart", 100*falseRate, 100*recall)
+	for _, k := range []seeds.Behaviour{seeds.Fading, seeds.Abrupt, seeds.Complaining, seeds.Quiet, seeds.Steady, seeds.Dip, seeds.StepDown} {
+		r, x := rate(k)
+		t.Logf("as of 2026-04: %-11s %4d warned of %5d (%.0f%%)", k, x.warned, x.n, 100*r)
+	}
+	fading, f := rate(seeds.Fading)
+	abrupt, a := rate(seeds.Abrupt)
+	leavers, l := rate(seeds.Fading, seeds.Abrupt, seeds.Complaining, seeds.Quiet)
+	steady, _ := rate(seeds.Steady)
+	declined, d := rate(seeds.Dip, seeds.StepDown)
+	stayers, _ := rate(seeds.Steady, seeds.Dip, seeds.StepDown)
+	if f.n < 30 || a.n < 15 {
+		t.Fatalf("only %d fading and %d abrupt leavers in the six months: the demo bank is too small to judge", f.n, a.n)
+	}
+	if fading < 0.55 {
+		t.Errorf("%.0f%% of fading leavers warned; want a clear majority (55%% or more)", 100*fading)
+	}
+	if abrupt > 0.3 || abrupt > fading/2 {
+		t.Errorf("%.0f%% of abrupt leavers warned against %.0f%% of fading ones; want far fewer (30%% at most)", 100*abrupt, 100*fading)
+	}
+	if leavers > 0.8 {
+		t.Errorf("%.0f%% of all %d leavers warned: the demo flatters the fixed weights again", 100*leavers, l.n)
+	}
+	if d.warned == 0 || declined <= steady {
+		t.Errorf("%d of %d clients that decline and stay warned (%.1f%%), steady ones %.1f%%; want them warned sometimes, more often than steady ones",
+			d.warned, d.n, 100*declined, 100*steady)
+	}
+	if stayers > leavers/4 {
+		t.Errorf("%.1f%% of staying clients warned against %.0f%% of leavers: the warnings do not tell them apart", 100*stayers, 100*leavers)
 	}
 }
 

@@ -101,8 +101,11 @@ func pipelineBranch(t *testing.T) (*pgxpool.Pool, access.Viewer) {
 		                            WHEN s.k = 9 THEN $2 - interval '13 months' END
 		FROM s WHERE s.id = t.id`, head.BranchID, now)
 	// Every warning of the branch is high; one client was called after the
-	// warning began, another only before it.
+	// warning began, another only before it (the demo's own contacts after a
+	// warning began are removed first, so that these two are all there are).
 	exec(t, pool, `UPDATE client_warning w SET level = 'high' FROM client c WHERE c.id = w.client_id AND c.branch_id = $1`, head.BranchID)
+	exec(t, pool, `DELETE FROM contact k USING client_warning w, client c
+		WHERE k.client_id = w.client_id AND c.id = w.client_id AND c.branch_id = $1 AND k.happened_at >= w.warned_since`, head.BranchID)
 	exec(t, pool, `
 		WITH w AS (
 		    SELECT w.client_id, w.warned_since, c.manager_id, row_number() OVER (ORDER BY w.client_id) AS rn
