@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -400,8 +401,16 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "backtest %d of %s, %s to %s, in %s\n", id, rep.Setup.Scope, rep.From.Format("2006-01"),
 		rep.To.Format("2006-01"), time.Since(started).Round(time.Second))
-	for code, name := range rep.Setup.ModelNames {
-		fmt.Fprintf(e.stdout, "  learned model for %s: %s\n", code, name)
+	codes := make([]string, 0, len(rep.Setup.ModelNames))
+	for code := range rep.Setup.ModelNames {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		fmt.Fprintf(e.stdout, "  learned model for %s: %s\n", code, rep.Setup.ModelNames[code])
+	}
+	if len(codes) == 0 || !strings.Contains(rep.Setup.ModelNames[codes[0]], "before the replayed months") {
+		fmt.Fprintf(e.stdout, "  not fitted for this backtest alone: %s\n", rep.Setup.WalkForward)
 	}
 	fmt.Fprintf(e.stdout, "  %-8s %-7s %9s %9s %9s %10s %9s %7s %s\n", "horizon", "scorer", "clients", "leavers", "recall",
 		"precision", "top10lift", "AUC", "months")

@@ -38,6 +38,10 @@ type BacktestSetup struct {
 	Share      float64           `json:"sample_share"`
 	LevelWatch int               `json:"level_watch"`
 	Months     int               `json:"months"`
+	// WalkForward says how the learned model was had: fitted for the
+	// backtest on the months before it, or why not (the stored models were
+	// replayed instead)
+	WalkForward string `json:"walk_forward"`
 	OutcomeEnd string            `json:"outcome_end"`
 }
 
@@ -113,9 +117,14 @@ func Backtest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req B
 	setup := BacktestSetup{Scope: sc.label, Models: map[string]*int64{}, ModelNames: map[string]string{}, Share: share,
 		LevelWatch: watch, Months: len(months), OutcomeEnd: sp.outcomeEnd.Format("2006-01")}
 
-	learned, err := learnedFor(ctx, pool, sc, banks, &setup)
+	learned, err := walkForward(ctx, pool, st, vals, sc, banks, sp, from, &setup, req.Progress)
 	if err != nil {
 		return 0, err
+	}
+	if learned == nil {
+		if learned, err = learnedFor(ctx, pool, sc, banks, &setup); err != nil {
+			return 0, err
+		}
 	}
 	var runID int64
 	setupJS, _ := json.Marshal(setup)
@@ -136,9 +145,53 @@ func Backtest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req B
 	return runID, err
 }
 
+// walkForward fits a model for the backtest alone on the months before it:
+// the latest model.months whose horizon ends before from, so that neither
+// the fit nor its labels see a month the backtest replays and every replayed
+// month is out of time. With too little history before from it returns nil
+// and the backtest replays the stored models instead.
+func walkForward(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, vals settings.Values, sc scope, banks []bank,
+	sp span, from time.Time, setup *BacktestSetup, progress func(string)) (map[int16]learned, error) {
+	horizon := vals.Int("warning.horizon_months")
+	before := span{first: sp.first, last: from.AddDate(0, -1, 0), outcomeEnd: from.AddDate(0, -1, 0)}
+	test := vals.Int("model.test_months")
+	months, censored, err := fitMonths(before, horizon, vals.Int("model.months"), test, time.Time{}, time.Time{})
+	if errors.Is(err, ErrNoHistory) || censored {
+		setup.WalkForward = "too little history before the replayed months to fit a model on them alone"
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(fmt.Sprintf("fitting a model on %s, before the replayed months", monthRange(months)))
+	}
+	res, _, _, _, err := fitOn(ctx, pool, st, vals, sc, months, min(test, len(months)-1), before.outcomeEnd, nil)
+	if errors.Is(err, model.ErrTooLittleHistory) {
+		setup.WalkForward = "too few leavers before the replayed months to fit a model on them alone"
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := res.Model.Bind(warnings.InputCodes())
+	if err != nil {
+		return nil, err
+	}
+	setup.WalkForward = fmt.Sprintf("fitted for this backtest on %s, before the replayed months: every month is out of time",
+		monthRange(months))
+	out := map[int16]learned{}
+	for _, bk := range banks {
+		out[bk.ID] = learned{bound: b, fittedOn: map[string]bool{}}
+		setup.Models[bk.Code] = nil
+		setup.ModelNames[bk.Code] = "a model " + setup.WalkForward
+	}
+	return out, nil
+}
+
 // learned is the learned model a backtest replays for a bank.
 type learned struct {
-	id       int64
+	id       int64 // 0: fitted for the backtest alone
 	bound    *model.Bound
 	fittedOn map[string]bool // months it was fitted on: in-sample there
 }
@@ -314,7 +367,7 @@ func runBacktest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, sc
 						in = in || l.fittedOn[m.Format("2006-01")]
 					}
 				}
-				if l, ok := models[deref16(c.bankID)]; ok && c.bankID != nil {
+				if l, ok := models[deref16(c.bankID)]; ok && c.bankID != nil && l.id != 0 {
 					id := l.id
 					modelID = &id
 				}

@@ -127,34 +127,9 @@ func Fit(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req FitReq
 		return FitOutcome{}, err
 	}
 	testMonths := min(vals.Int("model.test_months"), len(months)-1)
-	share, err := sampleShare(ctx, pool, scope, months, vals.Int("model.sample_rows"))
+	res, ds, rowBank, fixed, err := fitOn(ctx, pool, st, vals, scope, months, testMonths, span.outcomeEnd, req.Progress)
 	if err != nil {
 		return FitOutcome{}, err
-	}
-
-	r, err := nightly.OpenReplay(ctx, pool, st, "")
-	if err != nil {
-		return FitOutcome{}, err
-	}
-	defer r.Close()
-	ds, rowBank, err := collect(ctx, r, months, horizon, span.outcomeEnd, share, scope, req.Progress)
-	if err != nil {
-		return FitOutcome{}, err
-	}
-	fixed, err := nightly.FixedModel(r.Params().Weights)
-	if err != nil {
-		return FitOutcome{}, err
-	}
-	label := func(period int) string { return monthOf(period).Format("2006-01") }
-	res, err := model.Fit(ds, testMonths, model.Options{
-		MinPositives: vals.Int("model.min_leavers"),
-		Baseline:     fixed,
-		Refit:        true,
-		PeriodLabel:  label,
-		Thresholds:   []float64{float64(vals.Int("warning.level_watch")) / 100, float64(vals.Int("warning.level_high")) / 100},
-	})
-	if err != nil {
-		return FitOutcome{}, fmt.Errorf("fit refused, the fixed weights stay: %w", err)
 	}
 	card := StoredCard{Card: *res.Model.Card(), CardExtra: CardExtra{Horizon: horizon, Censored: censored}}
 	card.Purpose = "churn"
@@ -194,6 +169,43 @@ func Fit(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req FitReq
 	}
 	out.Card = card
 	return out, nil
+}
+
+// fitOn replays months for the scope's clients and fits a model on them,
+// the latest testMonths held out as the test beside the fixed weights, then
+// refitted on every month. It stores nothing.
+func fitOn(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, vals settings.Values, sc scope, months []time.Time,
+	testMonths int, outcomeEnd time.Time, progress func(string)) (*model.Result, model.Dataset, []int16, model.Scorer, error) {
+	horizon := vals.Int("warning.horizon_months")
+	share, err := sampleShare(ctx, pool, sc, months, vals.Int("model.sample_rows"))
+	if err != nil {
+		return nil, model.Dataset{}, nil, nil, err
+	}
+	r, err := nightly.OpenReplay(ctx, pool, st, "")
+	if err != nil {
+		return nil, model.Dataset{}, nil, nil, err
+	}
+	defer r.Close()
+	ds, rowBank, err := collect(ctx, r, months, horizon, outcomeEnd, share, sc, progress)
+	if err != nil {
+		return nil, model.Dataset{}, nil, nil, err
+	}
+	fixed, err := nightly.FixedModel(r.Params().Weights)
+	if err != nil {
+		return nil, model.Dataset{}, nil, nil, err
+	}
+	label := func(period int) string { return monthOf(period).Format("2006-01") }
+	res, err := model.Fit(ds, testMonths, model.Options{
+		MinPositives: vals.Int("model.min_leavers"),
+		Baseline:     fixed,
+		Refit:        true,
+		PeriodLabel:  label,
+		Thresholds:   []float64{float64(vals.Int("warning.level_watch")) / 100, float64(vals.Int("warning.level_high")) / 100},
+	})
+	if err != nil {
+		return nil, model.Dataset{}, nil, nil, fmt.Errorf("fit refused, the fixed weights stay: %w", err)
+	}
+	return res, ds, rowBank, fixed, nil
 }
 
 // scope is the bank a fit or backtest covers, or the whole group.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -305,11 +306,22 @@ func backtestView(rep churn.Report) pages.Backtest {
 	vm := pages.Backtest{ID: rep.ID, From: components.Month(rep.From), To: components.Month(rep.To),
 		Ran: rep.StartedAt.Format("2006-01-02 15:04"), Scope: rep.Setup.Scope, Horizon: fmt.Sprintf("%d months", backtestHorizon),
 		HasModel: rep.HasModel}
-	for code, name := range rep.Setup.ModelNames {
-		vm.Models = append(vm.Models, fmt.Sprintf("Learned model replayed for %s: %s.", code, name))
+	codes := make([]string, 0, len(rep.Setup.ModelNames))
+	for code := range rep.Setup.ModelNames {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		vm.Models = append(vm.Models, fmt.Sprintf("Learned model replayed for %s: %s.", code, rep.Setup.ModelNames[code]))
+	}
+	if rep.Setup.WalkForward != "" && len(codes) == 0 {
+		vm.Models = append(vm.Models, "No learned model: "+rep.Setup.WalkForward+", and none is stored.")
 	}
 	if len(vm.Models) == 0 {
 		vm.Models = append(vm.Models, "No learned model exists yet: only the fixed weights were replayed.")
+	}
+	if rep.Setup.WalkForward != "" && len(codes) > 0 && !strings.Contains(vm.Models[0], "before the replayed months") {
+		vm.Models = append(vm.Models, "Not fitted for this backtest alone: "+rep.Setup.WalkForward+"; the stored models were replayed, and the months they were fitted on are in-sample.")
 	}
 	vm.Sample = "Every client of every month replayed."
 	if rep.Setup.Share < 1 {
