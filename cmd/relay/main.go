@@ -48,6 +48,7 @@ func commands() []command {
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
 		{"export", "export triggers|warnings|churn|feed ...", "write open triggers, warnings, the churn list (CSV or XLSX) or the whole feed", runExport},
+		{"effectiveness", "effectiveness --out F.csv [--bank CODE] [--from YYYY-MM] [--to YYYY-MM]", "write what the triggers add: take-up shown against held back, by product and level", runEffectiveness},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }

@@ -35,6 +35,13 @@ type Params struct {
 	OnboardingMonths int
 	StageTrend       float64
 	LTVMaxYears      int
+
+	MinBestClients   int      // profile.min_best_clients
+	MinBestHolders   int      // profile.min_best_holders
+	InterestWeight   float64  // trigger.interest_weight
+	ExcludedFamilies []string // trigger.excluded_families
+	WinMonths        int      // trigger.win_window_months
+	TakeupMinCases   int      // trigger.takeup_min_cases
 }
 
 // Weights are the published weights of the churn score.
@@ -77,6 +84,12 @@ func paramsFrom(v settings.Values) Params {
 		OnboardingMonths: v.Int("stage.onboarding_months"),
 		StageTrend:       v.Ratio("stage.trend_change"),
 		LTVMaxYears:      v.Int("ltv.max_years"),
+		MinBestClients:   v.Int("profile.min_best_clients"),
+		MinBestHolders:   v.Int("profile.min_best_holders"),
+		InterestWeight:   v.Ratio("trigger.interest_weight"),
+		ExcludedFamilies: v.List("trigger.excluded_families"),
+		WinMonths:        v.Int("trigger.win_window_months"),
+		TakeupMinCases:   v.Int("trigger.takeup_min_cases"),
 	}
 }
 
@@ -120,8 +133,12 @@ func (p Params) paramArgs() []any {
 		p.TurnoverDrop, p.BalanceDrop, p.TxDrop, p.ClosedDays, p.IncomeFallMonths, p.LifetimeMargin,
 		p.LifetimeMinLeavers, p.NoContactDays, p.LevelHigh, p.LevelWatch, p.OnboardingMonths, p.LTVMaxYears,
 		p.StageTrend, w.Intercept, w.Turnover, w.Balance, w.Tx, w.Closed, w.Income, w.Lifetime, w.Contact,
+		p.MinBestClients, p.MinBestHolders, p.InterestWeight, p.ExcludedFamilies, p.WinMonths, p.TakeupMinCases,
 	}
 }
+
+// productIncomeArgs are the arguments of the product-income statement.
+func (p Params) productIncomeArgs() []any { return []any{p.profitFrom(), p.AsOf} }
 
 // factArgs are the arguments of the fact statement.
 func (p Params) factArgs() []any {

@@ -22,6 +22,10 @@ type ClientPicture struct {
 	Potential int64
 	// Warning is nil when the client has none.
 	Warning *warnings.Warning
+	// HeldBack counts the client's open triggers held back for the control
+	// group, which v does not see (always zero for the risk team, who sees
+	// them).
+	HeldBack int
 }
 
 // Picture returns a client's nightly picture, or db.ErrNotFound when v may
@@ -38,6 +42,11 @@ func Picture(ctx context.Context, q db.Querier, v access.Viewer, clientID int64)
 	for _, t := range p.Triggers {
 		if t.Status.Open() {
 			p.Potential += t.ExpectedValue
+		}
+	}
+	if !triggers.SeesHidden(v) {
+		if p.HeldBack, err = triggers.HeldBack(ctx, q, v, clientID); err != nil {
+			return ClientPicture{}, err
 		}
 	}
 	w, err := warnings.ForClient(ctx, q, v, clientID)

@@ -34,6 +34,8 @@ func (r *Runner) plan() []step {
 	return []step{
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
 		{"segments", sqlStep("runs.count-segments",
+			build{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
+				[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
 			build{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.key", "nightly_w_key", nil, nil},
@@ -46,6 +48,8 @@ func (r *Runner) plan() []step {
 		{"triggers", sqlStep("runs.count-triggers",
 			build{"triggers.expire-list", "nightly_w_expire", nil, nil},
 			build{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
+			build{"triggers.outcome-list", "nightly_w_outcome", nil, nil},
+			build{"triggers.takeup", "nightly_w_takeup", nil, nil},
 			build{"triggers.raise-list", "nightly_w_raise", nil, nil})},
 		{"warnings", sqlStep("runs.count-warnings",
 			build{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
@@ -208,6 +212,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		{"publish.client-warning-score-index", "", nil, nil},
 		{"publish.client-warning-group-index", "", nil, nil},
 		{"publish.client-warning-branch-index", "", nil, nil},
+		{"publish.trigger-effect", "trigger_effect_new", nil, nil},
+		{"publish.trigger-effect-index", "", nil, nil},
+		{"publish.trigger-takeup", "trigger_takeup_new", nil, nil},
+		{"publish.trigger-takeup-index", "", nil, nil},
 	}
 	for _, b := range builds {
 		if _, err := rc.create(ctx, b); err != nil {
@@ -229,6 +237,7 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
 		}
 		for _, t := range []struct{ query, count string }{
+			{"triggers.outcome", "triggers_judged"},
 			{"triggers.confirm", "triggers_confirmed"},
 			{"triggers.expire", "triggers_expired"},
 			{"triggers.raise", "triggers_raised"},

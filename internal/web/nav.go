@@ -23,6 +23,9 @@ func navFor(v access.Viewer) []layouts.NavItem {
 		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"})
 	}
+	if v.Role == access.BranchHead || v.Role == access.Risk {
+		nav = append(nav, layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"})
+	}
 	if v.Role == access.Admin {
 		nav = append(nav,
 			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
@@ -31,6 +34,7 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
 			layouts.NavItem{Key: "runs", Label: "Nightly runs", Href: "/admin/runs"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},
+			layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"},
 			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
 		)
 	}

@@ -18,9 +18,10 @@ import (
 // later).
 var settingAreas = []pages.SettingArea{
 	{Key: "segments", Label: "Segments and ideal profiles", Page: "/segments", PageLabel: "the segments page"},
-	{Key: "triggers", Label: "Cross-sell triggers", Page: "/segments", PageLabel: "the segments page"},
+	{Key: "triggers", Label: "Cross-sell triggers", Page: "/effectiveness", PageLabel: "the effectiveness page"},
 	{Key: "warnings", Label: "Churn warnings", Page: "/churn", PageLabel: "the churn list"},
 	{Key: "contacts", Label: "Contacts", Page: "/worklist", PageLabel: "the worklist"},
+	{Key: "worklist", Label: "Worklist", Page: "/worklist", PageLabel: "the worklist"},
 	{Key: "nightly", Label: "Nightly run", Page: "/admin/runs", PageLabel: "nightly runs"},
 	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
 	{Key: "security", Label: "Security",

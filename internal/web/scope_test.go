@@ -81,6 +81,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		{"worklist", "GET", "/worklist"},
 		{"segments", "GET", "/segments"},
 		{"nightly runs", "GET", "/admin/runs"},
+		{"effectiveness", "GET", "/effectiveness"},
+		{"effectiveness export", "GET", "/effectiveness/export.csv"},
 	}
 	want := map[string][]int{ // per route, in the order manager, branch head, risk, admin, signed out
 		"home":                             {303, 303, 303, 303, 303},
@@ -96,6 +98,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"worklist":                         {200, 403, 403, 403, 303},
 		"segments":                         {200, 200, 200, 200, 303},
 		"nightly runs":                     {403, 403, 403, 200, 303},
+		"effectiveness":                    {403, 200, 200, 200, 303},
+		"effectiveness export":             {403, 200, 200, 200, 303},
 	}
 	logins := []string{managerLogin, headLogin, riskLogin, adminLogin, ""}
 	for i, login := range logins {

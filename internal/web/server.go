@@ -124,6 +124,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	s.pipelineRoutes(signedIn)
 	s.churnRoutes(signedIn)
 	s.segmentRoutes(signedIn)
+	s.effectivenessRoutes(signedIn)
 	s.adminRoutes(signedIn)
 	return e, nil
 }

@@ -441,7 +441,7 @@ func SettingRow(s SettingItem) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var26 = []any{"setting-input", templ.KV("wide-input", s.Kind == "path" || s.Kind == "text" || s.Kind == "cron")}
+		var templ_7745c5c3_Var26 = []any{"setting-input", templ.KV("wide-input", s.Kind == "path" || s.Kind == "text" || s.Kind == "cron" || s.Kind == "families")}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var26...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
