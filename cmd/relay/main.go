@@ -44,7 +44,7 @@ func commands() []command {
 	return []command{
 		{"serve", "serve [--addr HOST:PORT]", "run the web server and the nightly schedule", runServe},
 		{"migrate", "migrate", "apply pending database migrations", runMigrate},
-		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
+		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty] [--history=false] [--history-only]", "load the demo bank into an empty database, with a year of trigger history", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
 		{"export", "export triggers|warnings|churn|feed ...", "write open triggers, warnings, the churn list (CSV or XLSX) or the whole feed", runExport},

@@ -108,9 +108,11 @@ func workRetention(r worklist.Retention) *pages.WorkRetention {
 	for _, rs := range r.Reasons {
 		out.Reasons = append(out.Reasons, pages.WorkSignal{Label: rs.Label, Figures: rs.Figures, Share: fmt.Sprintf("%.0f%%", rs.Share*100)})
 	}
+	var waiting []string
 	for _, t := range r.Waiting {
-		out.Waiting = append(out.Waiting, t.ProductName)
+		waiting = append(waiting, t.ProductName)
 	}
+	out.Waiting = joinAnd(waiting)
 	return out
 }
 

@@ -86,14 +86,3 @@ func settingHint(s SettingItem) string {
 	}
 	return ""
 }
-
-// joinNames lists names for a sentence: "a, b and c".
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
