@@ -83,6 +83,8 @@ func settingHint(s SettingItem) string {
 		return "minute hour day month weekday, e.g. 0 2 * * * for 02:00 daily"
 	case "path":
 		return "a directory on the server; leave it empty for none"
+	case "families":
+		return "product families, comma-separated: accounts_payments, cards, acquiring, payroll, deposits, fx, cash, lending, guarantees_trade, leasing_factoring, insurance, digital; empty for none"
 	}
 	return ""
 }
