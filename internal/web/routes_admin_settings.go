@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -38,6 +39,11 @@ func settingItem(st settings.Listed, csrf string) pages.SettingItem {
 	}
 	if st.MaxValue != nil {
 		it.Max = strconv.FormatFloat(*st.MaxValue, 'f', -1, 64)
+	}
+	if st.Kind == "families" {
+		for _, f := range products.Families {
+			it.Choices = append(it.Choices, f.Value)
+		}
 	}
 	if st.UpdatedByLogin != "" {
 		it.UpdatedBy, it.UpdatedAt = st.UpdatedByLogin, components.DateTime(st.UpdatedAt)

@@ -84,7 +84,7 @@ func settingHint(s SettingItem) string {
 	case "path":
 		return "a directory on the server; leave it empty for none"
 	case "families":
-		return "product families, comma-separated: accounts_payments, cards, acquiring, payroll, deposits, fx, cash, lending, guarantees_trade, leasing_factoring, insurance, digital; empty for none"
+		return "product families, comma-separated (" + strings.Join(s.Choices, ", ") + "); empty for none"
 	}
 	return ""
 }
