@@ -100,7 +100,7 @@ ALTER TABLE nightly_w_segment ADD COLUMN profile_id bigint;
 ALTER TABLE nightly_w_raise
     ADD COLUMN income_weight float8, ADD COLUMN takeup_factor float8;
 CREATE UNLOGGED TABLE nightly_w_product_income (
-    client_id bigint, product_id smallint, income numeric
+    client_id bigint, product_id smallint, opened_on date, income numeric
 );
 CREATE UNLOGGED TABLE nightly_w_outcome (
     id bigint, taken_on date, income_after bigint

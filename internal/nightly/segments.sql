@@ -26,18 +26,23 @@ SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS 
        $42::text[] AS excluded_families, $43::integer AS win_months, $44::integer AS takeup_min_cases;
 
 -- name: product-income
--- What each product brought each client over the profitability window (the
--- last segment.profit_window_months): one pass over those months of facts,
--- reading the partitions' rows in client order (the runner turns hash
--- aggregation off for it), so each client's products are summed as its rows
--- go by. held divides it by the months the client held the product.
+-- What each product a client holds at the end of the as-of month brought it
+-- over the profitability window (the last segment.profit_window_months), from
+-- the month it was taken if later: one pass that merges the holdings (in
+-- client order, from their primary key) with those months of facts (in client
+-- order, from the partitions' primary keys) and sums each holding's rows as
+-- they go by, with no sort (the runner turns hash aggregation off for it).
+-- held divides it by the months the client held the product.
 -- $1 profit_from, $2 as_of
 CREATE UNLOGGED TABLE nightly_w_product_income AS
-SELECT f.client_id, u.product_id, sum(u.income) AS income
-FROM monthly_fact f
-CROSS JOIN LATERAL unnest(f.product_ids, f.product_income) AS u(product_id, income)
-WHERE f.month >= $1::date AND f.month <= $2::date
-GROUP BY f.client_id, u.product_id;
+SELECT h.client_id, h.product_id, h.opened_on,
+       coalesce(sum(f.product_income[array_position(f.product_ids, h.product_id)])
+                    FILTER (WHERE f.month >= date_trunc('month', h.opened_on)), 0)::numeric AS income
+FROM holding h
+JOIN monthly_fact f ON f.client_id = h.client_id AND f.month >= $1::date AND f.month <= $2::date
+WHERE h.opened_on < ($2::date + interval '1 month')
+  AND (h.closed_on IS NULL OR h.closed_on >= ($2::date + interval '1 month'))
+GROUP BY h.client_id, h.product_id, h.opened_on;
 
 -- name: held
 -- The products every client holds at the end of the as-of month and, aligned
@@ -55,6 +60,7 @@ SELECT h.client_id, array_agg(h.product_id) AS held,
                       THEN round(coalesce(pi.income, 0) / m.months)::bigint END) AS held_income
 FROM holding h
 LEFT JOIN nightly_w_product_income pi ON pi.client_id = h.client_id AND pi.product_id = h.product_id
+                                     AND pi.opened_on = h.opened_on
 CROSS JOIN LATERAL (
     SELECT (date_part('year', age($1::date, greatest((SELECT profit_from FROM nightly_w_param),
                                                      date_trunc('month', h.opened_on)::date))) * 12
