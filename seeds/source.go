@@ -5,5 +5,5 @@ import "embed"
 // Source is the generator's own source, so that tests can rebuild a template
 // holding a demo bank whenever the generator changes.
 //
-//go:embed *.go
+//go:embed *.go *.sql
 var Source embed.FS

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -17,6 +21,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	end := fs.String("end", seeds.DefaultEnd(time.Now()).Format("2006-01"), "last month of facts, YYYY-MM")
 	months := fs.Int("months", 36, "months of facts")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing, without error, when the database already holds data")
+	history := fs.Bool("history", true, "run the nightly job, write a year of trigger history and run it again")
+	historyOnly := fs.Bool("history-only", false, "do not load: add the trigger history to a demo bank loaded without it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,6 +37,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer pool.Close()
 	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
 		return err
+	}
+	if *historyOnly {
+		return demoStory(ctx, e, pool, *seed)
 	}
 	lastReport := time.Now()
 	res, err := seeds.Load(ctx, pool, seeds.Options{
@@ -59,5 +68,31 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	for _, l := range res.Logins {
 		fmt.Fprintf(e.stdout, "  %-12s %-22s %s %s\n", l.Role, l.Login, l.Name, l.Branch)
 	}
+	if *history {
+		return demoStory(ctx, e, pool, *seed)
+	}
+	return nil
+}
+
+// demoStory runs the nightly job, writes the demo's year of trigger history
+// and runs the job again (seeds.Story).
+func demoStory(ctx context.Context, e *env, pool *pgxpool.Pool, seed uint64) error {
+	g, err := db.Gorm(pool)
+	if err != nil {
+		return err
+	}
+	runner := newRunner(pool, g, e.log)
+	defer runner.Close()
+	started := time.Now()
+	res, err := seeds.Story(ctx, pool, seeds.HistoryOptions{Seed: seed, LostReasons: triggers.LostReasons,
+		DismissReasons: triggers.DismissReasons}, func(ctx context.Context) error {
+		_, err := runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo history: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "demo: a year of trigger history: %d triggers, %d open ones moved along, two nightly runs, in %.1fs\n",
+		res.Triggers, res.Moved, time.Since(started).Seconds())
 	return nil
 }

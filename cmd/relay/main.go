@@ -44,12 +44,13 @@ func commands() []command {
 	return []command{
 		{"serve", "serve [--addr HOST:PORT]", "run the web server and the nightly schedule", runServe},
 		{"migrate", "migrate", "apply pending database migrations", runMigrate},
-		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
+		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty] [--history=false] [--history-only]", "load the demo bank into an empty database, with a year of trigger history", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
 		{"export", "export triggers|warnings|scores|churn|feed ...", "write open triggers, warnings, every churn score, the churn list (CSV or XLSX) or the whole feed", runExport},
 		{"model", "model fit|list|export|import|use ...", "fit, carry and choose the learned churn models", runModel},
 		{"backtest", "backtest [--from YYYY-MM --to YYYY-MM] [--bank CODE] [--if-none]", "replay the churn warnings on history and compare both scorers with who left", runBacktest},
+		{"effectiveness", "effectiveness --out F.csv [--bank CODE] [--from YYYY-MM] [--to YYYY-MM]", "write what the triggers add: take-up shown against held back, by product and level", runEffectiveness},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }

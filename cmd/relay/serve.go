@@ -23,6 +23,7 @@ import (
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/web"
+	"github.com/relaycrm/relay/internal/worklist"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -58,7 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
-		"churn export": exports.CheckChurn,
+		"churn export": exports.CheckChurn, "worklist": worklist.Check,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)

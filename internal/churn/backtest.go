@@ -42,7 +42,7 @@ type BacktestSetup struct {
 	// backtest on the months before it, or why not (the stored models were
 	// replayed instead)
 	WalkForward string `json:"walk_forward"`
-	OutcomeEnd string            `json:"outcome_end"`
+	OutcomeEnd  string `json:"outcome_end"`
 }
 
 // cell is one line of backtest_result being counted.

@@ -13,12 +13,15 @@ import (
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/warnings"
+	"github.com/relaycrm/relay/seeds"
 )
 
 // Scored returns a fresh database holding a demo bank of the given size
-// (seed 1, facts to dbtest.DemoEnd) after one nightly run: segments, profiles,
-// triggers, warnings and scores. The run is part of the cloned template, so
+// (seed 1, facts to dbtest.DemoEnd) as `relay demo` leaves it: after a nightly
+// run, a year of trigger history (seeds.Story) and a second run: segments,
+// profiles, triggers, warnings, scores and the triggers' effectiveness. The run is part of the cloned template, so
 // each test gets it in a moment.
 func Scored(t testing.TB, clients int) *pgxpool.Pool {
 	t.Helper()
@@ -39,7 +42,11 @@ func Scored(t testing.TB, clients int) *pgxpool.Pool {
 			}
 			runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
 			defer runner.Close()
-			_, err = runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
+			_, err = seeds.Story(ctx, pool, seeds.HistoryOptions{Seed: 1, LostReasons: triggers.LostReasons,
+				DismissReasons: triggers.DismissReasons}, func(ctx context.Context) error {
+				_, err := runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
+				return err
+			})
 			return err
 		},
 	})

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	units "github.com/relaycrm/relay/internal/money"
 )
 
 // rowWriter writes a table one row at a time in one file format.
@@ -57,7 +59,7 @@ func (c *csvRows) Row(cells []any) error {
 				c.record[i] = "TRUE"
 			}
 		case money:
-			c.record[i] = decimal(v.minor, v.digits)
+			c.record[i] = units.Decimal(v.minor, v.digits)
 		case month:
 			c.record[i] = time.Time(v).Format("2006-01")
 		default:

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,6 +14,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	units "github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/warnings"
 )
 
@@ -63,7 +63,7 @@ func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 			return n, fmt.Errorf("export triggers: %w", err)
 		}
 		rec[0], rec[1], rec[2], rec[3] = strconv.FormatInt(id, 10), ref, bank, product
-		rec[4], rec[5] = decimal(expected, digits), decimal(priority, digits)
+		rec[4], rec[5] = units.Decimal(expected, digits), units.Decimal(priority, digits)
 		rec[6], rec[7], rec[8], rec[9], rec[10] = currency, status, asOf.Format("2006-01"), manager, reason
 		if err := cw.Write(rec); err != nil {
 			return n, fmt.Errorf("export triggers: %w", err)
@@ -152,23 +152,6 @@ func record(ctx context.Context, q db.Querier, v access.Viewer, ip, action strin
 	}
 	return audit.Record(ctx, q, audit.Entry{UserID: v.UserID, Login: login, IP: ip, Action: action,
 		Details: map[string]any{"rows": rows, "role": string(v.Role)}})
-}
-
-// decimal writes minor units as a plain decimal of major units: 495000 with 2
-// digits is "4950.00". Exact: no floating point.
-func decimal(minor int64, digits int) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	s := strconv.FormatInt(minor, 10)
-	if digits <= 0 {
-		return sign + s
-	}
-	if len(s) <= digits {
-		s = strings.Repeat("0", digits-len(s)+1) + s
-	}
-	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
 }
 
 // GroupViewer is the viewer a command-line export runs as: the risk team of

@@ -74,3 +74,21 @@ func group(s string) string {
 	}
 	return b.String()
 }
+
+// Decimal writes minor units as a plain decimal for files that machines read
+// (CSV): no thousands separator, no currency, every decimal: Decimal(-1234567,
+// 2) is "-12345.67".
+func Decimal(minor int64, digits int) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	s := strconv.FormatInt(minor, 10)
+	if digits <= 0 {
+		return sign + s
+	}
+	if len(s) <= digits {
+		s = strings.Repeat("0", digits-len(s)+1) + s
+	}
+	return sign + s[:len(s)-digits] + "." + s[len(s)-digits:]
+}

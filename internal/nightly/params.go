@@ -43,8 +43,14 @@ type Params struct {
 	// SampleShare is the share of staying clients a replay reads (1: every
 	// active client, as a nightly run does); SampleSalt varies the sample by
 	// month.
-	SampleShare float64
-	SampleSalt  int64
+	SampleShare      float64
+	SampleSalt       int64
+	MinBestClients   int      // profile.min_best_clients
+	MinBestHolders   int      // profile.min_best_holders
+	InterestWeight   float64  // trigger.interest_weight
+	ExcludedFamilies []string // trigger.excluded_families
+	WinMonths        int      // trigger.win_window_months
+	TakeupMinCases   int      // trigger.takeup_min_cases
 }
 
 // Weights are the published weights of the churn score.
@@ -88,6 +94,12 @@ func paramsFrom(v settings.Values) Params {
 		StageTrend:       v.Ratio("stage.trend_change"),
 		LTVMaxYears:      v.Int("ltv.max_years"),
 		SampleShare:      1,
+		MinBestClients:   v.Int("profile.min_best_clients"),
+		MinBestHolders:   v.Int("profile.min_best_holders"),
+		InterestWeight:   v.Ratio("trigger.interest_weight"),
+		ExcludedFamilies: v.List("trigger.excluded_families"),
+		WinMonths:        v.Int("trigger.win_window_months"),
+		TakeupMinCases:   v.Int("trigger.takeup_min_cases"),
 	}
 }
 
@@ -143,9 +155,13 @@ func (p Params) paramArgs() []any {
 		p.TurnoverDrop, p.BalanceDrop, p.TxDrop, p.ClosedDays, p.IncomeFallMonths, p.LifetimeMargin,
 		p.LifetimeMinLeavers, p.NoContactDays, p.LevelHigh, p.LevelWatch, p.OnboardingMonths, p.LTVMaxYears,
 		p.StageTrend, w.Intercept, w.Turnover, w.Balance, w.Tx, w.Closed, w.Income, w.Lifetime, w.Contact,
+		p.MinBestClients, p.MinBestHolders, p.InterestWeight, p.ExcludedFamilies, p.WinMonths, p.TakeupMinCases,
 		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt,
 	}
 }
+
+// productIncomeArgs are the arguments of the product-income statement.
+func (p Params) productIncomeArgs() []any { return []any{p.profitFrom(), p.AsOf} }
 
 // factArgs are the arguments of the fact statement.
 func (p Params) factArgs() []any {

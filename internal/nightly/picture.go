@@ -25,6 +25,10 @@ type ClientPicture struct {
 	// Churn is the client's churn score and what drives it, warned or not;
 	// nil when no run has scored it.
 	Churn *warnings.Churn
+	// HeldBack counts the client's open triggers held back for the control
+	// group, which v does not see (always zero for the risk team, who sees
+	// them).
+	HeldBack int
 }
 
 // Picture returns a client's nightly picture, or db.ErrNotFound when v may
@@ -41,6 +45,11 @@ func Picture(ctx context.Context, q db.Querier, v access.Viewer, clientID int64)
 	for _, t := range p.Triggers {
 		if t.Status.Open() {
 			p.Potential += t.ExpectedValue
+		}
+	}
+	if !triggers.SeesHidden(v) {
+		if p.HeldBack, err = triggers.HeldBack(ctx, q, v, clientID); err != nil {
+			return ClientPicture{}, err
 		}
 	}
 	w, err := warnings.ForClient(ctx, q, v, clientID)

@@ -137,7 +137,8 @@ func TestIdealProfileAndTriggers(t *testing.T) {
 		t.Errorf("FX trigger: value %d priority %d; want 9600, 4800", fx.ExpectedValue, fx.Priority)
 	}
 	wantReason := "Product FX is held by 50% of the best clients in Bank North / Region R1 / Industry IND1 / 1-2 years (1 of 2); this client has none."
-	if !strings.HasPrefix(fx.Reason, wantReason) || !strings.Contains(fx.Reason, "8 EUR a month (median): 96 EUR a year") {
+	if !strings.HasPrefix(fx.Reason, wantReason) || !strings.Contains(fx.Reason, "8 EUR a month (median of their average over the last 12 months): 96 EUR a year") ||
+		!strings.HasSuffix(fx.Reason, "Priority 48 EUR = 96 EUR a year × 50% adoption.") {
 		t.Errorf("FX reason %q", fx.Reason)
 	}
 

@@ -12,7 +12,7 @@ SELECT s.segment_id::bigint, p.as_of::date, s.level::smallint, s.group_id::small
                  FROM nightly_w_segment_product sp
                  WHERE sp.segment_id = s.segment_id AND sp.in_ideal), '{}')::smallint[] AS ideal_product_ids,
        ch.churn_base::integer, ch.churn_leavers::integer, ch.churn_rate::float8, ch.expected_years::numeric,
-       round(s.avg_income * 12 * ch.expected_years)::bigint AS ltv
+       round(s.avg_income * 12 * ch.expected_years)::bigint AS ltv, s.profile_id::bigint AS profile_segment_id
 FROM nightly_w_segment s
 JOIN nightly_w_churn ch ON ch.segment_id = s.segment_id
 CROSS JOIN nightly_w_param p;
@@ -48,6 +48,9 @@ GROUP BY m.segment_id, st.stage, p.as_of, ch.expected_years;
 ALTER TABLE segment_stage_new ADD CONSTRAINT segment_stage_new_pkey PRIMARY KEY (segment_id, stage);
 
 -- name: client-score
+-- The ideal is that of the segment whose profile applies (the client's own or
+-- a coarser one); with none yet, the ideal, gap and score are null: the card
+-- says no ideal exists yet rather than showing the client at it.
 -- Score = 100 x profitability / ideal, capped to 0-100; CLV = annual income
 -- discounted at the bank's rate over the expected remaining years: year t
 -- counts 1 / (1 + rate)^t, a part year pro rata at the next year's rate.
@@ -65,19 +68,20 @@ WITH factor AS (
 )
 SELECT c.client_id::bigint, p.as_of::date, m.segment_id::bigint, s.level::smallint, c.tenure_months::integer,
        c.band::smallint AS tenure_band, c.profit_months::integer, c.profitability::bigint,
-       chr(64 + m.quintile)::char(1) AS profit_band, s.ideal_income::bigint,
-       greatest(s.ideal_income - c.profitability, 0)::bigint AS gap,
-       (CASE WHEN s.ideal_income <= 0 THEN 100
-             ELSE least(100, greatest(0, round(100.0 * c.profitability / s.ideal_income))) END)::smallint AS score,
+       chr(64 + m.quintile)::char(1) AS profit_band, ps.ideal_income::bigint,
+       (CASE WHEN ps.ideal_income IS NOT NULL THEN greatest(ps.ideal_income - c.profitability, 0) END)::bigint AS gap,
+       (CASE WHEN ps.ideal_income IS NULL THEN NULL WHEN ps.ideal_income <= 0 THEN 100
+             ELSE least(100, greatest(0, round(100.0 * c.profitability / ps.ideal_income))) END)::smallint AS score,
        sg.stage::text, round(c.income_recent / nullif(c.recent_months, 0))::bigint AS income_recent,
        round(c.income_base / nullif(c.base_months, 0))::bigint AS income_base,
        sg.rfm_r::smallint, sg.rfm_f::smallint, sg.rfm_m::smallint, sg.activity::text,
        sg.score::smallint AS churn_score, sg.level::text AS warning_level,
        ch.churn_rate::float8, ch.expected_years::numeric,
-       round(c.profitability * 12 * f.f)::bigint AS clv
+       round(c.profitability * 12 * f.f)::bigint AS clv, s.profile_id::bigint AS profile_segment_id
 FROM nightly_w_client c
 JOIN nightly_w_member m ON m.client_id = c.client_id AND m.assigned
 JOIN nightly_w_segment s ON s.segment_id = m.segment_id
+LEFT JOIN nightly_w_segment ps ON ps.segment_id = s.profile_id
 JOIN nightly_w_level sg ON sg.client_id = c.client_id
 JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
 LEFT JOIN factor f ON f.segment_id = m.segment_id AND f.bank_id = c.bank_id
@@ -249,6 +253,43 @@ GROUP BY sc.bank_id, p.as_of;
 -- name: bank-churn-scorer-index
 ALTER TABLE bank_churn_scorer_new ADD CONSTRAINT bank_churn_scorer_new_pkey PRIMARY KEY (bank_id);
 
+-- name: trigger-effect
+-- The effectiveness of triggers: per bank, product, segment level (of the
+-- segment the trigger was learned from), month raised and group (shown or
+-- held back), the triggers whose take-up window has passed (their outcome
+-- written by an earlier run or by this one), how many were taken, the income
+-- the product brought over the window and the value expected.
+CREATE TABLE trigger_effect_new AS
+WITH judged AS (
+    SELECT t.client_id, t.product_id, t.segment_id, t.raised_as_of, t.hidden, t.expected_value,
+           coalesce(o.taken_on, t.taken_on) AS taken_on, coalesce(o.income_after, t.income_after, 0) AS income_after
+    FROM cross_sell_trigger t
+    LEFT JOIN nightly_w_outcome o ON o.id = t.id
+    WHERE t.outcome_as_of IS NOT NULL OR o.id IS NOT NULL
+)
+SELECT c.bank_id::smallint, j.product_id::smallint, s.level::smallint, j.raised_as_of::date, j.hidden::boolean,
+       p.as_of::date, count(*)::integer AS triggers, count(j.taken_on)::integer AS taken,
+       sum(j.income_after)::bigint AS income_after, sum(j.expected_value)::bigint AS expected_value,
+       coalesce(sum(j.expected_value) FILTER (WHERE j.taken_on IS NOT NULL), 0)::bigint AS taken_expected
+FROM judged j
+JOIN client c ON c.id = j.client_id
+JOIN segment s ON s.id = j.segment_id
+CROSS JOIN nightly_w_param p
+GROUP BY c.bank_id, j.product_id, s.level, j.raised_as_of, j.hidden, p.as_of;
+
+-- name: trigger-effect-index
+ALTER TABLE trigger_effect_new ADD CONSTRAINT trigger_effect_new_pkey PRIMARY KEY (bank_id, product_id, level, raised_as_of, hidden);
+
+-- name: trigger-takeup
+CREATE TABLE trigger_takeup_new AS
+SELECT tu.bank_id::smallint, tu.product_id::smallint, tu.level::smallint, p.as_of::date, tu.triggers::integer,
+       tu.taken::integer, tu.base_clients::integer, tu.base_taken::integer, tu.factor::float8
+FROM nightly_w_takeup tu
+CROSS JOIN nightly_w_param p;
+
+-- name: trigger-takeup-index
+ALTER TABLE trigger_takeup_new ADD CONSTRAINT trigger_takeup_new_pkey PRIMARY KEY (bank_id, product_id, level);
+
 -- name: lock-timeout
 -- The switch waits this long for readers of the old results, then the run fails
 -- and leaves them as they were.
@@ -256,7 +297,7 @@ SET LOCAL lock_timeout = '60s';
 
 -- name: switch
 SELECT nightly_switch_in(ARRAY['segment_profile', 'segment_product', 'segment_stage', 'client_score', 'client_warning',
-                               'client_churn', 'bank_churn_scorer']);
+                               'client_churn', 'bank_churn_scorer', 'trigger_effect', 'trigger_takeup']);
 
 -- name: check
 -- Checks the switched-in results before they are committed; an empty answer

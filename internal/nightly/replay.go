@@ -91,6 +91,8 @@ func (r *Replay) Month(ctx context.Context, asOf time.Time, share float64) error
 	for _, b := range []build{
 		{"segments.param", "nightly_w_param", Params.paramArgs, nil},
 		{"segments.panel", "nightly_w_panel", nil, nil},
+		{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
+			[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 		{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
 		{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 		{"warnings.lifetime", "nightly_w_lifetime", nil, nil},

@@ -16,6 +16,7 @@ import (
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/warnings"
+	"github.com/relaycrm/relay/internal/worklist"
 )
 
 // published are the tables a run publishes or changes, with the order that
@@ -192,6 +193,7 @@ func TestQueriesCheck(t *testing.T) {
 			"triggers": func() error { return triggers.Check(ctx, b.Pool) },
 			"warnings": func() error { return warnings.Check(ctx, b.Pool) },
 			"exports":  func() error { return exports.CheckNightly(ctx, b.Pool) },
+			"worklist": func() error { return worklist.Check(ctx, b.Pool) },
 		} {
 			if err := f(); err != nil {
 				t.Errorf("%s queries %s: %v", name, when, err)

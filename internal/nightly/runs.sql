@@ -83,12 +83,14 @@ SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', f
 TRUNCATE nightly_w_param, nightly_w_client, nightly_w_key, nightly_w_keyseg,
          nightly_w_member, nightly_w_segment, nightly_w_held, nightly_w_segment_product,
          nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_lifetime, nightly_w_signal,
-         nightly_w_churn, nightly_w_panel, nightly_w_input, nightly_w_score, nightly_w_level;
+         nightly_w_churn, nightly_w_panel, nightly_w_input, nightly_w_score, nightly_w_level,
+         nightly_w_product_income, nightly_w_outcome, nightly_w_takeup;
 
 -- name: drop-new
 -- Leftovers of a run that failed before its switch.
 DROP TABLE IF EXISTS segment_profile_new, segment_product_new, segment_stage_new, client_score_new,
-                     client_warning_new, client_churn_new, bank_churn_scorer_new;
+                     client_warning_new, client_churn_new, bank_churn_scorer_new, trigger_effect_new,
+                     trigger_takeup_new;
 
 -- name: count-segments
 SELECT (SELECT count(*) FROM nightly_w_client) AS clients,
@@ -107,7 +109,8 @@ SELECT (SELECT count(*) FROM nightly_w_segment) AS segments,
 
 -- name: count-triggers
 SELECT (SELECT count(*) FROM nightly_w_raise) AS to_raise, (SELECT count(*) FROM nightly_w_expire) AS to_expire,
-       (SELECT count(*) FROM nightly_w_confirm) AS to_confirm;
+       (SELECT count(*) FROM nightly_w_confirm) AS to_confirm, (SELECT count(*) FROM nightly_w_outcome) AS to_judge,
+       (SELECT count(*) FROM nightly_w_takeup WHERE factor IS NOT NULL) AS takeup_factors;
 
 -- name: count-warnings
 SELECT count(*) AS scored, count(*) FILTER (WHERE level = 'high') AS high,

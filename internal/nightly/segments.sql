@@ -21,8 +21,10 @@ SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS 
        $27::integer AS level_watch, $28::integer AS onboarding_months, $29::integer AS ltv_max_years,
        $30::numeric AS stage_trend, $31::float8 AS w_intercept, $32::float8 AS w_turnover,
        $33::float8 AS w_balance, $34::float8 AS w_tx, $35::float8 AS w_closed, $36::float8 AS w_income,
-       $37::float8 AS w_lifetime, $38::float8 AS w_contact, $39::date AS input_from, $40::date AS contacts_to,
-       $41::float8 AS sample_share, $42::bigint AS sample_salt;
+       $37::float8 AS w_lifetime, $38::float8 AS w_contact,
+       $39::integer AS min_best_clients, $40::integer AS min_best_holders, $41::float8 AS interest_weight,
+       $42::text[] AS excluded_families, $43::integer AS win_months, $44::integer AS takeup_min_cases,
+       $45::date AS input_from, $46::date AS contacts_to, $47::float8 AS sample_share, $48::bigint AS sample_salt;
 
 -- name: panel
 -- The clients a replay reads when it samples (sample_share < 1; a nightly run
@@ -40,20 +42,50 @@ WHERE p.sample_share < 1
   AND ((c.left_on IS NOT NULL AND c.left_on < (p.cutoff + interval '12 months')::date)
        OR (abs(hashint8(c.id # p.sample_salt)) % 1000000) < p.sample_share * 1000000);
 
+-- name: product-income
+-- What each product a client holds at the end of the as-of month brought it
+-- over the profitability window (the last segment.profit_window_months), from
+-- the month it was taken if later: one pass that merges the holdings (in
+-- client order, from their primary key) with those months of facts (in client
+-- order, from the partitions' primary keys) and sums each holding's rows as
+-- they go by, with no sort (the runner turns hash aggregation off for it).
+-- held divides it by the months the client held the product.
+-- $1 profit_from, $2 as_of
+CREATE UNLOGGED TABLE nightly_w_product_income AS
+SELECT h.client_id, h.product_id, h.opened_on,
+       coalesce(sum(f.product_income[array_position(f.product_ids, h.product_id)])
+                    FILTER (WHERE f.month >= date_trunc('month', h.opened_on)), 0)::numeric AS income
+FROM holding h
+JOIN monthly_fact f ON f.client_id = h.client_id AND f.month >= $1::date AND f.month <= $2::date
+WHERE h.opened_on < ($2::date + interval '1 month')
+  AND (h.closed_on IS NULL OR h.closed_on >= ($2::date + interval '1 month'))
+  AND ((SELECT sample_share FROM nightly_w_param) >= 1
+       OR h.client_id IN (SELECT client_id FROM nightly_w_panel))
+GROUP BY h.client_id, h.product_id, h.opened_on;
+
 -- name: held
 -- The products every client holds at the end of the as-of month and, aligned
--- with them, the income each brought in the as-of month when the client held
--- it all that month (null otherwise). A product is open at most once at a
--- time, so only a holding closed after the as-of month can meet another: it
--- counts when no other held then opened before it. (Both arrays are built
--- from the same rows in the same order, so they stay aligned.)
+-- with them, the average monthly income each brought over the profitability
+-- window, or since the client took it if later (the month it was taken counts
+-- whole); null for a product taken during the as-of month, which has no whole
+-- month to judge by. A product is open at most once at a time, so only a
+-- holding closed after the as-of month can meet another: it counts when no
+-- other held then opened before it. (Both arrays are built from the same rows
+-- in the same order, so they stay aligned.)
 -- $1 as_of
 CREATE UNLOGGED TABLE nightly_w_held AS
 SELECT h.client_id, array_agg(h.product_id) AS held,
        array_agg(CASE WHEN h.opened_on < $1::date
-                      THEN f.product_income[array_position(f.product_ids, h.product_id)] END) AS held_income
+                      THEN round(coalesce(pi.income, 0) / m.months)::bigint END) AS held_income
 FROM holding h
-LEFT JOIN monthly_fact f ON f.client_id = h.client_id AND f.month = $1::date
+LEFT JOIN nightly_w_product_income pi ON pi.client_id = h.client_id AND pi.product_id = h.product_id
+                                     AND pi.opened_on = h.opened_on
+CROSS JOIN LATERAL (
+    SELECT (date_part('year', age($1::date, greatest((SELECT profit_from FROM nightly_w_param),
+                                                     date_trunc('month', h.opened_on)::date))) * 12
+            + date_part('month', age($1::date, greatest((SELECT profit_from FROM nightly_w_param),
+                                                      date_trunc('month', h.opened_on)::date))) + 1)::numeric AS months
+) m
 WHERE h.opened_on < (SELECT cutoff FROM nightly_w_param)
   AND ((SELECT sample_share FROM nightly_w_param) >= 1
        OR h.client_id IN (SELECT client_id FROM nightly_w_panel))
@@ -186,30 +218,63 @@ WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
 
 -- name: key
 -- Every full key (bank x region x industry x tenure band) of the active
--- clients and the level it backs off to: the finest level whose segment has
--- at least segment.min_clients active clients, else the group level.
+-- clients, the level it backs off to (the finest level whose segment has at
+-- least segment.min_clients active clients, else the group level) and the
+-- levels whose segments the run builds for it (use1..use4): the chosen one
+-- and, for its ideal profile, each coarser one until one is sure to have
+-- profile.min_best_clients best clients. A segment's band A holds ceil(n/5)
+-- clients (ntile), so a level is sure of that many best clients when none of
+-- its clients can be too new to be best, and of that many less its clients in
+-- bands that may be too new otherwise; a tenure band entirely too new has no
+-- best client at all and is skipped (a 0-6 months segment learns from bank x
+-- industry).
 CREATE UNLOGGED TABLE nightly_w_key AS
 WITH k AS (
     SELECT group_id, currency, bank_id, region_id, industry_id, band, count(*) AS n
     FROM nightly_w_client
     GROUP BY group_id, currency, bank_id, region_id, industry_id, band
 ), s AS (
-    SELECT k.*, sum(n) OVER (PARTITION BY bank_id, industry_id, band) AS n2,
-           sum(n) OVER (PARTITION BY bank_id, industry_id) AS n3
+    SELECT k.*, b.lo, b.hi,
+           sum(n) OVER (PARTITION BY bank_id, industry_id, band) AS n2,
+           sum(n) OVER (PARTITION BY bank_id, industry_id) AS n3,
+           sum(n) OVER (PARTITION BY group_id, currency, industry_id) AS n4,
+           sum(CASE WHEN b.lo < p.best_min_tenure THEN n ELSE 0 END) OVER (PARTITION BY bank_id, industry_id) AS young3,
+           sum(CASE WHEN b.lo < p.best_min_tenure THEN n ELSE 0 END)
+               OVER (PARTITION BY group_id, currency, industry_id) AS young4
     FROM k
+    CROSS JOIN nightly_w_param p
+    -- the band's months: from lo, below hi
+    CROSS JOIN LATERAL (SELECT (ARRAY[0, 6, 12, 24, 36])[k.band + 1] AS lo,
+                               (ARRAY[6, 12, 24, 36, 100000])[k.band + 1] AS hi) b
+), l AS (
+    SELECT s.*,
+           (CASE WHEN s.n >= p.min_clients THEN 1 WHEN s.n2 >= p.min_clients THEN 2
+                 WHEN s.n3 >= p.min_clients THEN 3 ELSE 4 END)::smallint AS level,
+           s.hi <= p.best_min_tenure AS band_too_new,
+           -- the best clients each level's segment is sure to have
+           CASE WHEN s.lo >= p.best_min_tenure THEN ceil(s.n / 5.0) ELSE 0 END >= p.min_best_clients AS sure1,
+           CASE WHEN s.lo >= p.best_min_tenure THEN ceil(s.n2 / 5.0) ELSE 0 END >= p.min_best_clients AS sure2,
+           ceil(s.n3 / 5.0) - s.young3 >= p.min_best_clients AS sure3
+    FROM s CROSS JOIN nightly_w_param p
 )
-SELECT s.group_id, s.currency, s.bank_id, s.region_id, s.industry_id, s.band, s.n, s.n2, s.n3,
-       (CASE WHEN s.n >= p.min_clients THEN 1 WHEN s.n2 >= p.min_clients THEN 2
-             WHEN s.n3 >= p.min_clients THEN 3 ELSE 4 END)::smallint AS level
-FROM s CROSS JOIN nightly_w_param p;
+SELECT l.group_id, l.currency, l.bank_id, l.region_id, l.industry_id, l.band, l.n, l.n2, l.n3, l.level, l.n4,
+       l.level = 1 AS use1,
+       l.level = 2 OR (l.level < 2 AND NOT l.sure1 AND NOT l.band_too_new) AS use2,
+       l.level = 3 OR (l.level < 3 AND NOT (l.level <= 1 AND l.sure1) AND NOT l.sure2) AS use3,
+       l.level = 4 OR (l.level < 4 AND NOT (l.level <= 1 AND l.sure1) AND NOT (l.level <= 2 AND l.sure2)
+                       AND NOT l.sure3) AS use4
+FROM l;
 
 -- name: register
--- Registers the segments the keys back off to, once; a segment keeps its id.
+-- Registers the segments the run uses, once; a segment keeps its id.
 INSERT INTO segment (level, group_id, currency, bank_id, region_id, industry_id, tenure_band)
-SELECT DISTINCT level, group_id, currency,
-       CASE WHEN level < 4 THEN bank_id END, CASE WHEN level = 1 THEN region_id END, industry_id,
-       CASE WHEN level <= 2 THEN band END
-FROM nightly_w_key
+SELECT DISTINCT u.level, k.group_id, k.currency,
+       CASE WHEN u.level < 4 THEN k.bank_id END, CASE WHEN u.level = 1 THEN k.region_id END, k.industry_id,
+       CASE WHEN u.level <= 2 THEN k.band END
+FROM nightly_w_key k
+CROSS JOIN LATERAL (VALUES (1::smallint, k.use1), (2::smallint, k.use2), (3::smallint, k.use3),
+                           (4::smallint, k.use4)) AS u(level, used)
+WHERE u.used
 ON CONFLICT DO NOTHING;
 
 -- name: keyseg
@@ -221,11 +286,14 @@ CREATE UNLOGGED TABLE nightly_w_keyseg AS
 WITH used AS (
     SELECT DISTINCT s.id, s.level, s.group_id, s.currency, s.bank_id, s.region_id, s.industry_id, s.tenure_band
     FROM nightly_w_key k
-    JOIN segment s ON s.level = k.level AND s.group_id = k.group_id AND s.currency = k.currency
+    CROSS JOIN LATERAL (VALUES (1::smallint, k.use1), (2::smallint, k.use2), (3::smallint, k.use3),
+                               (4::smallint, k.use4)) AS u(level, used)
+    JOIN segment s ON s.level = u.level AND s.group_id = k.group_id AND s.currency = k.currency
                   AND s.industry_id = k.industry_id
-                  AND s.bank_id IS NOT DISTINCT FROM (CASE WHEN k.level < 4 THEN k.bank_id END)
-                  AND s.region_id IS NOT DISTINCT FROM (CASE WHEN k.level = 1 THEN k.region_id END)
-                  AND s.tenure_band IS NOT DISTINCT FROM (CASE WHEN k.level <= 2 THEN k.band END)
+                  AND s.bank_id IS NOT DISTINCT FROM (CASE WHEN u.level < 4 THEN k.bank_id END)
+                  AND s.region_id IS NOT DISTINCT FROM (CASE WHEN u.level = 1 THEN k.region_id END)
+                  AND s.tenure_band IS NOT DISTINCT FROM (CASE WHEN u.level <= 2 THEN k.band END)
+    WHERE u.used
 )
 SELECT k.bank_id, k.region_id, k.industry_id, k.band, k.level,
        (CASE k.level WHEN 1 THEN u1.id WHEN 2 THEN u2.id WHEN 3 THEN u3.id ELSE u4.id END) AS chosen,

@@ -37,6 +37,8 @@ func (r *Runner) plan() []step {
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
 		{"segments", sqlStep("runs.count-segments",
 			build{"segments.panel", "nightly_w_panel", nil, nil},
+			build{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
+				[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
 			build{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.key", "nightly_w_key", nil, nil},
@@ -49,6 +51,8 @@ func (r *Runner) plan() []step {
 		{"triggers", sqlStep("runs.count-triggers",
 			build{"triggers.expire-list", "nightly_w_expire", nil, nil},
 			build{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
+			build{"triggers.outcome-list", "nightly_w_outcome", nil, nil},
+			build{"triggers.takeup", "nightly_w_takeup", nil, nil},
 			build{"triggers.raise-list", "nightly_w_raise", nil, nil})},
 		{"warnings", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.warnings(ctx) }},
 		{"ltv", sqlStep("runs.count-ltv",
@@ -251,6 +255,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		{"publish.client-churn-index", "", nil, nil},
 		{"publish.bank-churn-scorer", "bank_churn_scorer_new", func(Params) []any { return []any{warnings.InputCodes()} }, nil},
 		{"publish.bank-churn-scorer-index", "", nil, nil},
+		{"publish.trigger-effect", "trigger_effect_new", nil, nil},
+		{"publish.trigger-effect-index", "", nil, nil},
+		{"publish.trigger-takeup", "trigger_takeup_new", nil, nil},
+		{"publish.trigger-takeup-index", "", nil, nil},
 	}
 	for _, b := range builds {
 		if _, err := rc.create(ctx, b); err != nil {
@@ -272,6 +280,7 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
 		}
 		for _, t := range []struct{ query, count string }{
+			{"triggers.outcome", "triggers_judged"},
 			{"triggers.confirm", "triggers_confirmed"},
 			{"triggers.expire", "triggers_expired"},
 			{"triggers.raise", "triggers_raised"},

@@ -3,9 +3,12 @@
 -- confirms, which to raise) into working tables, and the run's final
 -- transaction applies those changes (confirm, expire, raise below), checking
 -- again each row it touches. A candidate is an active client and a product of
--- its own segment's ideal set that it does not hold; expected value: the
--- product's monthly value in the segment x 12; priority: expected value x
--- adoption.
+-- the ideal set its segment's profile gives (its own segment's, or a coarser
+-- one's when its own has too few best clients) that it does not hold, of a
+-- family not left out of triggers (trigger.excluded_families); expected
+-- value: the product's monthly value in the segment x 12; priority: expected
+-- value x adoption x the weight of its kind of income (fee 1,
+-- trigger.interest_weight for interest) x its take-up factor.
 
 -- name: expire-list
 -- Open triggers with no candidate behind them any more, and why.
@@ -14,14 +17,19 @@ SELECT t.id,
        format('%s (as of %s).',
               CASE WHEN m.client_id IS NULL THEN 'The client is no longer active'
                    WHEN t.product_id = ANY (m.held) THEN 'The client holds the product'
+                   WHEN pr.family = ANY (p.excluded_families) THEN 'The product''s family is left out of triggers'
                    ELSE 'The product is no longer in the ideal set of the client''s segment' END,
-              to_char((SELECT as_of FROM nightly_w_param), 'YYYY-MM')) AS reason
+              to_char(p.as_of, 'YYYY-MM')) AS reason
 FROM cross_sell_trigger t
+CROSS JOIN nightly_w_param p
+JOIN product pr ON pr.id = t.product_id
 LEFT JOIN nightly_w_member m ON m.client_id = t.client_id AND m.assigned
-LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = m.segment_id AND sp.product_id = t.product_id
+LEFT JOIN nightly_w_segment s ON s.segment_id = m.segment_id
+LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = s.profile_id AND sp.product_id = t.product_id
                                       AND sp.in_ideal
 WHERE t.status IN ('new', 'contacted', 'offered')
-  AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR sp.segment_id IS NULL);
+  AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR sp.segment_id IS NULL
+       OR pr.family = ANY (p.excluded_families));
 
 -- name: confirm-list
 -- Triggers marked won whose holding the data now shows.
@@ -31,13 +39,109 @@ FROM cross_sell_trigger t
 JOIN nightly_w_member m ON m.client_id = t.client_id AND m.assigned
 WHERE t.status = 'won' AND t.won_confirmed_at IS NULL AND t.product_id = ANY (m.held);
 
+-- name: outcome-list
+-- The outcome of every trigger whose take-up window (trigger.win_window_months
+-- after the month it was raised as of) has passed and that has none yet,
+-- shown and held back alike: the day the client took the product within the
+-- window, if it did, and the income the product brought it over the window's
+-- months. The data decides, not the trigger's status: a held-back trigger has
+-- no status to tell.
+CREATE UNLOGGED TABLE nightly_w_outcome AS
+SELECT t.id, h.taken_on,
+       (CASE WHEN h.taken_on IS NULL THEN 0
+             ELSE coalesce((SELECT sum(u.income)
+                            FROM monthly_fact f, unnest(f.product_ids, f.product_income) AS u(product_id, income)
+                            WHERE f.client_id = t.client_id AND f.month > t.raised_as_of
+                              AND f.month <= (t.raised_as_of + make_interval(months => p.win_months))::date
+                              AND u.product_id = t.product_id), 0) END)::bigint AS income_after
+FROM cross_sell_trigger t
+CROSS JOIN nightly_w_param p
+CROSS JOIN LATERAL (
+    SELECT min(h.opened_on) AS taken_on
+    FROM holding h
+    WHERE h.client_id = t.client_id AND h.product_id = t.product_id
+      AND h.opened_on >= (t.raised_as_of + interval '1 month')::date
+      AND h.opened_on < (t.raised_as_of + make_interval(months => p.win_months + 1))::date
+) h
+WHERE t.outcome_as_of IS NULL
+  AND t.raised_as_of <= (p.as_of - make_interval(months => p.win_months))::date;
+
+-- name: takeup
+-- The trigger backtest per bank, product and segment level (the level of the
+-- segment the triggers were learned from): of the triggers with an outcome
+-- (this run's and earlier ones), how many were taken; against the base rate
+-- of the clients without one: the clients now in segments whose profile holds
+-- the product in its ideal set, active and without it at the end of the month
+-- trigger.win_window_months before the as-of month, and with no trigger for
+-- it raised in the window before that month, how many took it since. (A
+-- trigger raised later is left alone: it is raised only while the client
+-- still lacks the product, so leaving out its clients would leave mostly
+-- those who took it.) The
+-- base is counted on a stable sample of at most about 50,000 clients (a hash
+-- of their id), which keeps the step short on a big bank. factor, the
+-- take-up over the base rate (bounded to 0.2-5), joins the priority once
+-- both sides have trigger.takeup_min_cases and the base took it at least once.
+CREATE UNLOGGED TABLE nightly_w_takeup AS
+WITH judged AS (
+    SELECT t.client_id, t.product_id, t.segment_id, coalesce(o.taken_on, t.taken_on) AS taken_on
+    FROM cross_sell_trigger t
+    LEFT JOIN nightly_w_outcome o ON o.id = t.id
+    WHERE t.outcome_as_of IS NOT NULL OR o.id IS NOT NULL
+), tr AS (
+    SELECT c.bank_id, j.product_id, s.level, count(*) AS triggers, count(j.taken_on) AS taken
+    FROM judged j
+    JOIN client c ON c.id = j.client_id
+    JOIN segment s ON s.id = j.segment_id
+    GROUP BY c.bank_id, j.product_id, s.level
+), w AS (
+    SELECT p.*, (p.as_of - make_interval(months => p.win_months - 1))::date AS base_cutoff,
+           least(1.0, 50000.0 / greatest((SELECT count(*) FROM nightly_w_client), 1)) AS sample
+    FROM nightly_w_param p
+), cand AS (
+    SELECT c.client_id, c.bank_id, sp.product_id, s.level
+    FROM nightly_w_client c
+    CROSS JOIN w
+    JOIN nightly_w_member m ON m.client_id = c.client_id AND m.assigned
+    JOIN nightly_w_segment own ON own.segment_id = m.segment_id
+    JOIN nightly_w_segment s ON s.segment_id = own.profile_id
+    JOIN nightly_w_segment_product sp ON sp.segment_id = own.profile_id AND sp.in_ideal
+    WHERE c.since < w.base_cutoff
+      AND ('x' || substr(md5('relay-takeup-base:' || c.client_id), 1, 8))::bit(32)::bigint / 4294967296.0 < w.sample
+), base AS (
+    SELECT cand.bank_id, cand.product_id, cand.level, count(*) AS clients, count(*) FILTER (WHERE took.yes) AS taken
+    FROM cand
+    CROSS JOIN w
+    CROSS JOIN LATERAL (
+        SELECT EXISTS (SELECT 1 FROM holding h
+                       WHERE h.client_id = cand.client_id AND h.product_id = cand.product_id
+                         AND h.opened_on >= w.base_cutoff AND h.opened_on < w.cutoff) AS yes) took
+    WHERE NOT EXISTS (SELECT 1 FROM holding h
+                      WHERE h.client_id = cand.client_id AND h.product_id = cand.product_id
+                        AND h.opened_on < w.base_cutoff AND (h.closed_on IS NULL OR h.closed_on >= w.base_cutoff))
+      AND NOT EXISTS (SELECT 1 FROM cross_sell_trigger t
+                      WHERE t.client_id = cand.client_id AND t.product_id = cand.product_id
+                        AND t.raised_as_of > (w.base_cutoff - make_interval(months => w.win_months + 1))::date
+                        AND t.raised_as_of < w.base_cutoff)
+    GROUP BY cand.bank_id, cand.product_id, cand.level
+)
+SELECT coalesce(tr.bank_id, base.bank_id)::smallint AS bank_id, coalesce(tr.product_id, base.product_id)::smallint AS product_id,
+       coalesce(tr.level, base.level)::smallint AS level, coalesce(tr.triggers, 0) AS triggers,
+       coalesce(tr.taken, 0) AS taken, coalesce(base.clients, 0) AS base_clients, coalesce(base.taken, 0) AS base_taken,
+       CASE WHEN tr.triggers >= p.takeup_min_cases AND base.clients >= p.takeup_min_cases AND base.taken > 0
+            THEN least(5, greatest(0.2, (tr.taken::float8 / tr.triggers) / (base.taken::float8 / base.clients))) END
+           AS factor
+FROM tr
+FULL JOIN base ON base.bank_id = tr.bank_id AND base.product_id = tr.product_id AND base.level = tr.level
+CROSS JOIN nightly_w_param p;
+
 -- name: raise-list
 -- The candidates to raise: for the clients with fewer open triggers than
 -- trigger.max_open_per_client, their candidates not open already and not in
 -- their cool-down (closed as won, lost or dismissed within
 -- trigger.cooldown_days), highest priority first, as many as the client has
 -- room for. The control group (a stable share of clients by a hash of their
--- id) gets its triggers like everyone, hidden.
+-- id) gets its triggers like everyone, hidden. The reason says where the
+-- profile was learned and what the priority is made of.
 CREATE UNLOGGED TABLE nightly_w_raise AS
 WITH open AS (
     SELECT t.client_id, count(*) AS n
@@ -45,24 +149,34 @@ WITH open AS (
     WHERE t.status IN ('new', 'contacted', 'offered')
     GROUP BY t.client_id
 ), room AS (
-    SELECT m.client_id, m.segment_id, m.held, p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) AS free
+    SELECT m.client_id, m.segment_id AS own_id, s.profile_id AS segment_id, s.best AS own_best, m.held,
+           p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) AS free
     FROM nightly_w_member m
+    JOIN nightly_w_segment s ON s.segment_id = m.segment_id
     CROSS JOIN nightly_w_param p
     LEFT JOIN open o ON o.client_id = m.client_id
     -- the open triggers that expire in this run make room
     LEFT JOIN (SELECT t.client_id, count(*) AS n
                FROM nightly_w_expire x JOIN cross_sell_trigger t ON t.id = x.id
                GROUP BY t.client_id) e ON e.client_id = m.client_id
-    WHERE m.assigned AND p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) > 0
+    WHERE m.assigned AND s.profile_id IS NOT NULL AND p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) > 0
 ), candidate AS (
-    SELECT r.client_id, r.segment_id, r.free, sp.product_id, sp.adoption, s.best AS best_clients, sp.best_holders,
-           sp.value AS product_value, sp.value * 12 AS expected_value,
-           round(sp.value * 12 * sp.adoption::numeric)::bigint AS priority
+    SELECT r.client_id, r.own_id, r.own_best, r.segment_id, r.free, sp.product_id, sp.adoption,
+           s.best AS best_clients, sp.best_holders, sp.value AS product_value, sp.value * 12 AS expected_value,
+           pr.income_kind, w.income_weight, coalesce(tu.factor, 1) AS takeup_factor, tu.triggers AS tu_triggers,
+           tu.taken AS tu_taken, tu.base_clients AS tu_base, tu.base_taken AS tu_base_taken,
+           round(sp.value * 12 * sp.adoption * w.income_weight * coalesce(tu.factor, 1))::bigint AS priority
     FROM room r
     JOIN nightly_w_segment_product sp ON sp.segment_id = r.segment_id AND sp.in_ideal
     JOIN nightly_w_segment s ON s.segment_id = r.segment_id
+    JOIN product pr ON pr.id = sp.product_id
     CROSS JOIN nightly_w_param p
+    CROSS JOIN LATERAL (SELECT CASE WHEN pr.income_kind = 'interest' THEN p.interest_weight ELSE 1 END::float8
+                               AS income_weight) w
+    LEFT JOIN nightly_w_takeup tu ON tu.bank_id = s.bank_id AND tu.product_id = sp.product_id
+                                 AND tu.level = s.level AND tu.factor IS NOT NULL
     WHERE sp.product_id <> ALL (r.held)
+      AND pr.family <> ALL (p.excluded_families)
       AND NOT EXISTS (
           SELECT 1 FROM cross_sell_trigger t
           WHERE t.client_id = r.client_id AND t.product_id = sp.product_id
@@ -78,17 +192,44 @@ SELECT x.client_id, x.product_id, x.segment_id,
        ('x' || substr(md5('relay-control-group:' || x.client_id), 1, 8))::bit(32)::bigint / 4294967296.0
            < p.control_share AS hidden,
        x.expected_value, x.priority, x.adoption, x.product_value, x.best_clients, x.best_holders,
-       format('%s is held by %s%% of the best clients in %s (%s of %s); this client has none. '
-              'The segment''s clients that hold it bring %s a month (median): %s a year.',
-              pr.name, round(x.adoption * 100), sn.label, x.best_holders, x.best_clients,
-              money_text(x.product_value, c.minor_digits, c.currency),
-              money_text(x.expected_value, c.minor_digits, c.currency)) AS reason
+       concat(
+           format('%s is held by %s%% of the best clients in %s (%s of %s)', pr.name, round(x.adoption * 100),
+                  sn.label, x.best_holders, x.best_clients),
+           CASE WHEN x.own_id <> x.segment_id
+                THEN format(', learned there because its own segment, %s, has %s best %s, too few to learn from',
+                            own.label, x.own_best, CASE WHEN x.own_best = 1 THEN 'client' ELSE 'clients' END) END,
+           format('; this client has none. The segment''s clients that hold it bring %s a month (median of their '
+                  'average over the last %s months): %s a year. ',
+                  money_text(x.product_value, c.minor_digits, c.currency), p.profit_months,
+                  money_text(x.expected_value, c.minor_digits, c.currency)),
+           format('Priority %s = %s a year × %s%% adoption', money_text(x.priority, c.minor_digits, c.currency),
+                  money_text(x.expected_value, c.minor_digits, c.currency), round(x.adoption * 100)),
+           CASE WHEN x.income_weight <> 1
+                THEN format(' × %s for interest income (fee income counts in full)', x.income_weight) END,
+           CASE WHEN x.takeup_factor <> 1
+                THEN format(' × %s take-up: %s of %s past triggers for it were taken within %s months (%s%%), '
+                            'against %s of %s clients without one (%s%%)',
+                            rtrim(to_char(x.takeup_factor, 'FM990.99'), '.'), x.tu_taken, x.tu_triggers, p.win_months,
+                            to_char(100.0 * x.tu_taken / x.tu_triggers, 'FM990.0'), x.tu_base_taken, x.tu_base,
+                            to_char(100.0 * x.tu_base_taken / x.tu_base, 'FM990.0')) END,
+           '.') AS reason,
+       x.income_weight, x.takeup_factor
 FROM ranked x
-CROSS JOIN nightly_w_param p
+CROSS JOIN LATERAL (SELECT np.*, ((date_part('year', age(np.cutoff, np.profit_from)) * 12
+                                   + date_part('month', age(np.cutoff, np.profit_from))))::integer AS profit_months
+                    FROM nightly_w_param np) p
 JOIN nightly_w_client c ON c.client_id = x.client_id
 JOIN product pr ON pr.id = x.product_id
 JOIN segment_named sn ON sn.id = x.segment_id
+JOIN segment_named own ON own.id = x.own_id
 WHERE x.rank <= x.free;
+
+-- name: outcome
+-- Writes the outcomes of the triggers whose window has passed.
+UPDATE cross_sell_trigger t
+SET outcome_as_of = p.as_of, taken_on = o.taken_on, income_after = o.income_after
+FROM nightly_w_outcome o, nightly_w_param p
+WHERE t.id = o.id AND t.outcome_as_of IS NULL;
 
 -- name: confirm
 UPDATE cross_sell_trigger t
@@ -108,9 +249,11 @@ WHERE t.id = x.id AND t.status IN ('new', 'contacted', 'offered');
 -- list cannot overfill a client; the unique index on open triggers guards the
 -- rest.
 INSERT INTO cross_sell_trigger (client_id, product_id, segment_id, hidden, expected_value, priority, adoption,
-                                product_value, best_clients, best_holders, reason, raised_as_of, run_id)
+                                product_value, best_clients, best_holders, reason, raised_as_of, run_id,
+                                income_weight, takeup_factor)
 SELECT x.client_id, x.product_id, x.segment_id, x.hidden, x.expected_value, x.priority, x.adoption,
-       x.product_value, x.best_clients, x.best_holders, x.reason, p.as_of, p.run_id
+       x.product_value, x.best_clients, x.best_holders, x.reason, p.as_of, p.run_id, x.income_weight,
+       x.takeup_factor
 FROM nightly_w_raise x
 CROSS JOIN nightly_w_param p
 ORDER BY x.client_id, x.priority DESC

@@ -191,9 +191,9 @@ type ProductStat struct {
 	Holders      int     // the segment's clients that hold it
 	BestHolders  int     // its best clients that hold it
 	Adoption     float64 // BestHolders / best clients, 0-1
-	InIdeal      bool    // adoption at or above profile.ideal_adoption
-	ValueHolders int     // holders whose whole as-of month of income it is measured on
-	Value        int64   // median monthly income it brings those holders, minor units
+	InIdeal      bool    // adoption at or above profile.ideal_adoption, with enough best holders
+	ValueHolders int     // holders held it before the as-of month: its value is measured on them
+	Value        int64   // median of their average monthly income from it over the last 12 months, minor units
 }
 
 // Summary is what the segments list shows of a segment.
@@ -211,6 +211,11 @@ type Summary struct {
 	ChurnRate     *float64 // nil when no client was active then
 	ExpectedYears *float64 // min(1 / churn rate, ltv.max_years)
 	LTV           *int64   // AvgIncome x 12 x ExpectedYears
+	// ProfileID is the segment whose ideal profile its clients take: its own
+	// ID, a coarser segment's when it has too few best clients, zero when no
+	// segment has enough (no ideal yet).
+	ProfileID    int64
+	ProfileLabel string
 
 	total int // rows of the whole list, for paging
 }
@@ -374,7 +379,7 @@ func segmentDest(s *Segment) []any {
 // summaryDest are the scan targets of a segment_profile row.
 func summaryDest(s *Summary, idealIDs *[]int16) []any {
 	return []any{&s.AsOf, &s.Size, &s.Assigned, &s.BestClients, &s.IdealIncome, &s.AvgIncome, idealIDs,
-		&s.ChurnBase, &s.ChurnLeavers, &s.ChurnRate, &s.ExpectedYears, &s.LTV, &s.total}
+		&s.ChurnBase, &s.ChurnLeavers, &s.ChurnRate, &s.ExpectedYears, &s.LTV, &s.ProfileID, &s.ProfileLabel, &s.total}
 }
 
 // notFound turns "no rows" into db.ErrNotFound, naming what was looked for.

@@ -12,9 +12,11 @@ SELECT sn.id, sn.level, sn.group_id, sn.group_name, sn.currency, sn.minor_digits
        sn.label,
        sp.as_of, sp.size, sp.assigned, sp.best_clients, sp.ideal_income, sp.avg_income, sp.ideal_product_ids,
        sp.churn_base, sp.churn_leavers, sp.churn_rate, sp.expected_years::float8, sp.ltv,
+       coalesce(sp.profile_segment_id, 0), coalesce(pn.label, ''),
        count(*) OVER ()::integer
 FROM segment_profile sp
 JOIN segment_named sn ON sn.id = sp.segment_id
+LEFT JOIN segment_named pn ON pn.id = sp.profile_segment_id
 WHERE sn.group_id = $1
   AND ($2::smallint = 0 OR sn.bank_id = $2
        OR (sn.level = 4 AND sn.currency = (SELECT b.currency FROM bank b WHERE b.id = $2)))
@@ -43,9 +45,11 @@ SELECT sn.id, sn.level, sn.group_id, sn.group_name, sn.currency, sn.minor_digits
        sn.label,
        sp.as_of, sp.size, sp.assigned, sp.best_clients, sp.ideal_income, sp.avg_income, sp.ideal_product_ids,
        sp.churn_base, sp.churn_leavers, sp.churn_rate, sp.expected_years::float8, sp.ltv,
+       coalesce(sp.profile_segment_id, 0), coalesce(pn.label, ''),
        1
 FROM segment_profile sp
 JOIN segment_named sn ON sn.id = sp.segment_id
+LEFT JOIN segment_named pn ON pn.id = sp.profile_segment_id
 WHERE sn.group_id = $1 AND sp.segment_id = $2;
 
 -- name: segment
@@ -79,28 +83,38 @@ SELECT c.id, c.left_on, b.currency, b.minor_digits, cs.segment_id, cs.as_of,
        sp.size, sp.best_clients, cs.tenure_months, cs.tenure_band, cs.profit_months, cs.profitability,
        cs.profit_band::text, cs.ideal_income, cs.gap, cs.score, cs.stage, cs.income_recent, cs.income_base,
        cs.rfm_r, cs.rfm_f, cs.rfm_m, cs.activity, cs.churn_score, cs.warning_level, cs.churn_rate,
-       cs.expected_years::float8, sp.ltv, cs.clv
+       cs.expected_years::float8, sp.ltv, cs.clv, cs.profile_segment_id, pp.best_clients
 FROM client c
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN client_score cs ON cs.client_id = c.id
 LEFT JOIN segment_profile sp ON sp.segment_id = cs.segment_id
+LEFT JOIN segment_profile pp ON pp.segment_id = cs.profile_segment_id
 WHERE c.id = $1 AND {{scope:c}};
 
 -- name: standing-ideal
--- A client against its segment's ideal set: held at the end of the as-of
--- month, and what each product brought it in that month. $1 client, $2
--- segment, $3 as-of month.
+-- A client against the ideal set of the segment whose profile applies: held
+-- at the end of the as-of month, and the average monthly income each brought
+-- it over the profitability window (segment.profit_window_months) or since it
+-- was taken, as the product's value is measured. $1 client, $2 segment, $3
+-- as-of month.
 SELECT sp.product_id, p.code, p.name, sp.holders, sp.best_holders, sp.adoption, sp.in_ideal, sp.value_holders,
-       sp.value,
-       EXISTS (SELECT 1 FROM holding h
-               WHERE h.client_id = c.id AND h.product_id = sp.product_id
-                 AND h.opened_on < ($3::date + interval '1 month')
-                 AND (h.closed_on IS NULL OR h.closed_on >= ($3::date + interval '1 month'))) AS held,
-       coalesce((SELECT sum(u.income)
-                 FROM monthly_fact f, unnest(f.product_ids, f.product_income) AS u(product_id, income)
-                 WHERE f.client_id = c.id AND f.month = $3::date AND u.product_id = sp.product_id), 0)::bigint
+       sp.value, h.opened_on IS NOT NULL AS held,
+       coalesce(round((SELECT sum(u.income)
+                       FROM monthly_fact f, unnest(f.product_ids, f.product_income) AS u(product_id, income)
+                       WHERE f.client_id = c.id AND f.month >= w.window_from AND f.month <= $3::date
+                         AND u.product_id = sp.product_id)
+                      / nullif(date_part('year', age($3::date, greatest(w.window_from, date_trunc('month', h.opened_on)::date))) * 12
+                               + date_part('month', age($3::date, greatest(w.window_from, date_trunc('month', h.opened_on)::date))) + 1, 0)::numeric),
+                0)::bigint
 FROM client c
+CROSS JOIN LATERAL (SELECT ($3::date - make_interval(months => s.value::integer - 1))::date AS window_from
+                    FROM setting s WHERE s.key = 'segment.profit_window_months') w
 JOIN segment_product sp ON sp.segment_id = $2 AND sp.in_ideal
 JOIN product p ON p.id = sp.product_id
+LEFT JOIN LATERAL (SELECT min(h.opened_on) AS opened_on
+                   FROM holding h
+                   WHERE h.client_id = c.id AND h.product_id = sp.product_id
+                     AND h.opened_on < ($3::date + interval '1 month')
+                     AND (h.closed_on IS NULL OR h.closed_on >= ($3::date + interval '1 month'))) h ON true
 WHERE c.id = $1 AND {{scope:c}}
 ORDER BY sp.adoption DESC, sp.product_id;

@@ -29,10 +29,18 @@ type Standing struct {
 	ProfitMonths  int    // months of facts Profitability averages
 	Profitability int64  // average monthly income
 	ProfitBand    string // A (best quintile of its segment) to E
-	IdealIncome   int64  // the segment's ideal profitability
-	Gap           int64  // IdealIncome - Profitability, at least 0
-	Score         int    // 100 x Profitability / IdealIncome, 0-100
-	// Ideal is the segment's ideal set against what the client holds: the gap
+	// HasIdeal is false when neither the client's segment nor any coarser one
+	// has enough best clients to learn an ideal profile from: IdealIncome,
+	// Gap and Score are then zero and mean nothing.
+	HasIdeal bool
+	// Profile is the segment whose ideal profile applies: Segment itself, or a
+	// coarser one when Segment has too few best clients (zero ID: none).
+	Profile            Segment
+	ProfileBestClients int
+	IdealIncome        int64 // the profile's ideal profitability
+	Gap                int64 // IdealIncome - Profitability, at least 0
+	Score              int   // 100 x Profitability / IdealIncome, 0-100
+	// Ideal is the profile's ideal set against what the client holds: the gap
 	// explained product by product.
 	Ideal []IdealItem
 
@@ -53,8 +61,10 @@ type Standing struct {
 // IdealItem is one product of the segment's ideal set, for one client.
 type IdealItem struct {
 	ProductStat
-	Held         bool  // at the end of the as-of month
-	ClientIncome int64 // what it brought the client in the as-of month
+	Held bool // at the end of the as-of month
+	// ClientIncome is the average monthly income it brought the client over
+	// the profitability window, or since the client took it.
+	ClientIncome int64
 	// Shortfall is how far the client's income from it falls short of the
 	// segment's value: the whole value when it is not held.
 	Shortfall int64
@@ -73,8 +83,9 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 		seg      Segment
 		nullable struct {
 			size, best, tenure, profitMonths, score, churnScore, r, f, m *int
+			profileBest                                                  *int
 			band                                                         *int16
-			profit, ideal, gap                                           *int64
+			profit, ideal, gap, profileID                                *int64
 			profitBand, stage, activity, warning                         *string
 		}
 	)
@@ -83,7 +94,8 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 		&nullable.size, &nullable.best, &nullable.tenure, &nullable.band, &nullable.profitMonths, &nullable.profit,
 		&nullable.profitBand, &nullable.ideal, &nullable.gap, &nullable.score, &nullable.stage,
 		&st.IncomeRecent, &st.IncomeBase, &nullable.r, &nullable.f, &nullable.m, &nullable.activity,
-		&nullable.churnScore, &nullable.warning, &st.ChurnRate, &st.ExpectedYears, &st.SegmentLTV, &st.CLV)
+		&nullable.churnScore, &nullable.warning, &st.ChurnRate, &st.ExpectedYears, &st.SegmentLTV, &st.CLV,
+		&nullable.profileID, &nullable.profileBest)
 	if err != nil {
 		return Standing{}, notFound(err, "client %d standing", clientID)
 	}
@@ -98,7 +110,10 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 	st.SegmentSize, st.BestClients, st.TenureMonths = *nullable.size, *nullable.best, *nullable.tenure
 	st.TenureBand = TenureBand(*nullable.band)
 	st.ProfitMonths, st.Profitability, st.ProfitBand = *nullable.profitMonths, *nullable.profit, *nullable.profitBand
-	st.IdealIncome, st.Gap, st.Score = *nullable.ideal, *nullable.gap, *nullable.score
+	if nullable.ideal != nil && nullable.score != nil && nullable.profileID != nil {
+		st.HasIdeal = true
+		st.IdealIncome, st.Gap, st.Score = *nullable.ideal, *nullable.gap, *nullable.score
+	}
 	st.Stage, st.Activity = Stage(*nullable.stage), Activity(*nullable.activity)
 	st.RFM = [3]int{*nullable.r, *nullable.f, *nullable.m}
 	st.ChurnScore = *nullable.churnScore
@@ -109,10 +124,21 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 		return Standing{}, notFound(err, "segment %d", *segID)
 	}
 	st.Segment = seg
+	if !st.HasIdeal {
+		return st, nil
+	}
+	st.Profile, st.ProfileBestClients = seg, *nullable.profileBest
+	if *nullable.profileID != *segID {
+		var ps Segment
+		if err := q.QueryRow(ctx, queries.Get("segment"), *nullable.profileID).Scan(segmentDest(&ps)...); err != nil {
+			return Standing{}, notFound(err, "segment %d", *nullable.profileID)
+		}
+		st.Profile = ps
+	}
 
 	var iargs db.Args
 	iargs.Add(clientID)
-	iargs.Add(*segID)
+	iargs.Add(st.Profile.ID)
 	iargs.Add(st.AsOf)
 	rows, err := q.Query(ctx, access.Scoped(queries.Get("standing-ideal"), v, &iargs), iargs.Values()...)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/products"
 )
 
 // Setting is one row of the setting table.
@@ -90,6 +91,18 @@ func (v Values) Ratio(key string) float64 {
 // String returns a text setting.
 func (v Values) String(key string) string { return v.must(key) }
 
+// List returns a list setting (a families setting): its comma-separated
+// items, none for an empty value.
+func (v Values) List(key string) []string {
+	out := []string{}
+	for _, item := range strings.Split(v.must(key), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
 func (v Values) must(key string) string {
 	s, ok := v[key]
 	if !ok {
@@ -149,6 +162,8 @@ func Validate(st Setting, value string) (string, error) {
 			return bad("%q is not a cron schedule (minute hour day month weekday): %v", value, err)
 		}
 		return value, nil
+	case "families":
+		return validFamilies(value, bad)
 	case "path":
 		if value == "" {
 			return "", nil
@@ -164,6 +179,37 @@ func Validate(st Setting, value string) (string, error) {
 		}
 		return value, nil
 	}
+}
+
+// validFamilies normalises a comma-separated list of product families (each
+// once, in the catalogue's order) and refuses one the catalogue does not know.
+func validFamilies(value string, bad func(string, ...any) (string, error)) (string, error) {
+	want := map[string]bool{}
+	for _, item := range strings.Split(value, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if item == "" {
+			continue
+		}
+		known := false
+		for _, f := range products.Families {
+			known = known || f.Value == item
+		}
+		if !known {
+			names := make([]string, len(products.Families))
+			for i, f := range products.Families {
+				names[i] = f.Value
+			}
+			return bad("%q is not a product family; use %s", item, strings.Join(names, ", "))
+		}
+		want[item] = true
+	}
+	var out []string
+	for _, f := range products.Families {
+		if want[f.Value] {
+			out = append(out, f.Value)
+		}
+	}
+	return strings.Join(out, ","), nil
 }
 
 func fmtNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -18,9 +18,13 @@ import (
 // Change is a manager's move of a trigger to a new status.
 type Change struct {
 	TriggerID int64
-	To        Status
-	Reason    string // required when To is lost or dismissed, at most 1000 characters
-	IP        string // where the request came from, for the audit log
+	// From is the status the page showed when the move was asked for; a move
+	// from a page that is no longer current is refused (*StaleError). Empty:
+	// not checked.
+	From   Status
+	To     Status
+	Reason string // required when To is lost or dismissed, at most 1000 characters
+	IP     string // where the request came from, for the audit log
 }
 
 // ErrReadOnly is returned when the viewer's role reads clients but does not
@@ -48,11 +52,20 @@ func (e *TransitionError) Error() string {
 		strings.ToLower(e.From.Label()), strings.Join(names, ", "), e.To)
 }
 
+// StaleError is a move asked for from a page that showed the trigger in
+// another status than it now has.
+type StaleError struct{ Shown, Now Status }
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("status: the trigger is %s now, not %s as the page showed: it changed since the page was loaded, so nothing was saved; check it and choose again",
+		strings.ToLower(e.Now.Label()), strings.ToLower(e.Shown.Label()))
+}
+
 // Move moves a trigger v sees to c.To, in one transaction with its audit
 // entry, and returns it as it now stands. It returns db.ErrNotFound for a
 // trigger v may not see (control-group triggers included), ErrReadOnly for a
-// role that does not change clients, a *TransitionError for a move the status
-// does not allow and a *FieldError for a missing or overlong reason.
+// role that does not change clients, a *StaleError when c.From is not the
+// status any more, a *TransitionError for a move the status does not allow and a *FieldError for a missing or overlong reason.
 func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (Trigger, error) {
 	if !v.WritesClients() {
 		if v.SeesClients() {
@@ -87,6 +100,9 @@ func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (T
 		}
 		if err != nil {
 			return fmt.Errorf("trigger %d: %w", c.TriggerID, err)
+		}
+		if c.From != "" && c.From != from {
+			return &StaleError{Shown: c.From, Now: from}
 		}
 		if !from.CanMoveTo(c.To) {
 			return &TransitionError{From: from, To: c.To}

@@ -146,9 +146,9 @@ func scan(row pgx.Row) (Trigger, error) {
 	return t, nil
 }
 
-// seesHidden tells whether v may see control-group triggers: only the risk
+// SeesHidden tells whether v may see control-group triggers: only the risk
 // team, which measures the uplift; never a manager or a branch head.
-func seesHidden(v access.Viewer) bool { return v.Role == access.Risk }
+func SeesHidden(v access.Viewer) bool { return v.Role == access.Risk }
 
 // ForClient returns a client's triggers, open ones first by priority, then
 // the past ones newest first. Control-group triggers are left out for managers
@@ -156,7 +156,7 @@ func seesHidden(v access.Viewer) bool { return v.Role == access.Risk }
 func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) ([]Trigger, error) {
 	var args db.Args
 	args.Add(clientID)
-	args.Add(seesHidden(v))
+	args.Add(SeesHidden(v))
 	rows, err := q.Query(ctx, access.Scoped(queries.Get("for-client"), v, &args), args.Values()...)
 	if err != nil {
 		return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
@@ -180,7 +180,7 @@ func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int6
 func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Trigger, error) {
 	var args db.Args
 	args.Add(id)
-	args.Add(seesHidden(v))
+	args.Add(SeesHidden(v))
 	t, err := scan(q.QueryRow(ctx, access.Scoped(queries.Get("get"), v, &args), args.Values()...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Trigger{}, fmt.Errorf("trigger %d: %w", id, db.ErrNotFound)
@@ -221,7 +221,7 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 		f.Page = 1
 	}
 	var args db.Args
-	args.Add(seesHidden(v))
+	args.Add(SeesHidden(v))
 	args.Add(f.ManagerID)
 	args.Add(f.ProductID)
 	args.Add(string(f.Status))
@@ -245,4 +245,91 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 		return Page{}, fmt.Errorf("open triggers: %w", err)
 	}
 	return page, nil
+}
+
+// Ranked is an open trigger as the next best action ranks it.
+type Ranked struct {
+	Trigger
+	// WarningLevel is "watch" when the client has a watch-level churn warning
+	// (its rank is lowered), "" when none.
+	WarningLevel string
+	WarningScore int
+	// Rank is the priority the action is ranked by: Priority, times
+	// trigger.watch_factor under a watch warning.
+	Rank int64
+}
+
+// ListRanked returns a page of the open triggers of the clients v sees that a
+// manager should act on, in the next best action's order: clients under a
+// high churn warning are left out (their offers wait: ListWaiting), a watch
+// warning multiplies the priority by watchFactor. It also returns how many
+// there are in all. Control-group triggers never show.
+func ListRanked(ctx context.Context, q db.Querier, v access.Viewer, watchFactor float64, limit, offset int) ([]Ranked, int, error) {
+	var args db.Args
+	args.Add(watchFactor)
+	args.Add(limit)
+	args.Add(offset)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("list-ranked"), v, &args), args.Values()...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ranked triggers: %w", err)
+	}
+	defer rows.Close()
+	var out []Ranked
+	total := 0
+	for rows.Next() {
+		var r Ranked
+		var closed, confirmed *time.Time
+		if err := rows.Scan(append(dest(&r.Trigger, &closed, &confirmed), &r.WarningLevel, &r.WarningScore, &r.Rank, &total)...); err != nil {
+			return nil, 0, fmt.Errorf("ranked triggers: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("ranked triggers: %w", err)
+	}
+	if len(out) == 0 && offset > 0 {
+		// past the end: still say how many there are
+		if _, n, err := ListRanked(ctx, q, v, watchFactor, 1, 0); err == nil {
+			total = n
+		} else {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
+}
+
+// ListWaiting returns the open triggers of the clients v sees that wait
+// because the client has a high churn warning, by client then priority.
+func ListWaiting(ctx context.Context, q db.Querier, v access.Viewer) ([]Trigger, error) {
+	var args db.Args
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("list-waiting"), v, &args), args.Values()...)
+	if err != nil {
+		return nil, fmt.Errorf("waiting triggers: %w", err)
+	}
+	defer rows.Close()
+	var out []Trigger
+	for rows.Next() {
+		t, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("waiting triggers: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("waiting triggers: %w", err)
+	}
+	return out, nil
+}
+
+// HeldBack returns how many open triggers of a client are held back for the
+// control group (the card says so instead of showing them); zero for a client
+// v may not see.
+func HeldBack(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) (int, error) {
+	var args db.Args
+	args.Add(clientID)
+	var n int
+	if err := q.QueryRow(ctx, access.Scoped(queries.Get("held-back"), v, &args), args.Values()...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("client %d held-back triggers: %w", clientID, err)
+	}
+	return n, nil
 }

@@ -36,8 +36,9 @@ func TestAdminSettingsPageGroupsAndLinksAreas(t *testing.T) {
 			}
 		}
 	}
-	want := map[string]string{"segments": "/segments", "triggers": "/segments", "warnings": "/churn", "contacts": "/worklist",
-		"nightly": "/admin/runs", "imports": "/admin/imports", "security": ""}
+	want := map[string]string{"segments": "/segments", "triggers": "/effectiveness", "warnings": "/churn", "contacts": "/worklist",
+		"worklist": "/worklist",
+		"nightly":  "/admin/runs", "imports": "/admin/imports", "security": ""}
 	for area, href := range want {
 		got, ok := links[area]
 		if !ok {

@@ -107,6 +107,9 @@ func BenchmarkPages(b *testing.B) {
 		{"segments/risk", riskLogin, func() string { return "/segments" }},
 		{"segments/risk-by-ltv", riskLogin, func() string { return "/segments?sort=-ltv&bank=2" }},
 		{"segment-profile/manager", managerLogin, func() string { return fmt.Sprintf("/segments/%d", segmentIDs[rnd.IntN(len(segmentIDs))]) }},
+		{"effectiveness/risk", riskLogin, func() string { return "/effectiveness" }},
+		{"effectiveness/branch-head", headLogin, func() string { return "/effectiveness" }},
+		{"effectiveness/risk-bank-3-csv", riskLogin, func() string { return "/effectiveness/export.csv?bank=3" }},
 	}
 	b.Logf("benchmark database: %d clients", clients)
 	for _, p := range pages {

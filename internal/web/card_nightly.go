@@ -17,7 +17,9 @@ import (
 
 // cardPicture shapes the nightly run's picture of a client for its card,
 // every number with what it is and as of when.
-func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPicture) pages.CardPicture {
+// watchFactor is trigger.watch_factor, for the note on an offer of a client
+// under a watch warning.
+func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPicture, watchFactor float64) pages.CardPicture {
 	if !p.Scored {
 		note := "The nightly run has not scored this client: it runs every night and after each import."
 		if p.Stage == segments.Left {
@@ -34,14 +36,26 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPi
 		SegmentSize: components.Int(p.SegmentSize), BestClients: components.Int(p.BestClients),
 		Stage: p.Stage.Label(), StageTone: stageTone(p.Stage),
 		Activity: p.Activity.Label(), RFM: fmt.Sprintf("R%d F%d M%d", p.RFM[0], p.RFM[1], p.RFM[2]),
-		Profit: m(p.Profitability), Ideal: m(p.IdealIncome), Gap: m(p.Gap), Potential: m(p.Potential),
-		Band: p.ProfitBand, ProfitMonths: p.ProfitMonths, Score: p.Score, ScoreTone: scoreTone(p.Score),
+		Profit: m(p.Profitability), Potential: m(p.Potential), HasIdeal: p.HasIdeal,
+		Band: p.ProfitBand, ProfitMonths: p.ProfitMonths,
 		ChurnScore: fmt.Sprint(p.ChurnScore), ChurnRate: "not known", ExpectedYears: "not known", LTV: "not known", CLV: "not known",
 	}
 	if p.Segment.Level == segments.LevelBankRegionIndustryTenure {
-		out.LevelNote = "Its own segment has enough clients to learn from."
+		out.LevelNote = "Its own segment has enough active clients to compare with."
 	} else {
 		out.LevelNote = "Its own bank × region × industry × tenure segment has too few active clients to learn from, so it backs off to this coarser one."
+	}
+	switch {
+	case !p.HasIdeal:
+		out.ProfileNote = fmt.Sprintf("No ideal yet: its segment has %s best clients, and no coarser segment has enough to learn an ideal profile from, so there is no gap, score or ideal set to show.",
+			components.Int(p.BestClients))
+	case p.Profile.ID != p.Segment.ID:
+		out.ProfileNote = fmt.Sprintf("Its segment has %s best clients, too few to learn from, so its ideal profile is learned from the coarser segment %s (%s best clients).",
+			components.Int(p.BestClients), p.Profile.Label, components.Int(p.ProfileBestClients))
+		out.ProfileHref = fmt.Sprintf("/segments/%d", p.Profile.ID)
+	}
+	if p.HasIdeal {
+		out.Ideal, out.Gap, out.Score, out.ScoreTone = m(p.IdealIncome), m(p.Gap), p.Score, scoreTone(p.Score)
 	}
 	if p.IncomeRecent != nil && p.IncomeBase != nil {
 		out.StageNote = fmt.Sprintf("Stage: recent income %s a month against %s in the months before.", m(*p.IncomeRecent), m(*p.IncomeBase))
@@ -55,7 +69,20 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPi
 		out.IdealSet = append(out.IdealSet, ci)
 	}
 	for _, t := range p.Triggers {
-		out.Triggers = append(out.Triggers, s.triggerRow(c, v, t))
+		row := s.triggerRow(c, v, t)
+		if w := p.Warning; w != nil && t.Status.Open() && !t.Hidden {
+			switch w.Level {
+			case warnings.High:
+				row.Note, row.NoteTone = waitNote(w.Score), "bad"
+			case warnings.Watch:
+				row.Note, row.NoteTone = watchNote(watchFactor, w.Score), "warn"
+			}
+		}
+		out.Triggers = append(out.Triggers, row)
+	}
+	if p.HeldBack > 0 {
+		out.HeldBackNote = fmt.Sprintf("This client is in the control group: its %d open %s held back for measurement and not shown, so that the bank can see what offers add. Nothing to do here.",
+			p.HeldBack, map[bool]string{true: "offer is", false: "offers are"}[p.HeldBack == 1])
 	}
 	if p.ChurnRate != nil {
 		out.ChurnRate = fmt.Sprintf("%.1f%%", *p.ChurnRate*100)

@@ -25,6 +25,9 @@ func navFor(v access.Viewer) []layouts.NavItem {
 		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"})
 	}
+	if v.Role == access.BranchHead || v.Role == access.Risk {
+		nav = append(nav, layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"})
+	}
 	if v.Role == access.Admin {
 		nav = append(nav,
 			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
@@ -35,6 +38,7 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"},
 			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},
+			layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"},
 			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
 		)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -18,9 +19,10 @@ import (
 // later).
 var settingAreas = []pages.SettingArea{
 	{Key: "segments", Label: "Segments and ideal profiles", Page: "/segments", PageLabel: "the segments page"},
-	{Key: "triggers", Label: "Cross-sell triggers", Page: "/segments", PageLabel: "the segments page"},
+	{Key: "triggers", Label: "Cross-sell triggers", Page: "/effectiveness", PageLabel: "the effectiveness page"},
 	{Key: "warnings", Label: "Churn warnings", Page: "/churn", PageLabel: "the churn list"},
 	{Key: "contacts", Label: "Contacts", Page: "/worklist", PageLabel: "the worklist"},
+	{Key: "worklist", Label: "Worklist", Page: "/worklist", PageLabel: "the worklist"},
 	{Key: "nightly", Label: "Nightly run", Page: "/admin/runs", PageLabel: "nightly runs"},
 	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
 	{Key: "security", Label: "Security",
@@ -37,6 +39,11 @@ func settingItem(st settings.Listed, csrf string) pages.SettingItem {
 	}
 	if st.MaxValue != nil {
 		it.Max = strconv.FormatFloat(*st.MaxValue, 'f', -1, 64)
+	}
+	if st.Kind == "families" {
+		for _, f := range products.Families {
+			it.Choices = append(it.Choices, f.Value)
+		}
 	}
 	if st.UpdatedByLogin != "" {
 		it.UpdatedBy, it.UpdatedAt = st.UpdatedByLogin, components.DateTime(st.UpdatedAt)

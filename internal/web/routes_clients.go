@@ -193,9 +193,13 @@ func (s *server) cardPage(c echo.Context, v access.Viewer, card clients.Card, se
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := s.Settings.Load(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
 	vm := cardView(card, section)
 	vm.Flash = s.popFlash(c)
-	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, pic))
+	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, pic, cfg.Ratio("trigger.watch_factor")))
 	return pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), vm), nil
 }
 

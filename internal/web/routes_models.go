@@ -95,7 +95,7 @@ func fig(v float64, digits int) string {
 	return strconv.FormatFloat(v, 'f', digits, 64)
 }
 
-func pct(v float64) string {
+func percent(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
 	}
@@ -172,9 +172,9 @@ func (s *server) modelCard(c echo.Context) error {
 		vm.Figures = []pages.ModelFigure{
 			{Name: "AUC", Model: fig(t.AUC, 3), Fixed: fig(b.AUC, 3), Note: "the chance a leaver scores above a client who stays; 0.5 is chance"},
 			{Name: "Top-10% lift", Model: fig(t.Lift10, 2), Fixed: fig(b.Lift10, 2), Note: "leavers' share among the 10% highest scores over their share among all"},
-			{Name: "Leavers in the top 10%", Model: pct(t.Captured10), Fixed: pct(b.Captured10), Note: "of all leavers of the test months"},
+			{Name: "Leavers in the top 10%", Model: percent(t.Captured10), Fixed: percent(b.Captured10), Note: "of all leavers of the test months"},
 			{Name: "Brier score", Model: fig(t.Brier, 4), Fixed: fig(b.Brier, 4), Note: "the mean squared error of the probability: lower is better calibrated"},
-			{Name: "Leaving rate", Model: pct(t.Rate), Fixed: pct(b.Rate), Note: "of the test's client-months, weighted"},
+			{Name: "Leaving rate", Model: percent(t.Rate), Fixed: percent(b.Rate), Note: "of the test's client-months, weighted"},
 		}
 		for i, at := range t.AtThresholds {
 			if i >= len(b.AtThresholds) {
@@ -183,13 +183,13 @@ func (s *server) modelCard(c echo.Context) error {
 			bt := b.AtThresholds[i]
 			level := fmt.Sprintf("score %.0f", at.Threshold*100)
 			vm.Figures = append(vm.Figures,
-				pages.ModelFigure{Name: "Recall at " + level, Model: pct(at.Recall), Fixed: pct(bt.Recall), Note: "the share of leavers scored at or above it"},
-				pages.ModelFigure{Name: "Precision at " + level, Model: pct(at.Precision), Fixed: pct(bt.Precision), Note: "the share of clients scored at or above it that left"})
+				pages.ModelFigure{Name: "Recall at " + level, Model: percent(at.Recall), Fixed: percent(bt.Recall), Note: "the share of leavers scored at or above it"},
+				pages.ModelFigure{Name: "Precision at " + level, Model: percent(at.Precision), Fixed: percent(bt.Precision), Note: "the share of clients scored at or above it that left"})
 		}
 		for _, cb := range t.Calibration {
 			vm.Calibration = append(vm.Calibration, pages.ModelCalibration{Decile: strconv.Itoa(cb.Decile),
-				Range: fmt.Sprintf("%.1f%% to %.1f%%", 100*cb.Low, 100*cb.High), Predicted: pct(cb.Predicted),
-				Observed: pct(cb.Observed), Rows: components.Int(cb.Rows)})
+				Range: fmt.Sprintf("%.1f%% to %.1f%%", 100*cb.Low, 100*cb.High), Predicted: percent(cb.Predicted),
+				Observed: percent(cb.Observed), Rows: components.Int(cb.Rows)})
 		}
 	}
 	for _, b := range card.Banks {
@@ -225,17 +225,17 @@ func inputShapes(a *model.Additive) []pages.ModelInput {
 		for _, c := range sh.Coef {
 			top = math.Max(top, math.Abs(c))
 		}
-		share := func(c float64) float64 {
+		rel := func(c float64) float64 {
 			if top == 0 {
 				return 0
 			}
 			return c / top
 		}
 		for b, c := range sh.Coef {
-			mi.Bins = append(mi.Bins, pages.ModelBin{Range: binRange(in, sh.Edges, b), Odds: fmt.Sprintf("×%.2f", math.Exp(c)), Share: share(c)})
+			mi.Bins = append(mi.Bins, pages.ModelBin{Range: binRange(in, sh.Edges, b), Odds: fmt.Sprintf("×%.2f", math.Exp(c)), Share: rel(c)})
 		}
 		if sh.Missing != 0 {
-			mi.Bins = append(mi.Bins, pages.ModelBin{Range: "no figure", Odds: fmt.Sprintf("×%.2f", math.Exp(sh.Missing)), Share: share(sh.Missing)})
+			mi.Bins = append(mi.Bins, pages.ModelBin{Range: "no figure", Odds: fmt.Sprintf("×%.2f", math.Exp(sh.Missing)), Share: rel(sh.Missing)})
 		}
 		out = append(out, mi)
 	}
@@ -298,8 +298,8 @@ var scorerNames = map[string]string{"fixed": "fixed weights", "model": "learned 
 func backtestLine(scope, scorer string, h int, f churn.Figures) pages.BacktestLine {
 	return pages.BacktestLine{Scope: scope, Scorer: scorerNames[scorer], Horizon: fmt.Sprintf("%d months", h),
 		Clients: components.Int(int(math.Round(f.Clients))), Leavers: components.Int(int(math.Round(f.Leavers))),
-		Rate: pct(f.Rate()), Warned: components.Int(int(math.Round(f.Warned))), Recall: pct(f.Recall()),
-		Precision: pct(f.Precision()), Lift: fig(f.Lift10(), 2), AUC: fig(f.AUC, 3), Model: scorer == "model"}
+		Rate: percent(f.Rate()), Warned: components.Int(int(math.Round(f.Warned))), Recall: percent(f.Recall()),
+		Precision: percent(f.Precision()), Lift: fig(f.Lift10(), 2), AUC: fig(f.AUC, 3), Model: scorer == "model"}
 }
 
 func backtestView(rep churn.Report) pages.Backtest {
@@ -393,7 +393,7 @@ func backtestView(rep churn.Report) pages.Backtest {
 		}
 		vm.LeadSeries = append(vm.LeadSeries, components.Series{Name: scorerNames[ld.Scorer] + " (% of leavers)", Class: ld.Scorer, Values: vals})
 		vm.Lead = append(vm.Lead, pages.BacktestLead{Scorer: scorerNames[ld.Scorer], Leavers: components.Int(int(math.Round(ld.Leavers))),
-			One: pct(ld.AtLeast(1)), Two: pct(ld.AtLeast(2)), Three: pct(ld.AtLeast(3)), Six: pct(ld.AtLeast(6))})
+			One: percent(ld.AtLeast(1)), Two: percent(ld.AtLeast(2)), Three: percent(ld.AtLeast(3)), Six: percent(ld.AtLeast(6))})
 	}
 	return vm
 }

@@ -85,6 +85,13 @@ func (s *server) segmentList(c echo.Context) error {
 		for _, p := range sg.IdealSet {
 			row.IdealSet = append(row.IdealSet, fmt.Sprintf("%s %.0f%%", p.Code, p.Adoption*100))
 		}
+		switch sg.ProfileID {
+		case 0:
+			row.ProfileNote = "No ideal yet: too few best clients here and in every coarser segment."
+		case sg.ID:
+		default:
+			row.ProfileNote = "Too few best clients: its clients use the profile of " + sg.ProfileLabel + "."
+		}
 		vm.Rows = append(vm.Rows, row)
 		vm.AsOf = components.Month(sg.AsOf)
 	}
@@ -118,7 +125,18 @@ func (s *server) segmentProfile(c echo.Context) error {
 		Size: components.Int(p.Size), Assigned: components.Int(p.Assigned), Best: components.Int(p.BestClients),
 		IdealIncome: m(p.IdealIncome), AvgIncome: m(p.AvgIncome), ChurnBase: components.Int(p.ChurnBase),
 		ChurnLeavers: components.Int(p.ChurnLeavers), ChurnRate: rate(p.ChurnRate), ExpectedYears: "not known", LTV: "not known",
-		IdealThreshold: fmt.Sprintf("%.0f%%", cfg.Ratio("profile.ideal_adoption")*100)}
+		IdealThreshold: fmt.Sprintf("%.0f%%", cfg.Ratio("profile.ideal_adoption")*100),
+		MinBestHolders: components.Int(cfg.Int("profile.min_best_holders"))}
+	minBest := cfg.Int("profile.min_best_clients")
+	switch {
+	case p.ProfileID == 0:
+		vm.ProfileNote = fmt.Sprintf("No ideal yet: this segment has %s best clients and no coarser segment of its clients has the %d needed to learn an ideal profile from.",
+			components.Int(p.BestClients), minBest)
+	case p.ProfileID != p.ID:
+		vm.ProfileNote = fmt.Sprintf("This segment has %s best clients, fewer than the %d needed, so its clients take their ideal profile from the coarser segment",
+			components.Int(p.BestClients), minBest)
+		vm.ProfileLabel, vm.ProfileHref = p.ProfileLabel, fmt.Sprintf("/segments/%d", p.ProfileID)
+	}
 	if p.ExpectedYears != nil {
 		vm.ExpectedYears = fmt.Sprintf("%.1f", *p.ExpectedYears)
 	}

@@ -74,22 +74,28 @@ func (s *server) triggerMove(c echo.Context) error {
 	reason, rerr := triggers.ComposeReason(to, c.FormValue("reason"), c.FormValue("note"))
 	var moved triggers.Trigger
 	if rerr == nil {
-		moved, err = triggers.Move(ctx, s.Pool, v, triggers.Change{TriggerID: id, To: to, Reason: reason, IP: c.RealIP()})
+		moved, err = triggers.Move(ctx, s.Pool, v, triggers.Change{TriggerID: id, From: triggers.Status(c.FormValue("from")),
+			To: to, Reason: reason, IP: c.RealIP()})
 	} else {
 		err = rerr
 	}
 	var fieldErr *triggers.FieldError
 	var transErr *triggers.TransitionError
+	var staleErr *triggers.StaleError
 	switch {
 	case errors.Is(err, triggers.ErrReadOnly):
 		return echo.NewHTTPError(http.StatusForbidden, "Your role reads triggers but does not move them.")
-	case errors.As(err, &fieldErr), errors.As(err, &transErr):
+	case errors.As(err, &fieldErr), errors.As(err, &transErr), errors.As(err, &staleErr):
 		current, gerr := triggers.Get(ctx, s.Pool, v, id)
 		if gerr != nil {
 			return gerr
 		}
 		row := s.triggerRow(c, v, current)
 		row.Error = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "status: "), "reason: ")
+		if staleErr == nil && current.Status.CanMoveTo(to) {
+			// the form comes back as the user left it
+			row.To, row.ReasonChoice, row.NoteText = string(to), c.FormValue("reason"), c.FormValue("note")
+		}
 		if !isHTMX(c) {
 			s.setFlash(c, "The trigger was not moved: "+row.Error)
 			return c.Redirect(http.StatusSeeOther, backTo(c, current.ClientID))

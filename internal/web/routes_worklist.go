@@ -11,22 +11,21 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/nightly"
-	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/warnings"
+	"github.com/relaycrm/relay/internal/worklist"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
-
-// worklistPerPage is how many triggers the worklist shows at a time.
-const worklistPerPage = 25
 
 func (s *server) worklistRoutes(g *echo.Group) {
 	g.GET("/worklist", s.worklist, requireRole(access.Manager))
 }
 
-// worklist is the personal manager's home: open triggers by priority,
-// warnings by score, contacts due.
+// worklist is the personal manager's home: today's next best actions
+// (retention calls first, then offers by priority), warnings by score,
+// contacts due.
 func (s *server) worklist(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
@@ -42,7 +41,8 @@ func (s *server) worklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	open, err := triggers.ListOpen(ctx, s.Pool, v, triggers.ListFilter{Page: page, PerPage: worklistPerPage})
+	today, err := worklist.Load(ctx, s.Pool, v, worklist.Options{Page: page, PerPage: cfg.Int("worklist.daily_actions"),
+		WatchFactor: cfg.Ratio("trigger.watch_factor")})
 	if err != nil {
 		return err
 	}
@@ -50,9 +50,9 @@ func (s *server) worklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	today := s.Now()
+	now := s.Now()
 	limit := cfg.Int("contact.max_proactive_per_month")
-	due, err := s.Contacts.DueContacts(ctx, v, today, today.AddDate(0, 0, 7), limit, 50)
+	due, err := s.Contacts.DueContacts(ctx, v, now, now.AddDate(0, 0, 7), limit, 50)
 	if err != nil {
 		return err
 	}
@@ -60,22 +60,60 @@ func (s *server) worklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := pages.Worklist{Name: v.Name, Flash: s.popFlash(c), NoRun: asOf.IsZero(), TriggersTotal: open.Total,
-		Page: page, Pages: (open.Total + worklistPerPage - 1) / worklistPerPage, WarningsTotal: warned.Total,
-		ContactLimit: limit}
+	vm := pages.Worklist{Name: v.Name, Flash: s.popFlash(c), NoRun: asOf.IsZero(), ActionsTotal: today.Total,
+		DailyActions: today.PerPage, Retentions: today.Retentions, Waiting: today.Waiting, Page: page,
+		Pages: today.Pages(), WarningsTotal: warned.Total, ContactLimit: limit}
 	if !asOf.IsZero() {
 		vm.AsOf = components.Month(asOf)
 	}
-	for _, t := range open.Triggers {
-		vm.Triggers = append(vm.Triggers, s.triggerRow(c, v, t))
+	for _, a := range today.Actions {
+		switch {
+		case a.Retention != nil:
+			vm.Actions = append(vm.Actions, pages.WorkAction{Retention: workRetention(*a.Retention)})
+		case a.Offer != nil:
+			row := s.triggerRow(c, v, a.Offer.Trigger)
+			if a.Offer.WarningLevel == string(warnings.Watch) {
+				row.Note = watchNote(today.WatchFactor, a.Offer.WarningScore)
+				row.NoteTone = "warn"
+			}
+			vm.Actions = append(vm.Actions, pages.WorkAction{Offer: &row})
+		}
 	}
 	for _, w := range warned.Warnings {
 		vm.Warnings = append(vm.Warnings, workWarning(w))
 	}
 	for _, d := range due {
-		vm.Due = append(vm.Due, workDue(d, today))
+		vm.Due = append(vm.Due, workDue(d, now))
 	}
 	return render(c, http.StatusOK, pages.WorklistPage(s.layout(c, v, "Worklist", "worklist"), vm))
+}
+
+// watchNote says why an offer ranks lower: its client's watch warning.
+func watchNote(factor float64, score int) string {
+	return fmt.Sprintf("Priority × %s while the client has a watch-level churn warning (score %d).", strconv.FormatFloat(factor, 'f', -1, 64), score)
+}
+
+// waitNote says why an offer waits: its client's high warning.
+func waitNote(score int) string {
+	return fmt.Sprintf("Waits: high churn warning (score %d). Call to keep the client first; the offer returns when the warning clears.", score)
+}
+
+func workRetention(r worklist.Retention) *pages.WorkRetention {
+	w := r.Warning
+	out := &pages.WorkRetention{ClientID: w.ClientID, Client: w.ClientName, Score: strconv.Itoa(w.Score),
+		IncomeAtRisk: money.Whole(r.IncomeAtRisk, w.Currency, w.MinorDigits), CLV: "not known"}
+	if w.CLV != nil {
+		out.CLV = money.Whole(*w.CLV, w.Currency, w.MinorDigits)
+	}
+	for _, rs := range r.Reasons {
+		out.Reasons = append(out.Reasons, pages.WorkSignal{Label: rs.Label, Figures: rs.Figures, Share: fmt.Sprintf("%.0f%%", rs.Share*100)})
+	}
+	var waiting []string
+	for _, t := range r.Waiting {
+		waiting = append(waiting, t.ProductName)
+	}
+	out.Waiting = joinAnd(waiting)
+	return out
 }
 
 func workWarning(w warnings.Warning) pages.WorkWarning {

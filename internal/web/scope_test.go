@@ -85,6 +85,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		{"no such model", "GET", "/models/99999999"},
 		{"warning backtest", "GET", "/backtest"},
 		{"choose a bank's model", "POST", "/admin/models/use"},
+		{"effectiveness", "GET", "/effectiveness"},
+		{"effectiveness export", "GET", "/effectiveness/export.csv"},
 	}
 	want := map[string][]int{ // per route, in the order manager, branch head, risk, admin, signed out
 		"home":                             {303, 303, 303, 303, 303},
@@ -104,6 +106,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"no such model":                    {404, 404, 404, 404, 303},
 		"warning backtest":                 {403, 403, 200, 200, 303},
 		"choose a bank's model":            {403, 403, 403, 400, 303},
+		"effectiveness":                    {403, 200, 200, 200, 303},
+		"effectiveness export":             {403, 200, 200, 200, 303},
 	}
 	logins := []string{managerLogin, headLogin, riskLogin, adminLogin, ""}
 	for i, login := range logins {

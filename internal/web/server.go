@@ -125,6 +125,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	s.churnRoutes(signedIn)
 	s.segmentRoutes(signedIn)
 	s.modelRoutes(signedIn)
+	s.effectivenessRoutes(signedIn)
 	s.adminRoutes(signedIn)
 	return e, nil
 }

@@ -42,30 +42,47 @@ func TestWorklistShowsTheManagersOwnWork(t *testing.T) {
 		t.Fatalf("worklist: %d", r.Status)
 	}
 	const mine = `c.manager_id = (SELECT id FROM app_user WHERE login = 'mgr.bn-sof-1.01')`
+	high := count(t, srv, `SELECT count(*) FROM client_warning w JOIN client c ON c.id = w.client_id
+		WHERE `+mine+` AND w.level = 'high'`)
 	open := count(t, srv, `SELECT count(*) FROM cross_sell_trigger t JOIN client c ON c.id = t.client_id
-		WHERE `+mine+` AND NOT t.hidden AND t.status IN ('new', 'contacted', 'offered')`)
+		LEFT JOIN client_warning w ON w.client_id = t.client_id
+		WHERE `+mine+` AND NOT t.hidden AND t.status IN ('new', 'contacted', 'offered') AND w.level IS DISTINCT FROM 'high'`)
 	if open == 0 {
 		t.Fatal("the demo manager has no open triggers; the test needs some")
 	}
-	if !strings.Contains(r.Body, strconv.Itoa(open)+" open, highest priority first") {
-		t.Errorf("the worklist does not count the manager's %d open triggers", open)
+	daily := 12 // worklist.daily_actions
+	if !strings.Contains(r.Body, components(min(daily, high+open))+" a day of "+components(high+open)+" actions: retention calls first") {
+		t.Errorf("the worklist does not count the manager's %d actions (%d retention, %d offers)", high+open, high, open)
 	}
 	var ids []int64
 	for _, m := range triggerIDRe.FindAllStringSubmatch(r.Body, -1) {
 		id, _ := strconv.ParseInt(m[1], 10, 64)
 		ids = append(ids, id)
 	}
-	if len(ids) != min(open, 25) {
-		t.Errorf("%d triggers on the first page, want %d", len(ids), min(open, 25))
+	retained := strings.Count(r.Body, `data-testid="retention"`)
+	if retained != min(high, daily) || len(ids) != min(open, daily-retained) {
+		t.Errorf("%d retention calls and %d offers today, want %d and %d", retained, len(ids), min(high, daily), min(open, daily-retained))
+	}
+	if high > 0 && strings.Index(r.Body, `data-testid="retention"`) > strings.Index(r.Body, `data-testid="trigger"`) &&
+		strings.Contains(r.Body, `data-testid="trigger"`) {
+		t.Error("an offer comes before a retention call")
 	}
 	if n := count(t, srv, `SELECT count(*) FROM cross_sell_trigger t JOIN client c ON c.id = t.client_id
 		WHERE t.id = ANY($1) AND `+mine+` AND NOT t.hidden`, ids); n != len(ids) {
 		t.Errorf("%d of the worklist's triggers are not the manager's own or are control-group ones", len(ids)-n)
 	}
-	// highest priority first
-	if n := count(t, srv, `SELECT count(*) FROM (SELECT priority < lead(priority) OVER (ORDER BY ord) AS wrong
-		FROM unnest($1::bigint[]) WITH ORDINALITY u(id, ord) JOIN cross_sell_trigger t ON t.id = u.id) x WHERE wrong`, ids); n != 0 {
-		t.Error("the worklist is not ordered by priority")
+	// highest rank first: the priority, halved under a watch warning
+	if n := count(t, srv, `SELECT count(*) FROM (SELECT r < lead(r) OVER (ORDER BY ord) AS wrong
+		FROM unnest($1::bigint[]) WITH ORDINALITY u(id, ord) JOIN cross_sell_trigger t ON t.id = u.id
+		LEFT JOIN client_warning w ON w.client_id = t.client_id
+		CROSS JOIN LATERAL (SELECT t.priority * CASE WHEN w.level = 'watch' THEN 0.5 ELSE 1 END AS r) x) y WHERE wrong`, ids); n != 0 {
+		t.Error("the worklist is not ordered by rank")
+	}
+	if (high + open) > daily {
+		more := c.Get("/worklist?page=2")
+		if more.Status != http.StatusOK || !strings.Contains(more.Body, "More actions") {
+			t.Errorf("page 2 of the actions: %d", more.Status)
+		}
 	}
 	warned := count(t, srv, `SELECT count(*) FROM client_warning w JOIN client c ON c.id = w.client_id WHERE `+mine)
 	if got := strings.Count(r.Body, `data-testid="work-warning"`); got != min(warned, 20) {
@@ -116,12 +133,15 @@ func TestTriggersMoveAlong(t *testing.T) {
 		wantStatus            int
 		says, dbStatus, dbWhy string
 	}{
-		{"lost without a reason", webtest.URLValues("to", "lost"), 422, "choose why the trigger is lost", "new", ""},
+		{"lost without a reason", webtest.URLValues("to", "lost", "from", "new"), 422, "choose why the trigger is lost", "new", ""},
+		{"the form comes back as it was left", webtest.URLValues("to", "lost", "reason", "Other", "note", ""), 422, `<option value="lost" selected>`, "new", ""},
+		{"from a page that is no longer current", webtest.URLValues("to", "won", "from", "offered"), 422, "changed since the page was loaded", "new", ""},
 		{"lost for a reason that is not on the list", webtest.URLValues("to", "lost", "reason", "Moon phase"), 422, "is not one of the reasons", "new", ""},
 		{"lost for another reason, unsaid", webtest.URLValues("to", "lost", "reason", "Other"), 422, "say in the note why", "new", ""},
 		{"a status that does not exist", webtest.URLValues("to", "maybe"), 422, "is not a status", "new", ""},
 		{"contacted", webtest.URLValues("to", "contacted"), 200, "Saved: contacted", "contacted", ""},
-		{"offered", webtest.URLValues("to", "offered"), 200, "Saved: offered", "offered", ""},
+		{"offered", webtest.URLValues("to", "offered", "from", "contacted"), 200, "Saved: offered", "offered", ""},
+		{"a second save from the same page", webtest.URLValues("to", "offered", "from", "contacted"), 422, "is offered now, not contacted", "offered", ""},
 		{"lost, with a reason and a note", webtest.URLValues("to", "lost", "reason", "Went with another bank", "note", "better FX rate"), 200, "Saved: lost", "lost", "Went with another bank: better FX rate"},
 		{"a lost trigger moves no more", webtest.URLValues("to", "won"), 422, "can no longer move", "lost", "Went with another bank: better FX rate"},
 	} {
@@ -159,7 +179,7 @@ func TestCardExplainsTheNightlyNumbers(t *testing.T) {
 	var score, churn int
 	err := srv.Pool.QueryRow(ctx, `SELECT s.client_id, s.profitability, s.ideal_income, s.gap, s.score, s.churn_score
 		FROM client_score s JOIN client_warning w ON w.client_id = s.client_id JOIN client c ON c.id = s.client_id
-		JOIN app_user u ON u.id = c.manager_id WHERE u.login = $1 ORDER BY w.score DESC LIMIT 1`, managerLogin).
+		JOIN app_user u ON u.id = c.manager_id WHERE u.login = $1 AND s.score IS NOT NULL ORDER BY w.score DESC LIMIT 1`, managerLogin).
 		Scan(&id, &profit, &ideal, &gap, &score, &churn)
 	if err != nil {
 		t.Fatalf("a warned client of the manager: %v", err)
@@ -186,7 +206,7 @@ func TestCardExplainsTheNightlyNumbers(t *testing.T) {
 	if !strings.Contains(r.Body, `data-fired="true"`) {
 		t.Error("a warned client's card shows no fired signal")
 	}
-	ideals := count(t, srv, `SELECT count(*) FROM segment_product sp JOIN client_score s ON s.segment_id = sp.segment_id
+	ideals := count(t, srv, `SELECT count(*) FROM segment_product sp JOIN client_score s ON s.profile_segment_id = sp.segment_id
 		WHERE s.client_id = $1 AND sp.in_ideal`, id)
 	if n := strings.Count(r.Body, `data-testid="ideal-item"`); n != ideals {
 		t.Errorf("%d ideal products on the card, the segment has %d", n, ideals)

@@ -83,6 +83,8 @@ func settingHint(s SettingItem) string {
 		return "minute hour day month weekday, e.g. 0 2 * * * for 02:00 daily"
 	case "path":
 		return "a directory on the server; leave it empty for none"
+	case "families":
+		return "product families, comma-separated (" + strings.Join(s.Choices, ", ") + "); empty for none"
 	}
 	return ""
 }

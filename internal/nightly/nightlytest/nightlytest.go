@@ -33,6 +33,7 @@ var Products = []string{"CA", "ACQ", "PAY", "FX", "INS"}
 // Bank is a hand-built banking group with one bank (BN, EUR, 2 minor digits,
 // discount rate 10%), regions R1 and R2, industries IND1 and IND2, branch BR1
 // (in R1) with managers m1 and m2 and branch head h1, and a risk analyst.
+// Its profiles need one best client and one best holder (see New).
 type Bank struct {
 	t    testing.TB
 	Pool *pgxpool.Pool
@@ -106,6 +107,11 @@ func New(t testing.TB, pool *pgxpool.Pool) *Bank {
 		t.Fatal(err)
 	}
 	b.Settings = settings.NewStore(g)
+	// A hand-built segment has a handful of clients, so by default its
+	// profile is learned from any number of best clients and a product needs
+	// one best holder; a test of those rules sets them back.
+	b.Set("profile.min_best_clients", "1")
+	b.Set("profile.min_best_holders", "1")
 	return b
 }
 

@@ -19,7 +19,7 @@ func TestManagerWinsATrigger(t *testing.T) {
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)
-	if err := chromedp.Do(ctx, signIn(srv.URL, "mgr.bn-sof-1.01"), chromedp.WaitVisible(`[data-testid=worklist-triggers]`)); err != nil {
+	if err := chromedp.Do(ctx, signIn(srv.URL, "mgr.bn-sof-1.01"), chromedp.WaitVisible(`[data-testid=worklist-actions]`)); err != nil {
 		t.Fatal(err)
 	}
 	screenshot(t, ctx, "worklist-manager")

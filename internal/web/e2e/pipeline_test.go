@@ -40,7 +40,8 @@ func TestBranchHeadReassignsAClient(t *testing.T) {
 		WITH b AS (
 		    SELECT t.id, row_number() OVER (ORDER BY t.id) AS rn
 		    FROM cross_sell_trigger t JOIN client c ON c.id = t.client_id
-		    WHERE c.branch_id = (SELECT branch_id FROM app_user WHERE id = $1) AND NOT t.hidden)
+		    WHERE c.branch_id = (SELECT branch_id FROM app_user WHERE id = $1) AND NOT t.hidden
+		      AND t.status IN ('new', 'contacted', 'offered'))
 		UPDATE cross_sell_trigger t SET
 		    status = (ARRAY['new', 'contacted', 'offered', 'won', 'lost', 'dismissed', 'new'])[b.rn % 7 + 1],
 		    status_reason = CASE WHEN b.rn % 7 IN (4, 5) THEN 'Not relevant for this client' ELSE '' END,
