@@ -54,13 +54,24 @@ type Reason struct {
 // maxReasons is how many reasons a retention action gives.
 const maxReasons = 3
 
-// retentionReasons are a retention action's reasons: the signals the warning
-// lists (those that fired), the largest share of the score first. This is the
-// one place that picks them.
+// retentionReasons are a retention action's reasons: the inputs that raise
+// the client's churn score most, each with its figure and its share of what
+// raises the score (the signals that fired, by share, when the score carries
+// no inputs). This is the one place that picks them.
 func retentionReasons(w warnings.Warning) []Reason {
+	var out []Reason
+	var raise float64
+	for _, in := range w.Inputs {
+		raise += max(in.Contribution, 0)
+	}
+	for _, in := range w.Reasons(maxReasons) {
+		out = append(out, Reason{Label: in.Label, Figures: in.Figure, Share: in.Contribution / raise})
+	}
+	if len(out) > 0 {
+		return out
+	}
 	fired := w.Fired()
 	sort.SliceStable(fired, func(i, j int) bool { return fired[i].Share > fired[j].Share })
-	var out []Reason
 	for _, s := range fired {
 		if len(out) == maxReasons {
 			break
