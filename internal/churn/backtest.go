@@ -109,7 +109,7 @@ func Backtest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req B
 		return 0, fmt.Errorf("--to %s: no outcome is known after it", to.Format("2006-01"))
 	}
 	months := monthsBetween(from, to)
-	share, err := sampleShare(ctx, pool, sc, months, vals.Int("model.sample_rows"))
+	share, err := sampleShare(ctx, pool, sc, months, 12, vals.Int("model.sample_rows"))
 	if err != nil {
 		return 0, err
 	}
@@ -277,7 +277,7 @@ func runBacktest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, sc
 	var results [][]any
 	for _, m := range months {
 		started := time.Now()
-		if err := r.Month(ctx, m, share); err != nil {
+		if err := r.Month(ctx, m, share, 12); err != nil {
 			return err
 		}
 		cells := map[string]*cell{}

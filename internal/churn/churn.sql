@@ -24,6 +24,11 @@ WHERE since < ($1::date + interval '1 month')::date
   AND (left_on IS NULL OR left_on >= ($1::date + interval '1 month')::date)
   AND ($2::smallint IS NULL OR bank_id = $2);
 
+-- name: leavers-between
+-- Clients of a bank ($3) or all that left from $1 to before $2.
+SELECT count(*) FROM client
+WHERE left_on >= $1::date AND left_on < $2::date AND ($3::smallint IS NULL OR bank_id = $3);
+
 -- name: insert-model
 INSERT INTO fitted_model (group_id, bank_id, purpose, source, origin, fitted_at, created_by, card, body,
                           test_auc, test_lift, fixed_auc, fixed_lift, beats_fixed)

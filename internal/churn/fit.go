@@ -177,7 +177,7 @@ func Fit(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, req FitReq
 func fitOn(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, vals settings.Values, sc scope, months []time.Time,
 	testMonths int, outcomeEnd time.Time, progress func(string)) (*model.Result, model.Dataset, []int16, model.Scorer, error) {
 	horizon := vals.Int("warning.horizon_months")
-	share, err := sampleShare(ctx, pool, sc, months, vals.Int("model.sample_rows"))
+	share, err := sampleShare(ctx, pool, sc, months, horizon, vals.Int("model.sample_rows"))
 	if err != nil {
 		return nil, model.Dataset{}, nil, nil, err
 	}
@@ -186,7 +186,7 @@ func fitOn(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, vals set
 		return nil, model.Dataset{}, nil, nil, err
 	}
 	defer r.Close()
-	ds, rowBank, err := collect(ctx, r, months, horizon, outcomeEnd, share, sc, progress)
+	ds, rowBank, err := collect(ctx, r, months, horizon, outcomeEnd, share, horizon, sc, progress)
 	if err != nil {
 		return nil, model.Dataset{}, nil, nil, err
 	}
@@ -342,31 +342,39 @@ func fitMonths(s span, horizon, want, test int, from, to time.Time) ([]time.Time
 	return months, true, nil
 }
 
-// sampleShare is the share of staying clients each replayed month reads, so
-// that the months hold about rows client-months in all.
-func sampleShare(ctx context.Context, q db.Querier, sc scope, months []time.Time, rows int) (float64, error) {
-	var active int64
-	if err := q.QueryRow(ctx, queries.Get("active-at"), months[len(months)-1], sc.bankID).Scan(&active); err != nil {
+// sampleShare is the share of the other clients each replayed month reads,
+// beside every client that leaves within keep months of it, so that the
+// months hold about rows client-months in all.
+func sampleShare(ctx context.Context, q db.Querier, sc scope, months []time.Time, keep, rows int) (float64, error) {
+	var active, leavers int64
+	last := months[len(months)-1]
+	if err := q.QueryRow(ctx, queries.Get("active-at"), last, sc.bankID).Scan(&active); err != nil {
 		return 0, fmt.Errorf("active clients: %w", err)
+	}
+	if err := q.QueryRow(ctx, queries.Get("leavers-between"), months[0].AddDate(0, 1, 0), last.AddDate(0, 1+keep, 0),
+		sc.bankID).Scan(&leavers); err != nil {
+		return 0, fmt.Errorf("leavers: %w", err)
 	}
 	total := float64(active) * float64(len(months))
 	if total <= float64(rows) {
 		return 1, nil
 	}
-	return math.Max(float64(rows)/total, 0.001), nil
+	// each leaver is read in the months before it leaves, at most keep
+	kept := float64(leavers) * float64(min(keep, len(months)))
+	return math.Min(1, math.Max((float64(rows)-kept)/math.Max(total-kept, 1), 0.001)), nil
 }
 
 // collect replays every month and gathers the rows of the scope's clients,
 // each labelled with whether it left within the horizon (cut at the end of
 // the known outcomes).
 func collect(ctx context.Context, r *nightly.Replay, months []time.Time, horizon int, outcomeEnd time.Time,
-	share float64, sc scope, progress func(string)) (model.Dataset, []int16, error) {
+	share float64, keep int, sc scope, progress func(string)) (model.Dataset, []int16, error) {
 	ds := model.Dataset{Inputs: warnings.InputCodes(), Cols: make([][]float64, len(warnings.Inputs))}
 	var rowBank []int16
 	known := outcomeEnd.AddDate(0, 1, 0)
 	for _, m := range months {
 		started := time.Now()
-		if err := r.Month(ctx, m, share); err != nil {
+		if err := r.Month(ctx, m, share, keep); err != nil {
 			return ds, nil, err
 		}
 		from := m.AddDate(0, 1, 0)

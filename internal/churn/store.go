@@ -294,7 +294,7 @@ func checkOnOwnHistory(ctx context.Context, pool *pgxpool.Pool, st *settings.Sto
 	if err != nil {
 		return nil, err
 	}
-	share, err := sampleShare(ctx, pool, sc, months, vals.Int("model.sample_rows"))
+	share, err := sampleShare(ctx, pool, sc, months, horizon, vals.Int("model.sample_rows"))
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +303,7 @@ func checkOnOwnHistory(ctx context.Context, pool *pgxpool.Pool, st *settings.Sto
 		return nil, err
 	}
 	defer r.Close()
-	ds, rowBank, err := collect(ctx, r, months, horizon, s.outcomeEnd, share, sc, progress)
+	ds, rowBank, err := collect(ctx, r, months, horizon, s.outcomeEnd, share, horizon, sc, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -43,8 +43,11 @@ type Params struct {
 	// SampleShare is the share of staying clients a replay reads (1: every
 	// active client, as a nightly run does); SampleSalt varies the sample by
 	// month.
-	SampleShare      float64
-	SampleSalt       int64
+	SampleShare float64
+	SampleSalt  int64
+	// KeepMonths: a sampling replay keeps every client that leaves within
+	// this many months after the as-of month.
+	KeepMonths       int
 	MinBestClients   int      // profile.min_best_clients
 	MinBestHolders   int      // profile.min_best_holders
 	InterestWeight   float64  // trigger.interest_weight
@@ -94,6 +97,7 @@ func paramsFrom(v settings.Values) Params {
 		StageTrend:       v.Ratio("stage.trend_change"),
 		LTVMaxYears:      v.Int("ltv.max_years"),
 		SampleShare:      1,
+		KeepMonths:       12,
 		MinBestClients:   v.Int("profile.min_best_clients"),
 		MinBestHolders:   v.Int("profile.min_best_holders"),
 		InterestWeight:   v.Ratio("trigger.interest_weight"),
@@ -156,7 +160,7 @@ func (p Params) paramArgs() []any {
 		p.LifetimeMinLeavers, p.NoContactDays, p.LevelHigh, p.LevelWatch, p.OnboardingMonths, p.LTVMaxYears,
 		p.StageTrend, w.Intercept, w.Turnover, w.Balance, w.Tx, w.Closed, w.Income, w.Lifetime, w.Contact,
 		p.MinBestClients, p.MinBestHolders, p.InterestWeight, p.ExcludedFamilies, p.WinMonths, p.TakeupMinCases,
-		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt,
+		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt, p.KeepMonths,
 	}
 }
 

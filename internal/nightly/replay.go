@@ -75,18 +75,22 @@ func (r *Replay) Close() error {
 func (r *Replay) Params() Params { return r.base }
 
 // Month builds the inputs of the clients active at the end of asOf: every one
-// of them when share is 1, else the clients that leave within 12 months after
-// it and a stable random share of the others (salted by the month, so each
-// month draws its own).
-func (r *Replay) Month(ctx context.Context, asOf time.Time, share float64) error {
+// of them when share is 1, else the clients that leave within keep months
+// after it and a stable random share of the others (salted by the month, so
+// each month draws its own).
+func (r *Replay) Month(ctx context.Context, asOf time.Time, share float64, keep int) error {
 	if !(share > 0 && share <= 1) {
 		return fmt.Errorf("replay: sample share %v is not in (0, 1]", share)
+	}
+	if keep < 1 {
+		return fmt.Errorf("replay: keep months %d is not 1 or more", keep)
 	}
 	p := r.base
 	p.AsOf = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 	p.ContactsTo = time.Time{}
 	p.SampleShare = share
 	p.SampleSalt = int64(p.AsOf.Year()*12 + int(p.AsOf.Month()))
+	p.KeepMonths = keep
 	r.params = p
 	for _, b := range []build{
 		{"segments.param", "nightly_w_param", Params.paramArgs, nil},

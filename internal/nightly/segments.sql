@@ -24,22 +24,24 @@ SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS 
        $37::float8 AS w_lifetime, $38::float8 AS w_contact,
        $39::integer AS min_best_clients, $40::integer AS min_best_holders, $41::float8 AS interest_weight,
        $42::text[] AS excluded_families, $43::integer AS win_months, $44::integer AS takeup_min_cases,
-       $45::date AS input_from, $46::date AS contacts_to, $47::float8 AS sample_share, $48::bigint AS sample_salt;
+       $45::date AS input_from, $46::date AS contacts_to, $47::float8 AS sample_share, $48::bigint AS sample_salt,
+       $49::integer AS keep_months;
 
 -- name: panel
 -- The clients a replay reads when it samples (sample_share < 1; a nightly run
 -- reads every active client and this table stays empty): every client that
--- leaves within 12 months after the as-of month, and a stable random share of
--- the others, marked ref: they stand for the staying clients, weighted by
--- 1 / sample_share, and the peer medians of the inputs are taken over them.
+-- leaves within keep_months after the as-of month (a fit's horizon, a
+-- backtest's longest), and a stable random share of the others, marked ref:
+-- they stand for the others, weighted by 1 / sample_share, and the peer
+-- medians of the inputs are taken over them.
 CREATE UNLOGGED TABLE nightly_w_panel AS
 SELECT c.id AS client_id, c.left_on,
-       NOT (c.left_on IS NOT NULL AND c.left_on < (p.cutoff + interval '12 months')::date) AS ref
+       NOT (c.left_on IS NOT NULL AND c.left_on < (p.cutoff + make_interval(months => p.keep_months))::date) AS ref
 FROM client c
 CROSS JOIN nightly_w_param p
 WHERE p.sample_share < 1
   AND c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
-  AND ((c.left_on IS NOT NULL AND c.left_on < (p.cutoff + interval '12 months')::date)
+  AND ((c.left_on IS NOT NULL AND c.left_on < (p.cutoff + make_interval(months => p.keep_months))::date)
        OR (abs(hashint8(c.id # p.sample_salt)) % 1000000) < p.sample_share * 1000000);
 
 -- name: product-income
