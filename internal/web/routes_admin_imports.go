@@ -19,10 +19,6 @@ import (
 // importsShown is how many past imports the imports page lists at a time.
 const importsShown = 25
 
-// maxUpload bounds a feed uploaded through the browser; bigger feeds go
-// through the inbox directory or `relay import`.
-const maxUpload = 512 << 20
-
 func (s *server) adminImports(c echo.Context) error {
 	ctx := c.Request().Context()
 	offset, err := offsetParam(c)
@@ -92,10 +88,10 @@ func (s *server) adminImport(c echo.Context) error {
 // shows the result: applied whole, or every error with nothing applied.
 func (s *server) adminImportUpload(c echo.Context) error {
 	ctx := c.Request().Context()
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxUpload)
+	// limitBody has bounded the body to the upload limit.
 	form, err := c.MultipartForm()
 	if err != nil {
-		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", maxUpload>>20, err)}
+		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", s.uploadLimit()>>20, err)}
 	}
 	headers := form.File["files"]
 	if len(headers) == 0 {

@@ -57,6 +57,9 @@ type Config struct {
 	IdleTimeout, Lifetime time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// UploadLimit bounds a feed uploaded through the browser; zero means
+	// maxUpload (512 MB).
+	UploadLimit int64
 }
 
 // server holds the handlers' dependencies.
@@ -102,6 +105,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	if cfg.TrustProxy {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
+	e.Use(removeTempFiles)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
@@ -114,7 +118,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(http.FS(assets))))))
 	e.GET("/healthz", s.health)
 
-	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.checkCSRF)
+	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)

@@ -58,7 +58,10 @@ func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := s.sessions.GetString(c.Request().Context(), sessionCSRF)
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue(csrfFormField)
+			if err := readForm(c); err != nil {
+				return err
+			}
+			got = c.Request().PostFormValue(csrfFormField)
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			return errCSRF

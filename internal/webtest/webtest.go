@@ -37,6 +37,8 @@ type Server struct {
 type Options struct {
 	Now                   func() time.Time
 	IdleTimeout, Lifetime time.Duration
+	// UploadLimit bounds the admin's feed upload; zero: the server's default.
+	UploadLimit int64
 }
 
 // Start serves Relay over pool until the test ends.
@@ -54,7 +56,7 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
 	t.Cleanup(runner.Close)
 	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: pool, Users: users.NewStore(g), Clients: cs, Contacts: contacts.NewStore(pool),
-		Settings: settings.NewStore(g), Products: products.NewStore(g), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime})
+		Settings: settings.NewStore(g), Products: products.NewStore(g), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
