@@ -50,13 +50,7 @@ func (s *server) segmentList(c echo.Context) error {
 	if !ok {
 		errs.Add("sort", fmt.Sprintf("%q is not a sort order; use %s, with - for descending", sort, strings.Join(segments.SortKeys, ", ")))
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
-		}
-		f.Page = n
-	}
+	f.Page = pageParam(q, errs)
 	if len(errs) > 0 {
 		return errs
 	}

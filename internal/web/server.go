@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(http.FS(assets))))))
 	e.GET("/healthz", s.health)
 
-	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, s.checkCSRF)
+	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
