@@ -14,10 +14,10 @@ import (
 
 // newRunner builds the nightly runner. Its first step imports the feeds
 // waiting in the inbox directory (setting import.inbox_dir).
-func newRunner(pool *pgxpool.Pool, g *gorm.DB, log *slog.Logger) *nightly.Runner {
+func newRunner(pool *pgxpool.Pool, g *gorm.DB, log *slog.Logger, inboxRoot string) *nightly.Runner {
 	return nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: log,
 		Import: func(ctx context.Context) ([]nightly.Count, error) {
-			results, err := imports.FromInbox(ctx, pool, imports.Options{Source: imports.SourceInbox})
+			results, err := imports.FromInbox(ctx, pool, inboxRoot, imports.Options{Source: imports.SourceInbox})
 			var applied, rejected, rows int64
 			for _, r := range results {
 				switch r.Status {

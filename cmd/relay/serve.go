@@ -31,14 +31,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&e.addr, "addr", e.addr, "listen address (env RELAY_ADDR)")
 	secure := fs.Bool("secure-cookies", getenv("RELAY_SECURE_COOKIES", "") == "1", "mark the session cookie Secure (serving over TLS; env RELAY_SECURE_COOKIES=1)")
 	trustProxy := fs.Bool("trust-proxy", getenv("RELAY_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (env RELAY_TRUST_PROXY=1)")
+	appURL := fs.String("app-database-url", getenv("RELAY_APP_DATABASE_URL", ""),
+		"PostgreSQL URL of the role that serves pages (env RELAY_APP_DATABASE_URL; default: the database URL as "+db.AppRole+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// The owner's pool migrates, runs the nightly chain and imports; the
+	// pages are served as the application's role, which owns no table.
 	pool, err := e.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	if *appURL == "" {
+		if *appURL, err = db.AppURL(e.databaseURL); err != nil {
+			return err
+		}
+	}
+	app, err := db.Open(ctx, *appURL)
+	if err != nil {
+		return fmt.Errorf("connect as the application's role (create it with .ci/db-up, or set RELAY_APP_DATABASE_URL): %w", err)
+	}
+	defer app.Close()
 	if err := db.Migrate(ctx, db.SQLDB(pool), e.log); err != nil {
 		return err
 	}
@@ -58,20 +72,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
-		"churn export": exports.CheckChurn,
+		"churn export": exports.CheckChurn, "sign-in throttle": users.CheckThrottle,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)
 		}
 	}
-	runner := newRunner(pool, g, e.log)
+	runner := newRunner(pool, g, e.log, e.inboxRoot)
 	defer runner.Close()
 	if err := nightly.Schedule(ctx, runner); err != nil {
 		return fmt.Errorf("nightly schedule: %w", err)
 	}
-	handler, err := web.New(ctx, web.Config{Nightly: runner,
-		Pool: pool, Users: users.NewStore(g), Clients: clientStore, Contacts: contacts.NewStore(pool),
-		Settings: settings.NewStore(g), Products: products.NewStore(g), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy,
+	ag, err := db.Gorm(app)
+	if err != nil {
+		return err
+	}
+	handler, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool,
+		Users: users.NewStore(ag), Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
+		Settings: settings.NewStore(ag), Products: products.NewStore(ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
 	})
 	if err != nil {
 		return err

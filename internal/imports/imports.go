@@ -161,6 +161,11 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 		return res, err
 	}
 	res.ID = id
+	release, err := holdRecord(ctx, pool, id)
+	if err != nil {
+		return res, err
+	}
+	defer release()
 	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now()}
 	var runErr error
 	for _, p := range problems {

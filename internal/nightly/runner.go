@@ -314,3 +314,6 @@ func (rc *runContext) do(ctx context.Context, pos int, st step) error {
 	}
 	return nil
 }
+
+// LockKey is the advisory lock a run holds, for tests that play a run.
+const LockKey = lockKey

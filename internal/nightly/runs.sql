@@ -139,3 +139,8 @@ SELECT run_id, position, step, status, started_at, finished_at, counts, error
 FROM nightly_run_step
 WHERE run_id = ANY ($1::bigint[])
 ORDER BY run_id, position;
+
+-- name: reconcile
+-- Runs still marked running when nobody holds the run lock died with their
+-- process. The lock is taken for this transaction only.
+SELECT pg_try_advisory_xact_lock($1::bigint);

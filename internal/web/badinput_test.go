@@ -13,6 +13,7 @@ import (
 // every page of every role: a NUL byte or bytes that are not UTF-8 in a query
 // or a form, and page numbers and offsets past any list's end.
 func TestBadInputIsAClientError(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 
 	anon := srv.NewClient(t)

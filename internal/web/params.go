@@ -28,7 +28,7 @@ func pageParam(q url.Values, errs input.Errors) int {
 	}
 	n, err := strconv.Atoi(p)
 	if err != nil || n < 1 || n > maxListPage {
-		errs.Add("page", fmt.Sprintf("%q is not a page number between 1 and %d", p, maxListPage))
+		errs.Add("page", fmt.Sprintf("%q is not a page number; page must be between 1 and %d", p, maxListPage))
 		return 1
 	}
 	return n

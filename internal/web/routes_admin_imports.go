@@ -25,16 +25,18 @@ func (s *server) adminImports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// An import whose process died is recorded as failed, and audited, first.
+	if _, err := imports.Reconcile(ctx, s.Pool); err != nil {
+		return err
+	}
 	records, total, err := imports.List(ctx, s.Pool, imports.ListFilter{Limit: importsShown, Offset: offset})
 	if err != nil {
 		return err
 	}
-	cfg, err := s.Settings.Load(ctx)
-	if err != nil {
-		return err
+	vm := pages.AdminImports{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Total: total, Offset: offset, PerPage: importsShown}
+	if vm.Inbox, err = imports.InboxDir(ctx, s.Pool, s.InboxRoot); err != nil {
+		vm.InboxProblem = err.Error()
 	}
-	vm := pages.AdminImports{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Inbox: cfg.String("import.inbox_dir"),
-		Total: total, Offset: offset, PerPage: importsShown}
 	for _, r := range records {
 		vm.Rows = append(vm.Rows, importRow(r))
 	}
@@ -112,7 +114,7 @@ func (s *server) adminImportUpload(c echo.Context) error {
 			return err
 		}
 		defer f.Close()
-		res, err = imports.ImportZip(ctx, s.Pool, f, headers[0].Size, opts)
+		res, err = imports.ImportZip(ctx, s.Jobs, f, headers[0].Size, opts)
 		if err != nil {
 			return err
 		}
@@ -126,7 +128,7 @@ func (s *server) adminImportUpload(c echo.Context) error {
 			defer func(f multipart.File) { _ = f.Close() }(f)
 			files = append(files, imports.File{Name: filepath.Base(h.Filename), Body: io.Reader(f)})
 		}
-		res, err = imports.Import(ctx, s.Pool, files, opts)
+		res, err = imports.Import(ctx, s.Jobs, files, opts)
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,13 @@ import (
 
 // Config is what the web layer is built from.
 type Config struct {
-	Pool     *pgxpool.Pool
+	// Pool serves the pages: in production it connects as the application's
+	// role (db.AppRole), which owns no table and sees client rows only
+	// through row-level security keyed on the signed-in viewer.
+	Pool *pgxpool.Pool
+	// Jobs is the owner's pool, for the work that changes the schema
+	// (a feed uploaded through the browser); nil: Pool.
+	Jobs     *pgxpool.Pool
 	Users    *users.Store
 	Clients  *clients.Store
 	Contacts *contacts.Store
@@ -49,8 +55,8 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure; set it when Relay is
 	// served over TLS (directly or behind a proxy).
 	SecureCookies bool
-	// TrustProxy takes the client's address from X-Forwarded-For, for Relay
-	// behind a reverse proxy.
+	// TrustProxy is kept for RELAY_TRUST_PROXY=1: X-Forwarded-For is now
+	// believed only from the proxies of the setting security.trusted_proxies.
 	TrustProxy bool
 	// IdleTimeout and Lifetime bound a session; zero takes the settings'
 	// session.idle_minutes and session.lifetime_hours.
@@ -60,12 +66,16 @@ type Config struct {
 	// UploadLimit bounds a feed uploaded through the browser; zero means
 	// maxUpload (512 MB).
 	UploadLimit int64
+	// InboxRoot is the directory the feed inbox lives under, fixed at start
+	// (RELAY_INBOX_ROOT); empty: no inbox.
+	InboxRoot string
 }
 
 // server holds the handlers' dependencies.
 type server struct {
 	Config
 	sessions *scs.SessionManager
+	proxies  *trustedProxies
 }
 
 // New builds the HTTP handler.
@@ -85,6 +95,9 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 			cfg.Lifetime = time.Duration(v.Int("session.lifetime_hours")) * time.Hour
 		}
 	}
+	if cfg.Jobs == nil {
+		cfg.Jobs = cfg.Pool
+	}
 	s := &server{Config: cfg}
 	s.sessions = scs.New()
 	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.Pool, 10*time.Minute)
@@ -100,22 +113,23 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	// Client addresses (for the audit log and sign-in throttling) come from the
-	// connection unless Relay is told to trust a proxy's X-Forwarded-For.
-	e.IPExtractor = echo.ExtractIPDirect()
-	if cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// connection, or from X-Forwarded-For as far as trusted proxies vouch.
+	s.proxies = &trustedProxies{settings: cfg.Settings}
+	e.IPExtractor = s.proxies.clientIP
+	if cfg.TrustProxy && len(s.proxies.current()) == 0 && cfg.Log != nil {
+		cfg.Log.Warn("RELAY_TRUST_PROXY is set but the setting security.trusted_proxies is empty: X-Forwarded-For is ignored")
 	}
 	e.Use(removeTempFiles)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
-	e.Use(securityHeaders)
+	e.Use(s.securityHeaders)
 
 	assets, err := fs.Sub(static.FS, ".")
 	if err != nil {
 		return nil, err
 	}
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(http.FS(assets))))))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(filesOnly{http.FS(assets)})))))
 	e.GET("/healthz", s.health)
 
 	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
@@ -143,6 +157,22 @@ func handleErrorsInside(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// filesOnly serves files and answers 404 for a directory, so that /static/
+// lists nothing.
+type filesOnly struct{ fs http.FileSystem }
+
+func (f filesOnly) Open(name string) (http.File, error) {
+	file, err := f.fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := file.Stat(); err != nil || fi.IsDir() {
+		_ = file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
+}
+
 func cacheForever(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -150,13 +180,21 @@ func cacheForever(h http.Handler) http.Handler {
 	})
 }
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
+		if s.SecureCookies {
+			// Served over TLS: browsers keep to it for a year.
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			// Pages carry client data: no browser or proxy keeps a copy.
+			h.Set("Cache-Control", "no-store")
+		}
 		return next(c)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
@@ -29,7 +30,9 @@ import (
 
 // Server is a running Relay on a test database.
 type Server struct {
-	URL  string
+	URL string
+	// Pool is the owner's pool, for the test's own checks; the server serves
+	// pages as the application's role, as in production.
 	Pool *pgxpool.Pool
 }
 
@@ -39,6 +42,8 @@ type Options struct {
 	IdleTimeout, Lifetime time.Duration
 	// UploadLimit bounds the admin's feed upload; zero: the server's default.
 	UploadLimit int64
+	// SecureCookies serves as behind TLS (Secure cookies, HSTS).
+	SecureCookies bool
 }
 
 // Start serves Relay over pool until the test ends.
@@ -55,8 +60,13 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	}
 	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
 	t.Cleanup(runner.Close)
-	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: pool, Users: users.NewStore(g), Clients: cs, Contacts: contacts.NewStore(pool),
-		Settings: settings.NewStore(g), Products: products.NewStore(g), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit})
+	app := dbtest.AppPool(t, pool.Config().ConnString())
+	ag, err := db.Gorm(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(ag), Clients: clients.NewStore(app),
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies})
 	if err != nil {
 		t.Fatal(err)
 	}
