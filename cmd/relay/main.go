@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/logs"
 )
 
 // command is one subcommand: its name, a line of help, and what it runs.
@@ -63,7 +64,9 @@ func main() {
 		addr:        getenv("RELAY_ADDR", "127.0.0.1:8080"),
 		inboxRoot:   getenv("RELAY_INBOX_ROOT", ""),
 		stdin:       os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// JSON lines, each with the request id of the request it was written
+		// in; RELAY_LOG_FORMAT=text for a person at a terminal.
+		log: logs.New(os.Stderr, getenv("RELAY_LOG_FORMAT", "json"), slog.LevelInfo),
 	}
 	if err := run(ctx, e, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "relay:", err)

@@ -47,7 +47,7 @@ func TestNightlyImportsTheInboxFirst(t *testing.T) {
 	if _, err := settings.NewStore(g).Set(ctx, 1, "import.inbox_dir", "../etc"); err == nil {
 		t.Error("import.inbox_dir took a path out of the inbox root")
 	}
-	runner := newRunner(pool, g, nil, inbox)
+	runner := newRunner(pool, g, nil, inbox, nil)
 	defer runner.Close()
 	run, err := runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
 	if err != nil {

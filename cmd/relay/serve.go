@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/imports"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/segments"
@@ -31,6 +32,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&e.addr, "addr", e.addr, "listen address (env RELAY_ADDR)")
 	secure := fs.Bool("secure-cookies", getenv("RELAY_SECURE_COOKIES", "") == "1", "mark the session cookie Secure (serving over TLS; env RELAY_SECURE_COOKIES=1)")
 	trustProxy := fs.Bool("trust-proxy", getenv("RELAY_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (env RELAY_TRUST_PROXY=1)")
+	metricsAddr := fs.String("metrics-addr", getenv("RELAY_METRICS_ADDR", ""),
+		"serve /metrics on this address too, to any client (env RELAY_METRICS_ADDR; default: /metrics on the main address, to this machine only)")
 	appURL := fs.String("app-database-url", getenv("RELAY_APP_DATABASE_URL", ""),
 		"PostgreSQL URL of the role that serves pages (env RELAY_APP_DATABASE_URL; default: the database URL as "+db.AppRole+")")
 	if err := fs.Parse(args); err != nil {
@@ -78,7 +81,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("check %s queries: %w", name, err)
 		}
 	}
-	runner := newRunner(pool, g, e.log, e.inboxRoot)
+	m := metrics.New()
+	runner := newRunner(pool, g, e.log, e.inboxRoot, m)
 	defer runner.Close()
 	if err := nightly.Schedule(ctx, runner); err != nil {
 		return fmt.Errorf("nightly schedule: %w", err)
@@ -87,8 +91,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool,
-		Users: users.NewStore(ag), Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
+	userStore := users.NewStore(ag)
+	m.Gauge("relay_password_hashes_in_flight", "Password hashes being computed now (64 MiB each).",
+		func() float64 { n, _ := userStore.Hashing(); return float64(n) })
+	m.Gauge("relay_db_connections_in_use", "Connections of the pages' pool in use.",
+		func() float64 { return float64(app.Stat().AcquiredConns()) })
+	handler, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m,
+		Users: userStore, Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
 		Settings: settings.NewStore(ag), Products: products.NewStore(ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
 	})
 	if err != nil {
@@ -107,8 +116,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  %-12s %-22s %s\n", l.Role, l.Login, l.Name)
 		}
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", m.Handler())
+		msrv := &http.Server{Addr: *metricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- msrv.ListenAndServe() }()
+		defer msrv.Close()
+		fmt.Fprintf(e.stdout, "Metrics at http://%s/metrics\n", *metricsAddr)
+	}
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

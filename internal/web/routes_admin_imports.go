@@ -101,7 +101,8 @@ func (s *server) adminImportUpload(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/admin/imports")
 	}
 	v := viewer(c)
-	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload}
+	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload,
+		Metrics: s.Metrics}
 	var names []string
 	for _, h := range headers {
 		names = append(names, filepath.Base(h.Filename))

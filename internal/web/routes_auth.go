@@ -52,6 +52,7 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	if wait > 0 {
+		s.Metrics.SignInThrottled()
 		secs := int(math.Ceil(time.Duration(wait).Seconds()))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		vm.Error = fmt.Sprintf("Too many failed sign-ins for this login. Wait %s and try again, or ask an administrator to reset your password.",
@@ -65,6 +66,7 @@ func (s *server) login(c echo.Context) error {
 		if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: login, IP: ip, Action: "auth.login_failed"}); err != nil {
 			return err
 		}
+		s.Metrics.SignInFailed()
 		time.Sleep(failedLoginDelay)
 		vm.Error = "The login or password is not right."
 		return render(c, http.StatusUnauthorized, pages.LoginPage(vm))

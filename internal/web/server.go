@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +29,8 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/logs"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
@@ -69,6 +74,13 @@ type Config struct {
 	// InboxRoot is the directory the feed inbox lives under, fixed at start
 	// (RELAY_INBOX_ROOT); empty: no inbox.
 	InboxRoot string
+	// Metrics records requests, sign-ins and imports and serves /metrics;
+	// nil records nothing.
+	Metrics *metrics.Set
+	// MetricsFromAnywhere serves /metrics to any address; otherwise only to
+	// a connection from this machine (the metrics have a listener of their
+	// own when RELAY_METRICS_ADDR is set).
+	MetricsFromAnywhere bool
 }
 
 // server holds the handlers' dependencies.
@@ -131,6 +143,9 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	}
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(filesOnly{http.FS(assets)})))))
 	e.GET("/healthz", s.health)
+	if cfg.Metrics != nil {
+		e.GET("/metrics", s.metrics)
+	}
 
 	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
@@ -199,24 +214,48 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// logRequests puts the request id in the request's context, so that every
+// line logged while answering carries it, then logs the request and records
+// it in the metrics by its route's pattern.
 func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		c.SetRequest(c.Request().WithContext(logs.WithRequestID(c.Request().Context(),
+			c.Response().Header().Get(echo.HeaderXRequestID))))
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
-		attrs := []any{"method", req.Method, "path", req.URL.Path, "status", res.Status,
-			"ms", time.Since(start).Milliseconds(), "request_id", res.Header().Get(echo.HeaderXRequestID)}
+		took := time.Since(start)
+		route := c.Path()
+		if route == "" || res.Status == http.StatusNotFound && strings.HasSuffix(route, "*") {
+			route = "unmatched"
+		}
+		s.Metrics.Request(route, req.Method, strconv.Itoa(res.Status), took)
+		attrs := []any{"method", req.Method, "path", req.URL.Path, "route", route, "status", res.Status,
+			"ms", took.Milliseconds()}
 		if v, ok := c.Get(viewerKey).(access.Viewer); ok {
 			attrs = append(attrs, "user", v.Login)
 		}
-		if s.Log != nil && req.URL.Path != "/healthz" && !strings.HasPrefix(req.URL.Path, "/static/") {
-			s.Log.Info("request", attrs...)
+		if s.Log != nil && req.URL.Path != "/healthz" && req.URL.Path != "/metrics" && !strings.HasPrefix(req.URL.Path, "/static/") {
+			s.Log.InfoContext(req.Context(), "request", attrs...)
 		}
 		return nil
 	}
+}
+
+// metrics serves the Prometheus metrics, to this machine only unless
+// MetricsFromAnywhere.
+func (s *server) metrics(c echo.Context) error {
+	if !s.MetricsFromAnywhere {
+		host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+		if a, perr := netip.ParseAddr(host); err != nil || perr != nil || !a.Unmap().IsLoopback() {
+			return echo.NewHTTPError(http.StatusForbidden, "Metrics are served to this machine only.")
+		}
+	}
+	s.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 // render writes component with status.
@@ -272,7 +311,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		p.Status, p.Title, p.Message = http.StatusForbidden, "Read only", err.Error()
 	}
 	if p.Status >= 500 && s.Log != nil {
-		s.Log.Error("request failed", "err", err, "path", c.Request().URL.Path, "request_id", p.RequestID)
+		s.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Request().URL.Path)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(p.Status)
@@ -289,7 +328,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		out = pages.ProblemBare(p)
 	}
 	if rerr := render(c, p.Status, out); rerr != nil && s.Log != nil {
-		s.Log.Error("render error page", "err", rerr)
+		s.Log.ErrorContext(c.Request().Context(), "render error page", "err", rerr)
 	}
 }
 

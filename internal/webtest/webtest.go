@@ -6,6 +6,7 @@ package webtest
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
@@ -44,6 +46,9 @@ type Options struct {
 	UploadLimit int64
 	// SecureCookies serves as behind TLS (Secure cookies, HSTS).
 	SecureCookies bool
+	// Metrics and Log, when set, record and log as `relay serve` does.
+	Metrics *metrics.Set
+	Log     *slog.Logger
 }
 
 // Start serves Relay over pool until the test ends.
@@ -66,7 +71,8 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 		t.Fatal(err)
 	}
 	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(ag), Clients: clients.NewStore(app),
-		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies})
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
+		Metrics: o.Metrics, Log: o.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
