@@ -12,7 +12,7 @@ DEMO_CLIENTS ?= 20000
 BENCH_CLIENTS ?= 1000000
 export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY_ADDR
 
-.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export clean
+.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-load-test clean
 
 ## run: start PostgreSQL, migrate, load the demo bank if empty, run the nightly job once, serve
 run: db build
@@ -65,6 +65,12 @@ bench-import: db
 ## and print each export's time, rows per second and peak heap and RSS, and the churn list page's time
 bench-export: db
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ChurnExport' -benchtime 1x -timeout 30m ./internal/exports/
+
+## bench-load-test: serve the 1,000,000-client bank with `relay serve` and send it the pages of every role at
+## 200 requests a second for 60 s (RATE, DURATION), alone and during a nightly run: errors, p50/p95/p99 per page,
+## the server's memory (internal/loadtest, .ci/load-test)
+bench-load-test: bench-load
+	./.ci/load-test
 
 clean:
 	rm -rf bin

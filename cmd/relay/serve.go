@@ -34,6 +34,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	trustProxy := fs.Bool("trust-proxy", getenv("RELAY_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (env RELAY_TRUST_PROXY=1)")
 	metricsAddr := fs.String("metrics-addr", getenv("RELAY_METRICS_ADDR", ""),
 		"serve /metrics on this address too, to any client (env RELAY_METRICS_ADDR; default: /metrics on the main address, to this machine only)")
+	replicaURL := fs.String("replica-url", getenv("RELAY_REPLICA_URL", ""),
+		"PostgreSQL URL of a streaming replica to read pages from, as the application's role (env RELAY_REPLICA_URL; the nightly run and every write stay on the primary)")
 	appURL := fs.String("app-database-url", getenv("RELAY_APP_DATABASE_URL", ""),
 		"PostgreSQL URL of the role that serves pages (env RELAY_APP_DATABASE_URL; default: the database URL as "+db.AppRole+")")
 	if err := fs.Parse(args); err != nil {
@@ -96,12 +98,37 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		func() float64 { n, _ := userStore.Hashing(); return float64(n) })
 	m.Gauge("relay_db_connections_in_use", "Connections of the pages' pool in use.",
 		func() float64 { return float64(app.Stat().AcquiredConns()) })
-	handler, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m,
+	cfg := web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m,
 		Users: userStore, Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
 		Settings: settings.NewStore(ag), Products: products.NewStore(ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
-	})
+	}
+	handler, err := web.New(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if *replicaURL != "" {
+		// Pages are read from the replica; sessions, writes, the nightly run
+		// and imports stay on the primary.
+		replica, err := db.Open(ctx, *replicaURL)
+		if err != nil {
+			return fmt.Errorf("connect to the replica: %w", err)
+		}
+		defer replica.Close()
+		rg, err := db.Gorm(replica)
+		if err != nil {
+			return err
+		}
+		rcfg := cfg
+		rcfg.Pool, rcfg.SessionPool = replica, app
+		rcfg.Users, rcfg.Clients, rcfg.Contacts = users.NewStore(rg), clients.NewStore(replica), contacts.NewStore(replica)
+		rcfg.Settings, rcfg.Products = settings.NewStore(rg), products.NewStore(rg)
+		reads, err := web.New(ctx, rcfg)
+		if err != nil {
+			return err
+		}
+		handler = web.Split(handler, reads)
+		m.Gauge("relay_replica_connections_in_use", "Connections of the replica's pool in use.",
+			func() float64 { return float64(replica.Stat().AcquiredConns()) })
 	}
 	ln, err := net.Listen("tcp", e.addr)
 	if err != nil {

@@ -48,12 +48,15 @@ type Config struct {
 	Pool *pgxpool.Pool
 	// Jobs is the owner's pool, for the work that changes the schema
 	// (a feed uploaded through the browser); nil: Pool.
-	Jobs     *pgxpool.Pool
-	Users    *users.Store
-	Clients  *clients.Store
-	Contacts *contacts.Store
-	Settings *settings.Store
-	Products *products.Store
+	Jobs *pgxpool.Pool
+	// SessionPool stores the sessions; nil: Pool. A handler that reads from
+	// a replica keeps its sessions on the primary (see Split).
+	SessionPool *pgxpool.Pool
+	Users       *users.Store
+	Clients     *clients.Store
+	Contacts    *contacts.Store
+	Settings    *settings.Store
+	Products    *products.Store
 	// Nightly runs the nightly chain when an admin starts it.
 	Nightly *nightly.Runner
 	Log     *slog.Logger
@@ -110,9 +113,12 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	if cfg.Jobs == nil {
 		cfg.Jobs = cfg.Pool
 	}
+	if cfg.SessionPool == nil {
+		cfg.SessionPool = cfg.Pool
+	}
 	s := &server{Config: cfg}
 	s.sessions = scs.New()
-	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.Pool, 10*time.Minute)
+	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.SessionPool, 10*time.Minute)
 	s.sessions.IdleTimeout = cfg.IdleTimeout
 	s.sessions.Lifetime = cfg.Lifetime
 	s.sessions.Cookie.Name = "relay_session"
@@ -209,6 +215,12 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
 			// Pages carry client data: no browser or proxy keeps a copy.
 			h.Set("Cache-Control", "no-store")
+		}
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+			// The pages that follow a change read it from the primary
+			// for a few seconds, not from a replica that may lag (Split).
+			c.SetCookie(&http.Cookie{Name: primaryCookie, Value: "1", Path: "/", MaxAge: primaryPinSeconds,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
 		}
 		return next(c)
 	}
