@@ -115,6 +115,34 @@ END $$;
 
 SELECT relay_protect_client_rows(t) FROM unnest(ARRAY['client', 'client_warning']::regclass[]) AS t;
 
+-- client_ids_named finds the clients of a group by name (ILIKE pattern) or by
+-- tax id prefix and ref, through their indexes. Under row-level security a
+-- condition that is not leakproof (ILIKE, LIKE) cannot use an index, so the
+-- risk team's search over the whole group read every client (3 s on the
+-- 1,000,000-client bank, against 70 ms); this function searches as the owner
+-- and returns ids only, of the viewer's own group when a viewer is set on the
+-- connection of relay_app. The caller reads the rows through client, under
+-- its policy. At most $5 ids.
+-- +goose StatementBegin
+CREATE FUNCTION client_ids_named(name_pattern text, tax_prefix text, ref_exact text, grp smallint, most integer)
+RETURNS bigint[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF relay_viewer_group() IS DISTINCT FROM grp AND pg_has_role(session_user, 'relay_app', 'MEMBER') THEN
+        RETURN '{}';
+    END IF;
+    -- one statement per kind of search, so that each is planned on its index
+    IF name_pattern IS NOT NULL THEN
+        RETURN (SELECT coalesce(array_agg(m.id), '{}') FROM
+                (SELECT c.id FROM client c WHERE c.legal_name ILIKE name_pattern AND c.group_id = grp LIMIT most) m);
+    END IF;
+    RETURN (SELECT coalesce(array_agg(m.id), '{}') FROM
+            (SELECT c.id FROM client c WHERE (c.tax_id LIKE tax_prefix OR c.ref = ref_exact) AND c.group_id = grp LIMIT most) m);
+END $$;
+-- +goose StatementEnd
+REVOKE EXECUTE ON FUNCTION client_ids_named(text, text, text, smallint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION client_ids_named(text, text, text, smallint, integer) TO relay_app;
+
 -- nightly_switch_in, as in 00002, and the rebuilt tables get their policy again.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION nightly_switch_in(tables text[]) RETURNS void
