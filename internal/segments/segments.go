@@ -382,10 +382,20 @@ func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Profile,
 	for i := range p.Products {
 		p.Products[i].withhold(v)
 	}
+	withheld, smallest := 0, -1
 	for i := range p.Stages {
 		if withholds(v) && p.Stages[i].Clients < MinClientsShown {
 			p.Stages[i].Withheld, p.Stages[i].AvgIncome, p.Stages[i].LTV = true, 0, nil
+			withheld++
+		} else if smallest < 0 || p.Stages[i].Clients < p.Stages[smallest].Clients {
+			smallest = i
 		}
+	}
+	// The stages add up to the segment: with one stage withheld, the segment's
+	// average and the others' would give it away, so the smallest other stage
+	// is withheld too.
+	if withheld == 1 && smallest >= 0 {
+		p.Stages[smallest].Withheld, p.Stages[smallest].AvgIncome, p.Stages[smallest].LTV = true, 0, nil
 	}
 	return p, nil
 }

@@ -84,3 +84,31 @@ func TestSmallFiguresOfSegmentsAreWithheld(t *testing.T) {
 		}
 	}
 }
+
+// With one stage of a segment withheld, the segment's average and the other
+// stages would give it away: the smallest other stage is withheld too.
+func TestAWithheldStageCannotBeWorkedOut(t *testing.T) {
+	t.Parallel()
+	srv := startScored(t)
+	var seg, other int64
+	var currency string
+	var digits int
+	err := srv.Pool.QueryRow(context.Background(), `
+		SELECT s.segment_id, big.avg_income, sn.currency, sn.minor_digits
+		FROM segment_stage s
+		JOIN segment_named sn ON sn.id = s.segment_id
+		JOIN LATERAL (SELECT avg_income FROM segment_stage o WHERE o.segment_id = s.segment_id AND o.clients >= 5
+		              ORDER BY o.clients LIMIT 1) big ON true
+		WHERE s.clients < 5 AND big.avg_income >= 10000
+		  AND (SELECT count(*) FROM segment_stage o WHERE o.segment_id = s.segment_id AND o.clients < 5) = 1
+		LIMIT 1`).Scan(&seg, &other, &currency, &digits)
+	if err != nil {
+		t.Fatalf("no segment with one small stage in the demo bank: %v", err)
+	}
+	c := srv.NewClient(t)
+	c.Login(managerLogin, seeds.DemoPassword)
+	r := c.Get("/segments/" + itoa(seg))
+	if figure := money.Whole(other, currency, digits); r.Status != http.StatusOK || strings.Contains(r.Body, figure) {
+		t.Errorf("a manager reads %s, the stage that would give away the withheld one (%d)", figure, r.Status)
+	}
+}
