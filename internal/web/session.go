@@ -76,12 +76,6 @@ func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		want := s.sessions.GetString(c.Request().Context(), sessionCSRF)
-		if c.Request().URL.Path == "/login" {
-			want = ""
-			if k, err := c.Cookie(loginCSRFCookie); err == nil {
-				want = k.Value
-			}
-		}
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
 			if err := readForm(c); err != nil {
@@ -89,7 +83,15 @@ func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			got = c.Request().PostFormValue(csrfFormField)
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		matches := func(want string) bool {
+			return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+		}
+		ok := matches(want)
+		if k, err := c.Cookie(loginCSRFCookie); err == nil && !ok && c.Request().URL.Path == "/login" {
+			// The sign-in form's own token, for a visitor with no session.
+			ok = matches(k.Value)
+		}
+		if !ok {
 			return errCSRF
 		}
 		return next(c)
