@@ -12,7 +12,7 @@ DEMO_CLIENTS ?= 20000
 BENCH_CLIENTS ?= 1000000
 export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY_ADDR
 
-.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model clean
+.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model bench-load-test clean
 
 ## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn model and backtest it), run the
 ## nightly job once, serve
@@ -29,7 +29,7 @@ test: db
 	@./.ci/browser-up
 	$(GO) mod download
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 9m ./...
+	$(GO) test -count=1 -timeout 15m ./...
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
 db:
@@ -73,6 +73,12 @@ bench-export: db
 ## weighted sample of stayers) and print its time, each month's replay, its figures and the Go process's peak memory
 bench-model: bench-load
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ModelFit' -benchtime 1x -timeout 60m ./internal/churn/
+
+## bench-load-test: serve the 1,000,000-client bank with `relay serve` and send it the pages of every role at
+## 200 requests a second for 60 s (RATE, DURATION), alone and during a nightly run: errors, p50/p95/p99 per page,
+## the server's memory (internal/loadtest, .ci/load-test)
+bench-load-test: bench-load
+	./.ci/load-test
 
 clean:
 	rm -rf bin

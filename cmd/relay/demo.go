@@ -81,7 +81,7 @@ func demoStory(ctx context.Context, e *env, pool *pgxpool.Pool, seed uint64) err
 	if err != nil {
 		return err
 	}
-	runner := newRunner(pool, g, e.log)
+	runner := newRunner(pool, g, e.log, e.inboxRoot, nil)
 	defer runner.Close()
 	started := time.Now()
 	res, err := seeds.Story(ctx, pool, seeds.HistoryOptions{Seed: seed, LostReasons: triggers.LostReasons,

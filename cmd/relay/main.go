@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/logs"
 )
 
 // command is one subcommand: its name, a line of help, and what it runs.
@@ -29,10 +30,13 @@ type command struct {
 type env struct {
 	databaseURL string
 	addr        string
-	stdin       io.Reader
-	stdout      io.Writer
-	stderr      io.Writer
-	log         *slog.Logger
+	// inboxRoot is the directory the feed inbox lives under (the setting
+	// import.inbox_dir names a subdirectory); empty: no inbox.
+	inboxRoot string
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	log       *slog.Logger
 }
 
 // open connects to the database named by the settings.
@@ -61,8 +65,11 @@ func main() {
 	e := &env{
 		databaseURL: getenv("RELAY_DATABASE_URL", db.DefaultURL),
 		addr:        getenv("RELAY_ADDR", "127.0.0.1:8080"),
+		inboxRoot:   getenv("RELAY_INBOX_ROOT", ""),
 		stdin:       os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// JSON lines, each with the request id of the request it was written
+		// in; RELAY_LOG_FORMAT=text for a person at a terminal.
+		log: logs.New(os.Stderr, getenv("RELAY_LOG_FORMAT", "json"), slog.LevelInfo),
 	}
 	if err := run(ctx, e, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "relay:", err)
@@ -74,6 +81,7 @@ func run(ctx context.Context, e *env, args []string) error {
 	global := flag.NewFlagSet("relay", flag.ContinueOnError)
 	global.SetOutput(e.stderr)
 	global.StringVar(&e.databaseURL, "database-url", e.databaseURL, "PostgreSQL URL (env RELAY_DATABASE_URL)")
+	global.StringVar(&e.inboxRoot, "inbox-root", e.inboxRoot, "the directory the feed inbox lives under (env RELAY_INBOX_ROOT; empty: no inbox)")
 	global.Usage = func() { usage(e.stderr) }
 	if err := global.Parse(args); err != nil {
 		return err

@@ -38,7 +38,7 @@ func runNightly(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner := newRunner(pool, g, e.log)
+	runner := newRunner(pool, g, e.log, e.inboxRoot, nil)
 	defer runner.Close()
 	run, err := runner.Run(ctx, nightly.Request{AsOf: month, Source: nightly.SourceCLI})
 	if run.ID != 0 {

@@ -8,16 +8,17 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/imports"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/settings"
 )
 
 // newRunner builds the nightly runner. Its first step imports the feeds
 // waiting in the inbox directory (setting import.inbox_dir).
-func newRunner(pool *pgxpool.Pool, g *gorm.DB, log *slog.Logger) *nightly.Runner {
-	return nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: log,
+func newRunner(pool *pgxpool.Pool, g *gorm.DB, log *slog.Logger, inboxRoot string, m *metrics.Set) *nightly.Runner {
+	return nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: log, Metrics: m,
 		Import: func(ctx context.Context) ([]nightly.Count, error) {
-			results, err := imports.FromInbox(ctx, pool, imports.Options{Source: imports.SourceInbox})
+			results, err := imports.FromInbox(ctx, pool, inboxRoot, imports.Options{Source: imports.SourceInbox, Metrics: m})
 			var applied, rejected, rows int64
 			for _, r := range results {
 				switch r.Status {

@@ -43,10 +43,11 @@ func TestNightlyImportsTheInboxFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := settings.NewStore(g).Set(ctx, 1, "import.inbox_dir", inbox); err != nil {
-		t.Fatal(err)
+	// The setting cannot lead out of the inbox root.
+	if _, err := settings.NewStore(g).Set(ctx, 1, "import.inbox_dir", "../etc"); err == nil {
+		t.Error("import.inbox_dir took a path out of the inbox root")
 	}
-	runner := newRunner(pool, g, nil)
+	runner := newRunner(pool, g, nil, inbox, nil)
 	defer runner.Close()
 	run, err := runner.Run(ctx, nightly.Request{Source: nightly.SourceCLI})
 	if err != nil {

@@ -46,7 +46,7 @@ func TestUserAdd(t *testing.T) {
 		{"an unknown branch", "long-enough-pw\n", []string{"--login", "bob", "--role", "branch_head", "--branch", "XX", "--password-stdin"}, `no branch has the code "XX"`},
 		{"an admin with a branch", "long-enough-pw\n", []string{"--login", "bob", "--role", "admin", "--branch", "BR-1", "--password-stdin"}, "only managers and branch heads belong to a branch"},
 		{"an unknown role", "long-enough-pw\n", []string{"--login", "bob", "--role", "boss", "--password-stdin"}, `"boss" is not a role`},
-		{"a short password", "short\n", []string{"--login", "bob", "--role", "risk", "--password-stdin"}, "password must be at least 10 characters"},
+		{"a short password", "short\n", []string{"--login", "bob", "--role", "risk", "--password-stdin"}, "use at least 12"},
 		{"no password on stdin", "", []string{"--login", "bob", "--role", "risk", "--password-stdin"}, "no password on standard input"},
 		{"a password as an argument", "", []string{"--login", "bob", "--role", "risk"}, "passwords are never taken as arguments"},
 		{"a bad login", "long-enough-pw\n", []string{"--login", "Bob Smith", "--role", "risk", "--password-stdin"}, "login: use 2-63 lower-case letters"},

@@ -4,6 +4,7 @@
 package access
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/relaycrm/relay/internal/db"
@@ -108,4 +109,24 @@ func UserScope(v Viewer, alias string, args *db.Args) string {
 	default:
 		return "false"
 	}
+}
+
+// WithViewer returns ctx carrying v for PostgreSQL's row-level security, the
+// net under ClientScope: every query under ctx, through a pool opened by
+// db.Open, sees only v's clients even if it forgot its scope. (The owner's
+// connections, used by migrations, the nightly run and imports, are not
+// subject to it.)
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	var s db.RowScope
+	switch v.Role {
+	case Manager:
+		s.User = v.UserID
+	case BranchHead:
+		s.Branch = v.BranchID
+	case Risk, Admin:
+		// An admin sees no client record (ClientScope is false) but counts
+		// the clients of the group's managers.
+		s.Group = v.GroupID
+	}
+	return db.WithRowScope(ctx, s)
 }

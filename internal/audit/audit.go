@@ -96,19 +96,3 @@ type Change struct {
 	From any `json:"from"`
 	To   any `json:"to"`
 }
-
-// FailedLogins counts failed sign-ins for login, and from ip, since since.
-func FailedLogins(ctx context.Context, q db.Querier, login, ip string, since time.Time) (byLogin, byIP int, err error) {
-	var addr *netip.Addr
-	if a, perr := netip.ParseAddr(ip); perr == nil {
-		addr = &a
-	}
-	err = q.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed' AND login = $1 AND at >= $3),
-		       (SELECT count(*) FROM audit_log WHERE action = 'auth.login_failed' AND ip = $2 AND at >= $3)`,
-		login, addr, since).Scan(&byLogin, &byIP)
-	if err != nil {
-		return 0, 0, fmt.Errorf("count failed logins: %w", err)
-	}
-	return byLogin, byIP, nil
-}

@@ -107,6 +107,11 @@ func (f Form) Parse(since, now time.Time, loc *time.Location) (Contact, error) {
 	}
 	c.CSAT = score("csat", f.CSAT, 1, 5)
 	c.NPS = score("nps", f.NPS, 0, 10)
+	if c.CSAT != nil && c.NPS != nil {
+		// A contact records one satisfaction score: CSAT or NPS.
+		errs.Add("nps", "give either a CSAT or an NPS score, not both")
+		c.NPS = nil
+	}
 	if s := strings.TrimSpace(f.NextContactOn); s != "" {
 		d, err := time.ParseInLocation("2006-01-02", s, loc)
 		switch {

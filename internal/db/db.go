@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,7 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 8
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	installRowScope(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -129,4 +131,23 @@ type Querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// AppRole is the role `relay serve` connects as to serve pages: it owns no
+// table, and its rights come from the migrations. .ci/db-up creates it with
+// the password AppRolePassword, for a development machine.
+const (
+	AppRole         = "relay_app"
+	AppRolePassword = "relay_app"
+)
+
+// AppURL is ownerURL with the application role and its development password
+// in place of the owner: the default of RELAY_APP_DATABASE_URL.
+func AppURL(ownerURL string) (string, error) {
+	u, err := url.Parse(ownerURL)
+	if err != nil {
+		return "", fmt.Errorf("parse database url: %w", err)
+	}
+	u.User = url.UserPassword(AppRole, AppRolePassword)
+	return u.String(), nil
 }

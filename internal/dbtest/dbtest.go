@@ -8,9 +8,11 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -58,6 +60,36 @@ func (migrator) Migrate(ctx context.Context, sqlDB *sql.DB, _ pgtestdb.Config) e
 	return db.Migrate(ctx, sqlDB, nil)
 }
 
+var appRole struct {
+	once sync.Once
+	err  error
+}
+
+// ensureAppRole creates the application's role (db.AppRole) on the test
+// server if it is missing, as .ci/db-up does, so that migrations can grant
+// it its rights and web tests can serve as it.
+func ensureAppRole(t testing.TB, admin *url.URL) {
+	t.Helper()
+	appRole.once.Do(func() {
+		conn, err := sql.Open("pgx", admin.String())
+		if err != nil {
+			appRole.err = err
+			return
+		}
+		defer conn.Close()
+		_, err = conn.Exec(fmt.Sprintf(`DO $$ BEGIN
+			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%s') THEN
+				CREATE ROLE %s LOGIN PASSWORD '%s' NOSUPERUSER NOCREATEDB NOCREATEROLE;
+			END IF;
+		EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; -- created meanwhile by another package's tests
+		END $$`, db.AppRole, db.AppRole, db.AppRolePassword))
+		appRole.err = err
+	})
+	if appRole.err != nil {
+		t.Fatalf("create the role %s: %v", db.AppRole, appRole.err)
+	}
+}
+
 func parseURL(t testing.TB, env, fallback string) *url.URL {
 	t.Helper()
 	raw := os.Getenv(env)
@@ -75,6 +107,7 @@ func config(t testing.TB) pgtestdb.Config {
 	t.Helper()
 	admin := parseURL(t, "RELAY_TEST_ADMIN_URL", DefaultAdminURL)
 	owner := parseURL(t, "RELAY_TEST_DATABASE_URL", DefaultURL)
+	ensureAppRole(t, admin)
 	adminPass, _ := admin.User.Password()
 	ownerPass, _ := owner.User.Password()
 	port := admin.Port()
@@ -110,6 +143,23 @@ func New(t testing.TB) *pgxpool.Pool {
 	pool, err := db.Open(context.Background(), URL(t))
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// AppPool opens a pool on the database of ownerURL (a test database) as the
+// application's role, as `relay serve` serves pages: row-level security
+// applies to it. It is closed when the test ends.
+func AppPool(t testing.TB, ownerURL string) *pgxpool.Pool {
+	t.Helper()
+	appURL, err := db.AppURL(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := db.Open(context.Background(), appURL)
+	if err != nil {
+		t.Fatalf("open the test database as %s: %v", db.AppRole, err)
 	}
 	t.Cleanup(pool.Close)
 	return pool

@@ -22,6 +22,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/metrics"
 )
 
 //go:embed *.sql
@@ -92,6 +93,8 @@ type Options struct {
 	Origin string
 	// Today is the date after which no date of the feed may lie; zero: today.
 	Today time.Time
+	// Metrics counts the import and its rows; nil counts nothing.
+	Metrics *metrics.Set
 }
 
 // FileResult is what an import did with one file.
@@ -161,6 +164,11 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 		return res, err
 	}
 	res.ID = id
+	release, err := holdRecord(ctx, pool, id)
+	if err != nil {
+		return res, err
+	}
+	defer release()
 	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now()}
 	var runErr error
 	for _, p := range problems {
@@ -182,6 +190,7 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 	// The record and the audit line are written even when the caller has
 	// gone (a closed browser tab), so that no import goes unrecorded.
 	recCtx := context.WithoutCancel(ctx)
+	opts.Metrics.Import(string(opts.Source), string(res.Status), res.Rows())
 	if err := finishRecord(recCtx, pool, res); err != nil {
 		return res, errors.Join(runErr, err)
 	}

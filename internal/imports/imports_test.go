@@ -538,11 +538,7 @@ func TestInboxImportsEachReadyFeedOnce(t *testing.T) {
 	write("2025-05-01", good, true)
 	write("2025-05-02", edit(good, "clients.csv", replace("2021-03-15", "15/03/2021")), true)
 	write("2025-05-03", good, false) // still arriving
-	if _, err := pool.Exec(ctx, `UPDATE setting SET value = $1 WHERE key = 'import.inbox_dir'`, inbox); err != nil {
-		t.Fatal(err)
-	}
-
-	results, err := FromInbox(ctx, pool, Options{})
+	results, err := FromInbox(ctx, pool, inbox, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,7 +554,7 @@ func TestInboxImportsEachReadyFeedOnce(t *testing.T) {
 	if !strings.Contains(string(errorsTxt), `clients.csv line 2, column 9 (since): "15/03/2021" is not a date`) {
 		t.Errorf("ERRORS.txt: %s", errorsTxt)
 	}
-	again, err := FromInbox(ctx, pool, Options{})
+	again, err := FromInbox(ctx, pool, inbox, Options{})
 	if err != nil || len(again) != 0 {
 		t.Errorf("second run imported %d feeds (%v)", len(again), err)
 	}

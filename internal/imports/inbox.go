@@ -69,7 +69,8 @@ func ImportZip(ctx context.Context, pool *pgxpool.Pool, r io.ReaderAt, size int6
 	return Import(ctx, pool, files, opts)
 }
 
-// The inbox is a directory (the setting import.inbox_dir) where the core
+// The inbox is a directory (under the inbox root fixed at start, the setting
+// import.inbox_dir naming a subdirectory of it) where the core
 // banking system leaves feeds: each a subdirectory holding the CSV files and,
 // written last, an empty file named READY; or a .zip file. The nightly run
 // imports them in name order before it scores. A feed being imported is
@@ -83,22 +84,46 @@ const (
 	rejectedDir   = "rejected"
 )
 
-// InboxDir reads the setting import.inbox_dir; empty when there is no inbox.
-func InboxDir(ctx context.Context, pool *pgxpool.Pool) (string, error) {
-	var dir string
-	if err := pool.QueryRow(ctx, queries.Get("inbox-dir")).Scan(&dir); err != nil {
+// InboxDir is the inbox: the directory the setting import.inbox_dir names
+// under root, the inbox root the server was started with (RELAY_INBOX_ROOT),
+// or root itself when the setting is empty. An empty root means no inbox
+// (""). The setting can never lead out of root: not by "..", not by an
+// absolute path, not by a symbolic link.
+func InboxDir(ctx context.Context, pool *pgxpool.Pool, root string) (string, error) {
+	if root == "" {
+		return "", nil
+	}
+	var sub string
+	if err := pool.QueryRow(ctx, queries.Get("inbox-dir")).Scan(&sub); err != nil {
 		return "", fmt.Errorf("read setting import.inbox_dir: %w", err)
 	}
-	return strings.TrimSpace(dir), nil
+	sub = strings.TrimSpace(sub)
+	if sub != "" && !filepath.IsLocal(sub) {
+		return "", fmt.Errorf("inbox: the setting import.inbox_dir %q is not a directory under the inbox root", sub)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", fmt.Errorf("inbox root: %w", err)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(realRoot, sub))
+	if err != nil {
+		return "", fmt.Errorf("inbox: %w", err)
+	}
+	if rel, err := filepath.Rel(realRoot, dir); err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return "", fmt.Errorf("inbox: import.inbox_dir %q leads out of the inbox root %s", sub, root)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("inbox: %s is not a directory", dir)
+	}
+	return dir, nil
 }
 
-// FromInbox imports every ready feed in the inbox set by import.inbox_dir,
-// oldest name first, and returns what each import did. An empty setting, or
-// an empty inbox, imports nothing. A rejected feed does not stop the next;
-// a failure (the database gone) does, and leaves the feed in the inbox for
-// the next run.
-func FromInbox(ctx context.Context, pool *pgxpool.Pool, opts Options) ([]Result, error) {
-	dir, err := InboxDir(ctx, pool)
+// FromInbox imports every ready feed in the inbox (InboxDir under root),
+// oldest name first, and returns what each import did. No root, or an empty
+// inbox, imports nothing. A rejected feed does not stop the next; a failure
+// (the database gone) does, and leaves the feed in the inbox for the next run.
+func FromInbox(ctx context.Context, pool *pgxpool.Pool, root string, opts Options) ([]Result, error) {
+	dir, err := InboxDir(ctx, pool, root)
 	if err != nil || dir == "" {
 		return nil, err
 	}

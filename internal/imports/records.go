@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 )
@@ -132,4 +133,50 @@ func Get(ctx context.Context, q db.Querier, id int64) (Record, error) {
 		return r, fmt.Errorf("import %d errors: %w", id, err)
 	}
 	return r, nil
+}
+
+// recordLock is the class of the advisory lock an import holds while it runs.
+const recordLock = 0x72656c69 // "reli"
+
+// holdRecord takes the import id's lock on a connection of its own, held
+// until release is called: Reconcile tells a live import from one whose
+// process died by it.
+func holdRecord(ctx context.Context, pool *pgxpool.Pool, id int64) (release func(), err error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("hold import %d: %w", id, err)
+	}
+	if _, err := conn.Exec(ctx, records.Get("hold-record"), recordLock, id); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("hold import %d: %w", id, err)
+	}
+	return func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), records.Get("release-record"), recordLock, id); err != nil {
+			// The lock must not outlive the import on a pooled connection.
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+		conn.Release()
+	}, nil
+}
+
+// Reconcile records as failed, and writes to the audit log, every import
+// still marked running whose process is gone (killed, or its server
+// stopped), and returns how many it found.
+func Reconcile(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, records.Get("reconcile-records"), recordLock)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n++
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reconcile imports: %w", err)
+	}
+	return n, nil
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/settings"
 )
 
@@ -82,6 +83,8 @@ type Options struct {
 	Log *slog.Logger
 	// WorkMem is PostgreSQL's work_mem for the run's connection; default 512MB.
 	WorkMem string
+	// Metrics records runs and steps; nil records nothing.
+	Metrics *metrics.Set
 }
 
 // Runner runs the nightly chain.
@@ -91,6 +94,7 @@ type Runner struct {
 	importFeed ImportFunc
 	log        *slog.Logger
 	workMem    string
+	metrics    *metrics.Set
 
 	// afterStep, when set (by tests), is called after every step; an error
 	// fails the run there.
@@ -115,7 +119,8 @@ func New(pool *pgxpool.Pool, o Options) *Runner {
 		workMem = "512MB"
 	}
 	bg, stop := context.WithCancel(context.Background())
-	return &Runner{pool: pool, settings: o.Settings, importFeed: o.Import, log: log, workMem: workMem, bg: bg, stop: stop}
+	return &Runner{pool: pool, settings: o.Settings, importFeed: o.Import, log: log, workMem: workMem, metrics: o.Metrics,
+		bg: bg, stop: stop}
 }
 
 // Close cancels the runs started in the background and waits for them to end
@@ -253,6 +258,11 @@ func (r *Runner) execute(ctx context.Context, s *session) (err error) {
 		if e := s.conn.Close(book); e != nil {
 			r.log.Warn("nightly: close connection", "err", e)
 		}
+		status := string(StatusSucceeded)
+		if err != nil {
+			status = string(StatusFailed)
+		}
+		r.metrics.NightlyRun(string(s.req.Source), status, time.Since(start))
 		r.log.Info("nightly run ended", "run", s.runID, "took", time.Since(start).Round(time.Millisecond), "err", err)
 	}()
 
@@ -304,6 +314,7 @@ func (rc *runContext) do(ctx context.Context, pos int, st step) error {
 	if _, e := rc.pool.Exec(book, queries.Get("runs.step-finish"), rc.s.runID, pos, status, string(js), msg); e != nil {
 		err = errors.Join(err, fmt.Errorf("nightly: record step %s: %w", st.name, e))
 	}
+	rc.metrics.NightlyStep(st.name, status, time.Since(started))
 	attrs := []any{"run", rc.s.runID, "step", st.name, "status", status, "took", time.Since(started).Round(time.Millisecond)}
 	for _, c := range counts {
 		attrs = append(attrs, c.Name, c.Value)
@@ -314,3 +325,6 @@ func (rc *runContext) do(ctx context.Context, pos int, st step) error {
 	}
 	return nil
 }
+
+// LockKey is the advisory lock a run holds, for tests that play a run.
+const LockKey = lockKey

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/relaycrm/relay/internal/db"
 )
 
@@ -170,4 +173,29 @@ func scanRuns(ctx context.Context, q db.Querier, sql string, args ...any) ([]Run
 		return nil, 0, fmt.Errorf("nightly run steps: %w", err)
 	}
 	return runs, total, nil
+}
+
+// Reconcile records as failed every run still marked running whose process
+// is gone (killed, or its server stopped): nobody holds the run lock. It
+// returns how many it found. The runs page calls it, so that a killed run
+// does not keep "Start a run now" disabled.
+func Reconcile(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var free bool
+		if err := tx.QueryRow(ctx, queries.Get("runs.reconcile"), lockKey).Scan(&free); err != nil || !free {
+			return err
+		}
+		tag, err := tx.Exec(ctx, queries.Get("runs.fail-stale"))
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		_, err = tx.Exec(ctx, queries.Get("runs.fail-stale-steps"))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reconcile nightly runs: %w", err)
+	}
+	return int(n), nil
 }

@@ -218,3 +218,8 @@ JOIN nightly_w_client c ON c.client_id = i.client_id
 JOIN client cl ON cl.id = i.client_id
 JOIN lv ON lv.bank_id = c.bank_id AND lv.region_id = c.region_id AND lv.industry_id = c.industry_id
        AND lv.band = c.band;
+
+-- name: reconcile
+-- Runs still marked running when nobody holds the run lock died with their
+-- process. The lock is taken for this transaction only.
+SELECT pg_try_advisory_xact_lock($1::bigint);

@@ -194,6 +194,9 @@ type ProductStat struct {
 	InIdeal      bool    // adoption at or above profile.ideal_adoption, with enough best holders
 	ValueHolders int     // holders held it before the as-of month: its value is measured on them
 	Value        int64   // median of their average monthly income from it over the last 12 months, minor units
+	// ValueWithheld says Value was learned from fewer than MinClientsShown
+	// holders and is not shown to this viewer (Value is zero).
+	ValueWithheld bool
 }
 
 // Summary is what the segments list shows of a segment.
@@ -216,6 +219,10 @@ type Summary struct {
 	// segment has enough (no ideal yet).
 	ProfileID    int64
 	ProfileLabel string
+	// IncomeWithheld says AvgIncome and LTV, and IdealWithheld says
+	// IdealIncome, were learned from fewer than MinClientsShown clients and
+	// are not shown to this viewer (they are zero).
+	IncomeWithheld, IdealWithheld bool
 
 	total int // rows of the whole list, for paging
 }
@@ -226,6 +233,42 @@ type StageValue struct {
 	Clients   int
 	AvgIncome int64
 	LTV       *int64 // AvgIncome x 12 x the segment's expected years
+	// Withheld says AvgIncome and LTV were learned from fewer than
+	// MinClientsShown clients and are not shown to this viewer.
+	Withheld bool
+}
+
+// MinClientsShown is the fewest clients a figure of a segment (an income, a
+// value) must be learned from to be shown to a viewer who may not see all of
+// them: from fewer, it would tell one client's income (a manager once read
+// the exact income of the one mining client of a segment). The risk team,
+// who see every client of the group, see every figure.
+const MinClientsShown = 5
+
+// withholds tells whether v is shown only figures learned from at least
+// MinClientsShown clients.
+func withholds(v access.Viewer) bool { return v.Role != access.Risk }
+
+// withhold zeroes the figures of s learned from too few clients for v.
+func (s *Summary) withhold(v access.Viewer) {
+	if !withholds(v) {
+		return
+	}
+	if s.Size < MinClientsShown {
+		s.IncomeWithheld, s.AvgIncome, s.LTV = true, 0, nil
+	}
+	if s.BestClients < MinClientsShown {
+		s.IdealWithheld, s.IdealIncome = true, 0
+	}
+	for i := range s.IdealSet {
+		s.IdealSet[i].withhold(v)
+	}
+}
+
+func (p *ProductStat) withhold(v access.Viewer) {
+	if withholds(v) && p.ValueHolders < MinClientsShown {
+		p.ValueWithheld, p.Value = true, 0
+	}
 }
 
 // Profile is one segment's full ideal-client profile.
@@ -301,6 +344,7 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 	}
 	for i := range page.Segments {
 		page.Segments[i].IdealSet = ideal[page.Segments[i].ID]
+		page.Segments[i].withhold(v)
 	}
 	return page, nil
 }
@@ -338,6 +382,25 @@ func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Profile,
 	}
 	if err := rows.Err(); err != nil {
 		return Profile{}, fmt.Errorf("segment %d stages: %w", id, err)
+	}
+	p.Summary.withhold(v)
+	for i := range p.Products {
+		p.Products[i].withhold(v)
+	}
+	withheld, smallest := 0, -1
+	for i := range p.Stages {
+		if withholds(v) && p.Stages[i].Clients < MinClientsShown {
+			p.Stages[i].Withheld, p.Stages[i].AvgIncome, p.Stages[i].LTV = true, 0, nil
+			withheld++
+		} else if smallest < 0 || p.Stages[i].Clients < p.Stages[smallest].Clients {
+			smallest = i
+		}
+	}
+	// The stages add up to the segment: with one stage withheld, the segment's
+	// average and the others' would give it away, so the smallest other stage
+	// is withheld too.
+	if withheld == 1 && smallest >= 0 {
+		p.Stages[smallest].Withheld, p.Stages[smallest].AvgIncome, p.Stages[smallest].LTV = true, 0, nil
 	}
 	return p, nil
 }

@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
+	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -165,14 +166,25 @@ func Validate(st Setting, value string) (string, error) {
 	case "families":
 		return validFamilies(value, bad)
 	case "path":
+		// A directory under a root the server was started with: relative,
+		// and never climbing out of it.
 		if value == "" {
 			return "", nil
 		}
-		fi, err := os.Stat(value)
-		if err != nil || !fi.IsDir() {
-			return bad("%q is not a directory on the server", value)
+		if !filepath.IsLocal(value) || strings.ContainsRune(value, '\\') {
+			return bad("%q is not a directory under the root: give a relative path without ..", value)
 		}
-		return value, nil
+		return filepath.ToSlash(filepath.Clean(value)), nil
+	case "networks":
+		nets, err := ParseNetworks(value)
+		if err != nil {
+			return bad("%v", err)
+		}
+		out := make([]string, len(nets))
+		for i, n := range nets {
+			out[i] = n.String()
+		}
+		return strings.Join(out, ", "), nil
 	default:
 		if len(value) > 500 {
 			return bad("longer than 500 characters")
@@ -234,4 +246,22 @@ func (s *Store) Set(ctx context.Context, userID int64, key, value string) (Setti
 		return st, fmt.Errorf("save setting %q: %w", key, err)
 	}
 	return st, nil
+}
+
+// ParseNetworks reads a networks setting: addresses or CIDR ranges separated
+// by commas or spaces (an address is a range of one).
+func ParseNetworks(value string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a CIDR range (192.0.2.10, 10.0.0.0/8, fd00::/8)", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

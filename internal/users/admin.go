@@ -250,14 +250,14 @@ func placement(ctx context.Context, g *gorm.DB, groupID int64, name, role, branc
 	return name, r, &found[0], nil
 }
 
-// checkPassword adds what is wrong with a new password and its confirmation.
-func checkPassword(password, confirm string, errs input.Errors) {
+// checkPassword adds what is wrong with a new password for login and its
+// confirmation.
+func checkPassword(password, confirm, login string, errs input.Errors) {
 	switch {
 	case password == "":
 		errs.Add("password", fmt.Sprintf("give a password of at least %d characters", MinPasswordLength))
-	case utf8.RuneCountInString(password) < MinPasswordLength:
-		errs.Add("password", fmt.Sprintf("the password is %d characters long; use at least %d",
-			utf8.RuneCountInString(password), MinPasswordLength))
+	case PasswordProblem(password, login) != "":
+		errs.Add("password", PasswordProblem(password, login))
 	case confirm != password:
 		errs.Add("confirm", "the two passwords differ; type the same password twice")
 	}
@@ -286,13 +286,13 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 		if err != nil {
 			return err
 		}
-		checkPassword(f.Password, f.Confirm, errs)
+		checkPassword(f.Password, f.Confirm, login, errs)
 		if len(errs) > 0 {
 			return errs
 		}
-		hash, err := HashPassword(f.Password)
+		hash, err := s.hash(ctx, f.Password)
 		if err != nil {
-			return input.Errors{"password": err.Error()}
+			return err
 		}
 		u = User{GroupID: groupID, Login: login, Name: name, Role: role, PasswordHash: hash, Active: true}
 		details := map[string]any{"login": login, "name": name, "role": string(role)}
@@ -447,17 +447,17 @@ func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64
 // ResetPassword sets a new password for the group's user id, as by, and
 // writes user.password_reset (never the password) to the audit log.
 func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id int64, password, confirm string) error {
-	errs := input.Errors{}
-	checkPassword(password, confirm, errs)
-	if len(errs) > 0 {
-		return errs
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return input.Errors{"password": err.Error()}
-	}
 	return s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		cur, err := describe(ctx, tx, groupID, id, true)
+		if err != nil {
+			return err
+		}
+		errs := input.Errors{}
+		checkPassword(password, confirm, cur.Login, errs)
+		if len(errs) > 0 {
+			return errs
+		}
+		hash, err := s.hash(ctx, password)
 		if err != nil {
 			return err
 		}

@@ -3,10 +3,13 @@ package users
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed" // the common passwords
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -21,11 +24,70 @@ const (
 	saltLen      = 16
 )
 
-// MinPasswordLength is the shortest password Relay accepts.
-const MinPasswordLength = 10
+// MinPasswordLength and MaxPasswordLength bound a password's length in
+// characters (ASVS 2.1.1 and 2.1.2).
+const (
+	MinPasswordLength = 12
+	MaxPasswordLength = 128
+)
 
 // ErrWeakPassword is returned for a password that is too short.
 var ErrWeakPassword = fmt.Errorf("password must be at least %d characters", MinPasswordLength)
+
+//go:embed common-passwords.txt
+var commonPasswordsFile string
+
+// commonPasswords is the set of common-passwords.txt.
+var commonPasswords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordsFile, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			m[line] = true
+		}
+	}
+	return m
+}()
+
+// PasswordProblem says what is wrong with password as a new password for
+// login (ASVS 2.1: length, not the login, not a common password, no
+// composition rules), or "" when it will do.
+func PasswordProblem(password, login string) string {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < MinPasswordLength:
+		return fmt.Sprintf("the password is %d characters long; use at least %d", n, MinPasswordLength)
+	case n > MaxPasswordLength:
+		return fmt.Sprintf("the password is %d characters long; use at most %d", n, MaxPasswordLength)
+	}
+	lower := strings.ToLower(password)
+	if l := NormalizeLogin(login); len(l) >= 3 && strings.Contains(lower, l) {
+		return "the password contains the login; choose one that does not"
+	}
+	base := strings.TrimRightFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	if commonPasswords[lower] || commonPasswords[base] || commonPasswords[strings.TrimSpace(lower)] {
+		return "this is one of the most common passwords; choose one that is not"
+	}
+	if repeats(lower) {
+		return "the password repeats a few characters; choose a longer phrase"
+	}
+	return ""
+}
+
+// repeats tells whether s is one short run of characters over and over
+// ("aaaaaaaaaaaa", "abcabcabcabc").
+func repeats(s string) bool {
+	r := []rune(s)
+	for unit := 1; unit <= 4 && unit < len(r); unit++ {
+		same := true
+		for i := unit; i < len(r) && same; i++ {
+			same = r[i] == r[i-unit]
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
 
 // HashPassword returns the argon2id hash of password in the PHC string format.
 func HashPassword(password string) (string, error) {

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
 )
 
 // User is a row of app_user.
@@ -46,10 +48,66 @@ func (u User) Viewer() access.Viewer {
 }
 
 // Store reads and writes users.
-type Store struct{ g *gorm.DB }
+type Store struct {
+	g *gorm.DB
+	// hashing bounds the argon2 computations under way at once: each takes
+	// 64 MiB, so parallel sign-ins must not multiply it.
+	hashing chan struct{}
+	busy    atomic.Int64 // computations under way
+	peak    atomic.Int64 // the most under way at once
+}
+
+// HashSlots is how many password hashes a Store computes at once (64 MiB each).
+const HashSlots = 2
 
 // NewStore returns a Store over g.
-func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+func NewStore(g *gorm.DB) *Store { return &Store{g: g, hashing: make(chan struct{}, HashSlots)} }
+
+// ErrBusy is returned when a password could not be checked in time because
+// others are being checked; the caller asks the user to try again.
+var ErrBusy = errors.New("too many sign-ins at once; try again in a moment")
+
+// hashWait is how long a password check waits for a free slot.
+const hashWait = 10 * time.Second
+
+// withHashSlot runs fn, an argon2 computation, when a slot is free.
+func (s *Store) withHashSlot(ctx context.Context, fn func()) error {
+	wait, cancel := context.WithTimeout(ctx, hashWait)
+	defer cancel()
+	select {
+	case s.hashing <- struct{}{}:
+	case <-wait.Done():
+		return ErrBusy
+	}
+	n := s.busy.Add(1)
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
+	defer func() {
+		s.busy.Add(-1)
+		<-s.hashing
+	}()
+	fn()
+	return nil
+}
+
+// Hashing returns the password hashes under way now and the most there have
+// been at once.
+func (s *Store) Hashing() (now, peak int64) { return s.busy.Load(), s.peak.Load() }
+
+// hash hashes a new password within the bound of withHashSlot.
+func (s *Store) hash(ctx context.Context, password string) (string, error) {
+	var (
+		h   string
+		err error
+	)
+	if serr := s.withHashSlot(ctx, func() { h, err = HashPassword(password) }); serr != nil {
+		return "", serr
+	}
+	if err != nil {
+		return "", input.Errors{"password": err.Error()}
+	}
+	return h, nil
+}
 
 // FieldError is bad input for one field, with a message a person can act on.
 type FieldError struct{ Field, Message string }
@@ -68,7 +126,7 @@ type NewUser struct {
 
 // Create validates nu and stores the new user.
 func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
-	nu.Login = strings.ToLower(strings.TrimSpace(nu.Login))
+	nu.Login = NormalizeLogin(nu.Login)
 	if !loginPattern.MatchString(nu.Login) {
 		return User{}, &FieldError{"login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit"}
 	}
@@ -78,7 +136,16 @@ func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 	if strings.TrimSpace(nu.Name) == "" {
 		nu.Name = nu.Login
 	}
-	hash, err := HashPassword(nu.Password)
+	if p := PasswordProblem(nu.Password, nu.Login); p != "" {
+		return User{}, &FieldError{"password", p}
+	}
+	var (
+		hash string
+		err  error
+	)
+	if serr := s.withHashSlot(ctx, func() { hash, err = HashPassword(nu.Password) }); serr != nil {
+		return User{}, serr
+	}
 	if err != nil {
 		return User{}, &FieldError{"password", err.Error()}
 	}
@@ -146,16 +213,24 @@ var ErrBadCredentials = errors.New("the login or password is not right")
 // Authenticate returns the active user whose login and password match.
 func (s *Store) Authenticate(ctx context.Context, login, password string) (User, error) {
 	var u User
-	err := s.g.WithContext(ctx).Where("login = ?", strings.ToLower(strings.TrimSpace(login))).First(&u).Error
+	if len(password) > 4*MaxPasswordLength {
+		password = password[:4*MaxPasswordLength] // no password is longer; argon2 need not read a megabyte
+	}
+	err := s.g.WithContext(ctx).Where("login = ?", NormalizeLogin(login)).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		// Spend the same time as a real check so that timing does not reveal logins.
-		_, _ = CheckPassword(dummyHash, password)
+		if serr := s.withHashSlot(ctx, func() { _, _ = CheckPassword(dummyHash, password) }); serr != nil {
+			return u, serr
+		}
 		return u, ErrBadCredentials
 	}
 	if err != nil {
 		return u, fmt.Errorf("find user: %w", err)
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
+	var ok bool
+	if serr := s.withHashSlot(ctx, func() { ok, err = CheckPassword(u.PasswordHash, password) }); serr != nil {
+		return u, serr
+	}
 	if err != nil {
 		return u, fmt.Errorf("check password of %s: %w", u.Login, err)
 	}

@@ -106,7 +106,7 @@ func TestAdminEditsSettingInPlace(t *testing.T) {
 		{"out of range", key, "0", "0 is out of range; it must be between 1 and 100000"},
 		{"ratio above 1", "profile.ideal_adoption", "1.5", "1.5 is out of range; it must be between 0.01 and 1"},
 		{"not a cron schedule", "nightly.schedule", "at two", `"at two" is not a cron schedule`},
-		{"not a directory", "import.inbox_dir", "/no/such/dir", `"/no/such/dir" is not a directory on the server`},
+		{"not a directory", "import.inbox_dir", "/no/such/dir", `"/no/such/dir" is not a directory under the root`},
 		{"watch level above high", "warning.level_watch", "70", "must stay below high level from score (60)"},
 		{"high level below watch", "warning.level_high", "30", "must stay above watch level from score (35)"},
 	}

@@ -107,8 +107,8 @@ func TestAdminUserFormRefusesBadInput(t *testing.T) {
 		{"risk with a branch", map[string]string{"role": "risk"}, "branch", "has no branch; leave it empty"},
 		{"admin with a branch", map[string]string{"role": "admin"}, "branch", "has no branch; leave it empty"},
 		{"unknown branch", map[string]string{"branch": "NOWHERE-9"}, "branch", `no branch of this group has the code "NOWHERE-9"`},
-		{"short password", map[string]string{"password": "short", "confirm": "short"}, "password", "use at least 10"},
-		{"no password", map[string]string{"password": "", "confirm": ""}, "password", "give a password of at least 10"},
+		{"short password", map[string]string{"password": "short", "confirm": "short"}, "password", "use at least 12"},
+		{"no password", map[string]string{"password": "", "confirm": ""}, "password", "give a password of at least 12"},
 		{"confirmation differs", map[string]string{"confirm": "a-long-passw0rd"}, "confirm", "the two passwords differ"},
 	}
 	users0 := dbValue[int](t, srv, `SELECT count(*) FROM app_user`)
@@ -462,7 +462,7 @@ func TestAdminResetsPassword(t *testing.T) {
 	for _, tc := range []struct {
 		name, password, confirm, field, says string
 	}{
-		{"too short", "short-pw", "short-pw", "password", "the password is 8 characters long; use at least 10"},
+		{"too short", "short-pw", "short-pw", "password", "the password is 8 characters long; use at least 12"},
 		{"empty", "", "", "password", "give a password"},
 		{"confirmation differs", "new-password-1", "new-password-2", "confirm", "the two passwords differ"},
 	} {

@@ -37,6 +37,7 @@ func TestContactIsValidatedAndRecorded(t *testing.T) {
 		{"unknown outcome", "outcome", "maybe", "choose an outcome"},
 		{"CSAT out of range", "csat", "9", "from 1 to 5"},
 		{"NPS not a number", "nps", "ten", "from 0 to 10"},
+		{"CSAT and NPS both", "nps", "7", "either a CSAT or an NPS score"},
 		{"next contact before this one", "next_contact_on", "2026-11-01", "must come after this one"},
 		{"next contact not a date", "next_contact_on", "soon", "is not a date"},
 		{"notes too long", "notes", strings.Repeat("x", 4001), "keep them under 4,000"},

@@ -100,7 +100,7 @@ func offsetParam(c echo.Context) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(p)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > maxListOffset {
 		return 0, input.Errors{"offset": fmt.Sprintf("%q is not a position in the list", p)}
 	}
 	return n, nil

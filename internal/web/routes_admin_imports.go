@@ -19,26 +19,24 @@ import (
 // importsShown is how many past imports the imports page lists at a time.
 const importsShown = 25
 
-// maxUpload bounds a feed uploaded through the browser; bigger feeds go
-// through the inbox directory or `relay import`.
-const maxUpload = 512 << 20
-
 func (s *server) adminImports(c echo.Context) error {
 	ctx := c.Request().Context()
 	offset, err := offsetParam(c)
 	if err != nil {
 		return err
 	}
+	// An import whose process died is recorded as failed, and audited, first.
+	if _, err := imports.Reconcile(ctx, s.Pool); err != nil {
+		return err
+	}
 	records, total, err := imports.List(ctx, s.Pool, imports.ListFilter{Limit: importsShown, Offset: offset})
 	if err != nil {
 		return err
 	}
-	cfg, err := s.Settings.Load(ctx)
-	if err != nil {
-		return err
+	vm := pages.AdminImports{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Total: total, Offset: offset, PerPage: importsShown}
+	if vm.Inbox, err = imports.InboxDir(ctx, s.Pool, s.InboxRoot); err != nil {
+		vm.InboxProblem = err.Error()
 	}
-	vm := pages.AdminImports{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Inbox: cfg.String("import.inbox_dir"),
-		Total: total, Offset: offset, PerPage: importsShown}
 	for _, r := range records {
 		vm.Rows = append(vm.Rows, importRow(r))
 	}
@@ -92,10 +90,10 @@ func (s *server) adminImport(c echo.Context) error {
 // shows the result: applied whole, or every error with nothing applied.
 func (s *server) adminImportUpload(c echo.Context) error {
 	ctx := c.Request().Context()
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxUpload)
+	// limitBody has bounded the body to the upload limit.
 	form, err := c.MultipartForm()
 	if err != nil {
-		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", maxUpload>>20, err)}
+		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", s.uploadLimit()>>20, err)}
 	}
 	headers := form.File["files"]
 	if len(headers) == 0 {
@@ -103,7 +101,8 @@ func (s *server) adminImportUpload(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/admin/imports")
 	}
 	v := viewer(c)
-	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload}
+	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload,
+		Metrics: s.Metrics}
 	var names []string
 	for _, h := range headers {
 		names = append(names, filepath.Base(h.Filename))
@@ -116,7 +115,7 @@ func (s *server) adminImportUpload(c echo.Context) error {
 			return err
 		}
 		defer f.Close()
-		res, err = imports.ImportZip(ctx, s.Pool, f, headers[0].Size, opts)
+		res, err = imports.ImportZip(ctx, s.Jobs, f, headers[0].Size, opts)
 		if err != nil {
 			return err
 		}
@@ -130,7 +129,7 @@ func (s *server) adminImportUpload(c echo.Context) error {
 			defer func(f multipart.File) { _ = f.Close() }(f)
 			files = append(files, imports.File{Name: filepath.Base(h.Filename), Body: io.Reader(f)})
 		}
-		res, err = imports.Import(ctx, s.Pool, files, opts)
+		res, err = imports.Import(ctx, s.Jobs, files, opts)
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,11 @@ func (s *server) adminRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A run whose process died is recorded as failed first, so that it does
+	// not keep "Start a run now" disabled.
+	if _, err := nightly.Reconcile(ctx, s.Pool); err != nil {
+		return err
+	}
 	page, err := nightly.Runs(ctx, s.Pool, runsShown, offset)
 	if err != nil {
 		return err

@@ -139,6 +139,7 @@ func (s *server) changeSetting(c echo.Context, typed string, change func(key str
 	if err != nil {
 		return err
 	}
+	s.proxies.forget()
 	row, err := s.settingRow(c, key)
 	if err != nil {
 		return err

@@ -49,13 +49,8 @@ func (s *server) adminUsers(c echo.Context) error {
 	q := c.QueryParams()
 	errs := input.Errors{}
 	f := users.Filter{Query: q.Get("q"), Role: q.Get("role"), Branch: q.Get("branch"), Status: q.Get("status")}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
-		} else {
-			f.Page = n
-		}
+	if q.Get("page") != "" {
+		f.Page = pageParam(q, errs)
 	}
 	if err := f.Validate(); err != nil {
 		fe, ok := fieldErrors(err)

@@ -3,7 +3,9 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,44 +25,59 @@ func (s *server) loginForm(c echo.Context) error {
 	if s.sessions.GetInt64(c.Request().Context(), sessionUser) != 0 {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return render(c, http.StatusOK, pages.LoginPage(pages.Login{CSRF: s.csrfToken(c)}))
+	return render(c, http.StatusOK, pages.LoginPage(pages.Login{CSRF: s.loginCSRF(c)}))
 }
 
-// failedLoginDelay slows every failed sign-in a little, on top of the pause
-// after repeated failures.
+// failedLoginDelay slows every failed sign-in a little, on top of the
+// throttle's growing delay.
 const failedLoginDelay = 400 * time.Millisecond
 
 func (s *server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	login, password := c.FormValue("login"), c.FormValue("password")
 	ip := c.RealIP()
-	vm := pages.Login{CSRF: s.csrfToken(c), Login: login}
+	vm := pages.Login{CSRF: s.loginCSRF(c), Login: login}
 
 	cfg, err := s.Settings.Load(ctx)
 	if err != nil {
 		return err
 	}
-	window := time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute
-	byLogin, byIP, err := audit.FailedLogins(ctx, s.Pool, login, ip, s.Now().Add(-window))
+	rules := users.ThrottleRules{MaxFailures: cfg.Int("login.max_failures"),
+		Window: time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute}
+	attempt := users.Attempt{Login: login, IP: ip}
+	// The attempt is counted before its password is checked, so parallel
+	// guesses cannot all pass a count read before any of them is written.
+	wait, err := users.Begin(ctx, s.Pool, attempt, rules)
 	if err != nil {
 		return err
 	}
-	if limit := cfg.Int("login.max_failures"); byLogin >= limit || byIP >= limit*4 {
-		vm.Error = fmt.Sprintf("Too many failed sign-ins. Wait %d minutes and try again, or ask an administrator to reset your password.",
-			int(window.Minutes()))
+	if wait > 0 {
+		s.Metrics.SignInThrottled()
+		secs := int(math.Ceil(time.Duration(wait).Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		vm.Error = fmt.Sprintf("Too many failed sign-ins for this login. Wait %s and try again, or ask an administrator to reset your password.",
+			waitText(secs))
 		return render(c, http.StatusTooManyRequests, pages.LoginPage(vm))
 	}
 
 	u, err := s.Users.Authenticate(ctx, login, password)
-	if errors.Is(err, users.ErrBadCredentials) {
+	switch {
+	case errors.Is(err, users.ErrBadCredentials):
 		if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: login, IP: ip, Action: "auth.login_failed"}); err != nil {
 			return err
 		}
+		s.Metrics.SignInFailed()
 		time.Sleep(failedLoginDelay)
 		vm.Error = "The login or password is not right."
 		return render(c, http.StatusUnauthorized, pages.LoginPage(vm))
+	case errors.Is(err, users.ErrBusy):
+		c.Response().Header().Set("Retry-After", "5")
+		vm.Error = "Relay is busy checking other sign-ins. Try again in a few seconds."
+		return render(c, http.StatusServiceUnavailable, pages.LoginPage(vm))
+	case err != nil:
+		return err
 	}
-	if err != nil {
+	if err := users.Succeeded(ctx, s.Pool, attempt, rules); err != nil {
 		return err
 	}
 	// A new session id at sign-in, so a token planted before it is worthless.
@@ -74,6 +91,18 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// waitText says a wait of secs seconds in words.
+func waitText(secs int) string {
+	switch {
+	case secs <= 1:
+		return "a second"
+	case secs < 120:
+		return fmt.Sprintf("%d seconds", secs)
+	default:
+		return fmt.Sprintf("%d minutes", (secs+59)/60)
+	}
 }
 
 func (s *server) logout(c echo.Context) error {

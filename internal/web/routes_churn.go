@@ -43,13 +43,8 @@ func churnFilter(q url.Values) (warnings.ListFilter, input.Errors) {
 		ManagerID: int64Query(q, "manager", errs), Level: warnings.Level(q.Get("level")),
 		Signal: warnings.SignalName(q.Get("signal")), Sort: q.Get("sort"), PerPage: churnPerPage,
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
-		} else {
-			f.Page = n
-		}
+	if q.Get("page") != "" {
+		f.Page = pageParam(q, errs)
 	}
 	if err := f.Validate(); err != nil {
 		for k, m := range err.(input.Errors) {

@@ -62,16 +62,8 @@ func (s *server) clientList(c echo.Context) error {
 		ManagerID: int64Query(q, "manager", errs), Tenure: q.Get("tenure"), Size: q.Get("size"),
 		Status: q.Get("status"), Sort: q.Get("sort"),
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		switch {
-		case err != nil:
-			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
-		case n < 1:
-			errs.Add("page", fmt.Sprintf("page must be between 1 and %d", clients.MaxPage))
-		default:
-			f.Page = n
-		}
+	if q.Get("page") != "" {
+		f.Page = pageParam(q, errs)
 	}
 	if err := f.Validate(); err != nil {
 		for k, m := range err.(input.Errors) {

@@ -50,13 +50,7 @@ func (s *server) segmentList(c echo.Context) error {
 	if !ok {
 		errs.Add("sort", fmt.Sprintf("%q is not a sort order; use %s, with - for descending", sort, strings.Join(segments.SortKeys, ", ")))
 	}
-	if p := q.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			errs.Add("page", fmt.Sprintf("%q is not a page number", p))
-		}
-		f.Page = n
-	}
+	f.Page = pageParam(q, errs)
 	if len(errs) > 0 {
 		return errs
 	}
@@ -77,10 +71,13 @@ func (s *server) segmentList(c echo.Context) error {
 	for _, sg := range page.Segments {
 		m := func(v int64) string { return money.Whole(v, sg.Currency, sg.MinorDigits) }
 		row := pages.SegmentRow{ID: sg.ID, Label: sg.Label, Level: sg.Level.Label(), Size: components.Int(sg.Size),
-			Best: components.Int(sg.BestClients), IdealIncome: m(sg.IdealIncome), AvgIncome: m(sg.AvgIncome),
-			ChurnRate: rate(sg.ChurnRate), LTV: "not known"}
+			Best: components.Int(sg.BestClients), IdealIncome: shown(sg.IdealWithheld, m(sg.IdealIncome)),
+			AvgIncome: shown(sg.IncomeWithheld, m(sg.AvgIncome)), ChurnRate: rate(sg.ChurnRate), LTV: "not known"}
 		if sg.LTV != nil {
 			row.LTV = m(*sg.LTV)
+		}
+		if sg.IncomeWithheld {
+			row.LTV = withheldText
 		}
 		for _, p := range sg.IdealSet {
 			row.IdealSet = append(row.IdealSet, fmt.Sprintf("%s %.0f%%", p.Code, p.Adoption*100))
@@ -96,6 +93,17 @@ func (s *server) segmentList(c echo.Context) error {
 		vm.AsOf = components.Month(sg.AsOf)
 	}
 	return render(c, http.StatusOK, pages.SegmentsPage(s.layout(c, v, "Segments", "segments"), vm))
+}
+
+// withheldText stands for a figure learned from too few clients to show.
+var withheldText = fmt.Sprintf("fewer than %d clients", segments.MinClientsShown)
+
+// shown is text, or withheldText when the figure is withheld.
+func shown(withheld bool, text string) string {
+	if withheld {
+		return withheldText
+	}
+	return text
 }
 
 func rate(r *float64) string {
@@ -123,7 +131,7 @@ func (s *server) segmentProfile(c echo.Context) error {
 	m := func(v int64) string { return money.Whole(v, p.Currency, p.MinorDigits) }
 	vm := pages.SegmentProfile{Label: p.Label, Level: p.Level.Label(), AsOf: components.Month(p.AsOf),
 		Size: components.Int(p.Size), Assigned: components.Int(p.Assigned), Best: components.Int(p.BestClients),
-		IdealIncome: m(p.IdealIncome), AvgIncome: m(p.AvgIncome), ChurnBase: components.Int(p.ChurnBase),
+		IdealIncome: shown(p.IdealWithheld, m(p.IdealIncome)), AvgIncome: shown(p.IncomeWithheld, m(p.AvgIncome)), ChurnBase: components.Int(p.ChurnBase),
 		ChurnLeavers: components.Int(p.ChurnLeavers), ChurnRate: rate(p.ChurnRate), ExpectedYears: "not known", LTV: "not known",
 		IdealThreshold: fmt.Sprintf("%.0f%%", cfg.Ratio("profile.ideal_adoption")*100),
 		MinBestHolders: components.Int(cfg.Int("profile.min_best_holders"))}
@@ -143,16 +151,23 @@ func (s *server) segmentProfile(c echo.Context) error {
 	if p.LTV != nil {
 		vm.LTV = m(*p.LTV)
 	}
+	if p.IncomeWithheld {
+		vm.LTV = withheldText
+	}
 	for _, pr := range p.Products {
 		vm.Products = append(vm.Products, pages.SegmentProduct{Product: pr.Name, Code: pr.Code,
 			Holders: components.Int(pr.Holders), BestHolders: components.Int(pr.BestHolders),
-			Adoption: fmt.Sprintf("%.0f%%", pr.Adoption*100), Value: m(pr.Value), ValueHolders: components.Int(pr.ValueHolders),
+			Adoption: fmt.Sprintf("%.0f%%", pr.Adoption*100), Value: shown(pr.ValueWithheld, m(pr.Value)), ValueHolders: components.Int(pr.ValueHolders),
 			InIdeal: pr.InIdeal})
 	}
 	for _, st := range p.Stages {
-		row := pages.SegmentStage{Stage: st.Stage.Label(), Clients: components.Int(st.Clients), AvgIncome: m(st.AvgIncome), LTV: "not known"}
+		row := pages.SegmentStage{Stage: st.Stage.Label(), Clients: components.Int(st.Clients),
+			AvgIncome: shown(st.Withheld, m(st.AvgIncome)), LTV: "not known"}
 		if st.LTV != nil {
 			row.LTV = m(*st.LTV)
+		}
+		if st.Withheld {
+			row.LTV = withheldText
 		}
 		vm.Stages = append(vm.Stages, row)
 	}

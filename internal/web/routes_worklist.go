@@ -29,13 +29,10 @@ func (s *server) worklistRoutes(g *echo.Group) {
 func (s *server) worklist(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
-	page := 1
-	if p := c.QueryParam("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return input.Errors{"page": fmt.Sprintf("%q is not a page number", p)}
-		}
-		page = n
+	errs := input.Errors{}
+	page := pageParam(c.QueryParams(), errs)
+	if err := errs.Err(); err != nil {
+		return err
 	}
 	cfg, err := s.Settings.Load(ctx)
 	if err != nil {

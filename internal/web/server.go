@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +29,8 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/logs"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
@@ -37,32 +42,55 @@ import (
 
 // Config is what the web layer is built from.
 type Config struct {
-	Pool     *pgxpool.Pool
-	Users    *users.Store
-	Clients  *clients.Store
-	Contacts *contacts.Store
-	Settings *settings.Store
-	Products *products.Store
+	// Pool serves the pages: in production it connects as the application's
+	// role (db.AppRole), which owns no table and sees client rows only
+	// through row-level security keyed on the signed-in viewer.
+	Pool *pgxpool.Pool
+	// Jobs is the owner's pool, for the work that changes the schema
+	// (a feed uploaded through the browser); nil: Pool.
+	Jobs *pgxpool.Pool
+	// SessionPool stores the sessions; nil: Pool. A handler that reads from
+	// a replica keeps its sessions on the primary (see Split).
+	SessionPool *pgxpool.Pool
+	Users       *users.Store
+	Clients     *clients.Store
+	Contacts    *contacts.Store
+	Settings    *settings.Store
+	Products    *products.Store
 	// Nightly runs the nightly chain when an admin starts it.
 	Nightly *nightly.Runner
 	Log     *slog.Logger
 	// SecureCookies marks the session cookie Secure; set it when Relay is
 	// served over TLS (directly or behind a proxy).
 	SecureCookies bool
-	// TrustProxy takes the client's address from X-Forwarded-For, for Relay
-	// behind a reverse proxy.
+	// TrustProxy is kept for RELAY_TRUST_PROXY=1: X-Forwarded-For is now
+	// believed only from the proxies of the setting security.trusted_proxies.
 	TrustProxy bool
 	// IdleTimeout and Lifetime bound a session; zero takes the settings'
 	// session.idle_minutes and session.lifetime_hours.
 	IdleTimeout, Lifetime time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// UploadLimit bounds a feed uploaded through the browser; zero means
+	// maxUpload (512 MB).
+	UploadLimit int64
+	// InboxRoot is the directory the feed inbox lives under, fixed at start
+	// (RELAY_INBOX_ROOT); empty: no inbox.
+	InboxRoot string
+	// Metrics records requests, sign-ins and imports and serves /metrics;
+	// nil records nothing.
+	Metrics *metrics.Set
+	// MetricsFromAnywhere serves /metrics to any address; otherwise only to
+	// a connection from this machine (the metrics have a listener of their
+	// own when RELAY_METRICS_ADDR is set).
+	MetricsFromAnywhere bool
 }
 
 // server holds the handlers' dependencies.
 type server struct {
 	Config
 	sessions *scs.SessionManager
+	proxies  *trustedProxies
 }
 
 // New builds the HTTP handler.
@@ -82,9 +110,15 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 			cfg.Lifetime = time.Duration(v.Int("session.lifetime_hours")) * time.Hour
 		}
 	}
+	if cfg.Jobs == nil {
+		cfg.Jobs = cfg.Pool
+	}
+	if cfg.SessionPool == nil {
+		cfg.SessionPool = cfg.Pool
+	}
 	s := &server{Config: cfg}
 	s.sessions = scs.New()
-	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.Pool, 10*time.Minute)
+	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.SessionPool, 10*time.Minute)
 	s.sessions.IdleTimeout = cfg.IdleTimeout
 	s.sessions.Lifetime = cfg.Lifetime
 	s.sessions.Cookie.Name = "relay_session"
@@ -97,24 +131,29 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	// Client addresses (for the audit log and sign-in throttling) come from the
-	// connection unless Relay is told to trust a proxy's X-Forwarded-For.
-	e.IPExtractor = echo.ExtractIPDirect()
-	if cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// connection, or from X-Forwarded-For as far as trusted proxies vouch.
+	s.proxies = &trustedProxies{settings: cfg.Settings}
+	e.IPExtractor = s.proxies.clientIP
+	if cfg.TrustProxy && len(s.proxies.current()) == 0 && cfg.Log != nil {
+		cfg.Log.Warn("RELAY_TRUST_PROXY is set but the setting security.trusted_proxies is empty: X-Forwarded-For is ignored")
 	}
+	e.Use(removeTempFiles)
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
-	e.Use(securityHeaders)
+	e.Use(s.securityHeaders)
 
 	assets, err := fs.Sub(static.FS, ".")
 	if err != nil {
 		return nil, err
 	}
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(http.FS(assets))))))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheForever(http.FileServer(filesOnly{http.FS(assets)})))))
 	e.GET("/healthz", s.health)
+	if cfg.Metrics != nil {
+		e.GET("/metrics", s.metrics)
+	}
 
-	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.checkCSRF)
+	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
@@ -141,6 +180,22 @@ func handleErrorsInside(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// filesOnly serves files and answers 404 for a directory, so that /static/
+// lists nothing.
+type filesOnly struct{ fs http.FileSystem }
+
+func (f filesOnly) Open(name string) (http.File, error) {
+	file, err := f.fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := file.Stat(); err != nil || fi.IsDir() {
+		_ = file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
+}
+
 func cacheForever(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -148,35 +203,73 @@ func cacheForever(h http.Handler) http.Handler {
 	})
 }
 
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
+		if s.SecureCookies {
+			// Served over TLS: browsers keep to it for a year.
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		if !strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			// Pages carry client data: no browser or proxy keeps a copy.
+			h.Set("Cache-Control", "no-store")
+		}
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+			// The pages that follow a change read it from the primary
+			// for a few seconds, not from a replica that may lag (Split).
+			c.SetCookie(&http.Cookie{Name: primaryCookie, Value: "1", Path: "/", MaxAge: primaryPinSeconds,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+		}
 		return next(c)
 	}
 }
 
+// logRequests puts the request id in the request's context, so that every
+// line logged while answering carries it, then logs the request and records
+// it in the metrics by its route's pattern.
 func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		c.SetRequest(c.Request().WithContext(logs.WithRequestID(c.Request().Context(),
+			c.Response().Header().Get(echo.HeaderXRequestID))))
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
 		req, res := c.Request(), c.Response()
-		attrs := []any{"method", req.Method, "path", req.URL.Path, "status", res.Status,
-			"ms", time.Since(start).Milliseconds(), "request_id", res.Header().Get(echo.HeaderXRequestID)}
+		took := time.Since(start)
+		route := c.Path()
+		if route == "" || res.Status == http.StatusNotFound && strings.HasSuffix(route, "*") {
+			route = "unmatched"
+		}
+		s.Metrics.Request(route, req.Method, strconv.Itoa(res.Status), took)
+		attrs := []any{"method", req.Method, "path", req.URL.Path, "route", route, "status", res.Status,
+			"ms", took.Milliseconds()}
 		if v, ok := c.Get(viewerKey).(access.Viewer); ok {
 			attrs = append(attrs, "user", v.Login)
 		}
-		if s.Log != nil && req.URL.Path != "/healthz" && !strings.HasPrefix(req.URL.Path, "/static/") {
-			s.Log.Info("request", attrs...)
+		if s.Log != nil && req.URL.Path != "/healthz" && req.URL.Path != "/metrics" && !strings.HasPrefix(req.URL.Path, "/static/") {
+			s.Log.InfoContext(req.Context(), "request", attrs...)
 		}
 		return nil
 	}
+}
+
+// metrics serves the Prometheus metrics, to this machine only unless
+// MetricsFromAnywhere.
+func (s *server) metrics(c echo.Context) error {
+	if !s.MetricsFromAnywhere {
+		host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+		if a, perr := netip.ParseAddr(host); err != nil || perr != nil || !a.Unmap().IsLoopback() {
+			return echo.NewHTTPError(http.StatusForbidden, "Metrics are served to this machine only.")
+		}
+	}
+	s.Metrics.Handler().ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 // render writes component with status.
@@ -232,7 +325,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		p.Status, p.Title, p.Message = http.StatusForbidden, "Read only", err.Error()
 	}
 	if p.Status >= 500 && s.Log != nil {
-		s.Log.Error("request failed", "err", err, "path", c.Request().URL.Path, "request_id", p.RequestID)
+		s.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Request().URL.Path)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(p.Status)
@@ -249,7 +342,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		out = pages.ProblemBare(p)
 	}
 	if rerr := render(c, p.Status, out); rerr != nil && s.Log != nil {
-		s.Log.Error("render error page", "err", rerr)
+		s.Log.ErrorContext(c.Request().Context(), "render error page", "err", rerr)
 	}
 }
 

@@ -20,6 +20,9 @@ const (
 	sessionCSRF   = "csrf"    // session: the CSRF token of forms and htmx requests
 	csrfHeader    = "X-CSRF-Token"
 	csrfFormField = "_csrf"
+	// loginCSRFCookie carries the sign-in form's CSRF token, so that showing
+	// the form to someone not signed in stores no session.
+	loginCSRFCookie = "relay_login_csrf"
 )
 
 // viewer returns the signed-in user; requireViewer guarantees there is one.
@@ -43,6 +46,23 @@ func (s *server) csrfToken(c echo.Context) string {
 	return t
 }
 
+// loginCSRF returns the sign-in form's CSRF token from its cookie, setting a
+// new one when there is none (the double-submit pattern: the form's hidden
+// field must match the cookie, which another site can neither read nor set).
+func (s *server) loginCSRF(c echo.Context) string {
+	if k, err := c.Cookie(loginCSRFCookie); err == nil && len(k.Value) >= 40 {
+		return k.Value
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the system's randomness failed: nothing is safe to do
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{Name: loginCSRFCookie, Value: t, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+	return t
+}
+
 // errCSRF is a state-changing request without the session's token.
 var errCSRF = echo.NewHTTPError(http.StatusForbidden,
 	"This form has expired or did not come from Relay. Reload the page and try again.")
@@ -58,9 +78,20 @@ func (s *server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := s.sessions.GetString(c.Request().Context(), sessionCSRF)
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue(csrfFormField)
+			if err := readForm(c); err != nil {
+				return err
+			}
+			got = c.Request().PostFormValue(csrfFormField)
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
+		matches := func(want string) bool {
+			return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+		}
+		ok := matches(want)
+		if k, err := c.Cookie(loginCSRFCookie); err == nil && !ok && c.Request().URL.Path == "/login" {
+			// The sign-in form's own token, for a visitor with no session.
+			ok = matches(k.Value)
+		}
+		if !ok {
 			return errCSRF
 		}
 		return next(c)
@@ -89,7 +120,9 @@ func (s *server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(viewerKey, u.Viewer())
+		v := u.Viewer()
+		c.Set(viewerKey, v)
+		c.SetRequest(c.Request().WithContext(access.WithViewer(ctx, v)))
 		return next(c)
 	}
 }

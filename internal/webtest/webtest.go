@@ -6,6 +6,7 @@ package webtest
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -20,6 +21,8 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
@@ -29,7 +32,9 @@ import (
 
 // Server is a running Relay on a test database.
 type Server struct {
-	URL  string
+	URL string
+	// Pool is the owner's pool, for the test's own checks; the server serves
+	// pages as the application's role, as in production.
 	Pool *pgxpool.Pool
 }
 
@@ -37,6 +42,13 @@ type Server struct {
 type Options struct {
 	Now                   func() time.Time
 	IdleTimeout, Lifetime time.Duration
+	// UploadLimit bounds the admin's feed upload; zero: the server's default.
+	UploadLimit int64
+	// SecureCookies serves as behind TLS (Secure cookies, HSTS).
+	SecureCookies bool
+	// Metrics and Log, when set, record and log as `relay serve` does.
+	Metrics *metrics.Set
+	Log     *slog.Logger
 }
 
 // Start serves Relay over pool until the test ends.
@@ -53,8 +65,14 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	}
 	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
 	t.Cleanup(runner.Close)
-	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: pool, Users: users.NewStore(g), Clients: cs, Contacts: contacts.NewStore(pool),
-		Settings: settings.NewStore(g), Products: products.NewStore(g), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime})
+	app := dbtest.AppPool(t, pool.Config().ConnString())
+	ag, err := db.Gorm(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(ag), Clients: clients.NewStore(app),
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
+		Metrics: o.Metrics, Log: o.Log})
 	if err != nil {
 		t.Fatal(err)
 	}
