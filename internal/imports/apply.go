@@ -46,6 +46,11 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 			return fmt.Errorf("check managers: %w", err)
 		}
 	}
+	if im.staged[Contacts] {
+		if err := im.checkContacts(ctx, name(Contacts)); err != nil {
+			return err
+		}
+	}
 	if im.staged[Holdings] && im.ref.dbHoldings {
 		if _, err := im.tx.Exec(ctx, staging.Get("index-holding-staging")); err != nil {
 			return fmt.Errorf("index staged holdings: %w", err)
@@ -82,22 +87,23 @@ func columnNumber(k Kind, col string) int {
 
 // dropForBulk drops the indexes, keys and foreign keys of each empty table
 // the feed loads in bulk, keeping the statements that build them again.
-func (im *importer) dropForBulk(ctx context.Context, tables ...string) error {
+func (im *importer) dropForBulk(ctx context.Context, t string) error {
 	var drops []string
-	for _, t := range tables {
-		rows, err := im.tx.Query(ctx, queries.Get("bulk-indexes"), t)
-		if err != nil {
-			return fmt.Errorf("read indexes of %s: %w", t, err)
+	rows, err := im.tx.Query(ctx, queries.Get("bulk-indexes"), t)
+	if err != nil {
+		return fmt.Errorf("read indexes of %s: %w", t, err)
+	}
+	var drop, create string
+	var phase int
+	if _, err := pgx.ForEachRow(rows, []any{&drop, &create, &phase}, func() error {
+		drops = append(drops, drop)
+		if im.rebuild == nil {
+			im.rebuild = map[string][]string{}
 		}
-		var drop, create string
-		var phase int
-		if _, err := pgx.ForEachRow(rows, []any{&drop, &create, &phase}, func() error {
-			drops = append(drops, drop)
-			im.rebuild = append(im.rebuild, create)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read indexes of %s: %w", t, err)
-		}
+		im.rebuild[t] = append(im.rebuild[t], create)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read indexes of %s: %w", t, err)
 	}
 	for i := len(drops) - 1; i >= 0; i-- {
 		if _, err := im.tx.Exec(ctx, drops[i]); err != nil {
@@ -121,19 +127,34 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 	for i := range res.Files {
 		fr := &res.Files[i]
 		var err error
-		if (fr.Kind == Clients || fr.Kind == Holdings) && len(im.rebuild) > 0 {
+		if fr.Kind == Clients || fr.Kind == Holdings {
 			// Tables loaded in bulk get their keys, indexes and foreign keys
 			// back, each built once from all its rows, once the catalogue,
 			// branches and managers they refer to are in.
-			for _, stmt := range im.rebuild {
-				if _, err := tx.Exec(ctx, stmt); err != nil {
-					return fmt.Errorf("rebuild %q: %w", stmt, err)
-				}
+			if err := im.rebuildBulk(ctx, "client", "holding"); err != nil {
+				return err
 			}
-			im.rebuild = nil
-			im.step("build indexes of bulk-loaded tables")
 		}
 		switch fr.Kind {
+		case Group:
+			g := im.group
+			if im.ref.newGroup {
+				fr.Inserted, err = exec("insert-group", im.ref.groupID, g.code, g.name)
+			} else {
+				fr.Updated, err = exec("update-group", im.ref.groupID, g.name)
+			}
+		case Banks:
+			if fr.Inserted, err = exec("insert-banks", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-banks")
+			}
+		case Regions:
+			if fr.Inserted, err = exec("insert-regions", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-regions")
+			}
+		case Industries:
+			if fr.Inserted, err = exec("insert-industries", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-industries")
+			}
 		case Products:
 			if fr.Inserted, err = exec("insert-products", im.ref.groupID); err == nil {
 				fr.Updated, err = exec("update-products")
@@ -159,6 +180,8 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 			err = im.applyHoldings(ctx, fr, exec)
 		case Facts:
 			err = im.applyFacts(ctx, fr)
+		case Contacts:
+			err = im.applyContacts(ctx, fr, exec)
 		}
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", fr.Name, err)
@@ -175,6 +198,43 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 		im.step("refresh warnings")
 	}
 	return nil
+}
+
+// rebuildBulk builds again the keys, indexes and foreign keys of tables
+// loaded in bulk, in the order the tables are given.
+func (im *importer) rebuildBulk(ctx context.Context, tables ...string) error {
+	built := false
+	for _, t := range tables {
+		for _, stmt := range im.rebuild[t] {
+			if _, err := im.tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("rebuild %q: %w", stmt, err)
+			}
+			built = true
+		}
+		delete(im.rebuild, t)
+	}
+	if built {
+		im.step("build indexes of bulk-loaded tables")
+	}
+	return nil
+}
+
+func (im *importer) applyContacts(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
+	var err error
+	if im.bulk["contact"] {
+		if fr.Inserted, err = exec("insert-contacts-all"); err != nil {
+			return err
+		}
+		return im.rebuildBulk(ctx, "contact")
+	}
+	if _, err := im.tx.Exec(ctx, "ANALYZE import_contact"); err != nil {
+		return fmt.Errorf("analyze staged contacts: %w", err)
+	}
+	if fr.Updated, err = exec("update-contacts"); err != nil {
+		return err
+	}
+	fr.Inserted, err = exec("insert-contacts")
+	return err
 }
 
 func (im *importer) applyManagers(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +93,9 @@ type Options struct {
 	Origin string
 	// Today is the date after which no date of the feed may lie; zero: today.
 	Today time.Time
+	// Location is the time zone of a contact's time that names none; nil:
+	// the server's.
+	Location *time.Location
 }
 
 // FileResult is what an import did with one file.
@@ -226,21 +230,25 @@ type importer struct {
 	ref   *refData
 	errs  errorList
 
+	group *groupRow // the row of group.csv, when the feed has one
+
 	lastBankCode string
 	lastBank     bankRef
 	prevClient   int32   // the client of the previous row, -1 at the start of a file
 	succ         []int32 // per client, the client of the row that followed it last
 
 	// bulk names the tables that were empty when the import began: they are
-	// loaded by COPY straight into the table, with their indexes and foreign
-	// keys dropped before and built again after (rebuild).
+	// loaded whole, with their indexes and foreign keys dropped before and
+	// built again after (rebuild, by table).
 	bulk    map[string]bool
-	rebuild []string
+	rebuild map[string][]string
 
 	newMonths   []month // months staged as new partitions of monthly_fact
 	factRows    int64
 	staged      map[Kind]bool
 	movedLogins map[string]int // login → line of a manager who changes branch
+
+	contactRefColumn int // where contacts.csv has its ref column, for errors found later
 }
 
 // step records the time since the last step under name.
@@ -293,7 +301,20 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'`); err != nil {
 		return fmt.Errorf("session settings: %w", err)
 	}
-	if im.ref, err = loadRefs(ctx, tx, im.opts.Group); err != nil {
+	groupCode := im.opts.Group
+	if f, ok := byKind[Group]; ok {
+		im.group = im.readGroup(f, &res.Files[0])
+		if im.errs.total > 0 {
+			return nil
+		}
+		if groupCode != "" && !strings.EqualFold(groupCode, im.group.code) {
+			im.errs.add(RowError{File: f.Name, Line: 2, Column: "code", ColumnNumber: 1, Value: im.group.code,
+				Message: fmt.Sprintf("is not the banking group the import was told the feed is for (%s)", strings.ToUpper(groupCode))})
+			return nil
+		}
+		groupCode = im.group.code
+	}
+	if im.ref, err = loadRefs(ctx, tx, im.pool, groupCode, im.group != nil); err != nil {
 		var fp feedProblem
 		if errors.As(err, &fp) {
 			im.errs.add(RowError{File: "(feed)", Message: string(fp)})
@@ -305,27 +326,32 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 		return fmt.Errorf("create staging tables: %w", err)
 	}
 	im.bulk = map[string]bool{}
-	if _, c := byKind[Clients]; c || byKind[Holdings].Body != nil {
-		var clientEmpty, holdingEmpty bool
-		if err := tx.QueryRow(ctx, queries.Get("tables-empty")).Scan(&clientEmpty, &holdingEmpty); err != nil {
+	_, hasClients := byKind[Clients]
+	_, hasHoldings := byKind[Holdings]
+	_, hasContacts := byKind[Contacts]
+	if hasClients || hasHoldings || hasContacts {
+		var clientEmpty, holdingEmpty, contactEmpty bool
+		if err := tx.QueryRow(ctx, queries.Get("tables-empty")).Scan(&clientEmpty, &holdingEmpty, &contactEmpty); err != nil {
 			return fmt.Errorf("check for an initial load: %w", err)
 		}
-		im.bulk["client"] = c && clientEmpty
-		im.bulk["holding"] = byKind[Holdings].Body != nil && holdingEmpty
-		var tables []string
-		for _, t := range []string{"client", "holding"} {
+		im.bulk["client"] = hasClients && clientEmpty
+		im.bulk["holding"] = hasHoldings && holdingEmpty
+		im.bulk["contact"] = hasContacts && contactEmpty
+		for _, t := range []string{"client", "holding", "contact"} {
 			if im.bulk[t] {
-				tables = append(tables, t)
+				if err := im.dropForBulk(ctx, t); err != nil {
+					return err
+				}
 			}
-		}
-		if err := im.dropForBulk(ctx, tables...); err != nil {
-			return err
 		}
 	}
 	im.staged = map[Kind]bool{}
 	im.step("load reference data")
 	for i := range res.Files {
 		fr := &res.Files[i]
+		if fr.Kind == Group {
+			continue // read first, to find the group
+		}
 		if err := im.readFile(ctx, byKind[fr.Kind], fr); err != nil {
 			return err
 		}
@@ -351,9 +377,14 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	return nil
 }
 
+// newReader starts reading one file of the feed.
+func (im *importer) newReader(name string, k Kind, body io.Reader) *fileReader {
+	return newFileReader(name, k, body, &im.errs)
+}
+
 // readFile checks one file and stages its good rows.
 func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error {
-	r := newFileReader(f.Name, fr.Kind, f.Body, &im.errs)
+	r := im.newReader(f.Name, fr.Kind, f.Body)
 	defer func() { fr.Rows = r.rows }()
 	pg := im.tx.Conn().PgConn()
 	small := func(read func(context.Context, *fileReader) ([]byte, error), copySQL string) error {
@@ -368,6 +399,16 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		return nil
 	}
 	switch fr.Kind {
+	case Banks:
+		return small(im.readBanks, "copy-bank")
+	case Regions:
+		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
+			return im.readCodes(ctx, r, im.ref.regions, "region", "region", codePattern, "1-20 capital letters, digits, dashes or underscores")
+		}, "copy-region")
+	case Industries:
+		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
+			return im.readCodes(ctx, r, im.ref.industries, "industry", "industry", industryPattern, "1-20 capital letters, digits, dots, dashes or underscores")
+		}, "copy-industry")
 	case Products:
 		return small(im.readProducts, "copy-product")
 	case Branches:
@@ -397,6 +438,15 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 			return fmt.Errorf("stage %s: %w", f.Name, err)
 		}
 		im.staged[Holdings] = true
+		return nil
+	case Contacts:
+		im.contactRefColumn = r.c.ref.i + 1
+		cs := startCopy(ctx, pg, staging.Get("copy-contact"))
+		im.readContacts(r, cs)
+		if _, err := cs.finish(); err != nil {
+			return fmt.Errorf("stage %s: %w", f.Name, err)
+		}
+		im.staged[Contacts] = true
 		return nil
 	case Facts:
 		if _, err := im.tx.Exec(ctx, staging.Get("create-fact-staging")); err != nil {

@@ -130,6 +130,21 @@ type cols struct {
 	turnover   column
 	avgBalance column
 	income     column
+	// reference files
+	currency    column
+	minorDigits column
+	naceSection column
+	// contacts.csv
+	source      column
+	happenedAt  column
+	contactKind column
+	startedBy   column
+	outcome     column
+	topic       column
+	notes       column
+	user        column
+	csat        column
+	nps         column
 }
 
 func (r *fileReader) column(name string) column {
@@ -167,6 +182,19 @@ func (r *fileReader) findColumns() {
 	r.c.turnover = r.column("turnover")
 	r.c.avgBalance = r.column("avg_balance")
 	r.c.income = r.column("income")
+	r.c.currency = r.column("currency")
+	r.c.minorDigits = r.column("minor_digits")
+	r.c.naceSection = r.column("nace_section")
+	r.c.source = r.column("source")
+	r.c.happenedAt = r.column("happened_at")
+	r.c.contactKind = r.column("kind")
+	r.c.startedBy = r.column("started_by")
+	r.c.outcome = r.column("outcome")
+	r.c.topic = r.column("topic")
+	r.c.notes = r.column("notes")
+	r.c.user = r.column("user")
+	r.c.csat = r.column("csat")
+	r.c.nps = r.column("nps")
 }
 
 func newFileReader(name string, k Kind, body io.Reader, errs *errorList) *fileReader {

@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -14,16 +15,20 @@ import (
 // branches and managers are small; clients are kept compactly, as an index
 // into a slice, so that a million of them fit in a few tens of megabytes.
 type refData struct {
-	groupID    int16
-	banks      map[string]bankRef
-	bankCodes  map[int16]string
-	regions    map[string]int16
-	industries map[string]int16
-	products   map[string]*productRef
-	branches   map[string]*branchRef
-	branchByID map[int32]*branchRef
-	managers   map[string]*managerRef
-	managerIDs map[int32]*managerRef
+	groupID  int16
+	newGroup bool // the feed's group.csv creates the group
+	banks    map[string]bankRef
+	// foreignBanks are the bank codes of other banking groups: bank codes
+	// are unique across Relay.
+	foreignBanks map[string]bool
+	bankCodes    map[int16]string
+	regions      map[string]int16
+	industries   map[string]int16
+	products     map[string]*productRef
+	branches     map[string]*branchRef
+	branchByID   map[int32]*branchRef
+	managers     map[string]*managerRef
+	managerIDs   map[int32]*managerRef
 
 	clients     map[clientKey]int32 // index into clientList
 	clientList  []clientRef
@@ -35,9 +40,18 @@ type refData struct {
 }
 
 type bankRef struct {
-	id     int16
-	digits int
+	id         int16
+	digits     int
+	currency   string
+	hasClients bool // Relay holds clients of the bank
+	line       int  // line in banks.csv, 0 when only in the database
+	isNew      bool
+	bad        bool // its row in banks.csv had errors: rows that refer to it are not reported again
 }
+
+// badCode marks, in the region and industry maps, a code whose row in the
+// feed had errors: rows that refer to it are not reported again.
+const badCode int16 = -1
 
 type productRef struct {
 	id    int16
@@ -95,9 +109,12 @@ type feedProblem string
 
 func (p feedProblem) Error() string { return string(p) }
 
-func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error) {
+// loadRefs reads what the feed may refer to, for the group named groupCode
+// (or the only group). newGroup says that the feed's group.csv names the
+// group: when Relay does not hold it yet, the feed creates it.
+func loadRefs(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, groupCode string, newGroup bool) (*refData, error) {
 	r := &refData{
-		banks: map[string]bankRef{}, bankCodes: map[int16]string{}, regions: map[string]int16{},
+		banks: map[string]bankRef{}, foreignBanks: map[string]bool{}, bankCodes: map[int16]string{}, regions: map[string]int16{},
 		industries: map[string]int16{}, products: map[string]*productRef{}, branches: map[string]*branchRef{},
 		branchByID: map[int32]*branchRef{}, managers: map[string]*managerRef{}, managerIDs: map[int32]*managerRef{},
 		clients: map[clientKey]int32{}, factMonths: map[month]bool{},
@@ -112,10 +129,20 @@ func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error
 		return nil, fmt.Errorf("find banking group: %w", err)
 	}
 	switch {
+	case len(ids) == 0 && newGroup:
+		alloc := &idAllocator{pool: pool, table: "banking_group", block: 1}
+		id, err := alloc.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if id > math.MaxInt16 {
+			return nil, fmt.Errorf("banking group ids are exhausted")
+		}
+		ids, r.newGroup = []int16{int16(id)}, true
 	case len(ids) == 0 && groupCode != "":
 		return nil, feedProblem(fmt.Sprintf("no banking group has the code %q", groupCode))
 	case len(ids) == 0:
-		return nil, feedProblem("no banking group exists yet; load the reference data (banks, regions, industries) first")
+		return nil, feedProblem("no banking group exists yet; send group.csv (and banks.csv, regions.csv, industries.csv) with the feed, or run `relay setup`")
 	case len(ids) > 1:
 		return nil, feedProblem("the database holds several banking groups; name the group the feed belongs to")
 	}
@@ -125,7 +152,12 @@ func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error
 	batch.Queue(queries.Get("banks"), r.groupID).Query(func(rows pgx.Rows) error {
 		var b bankRef
 		var code string
-		_, err := pgx.ForEachRow(rows, []any{&b.id, &code, &b.digits}, func() error {
+		var foreign bool
+		_, err := pgx.ForEachRow(rows, []any{&b.id, &code, &b.digits, &b.currency, &b.hasClients, &foreign}, func() error {
+			if foreign {
+				r.foreignBanks[code] = true
+				return nil
+			}
 			r.banks[code] = b
 			r.bankCodes[b.id] = code
 			return nil

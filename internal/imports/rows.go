@@ -312,20 +312,32 @@ func (im *importer) bank(r *fileReader, col column) (bankRef, bool) {
 		b, found = im.ref.banks[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, "is not a bank of the group; the banks are "+im.bankList())
+		r.fail(col, v, "is not a bank of the group known to Relay or given in banks.csv; "+im.bankList())
 		return bankRef{}, false
+	}
+	if b.bad {
+		return bankRef{}, false // its row in banks.csv is reported
 	}
 	im.lastBankCode, im.lastBank = v, b
 	return b, true
 }
 
+// referenceFile names the file that sets up each kind of code.
+var referenceFile = map[string]string{"region": Regions.FileName(), "industry": Industries.FileName()}
+
 func (im *importer) bankList() string {
 	codes := make([]string, 0, len(im.ref.banks))
-	for c := range im.ref.banks {
+	for c, b := range im.ref.banks {
+		if b.bad {
+			continue
+		}
 		codes = append(codes, c)
 	}
+	if len(codes) == 0 {
+		return "the group has no bank yet"
+	}
 	slices.Sort(codes)
-	return strings.Join(codes, ", ")
+	return "the banks are " + strings.Join(codes, ", ")
 }
 
 // code reads a required reference-data code (region, industry).
@@ -343,8 +355,11 @@ func (im *importer) lookupCode(r *fileReader, col column, v string, m map[string
 		id, found = m[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay; %ss are reference data, set up by an administrator", what, what))
+		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay or given in %s; %ss are reference data, set up by an administrator or sent with the feed", what, referenceFile[what], what))
 		return 0, false
+	}
+	if id == badCode {
+		return 0, false // its row in the reference file is reported
 	}
 	return id, true
 }
