@@ -44,6 +44,7 @@ func commands() []command {
 	return []command{
 		{"serve", "serve [--addr HOST:PORT]", "run the web server and the nightly schedule", runServe},
 		{"migrate", "migrate", "apply pending database migrations", runMigrate},
+		{"setup", "setup --group CODE --name NAME [--no-nace] [--admin LOGIN --password-stdin]", "start a new install: the banking group, its industries, the first administrator", runSetup},
 		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},

@@ -17,6 +17,7 @@ import (
 	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
+	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -58,7 +59,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
-		"churn export": exports.CheckChurn,
+		"churn export": exports.CheckChurn, "reference": reference.Check,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/relaycrm/relay/internal/reference"
 )
 
 // The reference files set up a banking group on its first day: the group
@@ -18,8 +20,6 @@ import (
 type groupRow struct {
 	code, name string
 }
-
-var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // readGroup reads group.csv, which names the banking group the feed belongs
 // to: one row, its code and its name.
@@ -82,7 +82,7 @@ func (im *importer) readBanks(ctx context.Context, r *fileReader) ([]byte, error
 		}
 		currency, kc := r.required(r.c.currency)
 		currency = strings.ToUpper(currency)
-		if kc && !currencyPattern.MatchString(currency) {
+		if kc && !reference.CurrencyPattern.MatchString(currency) {
 			r.fail(r.c.currency, currency, "is not a currency: use its ISO 4217 code, three letters (EUR, RON, RSD)")
 			kc = false
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/relaycrm/relay/internal/reference"
 )
 
 // A date is a count of days since 1970-01-01 (civil, no time zone): compact
@@ -253,9 +255,9 @@ func parseBool(s string) (bool, string) {
 }
 
 var (
-	codePattern     = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,19}$`)
+	codePattern     = reference.CodePattern
 	longCodePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,29}$`)
-	industryPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,19}$`)
+	industryPattern = reference.IndustryPattern
 	refPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
 	taxPattern      = regexp.MustCompile(`^[A-Z0-9]{4,20}$`)
 	loginPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)

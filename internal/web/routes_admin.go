@@ -39,6 +39,12 @@ func (s *server) adminRoutes(g *echo.Group) {
 
 	ag.GET("/audit", s.auditLog)
 
+	ag.GET("/reference", s.adminReference)
+	ag.POST("/reference/group", s.adminGroupSave)
+	ag.POST("/reference/banks", s.adminBankSave)
+	ag.POST("/reference/regions", s.adminRegionSave)
+	ag.POST("/reference/industries", s.adminIndustrySave)
+
 	ag.GET("/imports", s.adminImports)
 	ag.POST("/imports", s.adminImportUpload)
 	ag.GET("/imports/:id", s.adminImport)
