@@ -40,7 +40,7 @@ func captured(kind Kind, content []byte) (errorList, []byte) {
 	cs := &copyStream{ctx: context.Background(), binary: true, buf: make([]byte, 0, copyChunk+4096),
 		sink: func(r io.Reader) (int64, error) { return io.Copy(&out, r) }}
 	cs.begin()
-	r := newFileReader(kind.FileName(), kind, bytes.NewReader(content), &im.errs)
+	r := newFileReader(kind.FileName(), kind, bytes.NewReader(content), &im.errs, Limits{})
 	switch kind {
 	case Facts:
 		_ = im.readFacts(context.Background(), r, cs, func(month) error { return nil })

@@ -96,6 +96,8 @@ type Options struct {
 	// Location is the time zone of a contact's time that names none; nil:
 	// the server's.
 	Location *time.Location
+	// Limits bound the files; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // FileResult is what an import did with one file.
@@ -379,7 +381,7 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 
 // newReader starts reading one file of the feed.
 func (im *importer) newReader(name string, k Kind, body io.Reader) *fileReader {
-	return newFileReader(name, k, body, &im.errs)
+	return newFileReader(name, k, body, &im.errs, im.opts.Limits)
 }
 
 // readFile checks one file and stages its good rows.

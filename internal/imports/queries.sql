@@ -72,3 +72,8 @@ ORDER BY phase, 2;
 
 -- name: inbox-dir
 SELECT value FROM setting WHERE key = 'import.inbox_dir';
+
+-- The bounds on a feed's figures (settings, in major units).
+-- name: amount-bounds
+SELECT key, value::bigint FROM setting
+WHERE key IN ('import.max_turnover', 'import.max_balance', 'import.max_income', 'import.max_tx_count');

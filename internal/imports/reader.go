@@ -91,6 +91,8 @@ type fileReader struct {
 	rows int64 // data rows read, good or bad
 	ok   bool  // the header was readable
 	c    cols  // every column a reader may ask for, found once
+
+	limits Limits
 }
 
 // column is a column of the file: its name and its index in the row, -1 when
@@ -197,15 +199,16 @@ func (r *fileReader) findColumns() {
 	r.c.nps = r.column("nps")
 }
 
-func newFileReader(name string, k Kind, body io.Reader, errs *errorList) *fileReader {
-	br := bufio.NewReaderSize(body, 1<<20)
+func newFileReader(name string, k Kind, body io.Reader, errs *errorList, limits Limits) *fileReader {
+	limits = limits.withDefaults()
+	br := bufio.NewReaderSize(newRecordGuard(body, limits.RecordBytes), 1<<20)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	r := &fileReader{name: name, kind: k, cr: cr, errs: errs}
+	r := &fileReader{name: name, kind: k, cr: cr, errs: errs, limits: limits}
 	r.readHeader()
 	return r
 }
@@ -222,6 +225,10 @@ func (r *fileReader) readHeader() {
 	}
 	if err != nil {
 		r.csvError(err)
+		return
+	}
+	if len(row) > r.limits.Columns {
+		r.fileError(1, fmt.Sprintf("the header has %d columns; %s has at most %d (%s)", len(row), r.kind.FileName(), len(columns[r.kind]), columnList(r.kind)))
 		return
 	}
 	for i, v := range row {
@@ -247,6 +254,9 @@ func (r *fileReader) readHeader() {
 
 // csvError reports a CSV syntax error (a stray quote, say) where it is.
 func (r *fileReader) csvError(err error) {
+	if r.tooLong(err) {
+		return
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()
@@ -295,6 +305,12 @@ func (r *fileReader) next() bool {
 		}
 		bad := false
 		for i, v := range row {
+			if len(v) > r.limits.FieldBytes {
+				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
+					Value: truncate(strings.ToValidUTF8(v[:80], "?"), 80), Message: fmt.Sprintf("is longer than %d bytes", r.limits.FieldBytes)})
+				bad = true
+				continue
+			}
 			if !utf8.ValidString(v) {
 				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
 					Value: strings.ToValidUTF8(v, "?"), Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})

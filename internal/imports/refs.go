@@ -37,6 +37,22 @@ type refData struct {
 	dbHoldings  bool                // the database holds any holding of the group
 	factMonths  map[month]bool      // months that have a partition of monthly_fact
 	clientsRead bool
+	bounds      bounds
+}
+
+// bounds are the largest figures a feed may carry (settings import.max_*),
+// amounts in major units of the bank's currency; zero means no bound.
+type bounds struct {
+	turnover, balance, income, txCount int64
+}
+
+// inMinor is a bound in major units as minor units of a currency with
+// digits decimals (the settings keep it below 10^14, so this cannot overflow).
+func inMinor(bound int64, digits int) int64 {
+	for range digits {
+		bound *= 10
+	}
+	return bound
 }
 
 type bankRef struct {
@@ -211,6 +227,24 @@ func loadRefs(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, groupCode stri
 	})
 	batch.Queue(queries.Get("has-holdings"), r.groupID).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&r.dbHoldings)
+	})
+	batch.Queue(queries.Get("amount-bounds")).Query(func(rows pgx.Rows) error {
+		var key string
+		var v int64
+		_, err := pgx.ForEachRow(rows, []any{&key, &v}, func() error {
+			switch key {
+			case "import.max_turnover":
+				r.bounds.turnover = v
+			case "import.max_balance":
+				r.bounds.balance = v
+			case "import.max_income":
+				r.bounds.income = v
+			case "import.max_tx_count":
+				r.bounds.txCount = v
+			}
+			return nil
+		})
+		return err
 	})
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)

@@ -756,12 +756,18 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 				kt = false
 			}
 		}
+		if kt && im.ref.bounds.txCount > 0 && int64(tx) > im.ref.bounds.txCount {
+			r.fail(r.c.txCount, txv, fmt.Sprintf("is more transactions than a feed may carry in a month (%d, the setting import.max_tx_count)", im.ref.bounds.txCount))
+			kt = false
+		}
 		turnover, ktu := im.money(r, r.c.turnover, digits, kc)
 		if ktu && turnover < 0 {
 			r.fail(r.c.turnover, r.get(r.c.turnover), "is negative; turnover counts the money credited to the client's accounts")
 			ktu = false
 		}
+		ktu = ktu && im.bounded(r, r.c.turnover, r.get(r.c.turnover), turnover, im.ref.bounds.turnover, digits, "turnover", "import.max_turnover")
 		balance, kb := im.money(r, r.c.avgBalance, digits, kc)
+		kb = kb && im.bounded(r, r.c.avgBalance, r.get(r.c.avgBalance), balance, im.ref.bounds.balance, digits, "balance", "import.max_balance")
 		var income int64
 		ki := true
 		ids, amounts = ids[:0], amounts[:0]
@@ -876,6 +882,12 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 			ok = false
 			continue
 		}
+		if b := inMinor(im.ref.bounds.income, digits); b > 0 && (a > b || a < -b) {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q is beyond the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)",
+				item, strings.ToUpper(code), amount, im.ref.bounds.income))
+			ok = false
+			continue
+		}
 		if (a > 0 && total > math.MaxInt64-a) || (a < 0 && total < math.MinInt64-a) {
 			r.fail(r.c.income, v, "adds up to too large an amount")
 			ok = false
@@ -886,5 +898,20 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 		ids = append(ids, p.id)
 		amounts = append(amounts, a)
 	}
+	if b := inMinor(im.ref.bounds.income, digits); ok && b > 0 && (total > b || total < -b) {
+		r.fail(r.c.income, v, fmt.Sprintf("adds up to more than the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)", im.ref.bounds.income))
+		ok = false
+	}
 	return ids, amounts, total, ok
+}
+
+// bounded reports an amount beyond plus or minus bound (major units; zero:
+// no bound) as implausible, naming the setting that bounds it.
+func (im *importer) bounded(r *fileReader, col column, raw string, v, bound int64, digits int, what, setting string) bool {
+	b := inMinor(bound, digits)
+	if b == 0 || (v <= b && v >= -b) {
+		return true
+	}
+	r.fail(col, raw, fmt.Sprintf("is beyond the largest %s a feed may carry (plus or minus %d, the setting %s); a figure this large is a mistake in the file", what, bound, setting))
+	return false
 }
