@@ -3,8 +3,8 @@ package imports
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"compress/flate"
+	"context"
 	"io"
 	"math/rand/v2"
 	"runtime"
