@@ -33,6 +33,10 @@ INSERT INTO setting (key, value, default_value, kind, min_value, max_value, area
 ('import.max_tx_count', '10000000', '10000000', 'int', 1, 2000000000, 'imports', 'Most transactions in a month',
  'A feed''s number of transactions of a client in a month above this is refused as implausible.');
 
+-- An import under way records how far it is, per file (rows read, checked,
+-- applied), for the imports page: internal/imports.Progress as JSON.
+ALTER TABLE feed_import ADD COLUMN progress jsonb NOT NULL DEFAULT '{}';
+
 -- +goose Down
 -- Forward-only: Relay never rolls a migration back.
 SELECT 1;

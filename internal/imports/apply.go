@@ -126,6 +126,7 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 	}
 	for i := range res.Files {
 		fr := &res.Files[i]
+		im.track.setStep("applying " + fr.Name)
 		var err error
 		if fr.Kind == Clients || fr.Kind == Holdings {
 			// Tables loaded in bulk get their keys, indexes and foreign keys
@@ -187,6 +188,7 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 			return fmt.Errorf("apply %s: %w", fr.Name, err)
 		}
 		fr.Unchanged = fr.Rows - fr.Inserted - fr.Updated
+		im.track.applied(i, fr.Rows)
 		im.step("apply " + fr.Name)
 	}
 	if im.staged[Clients] || im.staged[Managers] {

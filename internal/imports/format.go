@@ -30,9 +30,24 @@ const (
 // Kinds lists every kind in the order a feed is read and applied.
 var Kinds = []Kind{Group, Banks, Regions, Industries, Products, Branches, Managers, Clients, Holdings, Facts, Contacts}
 
-// isReference tells the kinds that set up the group rather than feed it.
-func (k Kind) isReference() bool {
-	return k == Group || k == Banks || k == Regions || k == Industries
+// Purpose says in a sentence what a file of kind k brings, for the imports
+// page.
+func (k Kind) Purpose() string {
+	return purposes[k]
+}
+
+var purposes = map[Kind]string{
+	Group:      "The banking group, one row; its code names the group the feed belongs to.",
+	Banks:      "The group's banks by code, each with its currency and the currency's minor digits (2 for cents); a bank with clients keeps its currency.",
+	Regions:    "The regions clients and branches are in, by code.",
+	Industries: "The industries by code: NACE Rev.2 sections A-U, or the bank's own codes under a NACE section.",
+	Products:   "The product catalogue by code: family, fee or interest income, whether closing it is a strong churn sign.",
+	Branches:   "The branches by code, each of one bank, in one region.",
+	Managers:   "The personal managers by login, each in one branch; a new login becomes a Relay user who signs in once an administrator sets a password.",
+	Clients:    "The clients by bank and the bank's id for them (ref); a client is never deleted, it is sent with the date it left.",
+	Holdings:   "The products each client holds, from a date until a date (empty while held).",
+	Facts:      "Each client's month: transactions, turnover, average balance and income by product (PRODUCT=amount;...).",
+	Contacts:   "The contact history: the old CRM's and the contact centre's, each keyed by its source and its id there; who started it (bank or client), the outcome (complaint among them), optionally topic, notes, the user's login and a CSAT or NPS score.",
 }
 
 // FileName is the name a file of kind k has in a feed.
@@ -114,7 +129,7 @@ var columns = map[Kind][]columnSpec{
 		{name: "tx_count", required: true, example: "142"},
 		{name: "turnover", required: true, example: "86400.00"},
 		{name: "avg_balance", required: true, example: "15230.55"},
-		{name: "income", optional: true, example: "CA-MAIN=35.00;EBANK=12.00;ACQ-POS=410.75"},
+		{name: "income", optional: true, example: "ACQ-POS=410.75"},
 	},
 	Contacts: {
 		{name: "bank", required: true, example: "BN"},

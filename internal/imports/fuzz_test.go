@@ -40,7 +40,7 @@ func captured(kind Kind, content []byte) (errorList, []byte) {
 	cs := &copyStream{ctx: context.Background(), binary: true, buf: make([]byte, 0, copyChunk+4096),
 		sink: func(r io.Reader) (int64, error) { return io.Copy(&out, r) }}
 	cs.begin()
-	r := newFileReader(kind.FileName(), kind, bytes.NewReader(content), &im.errs, Limits{})
+	r := newFileReader(kind.FileName(), kind, bytes.NewReader(content), &im.errs, Limits{}, Format{Delimiter: ','})
 	switch kind {
 	case Facts:
 		_ = im.readFacts(context.Background(), r, cs, func(month) error { return nil })
@@ -315,12 +315,12 @@ func TestParseMoney(t *testing.T) {
 		{"92233720368547758.08", 2, 0, "too large"}, {"99999999999999999999", 2, 0, "too large"},
 	}
 	for _, c := range cases {
-		got, msg := parseMoney(c.in, c.digits)
+		got, msg := parseMoney(c.in, c.digits, '.')
 		if (c.bad == "") != (msg == "") || (c.bad != "" && !strings.Contains(msg, c.bad)) || (c.bad == "" && got != c.want) {
 			t.Errorf("parseMoney(%q, %d) = %d, %q; want %d, %q", c.in, c.digits, got, msg, c.want, c.bad)
 		}
 		if c.bad == "" {
-			again, _ := parseMoney(string(appendMoney(nil, got, c.digits)), c.digits)
+			again, _ := parseMoney(string(appendMoney(nil, got, c.digits)), c.digits, '.')
 			if again != got {
 				t.Errorf("appendMoney(%d, %d) = %q reads back as %d", got, c.digits, appendMoney(nil, got, c.digits), again)
 			}

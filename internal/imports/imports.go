@@ -98,6 +98,12 @@ type Options struct {
 	Location *time.Location
 	// Limits bound the files; zero fields take DefaultLimits.
 	Limits Limits
+	// Format says how the files separate values and decimals; the zero
+	// value reads it from each file's header.
+	Format Format
+	// Progress, when set, is told how far the import is every
+	// ProgressEvery (it is also recorded for the imports page).
+	Progress func(Progress)
 }
 
 // FileResult is what an import did with one file.
@@ -167,13 +173,20 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 		return res, err
 	}
 	res.ID = id
-	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now()}
+	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now(), track: &tracker{}}
 	var runErr error
 	for _, p := range problems {
 		im.errs.add(p)
 	}
 	if len(problems) == 0 {
+		stop, reported := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(reported)
+			im.track.report(context.WithoutCancel(ctx), pool, id, opts.Progress, stop)
+		}()
 		runErr = im.run(ctx, files, &res)
+		close(stop)
+		<-reported
 	}
 	res.FinishedAt = time.Now()
 	res.ErrorCount, res.Errors = im.errs.total, im.errs.first
@@ -251,6 +264,9 @@ type importer struct {
 	movedLogins map[string]int // login → line of a manager who changes branch
 
 	contactRefColumn int // where contacts.csv has its ref column, for errors found later
+
+	track     *tracker
+	fileIndex int // the file being read, for its progress
 }
 
 // step records the time since the last step under name.
@@ -277,11 +293,14 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if len(files) == 0 {
 		im.errs.add(RowError{File: "(feed)", Message: "holds no file; a feed holds one or more of " + fileNames()})
 	}
+	var names []string
 	for _, k := range Kinds {
 		if f, ok := byKind[k]; ok {
 			res.Files = append(res.Files, FileResult{Name: f.Name, Kind: k})
+			names = append(names, f.Name)
 		}
 	}
+	im.track.setFiles(names)
 	if im.errs.total > 0 {
 		return nil
 	}
@@ -306,6 +325,7 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	groupCode := im.opts.Group
 	if f, ok := byKind[Group]; ok {
 		im.group = im.readGroup(f, &res.Files[0])
+		im.track.checked(0)
 		if im.errs.total > 0 {
 			return nil
 		}
@@ -354,14 +374,18 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 		if fr.Kind == Group {
 			continue // read first, to find the group
 		}
+		im.track.setStep("reading " + fr.Name)
+		im.fileIndex = i
 		if err := im.readFile(ctx, byKind[fr.Kind], fr); err != nil {
 			return err
 		}
+		im.track.checked(i)
 		im.step("read " + fr.Name)
 	}
 	if im.errs.total > 0 {
 		return nil
 	}
+	im.track.setStep("checking against the database")
 	if err := im.checkAgainstDatabase(ctx, res); err != nil || im.errs.total > 0 {
 		return err
 	}
@@ -372,6 +396,7 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if err := audit.Record(ctx, tx, auditEntry(im.opts, Result{ID: res.ID, Status: Applied, Files: res.Files})); err != nil {
 		return err
 	}
+	im.track.setStep("committing")
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -381,7 +406,11 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 
 // newReader starts reading one file of the feed.
 func (im *importer) newReader(name string, k Kind, body io.Reader) *fileReader {
-	return newFileReader(name, k, body, &im.errs, im.opts.Limits)
+	r := newFileReader(name, k, body, &im.errs, im.opts.Limits, im.opts.Format)
+	if i := im.fileIndex; i < len(im.track.read) {
+		r.read, r.bad = &im.track.read[i], &im.track.bad[i]
+	}
+	return r
 }
 
 // readFile checks one file and stages its good rows.

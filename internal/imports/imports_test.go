@@ -3,6 +3,7 @@ package imports
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -690,5 +691,116 @@ func TestInboxImportsEachReadyFeedOnce(t *testing.T) {
 	recs, total, err := List(ctx, pool, ListFilter{})
 	if err != nil || total != 2 || recs[0].Source != SourceInbox || recs[0].Status != Rejected || recs[1].Status != Applied {
 		t.Errorf("imports list: %+v, %d, %v", recs, total, err)
+	}
+}
+
+// semicolons turns a feed into what Excel saves as CSV in Bulgarian,
+// Romanian or Russian: values separated by semicolons (quoted where they hold
+// one, as the income column does) and amounts with a decimal comma.
+func semicolons(t *testing.T, feed map[string][]byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, b := range feed {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if name == Facts.FileName() && i > 0 && (rows[0][j] == "turnover" || rows[0][j] == "avg_balance" || rows[0][j] == "income") {
+					row[j] = strings.ReplaceAll(v, ".", ",")
+				}
+			}
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Comma = ';'
+		w.UseCRLF = true
+		if err := w.WriteAll(rows); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = append([]byte("\uFEFF"), buf.Bytes()...)
+	}
+	return out
+}
+
+func TestSemicolonsAndDecimalCommaReadLikePlainFiles(t *testing.T) {
+	plain := readFeed(t, exampleFeed)
+	saved := semicolons(t, plain)
+	if !bytes.Contains(saved[Facts.FileName()], []byte(`;"CA-MAIN=35,00;EBANK=12,00;ACQ-POS=410,75"`)) {
+		t.Fatalf("the fixture is not what Excel writes:\n%s", saved[Facts.FileName()])
+	}
+	t.Run("told by the header", func(t *testing.T) {
+		pool := dbtest.New(t)
+		mustApply(t, pool, saved)
+		sameFeed(t, plain, exportFeed(t, pool))
+	})
+	t.Run("told by the importer", func(t *testing.T) {
+		// A semicolon file whose amounts have a decimal point, as the
+		// command's --delimiter ';' --decimal-comma=false say.
+		pool := dbtest.New(t)
+		point := false
+		res, err := Import(context.Background(), pool, files(semicolonsWithPoint(t, plain)), Options{Origin: "test", Format: Format{Delimiter: ';', DecimalComma: &point}})
+		if err != nil || res.Status != Applied {
+			t.Fatalf("import: %v %s %v", err, res.Status, res.Errors)
+		}
+		sameFeed(t, plain, exportFeed(t, pool))
+	})
+	t.Run("a point where a comma is due", func(t *testing.T) {
+		pool := dbtest.New(t)
+		bad := edit(saved, Facts.FileName(), replace("86400,00", "86400.00"))
+		res := importFeed(t, pool, bad)
+		if res.Status != Rejected || res.ErrorCount != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "turnover" ||
+			!strings.Contains(res.Errors[0].Message, "this file's decimal separator is a comma") {
+			t.Errorf("status %s, errors %v", res.Status, res.Errors)
+		}
+	})
+}
+
+// semicolonsWithPoint is a semicolon feed that keeps decimal points.
+func semicolonsWithPoint(t *testing.T, plain map[string][]byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, b := range plain {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Comma = ';'
+		if err := w.WriteAll(rows); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = buf.Bytes()
+	}
+	return out
+}
+
+// The templates the imports page offers are a feed of their own: their
+// example rows refer to one another and import into an empty database.
+func TestTemplatesImportIntoAnEmptyDatabase(t *testing.T) {
+	feed := map[string][]byte{}
+	for _, k := range Kinds {
+		b := Template(k)
+		if lines := strings.Count(string(b), "\n"); lines != 2 {
+			t.Errorf("%s: %d lines, want a header and an example", k.FileName(), lines)
+		}
+		feed[k.FileName()] = b
+	}
+	pool := dbtest.New(t)
+	res := mustApply(t, pool, feed)
+	for _, f := range res.Files {
+		if f.Rows != 1 || f.Inserted != 1 {
+			t.Errorf("%s: %d rows, %d inserted", f.Name, f.Rows, f.Inserted)
+		}
+	}
+	var z bytes.Buffer
+	if err := WriteTemplates(&z); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ImportZip(context.Background(), pool, bytes.NewReader(z.Bytes()), int64(z.Len()), Options{Origin: "templates.zip"})
+	if err != nil || res.Status != Applied || res.Rows() != int64(len(Kinds)) {
+		t.Errorf("the templates' zip: %v %s %d rows %v", err, res.Status, res.Rows(), res.Errors)
 	}
 }

@@ -825,7 +825,7 @@ func (im *importer) money(r *fileReader, col column, digits int, bankOK bool) (i
 	if !ok || !bankOK {
 		return 0, ok
 	}
-	n, msg := parseMoney(v, digits)
+	n, msg := parseMoney(v, digits, r.decimal)
 	if msg != "" {
 		r.fail(col, v, msg)
 		return 0, false
@@ -871,7 +871,7 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 			ok = false
 			continue
 		}
-		a, msg := parseMoney(amount, digits)
+		a, msg := parseMoney(amount, digits, r.decimal)
 		if msg != "" {
 			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q %s", item, code, amount, msg))
 			ok = false

@@ -47,6 +47,8 @@ func (s *server) adminRoutes(g *echo.Group) {
 
 	ag.GET("/imports", s.adminImports)
 	ag.POST("/imports", s.adminImportUpload)
+	ag.GET("/imports/templates.zip", s.adminImportTemplates)
+	ag.GET("/imports/templates/:name", s.adminImportTemplate)
 	ag.GET("/imports/:id", s.adminImport)
 
 	ag.GET("/runs", s.adminRuns)
