@@ -51,6 +51,11 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 			return err
 		}
 	}
+	if im.staged[Holdings] {
+		if err := im.checkHoldings(ctx, name(Holdings)); err != nil || im.errs.total > 0 {
+			return err // a file at odds with itself is not checked against the database
+		}
+	}
 	if im.staged[Holdings] && im.ref.dbHoldings {
 		if _, err := im.tx.Exec(ctx, staging.Get("index-holding-staging")); err != nil {
 			return fmt.Errorf("index staged holdings: %w", err)
@@ -128,11 +133,11 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 		fr := &res.Files[i]
 		im.track.setStep("applying " + fr.Name)
 		var err error
-		if fr.Kind == Clients || fr.Kind == Holdings {
-			// Tables loaded in bulk get their keys, indexes and foreign keys
+		if fr.Kind == Clients {
+			// A table loaded in bulk gets its keys, indexes and foreign keys
 			// back, each built once from all its rows, once the catalogue,
-			// branches and managers they refer to are in.
-			if err := im.rebuildBulk(ctx, "client", "holding"); err != nil {
+			// branches and managers it refers to are in.
+			if err := im.rebuildBulk(ctx, "client"); err != nil {
 				return err
 			}
 		}
@@ -221,6 +226,32 @@ func (im *importer) rebuildBulk(ctx context.Context, tables ...string) error {
 	return nil
 }
 
+// checkHoldings reports holdings twice in the file and products left open
+// twice for a client, each on the later line.
+func (im *importer) checkHoldings(ctx context.Context, name string) error {
+	rows, err := im.tx.Query(ctx, staging.Get("check-holding-duplicates"))
+	if err != nil {
+		return fmt.Errorf("check holdings: %w", err)
+	}
+	var line, firstKey, firstOpen int
+	var open bool
+	_, err = pgx.ForEachRow(rows, []any{&line, &firstKey, &firstOpen, &open}, func() error {
+		if line != firstKey {
+			im.errs.add(RowError{File: name, Line: line, Column: "opened_on", ColumnNumber: im.holdingColumns[0],
+				Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", firstKey)})
+		}
+		if open && line != firstOpen {
+			im.errs.add(RowError{File: name, Line: line, Column: "closed_on", ColumnNumber: im.holdingColumns[1],
+				Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", firstOpen)})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check holdings: %w", err)
+	}
+	return nil
+}
+
 func (im *importer) applyContacts(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
 	var err error
 	if im.bulk["contact"] {
@@ -275,14 +306,12 @@ func unusablePassword() (string, error) {
 }
 
 func (im *importer) applyHoldings(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
-	if im.bulk["holding"] {
-		fr.Inserted = fr.Rows
-		return nil
-	}
 	if !im.ref.dbHoldings {
 		var err error
-		fr.Inserted, err = exec("insert-holdings-all")
-		return err
+		if fr.Inserted, err = exec("insert-holdings-all"); err != nil {
+			return err
+		}
+		return im.rebuildBulk(ctx, "client", "holding")
 	}
 	if _, err := im.tx.Exec(ctx, "ANALYZE import_holding"); err != nil {
 		return fmt.Errorf("analyze staged holdings: %w", err)

@@ -263,7 +263,8 @@ type importer struct {
 	staged      map[Kind]bool
 	movedLogins map[string]int // login → line of a manager who changes branch
 
-	contactRefColumn int // where contacts.csv has its ref column, for errors found later
+	contactRefColumn int    // where contacts.csv has its ref column, for errors found later
+	holdingColumns   [2]int // where holdings.csv has opened_on and closed_on (0: not there)
 
 	track     *tracker
 	fileIndex int // the file being read, for its progress
@@ -460,10 +461,11 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		if _, cerr := cs.finish(); err == nil && cerr != nil {
 			err = fmt.Errorf("stage %s: %w", f.Name, cerr)
 		}
+		im.ref.taxOwner = nil // needed for clients.csv only
 		im.staged[Clients] = err == nil
 		return err
 	case Holdings:
-		cs := startCopy(ctx, pg, staging.Get(bulkName("copy-holding", im.bulk["holding"])))
+		cs := startCopy(ctx, pg, staging.Get("copy-holding"))
 		im.readHoldings(ctx, r, cs)
 		if _, err := cs.finish(); err != nil {
 			return fmt.Errorf("stage %s: %w", f.Name, err)

@@ -30,7 +30,7 @@ type refData struct {
 	managers     map[string]*managerRef
 	managerIDs   map[int32]*managerRef
 
-	clients     map[clientKey]int32 // index into clientList
+	clients     *clientIndex // finds a client of clientList
 	clientList  []clientRef
 	taxOwner    map[clientKey]int64 // (bank, tax id) → client id in the database
 	dbClients   int                 // clients of the group in the database
@@ -133,7 +133,7 @@ func loadRefs(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, groupCode stri
 		banks: map[string]bankRef{}, foreignBanks: map[string]bool{}, bankCodes: map[int16]string{}, regions: map[string]int16{},
 		industries: map[string]int16{}, products: map[string]*productRef{}, branches: map[string]*branchRef{},
 		branchByID: map[int32]*branchRef{}, managers: map[string]*managerRef{}, managerIDs: map[int32]*managerRef{},
-		clients: map[clientKey]int32{}, factMonths: map[month]bool{},
+		clients: newClientIndex(), factMonths: map[month]bool{},
 	}
 	var ids []int16
 	rows, err := tx.Query(ctx, queries.Get("groups"), groupCode)
@@ -291,8 +291,8 @@ func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) erro
 		if !leftRaw.valid {
 			c.left = noDate
 		}
-		r.clients[clientKey{bank, ref}] = int32(len(r.clientList))
 		r.clientList = append(r.clientList, c)
+		r.clients.add(r.clientList, int32(len(r.clientList)-1))
 		if withTax {
 			r.taxOwner[clientKey{bank, tax}] = id
 		}

@@ -402,7 +402,7 @@ func (im *importer) clientAt(r *fileReader) (int32, bankRef, bool) {
 	}
 	if i < 0 {
 		var found bool
-		if i, found = im.ref.clients[clientKey{bank.id, ref}]; !found {
+		if i, found = im.ref.clients.find(list, bank.id, ref); !found {
 			r.fail(r.c.client, ref, fmt.Sprintf("is not a client of bank %s known to Relay or given in clients.csv", im.ref.bankCodes[bank.id]))
 			return 0, bank, false
 		}
@@ -516,16 +516,17 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		if !ok || !kref {
 			continue
 		}
-		key := clientKey{bank.id, ref}
-		idx, found := im.ref.clients[key]
+		idx, found := im.ref.clients.find(im.ref.clientList, bank.id, ref)
 		if found && im.ref.clientList[idx].line > 0 {
 			r.fail(r.c.ref, ref, fmt.Sprintf("appears twice in this file: client %s of bank %s is also on line %d", ref, im.ref.bankCodes[bank.id], im.ref.clientList[idx].line))
 			continue
 		}
 		if !found {
+			// The ref is kept for the rest of the import: a copy of its own,
+			// or it would keep the whole row the CSV reader read it from.
 			idx = int32(len(im.ref.clientList))
-			im.ref.clients[key] = idx
-			im.ref.clientList = append(im.ref.clientList, clientRef{isNew: true, bank: bank.id, ref: ref})
+			im.ref.clientList = append(im.ref.clientList, clientRef{isNew: true, bank: bank.id, ref: strings.Clone(ref)})
+			im.ref.clients.add(im.ref.clientList, idx)
 		}
 		c := &im.ref.clientList[idx]
 		c.line = int32(r.line)
@@ -535,7 +536,7 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 				r.fail(r.c.taxId, tax, fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first))
 				good = false
 			} else {
-				feedTax[tk] = int32(r.line)
+				feedTax[clientKey{bank.id, strings.Clone(tax)}] = int32(r.line)
 				if owner, taken := im.ref.taxOwner[tk]; taken && owner != c.id {
 					r.fail(r.c.taxId, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank.id]))
 					good = false
@@ -598,15 +599,6 @@ func appendDate(b []byte, d date) []byte {
 	return d.appendTo(b)
 }
 
-// holdingKey packs (client, product, opened date) to find duplicates by sorting.
-type holdingKey struct {
-	key  uint64
-	line int32
-}
-
-// days are counted from 1900 in holding keys so that they fit 17 bits.
-var day1900 = daysFromCivil(1900, 1, 1)
-
 func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
 	p := im.ref.products[strings.ToUpper(v)]
 	if p == nil {
@@ -616,8 +608,10 @@ func (im *importer) product(r *fileReader, col column, v string) (*productRef, b
 	return p, true
 }
 
+// readHoldings checks holdings.csv and stages its rows, each with its line:
+// a holding twice in the file, or a product left open twice, is found in SQL
+// (checkHoldings), so that the import holds no key of millions of holdings.
 func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStream) {
-	var keys, open []holdingKey
 	im.startClientLookups()
 	for r.next() {
 		ci, _, kc := im.clientAt(r)
@@ -641,66 +635,21 @@ func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStr
 			r.fail(r.c.openedOn, r.get(r.c.openedOn), "is before the date the client arrived ("+c.since.String()+")")
 			ko = false
 		}
-		if !(kp && ko && kcl) {
-			cs.stop()
-			continue
-		}
-		k := uint64(ci)<<32 | uint64(p.seq)<<17 | uint64(opened-day1900)
-		keys = append(keys, holdingKey{k, int32(r.line)})
-		if closed == noDate {
-			open = append(open, holdingKey{uint64(ci)<<32 | uint64(p.seq), int32(r.line)})
-		}
-		if im.bad() {
+		if !(kp && ko && kcl) || im.bad() {
 			cs.stop()
 			continue
 		}
 		b := cs.buf
-		if im.bulk["holding"] {
-			b = tuple(b, 4)
-		} else {
-			b = tuple(b, 5)
-		}
+		b = tuple(b, 5)
 		b = binInt8(b, c.id)
 		b = binInt2(b, p.id)
 		b = binDate(b, opened)
 		b = binDate(b, closed)
-		if !im.bulk["holding"] {
-			b = binInt4(b, int32(r.line))
-		}
+		b = binInt4(b, int32(r.line))
 		cs.buf = b
 		cs.endRow()
 	}
-	im.duplicates(keys, func(first, again int32) {
-		im.errs.add(RowError{File: r.name, Line: int(again), Column: "opened_on", ColumnNumber: r.h.pos["opened_on"] + 1,
-			Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", first)})
-	})
-	im.duplicates(open, func(first, again int32) {
-		im.errs.add(RowError{File: r.name, Line: int(again), Column: "closed_on", ColumnNumber: r.h.pos["closed_on"] + 1,
-			Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", first)})
-	})
-}
-
-// duplicates sorts keys and reports every key seen before, with the line of
-// its first appearance.
-func (im *importer) duplicates(keys []holdingKey, report func(first, again int32)) {
-	slices.SortFunc(keys, func(a, b holdingKey) int {
-		if a.key != b.key {
-			if a.key < b.key {
-				return -1
-			}
-			return 1
-		}
-		return int(a.line - b.line)
-	})
-	for i := 1; i < len(keys); i++ {
-		if keys[i].key == keys[i-1].key {
-			j := i - 1
-			for j > 0 && keys[j-1].key == keys[i].key {
-				j--
-			}
-			report(keys[j].line, keys[i].line)
-		}
-	}
+	im.holdingColumns = [2]int{r.c.openedOn.i + 1, r.c.closedOn.i + 1}
 }
 
 // monthSeen remembers, per month, which clients have a row already: a bit per

@@ -78,8 +78,6 @@ COPY client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_i
 -- name: copy-holding
 COPY import_holding (client_id, product_id, opened_on, closed_on, line) FROM STDIN (FORMAT binary);
 
--- name: copy-holding-bulk
-COPY holding (client_id, product_id, opened_on, closed_on) FROM STDIN (FORMAT binary);
 
 -- name: copy-fact
 COPY import_fact (client_id, month, tx_count, turnover, avg_balance, income, product_ids, product_income) FROM STDIN (FORMAT binary);
@@ -135,6 +133,19 @@ JOIN client c ON c.manager_id = m.id
 JOIN bank b ON b.id = c.bank_id
 WHERE NOT m.is_new AND NOT EXISTS (SELECT 1 FROM import_client s WHERE s.id = c.id)
 GROUP BY m.login;
+
+-- Holdings twice in holdings.csv (the same client, product and opening
+-- date), and products left open twice for a client: one sort serves both.
+-- name: check-holding-duplicates
+SELECT line, first_key, coalesce(first_open, line), closed_on IS NULL
+FROM (
+    SELECT line, closed_on,
+           min(line) OVER (PARTITION BY client_id, product_id, opened_on) AS first_key,
+           min(line) FILTER (WHERE closed_on IS NULL) OVER (PARTITION BY client_id, product_id) AS first_open
+    FROM import_holding
+) d
+WHERE line <> first_key OR (closed_on IS NULL AND line <> first_open)
+ORDER BY line;
 
 -- name: index-holding-staging
 CREATE INDEX ON import_holding (client_id, product_id, opened_on);
