@@ -338,7 +338,8 @@ func (im *importer) applyFacts(ctx context.Context, fr *FileResult) error {
 		name := partitionName(m)
 		stmt := fmt.Sprintf(`
 			ALTER TABLE import_fact DETACH PARTITION %[1]s;
-			ALTER TABLE monthly_fact ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s')`,
+			ALTER TABLE monthly_fact ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s');
+			ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_bounds`,
 			name, m.first(), (m + 1).first())
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("attach facts of %s: %w", m, err)

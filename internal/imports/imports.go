@@ -488,7 +488,11 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		cs := startCopy(ctx, pg, staging.Get("copy-fact"))
 		err := im.readFacts(ctx, r, cs, func(m month) error {
 			return cs.pause(func() error {
-				_, err := im.tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF import_fact FOR VALUES FROM ('%s') TO ('%s')`,
+				// The CHECK spares attaching the month to monthly_fact a scan of
+				// its rows to prove they belong there (applyFacts drops it then).
+				_, err := im.tx.Exec(ctx, fmt.Sprintf(`
+					CREATE TABLE %[1]s PARTITION OF import_fact FOR VALUES FROM ('%[2]s') TO ('%[3]s');
+					ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_bounds CHECK (month >= DATE '%[2]s' AND month < DATE '%[3]s')`,
 					partitionName(m), m.first(), (m+1).first()))
 				if err != nil {
 					return fmt.Errorf("stage facts of %s: %w", m, err)

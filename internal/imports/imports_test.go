@@ -251,6 +251,11 @@ func TestExampleFeedLandsExactly(t *testing.T) {
 		t.Errorf("group %q, bank DB with %d minor digits (%v)", group, digits, err)
 	}
 
+	var leftovers int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_constraint WHERE conname LIKE 'monthly_fact_%_bounds'`).Scan(&leftovers); err != nil || leftovers != 0 {
+		t.Errorf("%d CHECK constraints of the staged months are left on monthly_fact (%v)", leftovers, err)
+	}
+
 	recs, total, err := List(ctx, pool, ListFilter{})
 	if err != nil || total != 1 || recs[0].Status != Applied || recs[0].Rows != 46 || len(recs[0].Files) != len(Kinds) {
 		t.Fatalf("imports list: %+v total %d err %v", recs, total, err)
