@@ -76,8 +76,12 @@ func importRow(r imports.Record) pages.AdminImportRow {
 		row.Rows = components.Int(int(r.Progress.Rows()))
 		row.Files = nil
 		for _, f := range r.Progress.Files {
+			applied := "–" // not yet
+			if f.Applied > 0 {
+				applied = components.Int(int(f.Applied))
+			}
 			row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Read: components.Int(int(f.Read)),
-				Valid: components.Int(int(f.Valid)), Applied: components.Int(int(f.Applied)), Checked: f.Checked})
+				Valid: components.Int(int(f.Valid)), Applied: applied, Checked: f.Checked})
 		}
 	}
 	return row
