@@ -27,6 +27,11 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 		}
 		return k.FileName()
 	}
+	if im.staged[Clients] {
+		if err := im.checkTaxIDs(ctx, name(Clients)); err != nil {
+			return err
+		}
+	}
 	if im.staged[Managers] {
 		rows, err := im.tx.Query(ctx, staging.Get("check-manager-moves"))
 		if err != nil {
@@ -224,6 +229,61 @@ func (im *importer) rebuildBulk(ctx context.Context, tables ...string) error {
 		im.step("build indexes of bulk-loaded tables")
 	}
 	return nil
+}
+
+// checkTaxIDs reports a tax id twice in clients.csv, or one Relay holds for
+// another client of the bank, on the later line.
+func (im *importer) checkTaxIDs(ctx context.Context, name string) error {
+	fail := func(line int, tax, msg string) {
+		im.errs.add(RowError{File: name, Line: line, Column: "tax_id", ColumnNumber: im.clientTaxColumn, Value: tax, Message: msg})
+	}
+	twice := func(first int) string {
+		return fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first)
+	}
+	if im.bulk["client"] {
+		rows, err := im.tx.Query(ctx, staging.Get("check-client-taxes-bulk"))
+		if err != nil {
+			return fmt.Errorf("check tax ids: %w", err)
+		}
+		var bank int16
+		var ref, tax, firstRef string
+		_, err = pgx.ForEachRow(rows, []any{&bank, &ref, &tax, &firstRef}, func() error {
+			line, first := im.clientLine(bank, ref), im.clientLine(bank, firstRef)
+			fail(line, tax, twice(first))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("check tax ids: %w", err)
+		}
+		return nil
+	}
+	rows, err := im.tx.Query(ctx, staging.Get("check-client-taxes"))
+	if err != nil {
+		return fmt.Errorf("check tax ids: %w", err)
+	}
+	var line, first int
+	var bank int16
+	var tax string
+	_, err = pgx.ForEachRow(rows, []any{&line, &bank, &tax, &first}, func() error {
+		if first > 0 {
+			fail(line, tax, twice(first))
+		} else {
+			fail(line, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank]))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check tax ids: %w", err)
+	}
+	return nil
+}
+
+// clientLine is the line of clients.csv a client was read from.
+func (im *importer) clientLine(bank int16, ref string) int {
+	if i, ok := im.ref.clients.find(im.ref.clientList, bank, ref); ok {
+		return int(im.ref.clientList[i].line)
+	}
+	return 0
 }
 
 // checkHoldings reports holdings twice in the file and products left open

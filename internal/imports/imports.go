@@ -173,7 +173,7 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 		return res, err
 	}
 	res.ID = id
-	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now(), track: &tracker{}}
+	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now(), track: &tracker{step: "starting"}}
 	var runErr error
 	for _, p := range problems {
 		im.errs.add(p)
@@ -265,6 +265,7 @@ type importer struct {
 
 	contactRefColumn int    // where contacts.csv has its ref column, for errors found later
 	holdingColumns   [2]int // where holdings.csv has opened_on and closed_on (0: not there)
+	clientTaxColumn  int    // where clients.csv has tax_id
 
 	track     *tracker
 	fileIndex int // the file being read, for its progress
@@ -449,7 +450,7 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		return small(im.readManagers, "copy-manager")
 	}
 	if !im.ref.clientsRead {
-		if err := im.ref.loadClients(ctx, im.tx, fr.Kind == Clients); err != nil {
+		if err := im.ref.loadClients(ctx, im.tx); err != nil {
 			return err
 		}
 		im.step("load clients")
@@ -461,7 +462,7 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		if _, cerr := cs.finish(); err == nil && cerr != nil {
 			err = fmt.Errorf("stage %s: %w", f.Name, cerr)
 		}
-		im.ref.taxOwner = nil // needed for clients.csv only
+		im.clientTaxColumn = r.c.taxId.i + 1
 		im.staged[Clients] = err == nil
 		return err
 	case Holdings:

@@ -412,6 +412,11 @@ func TestBadFeedIsRejectedWithWhereAndWhatAndChangesNothing(t *testing.T) {
 			RowError{File: "clients.csv", Line: 3, Message: "is longer than 65536 bytes"}, 1},
 		{"a value too long", edit(changed, "contacts.csv", replace("Asked about a payroll package for 40 staff.", strings.Repeat("Payroll. ", 2000))),
 			RowError{File: "contacts.csv", Line: 2, Column: "notes", ColumnNumber: 10, Message: "is longer than 16384 bytes"}, 1},
+		{"tax id twice", edit(changed, "clients.csv", replace("BG209876543", "BG203456789")),
+			RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG203456789", Message: "is also the tax id of the client on line 3"}, 2},
+		{"tax id of another client in Relay", edit(changed, "clients.csv", func(s string) string {
+			return strings.Replace(s, "BN,C-1003,BG209876543", "BN,C-1004,BG209876543", 1)
+		}), RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG209876543", Message: "belongs to another client of bank BN in Relay"}, 0},
 		{"bad currency", edit(changed, "banks.csv", replace("DB,Dunarea Bank,RON", "DB,Dunarea Bank,LEU1")),
 			RowError{File: "banks.csv", Line: 3, Column: "currency", ColumnNumber: 3, Value: "LEU1", Message: "is not a currency"}, 1},
 		{"currency of a bank with clients", edit(changed, "banks.csv", replace("BN,Bank North,EUR", "BN,Bank North,BGN")),
@@ -554,6 +559,24 @@ func TestLaterFeedUpdatesByTheBanksIDs(t *testing.T) {
 	res = importFeed(t, pool, map[string][]byte{"holdings.csv": []byte("bank,client,product,opened_on,closed_on\nBN,C-1003,LOAN-WC,2024-01-01,\n")})
 	if res.Status != Rejected || res.ErrorCount != 1 || !strings.Contains(res.Errors[0].Message, "Relay holds it open for the client since 2020-05-20") {
 		t.Errorf("a second open holding: %s %v", res.Status, res.Errors)
+	}
+	sameChecksums(t, before, checksums(t, pool))
+}
+
+// On a first load clients go straight into the empty client table; a tax id
+// twice is still found, with both lines.
+func TestTaxIDTwiceOnTheFirstLoad(t *testing.T) {
+	pool := dbtest.New(t)
+	feed := edit(readFeed(t, exampleFeed), "clients.csv", replace("BG209876543", "BG203456789"))
+	before := checksums(t, pool)
+	res := importFeed(t, pool, feed)
+	if res.Status != Rejected || res.ErrorCount != 1 {
+		t.Fatalf("status %s, errors %v", res.Status, res.Errors)
+	}
+	want := RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG203456789",
+		Message: "is also the tax id of the client on line 3; a tax id belongs to one client of a bank"}
+	if res.Errors[0] != want {
+		t.Errorf("error %+v, want %+v", res.Errors[0], want)
 	}
 	sameChecksums(t, before, checksums(t, pool))
 }

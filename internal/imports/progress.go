@@ -39,13 +39,13 @@ func (p Progress) Rows() int64 {
 	return n
 }
 
-// String says it in a line: the step, and each file read but not applied
-// yet with its rows read and valid.
+// String says it in a line: the step, and the file being read with its rows
+// read and valid so far.
 func (p Progress) String() string {
 	var b strings.Builder
 	b.WriteString(p.Step)
 	for _, f := range p.Files {
-		if f.Read > 0 && f.Applied == 0 {
+		if f.Read > 0 && !f.Checked {
 			fmt.Fprintf(&b, "; %s: %d rows read, %d valid", f.Name, f.Read, f.Valid)
 		}
 	}

@@ -28,7 +28,7 @@ FROM branch br JOIN bank bk ON bk.id = br.bank_id;
 SELECT id, login, role, branch_id::integer, group_id <> $1 FROM app_user;
 
 -- name: clients
-SELECT bank_id, ref, id, since, left_on, tax_id FROM client WHERE group_id = $1;
+SELECT bank_id, ref, id, since, left_on FROM client WHERE group_id = $1;
 
 -- The months that already have a partition of monthly_fact, as year*12 + month-1.
 -- name: fact-months

@@ -32,7 +32,6 @@ type refData struct {
 
 	clients     *clientIndex // finds a client of clientList
 	clientList  []clientRef
-	taxOwner    map[clientKey]int64 // (bank, tax id) → client id in the database
 	dbClients   int                 // clients of the group in the database
 	dbHoldings  bool                // the database holds any holding of the group
 	factMonths  map[month]bool      // months that have a partition of monthly_fact
@@ -264,13 +263,9 @@ func codeMap(m map[string]int16) func(pgx.Rows) error {
 	}
 }
 
-// loadClients reads every client of the group: its key, id and dates, and
-// when withTax its tax id, for the checks of clients.csv.
-func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) error {
+// loadClients reads every client of the group: its key, id and dates.
+func (r *refData) loadClients(ctx context.Context, tx pgx.Tx) error {
 	r.clientsRead = true
-	if withTax {
-		r.taxOwner = map[clientKey]int64{}
-	}
 	rows, err := tx.Query(ctx, queries.Get("clients"), r.groupID)
 	if err != nil {
 		return fmt.Errorf("load clients: %w", err)
@@ -278,10 +273,10 @@ func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) erro
 	defer rows.Close()
 	var (
 		bank              int16
-		ref, tax          string
+		ref               string
 		id                int64
 		sinceRaw, leftRaw pgDate
-		scanTarget        = []any{&bank, &ref, &id, &sinceRaw, &leftRaw, &tax}
+		scanTarget        = []any{&bank, &ref, &id, &sinceRaw, &leftRaw}
 	)
 	for rows.Next() {
 		if err := rows.Scan(scanTarget...); err != nil {
@@ -293,9 +288,6 @@ func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) erro
 		}
 		r.clientList = append(r.clientList, c)
 		r.clients.add(r.clientList, int32(len(r.clientList)-1))
-		if withTax {
-			r.taxOwner[clientKey{bank, tax}] = id
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load clients: %w", err)

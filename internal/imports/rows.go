@@ -451,7 +451,6 @@ func (im *importer) readDate(r *fileReader, col column, required bool) (date, bo
 
 func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStream) error {
 	alloc := &idAllocator{pool: im.pool, table: "client", block: 1024}
-	feedTax := map[clientKey]int32{}
 	for r.next() {
 		bank, ok := im.bank(r, r.c.bank)
 		ref, kref := r.required(r.c.ref)
@@ -530,19 +529,8 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		}
 		c := &im.ref.clientList[idx]
 		c.line = int32(r.line)
-		if ktax {
-			tk := clientKey{bank.id, tax}
-			if first, dup := feedTax[tk]; dup {
-				r.fail(r.c.taxId, tax, fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first))
-				good = false
-			} else {
-				feedTax[clientKey{bank.id, strings.Clone(tax)}] = int32(r.line)
-				if owner, taken := im.ref.taxOwner[tk]; taken && owner != c.id {
-					r.fail(r.c.taxId, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank.id]))
-					good = false
-				}
-			}
-		}
+		// A tax id twice in the file, or of another client in Relay, is
+		// found in SQL once the file is staged (checkTaxIDs).
 		if !good {
 			c.bad = true
 			cs.stop()
@@ -563,7 +551,7 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		b := cs.buf
 		fields := 13
 		if !im.bulk["client"] {
-			fields = 14 // and is_new
+			fields = 15 // and is_new, line
 		}
 		b = tuple(b, fields)
 		b = binInt8(b, c.id)
@@ -583,8 +571,9 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		} else {
 			b = binNull(b)
 		}
-		if fields == 14 {
+		if fields == 15 {
 			b = binBool(b, c.isNew)
+			b = binInt4(b, int32(r.line))
 		}
 		cs.buf = b
 		cs.endRow()

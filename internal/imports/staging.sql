@@ -27,7 +27,8 @@ CREATE TEMP TABLE import_manager (
 CREATE TEMP TABLE import_client (
     id bigint NOT NULL, group_id smallint NOT NULL, bank_id smallint NOT NULL, ref text NOT NULL, tax_id text NOT NULL,
     legal_name text NOT NULL, branch_id integer NOT NULL, region_id smallint NOT NULL, industry_id smallint NOT NULL,
-    size_band text NOT NULL, since date NOT NULL, left_on date, manager_id integer, is_new boolean NOT NULL
+    size_band text NOT NULL, since date NOT NULL, left_on date, manager_id integer, is_new boolean NOT NULL,
+    line integer NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMP TABLE import_contact (
     client_id bigint NOT NULL, line integer NOT NULL, source text NOT NULL, ref text NOT NULL,
@@ -67,7 +68,7 @@ COPY import_manager (id, is_new, login, name, branch_id) FROM STDIN;
 
 -- name: copy-client
 COPY import_client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id, size_band,
-                    since, left_on, manager_id, is_new) FROM STDIN (FORMAT binary);
+                    since, left_on, manager_id, is_new, line) FROM STDIN (FORMAT binary);
 
 -- An empty table is loaded straight, with its indexes and foreign keys
 -- dropped while it loads (see bulk-indexes).
@@ -146,6 +147,30 @@ FROM (
 ) d
 WHERE line <> first_key OR (closed_on IS NULL AND line <> first_open)
 ORDER BY line;
+
+-- A tax id twice in clients.csv, and a tax id Relay holds for another
+-- client of the bank (a tax id cannot move between two clients within one
+-- feed): the line, the tax id, and the line of its first client in the file
+-- (0 for a client in Relay).
+-- name: check-client-taxes
+SELECT line, bank_id, tax_id, first FROM (
+    SELECT line, bank_id, tax_id, min(line) OVER (PARTITION BY bank_id, tax_id) AS first FROM import_client
+) d
+WHERE line <> first
+UNION ALL
+SELECT s.line, s.bank_id, s.tax_id, 0
+FROM import_client s
+JOIN client c ON c.bank_id = s.bank_id AND c.tax_id = s.tax_id AND c.id <> s.id
+ORDER BY 1;
+
+-- The same for clients loaded straight into an empty client table, which
+-- has no line: ids are taken in the file's order, so the first client of a
+-- tax id has the smallest; the import finds the lines by ref.
+-- name: check-client-taxes-bulk
+SELECT d.bank_id, d.ref, d.tax_id, f.ref
+FROM (SELECT id, bank_id, ref, tax_id, min(id) OVER (PARTITION BY bank_id, tax_id) AS first FROM client) d
+JOIN client f ON f.id = d.first
+WHERE d.id <> d.first;
 
 -- name: index-holding-staging
 CREATE INDEX ON import_holding (client_id, product_id, opened_on);
