@@ -32,9 +32,9 @@ type refData struct {
 
 	clients     *clientIndex // finds a client of clientList
 	clientList  []clientRef
-	dbClients   int                 // clients of the group in the database
-	dbHoldings  bool                // the database holds any holding of the group
-	factMonths  map[month]bool      // months that have a partition of monthly_fact
+	dbClients   int            // clients of the group in the database
+	dbHoldings  bool           // the database holds any holding of the group
+	factMonths  map[month]bool // months that have a partition of monthly_fact
 	clientsRead bool
 	bounds      bounds
 }
