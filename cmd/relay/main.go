@@ -47,7 +47,7 @@ func commands() []command {
 		{"setup", "setup --group CODE --name NAME [--no-nace] [--admin LOGIN --password-stdin]", "start a new install: the banking group, its industries, the first administrator", runSetup},
 		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty]", "load the demo bank into an empty database", runDemo},
 		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
-		{"import", "import DIR", "import a core-banking feed from a directory of CSV files", runImport},
+		{"import", "import [--group CODE] [--delimiter ,|;] [--decimal-comma[=false]] [--steps] DIR|FILE.zip", "import a core-banking feed from a directory of CSV files (or a zip of them)", runImport},
 		{"export", "export triggers|warnings|churn|feed ...", "write open triggers, warnings, the churn list (CSV or XLSX) or the whole feed", runExport},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
