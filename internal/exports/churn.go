@@ -171,10 +171,10 @@ func churnRow(row []any, w *warnings.Warning) {
 			fired = append(fired, string(s.Name))
 		}
 	}
-	copy(row, []any{w.ClientID, w.ClientRef, w.ClientName, w.BankCode, w.Region,
-		w.Branch, w.IndustryCode, w.Industry, w.Segment, w.Stage,
-		w.ManagerLogin, w.ManagerName, int64(w.Score), string(w.Level), month(w.Since),
-		month(w.AsOf), clv, w.Currency, strings.Join(fired, " ")})
+	copy(row, []any{w.ClientID, text(w.ClientRef), text(w.ClientName), text(w.BankCode), text(w.Region),
+		text(w.Branch), text(w.IndustryCode), text(w.Industry), text(w.Segment), text(w.Stage),
+		text(w.ManagerLogin), text(w.ManagerName), int64(w.Score), text(string(w.Level)), month(w.Since),
+		month(w.AsOf), clv, text(w.Currency), text(strings.Join(fired, " "))})
 	i := 19
 	for _, s := range w.Signals {
 		var value any
@@ -182,7 +182,7 @@ func churnRow(row []any, w *warnings.Warning) {
 			value = ratio(*s.Value)
 		}
 		row[i], row[i+1], row[i+2], row[i+3], row[i+4] = s.Fired, value, ratio(s.Strength), ratio(s.Share),
-			s.Figures
+			text(s.Figures)
 		i += 5
 	}
 }
@@ -190,6 +190,10 @@ func churnRow(row []any, w *warnings.Warning) {
 // ratio rounds a measure to 4 decimals: enough for a share or a fall, and the
 // same digits in both formats.
 func ratio(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// text makes a value safe to open in a spreadsheet (see neutralise, which
+// the row writers apply to every text cell as well).
+func text(s string) string { return neutralise(s) }
 
 // recordChurn writes the export to the audit log: who, the filters, the
 // format, the rows written, and whether it finished.
