@@ -1,9 +1,12 @@
 // Package imports owns the core-banking feed: its format (a directory of CSV
-// files, one per kind: products, branches, managers, clients, holdings and
-// monthly facts; see docs/import.md), the checks every row passes, applying a
-// good feed in one transaction (COPY into staging tables, then set-based
-// upserts that touch only rows that differ), the inbox the nightly run imports
-// from, the export of the same format, and the record of every import.
+// files, one per kind: the reference files that set a group up on its first
+// day, products, branches, managers, clients, holdings, monthly facts and the
+// contact history; see docs/import.md), the limits every file keeps, the
+// checks every row passes, applying a good feed in one transaction (COPY into
+// staging tables, then set-based upserts that touch only rows that differ),
+// the progress of an import under way, the inbox the nightly run imports from,
+// the templates and the export of the same format, and the record of every
+// import.
 //
 // A feed is all or nothing: every problem is reported with its file, line,
 // column and value, and if there is one, nothing is applied.

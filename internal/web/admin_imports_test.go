@@ -121,6 +121,7 @@ func TestAdminImportsAFeedThroughTheBrowser(t *testing.T) {
 // The imports page explains the feed itself, offers a template of every
 // file, and follows an import while it runs.
 func TestImportsPageExplainsTheFormatAndFollowsARunningImport(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(adminLogin, seeds.DemoPassword)

@@ -124,6 +124,7 @@ func TestContactIsValidatedAndRecorded(t *testing.T) {
 // The card says where each contact came from: recorded in Relay, or brought
 // by the feed from the bank's contact centre without a Relay user.
 func TestCardShowsWhereEachContactCameFrom(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)
