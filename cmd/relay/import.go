@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/relaycrm/relay/internal/imports"
 )
@@ -17,13 +19,25 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "import")
 	group := fs.String("group", "", "code of the banking group the feed belongs to (needed only when the database holds several)")
 	steps := fs.Bool("steps", false, "print the time each step took")
+	delimiter := fs.String("delimiter", "", "the files' value separator, , or ; (default: read from each file's header)")
+	var decimalComma optionalBool
+	fs.Var(&decimalComma, "decimal-comma", "amounts have a decimal comma (=false: a point; default: a comma in files separated by ;)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: relay import [--group CODE] [--steps] DIR|FILE.zip\n\nDIR holds the feed's CSV files; see docs/import.md.")
+		fmt.Fprintln(e.stderr, "usage: relay import [--group CODE] [--delimiter ,|;] [--decimal-comma[=false]] [--steps] DIR|FILE.zip\n\nDIR holds the feed's CSV files; see docs/import.md.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	var format imports.Format
+	switch *delimiter {
+	case "":
+	case ",", ";":
+		format.Delimiter = rune((*delimiter)[0])
+	default:
+		return fmt.Errorf("import: --delimiter: %q is not a separator; use , or ;", *delimiter)
+	}
+	format.DecimalComma = decimalComma.value
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return fmt.Errorf("import: name one directory (or zip file) holding the feed")
@@ -38,7 +52,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	opts := imports.Options{Group: *group, Source: imports.SourceCLI, Origin: path, Actor: imports.Actor{Login: osUser()}}
+	start := time.Now()
+	opts := imports.Options{Group: *group, Source: imports.SourceCLI, Origin: path, Actor: imports.Actor{Login: osUser()}, Format: format,
+		Progress: func(p imports.Progress) {
+			fmt.Fprintf(e.stderr, "%6.0fs  %s\n", time.Since(start).Seconds(), p)
+		}}
 	var res imports.Result
 	if fi.IsDir() {
 		res, err = imports.ImportDir(ctx, pool, path, opts)
@@ -110,3 +128,26 @@ func osUser() string {
 	}
 	return "cli"
 }
+
+// optionalBool is a flag that may be given (--x, --x=false) or left out,
+// which means "decide from the data".
+type optionalBool struct{ value *bool }
+
+func (o *optionalBool) String() string {
+	if o == nil || o.value == nil {
+		return ""
+	}
+	return strconv.FormatBool(*o.value)
+}
+
+func (o *optionalBool) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	o.value = &b
+	return nil
+}
+
+// IsBoolFlag lets the flag be given without a value.
+func (o *optionalBool) IsBoolFlag() bool { return true }

@@ -30,11 +30,10 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if !*fromStdin {
 		return errors.New("user add: give --password-stdin and the password on standard input; passwords are never taken as arguments")
 	}
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errors.New("user add: no password on standard input")
+	password, err := passwordFromStdin(e)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
 	}
-	password := strings.TrimRight(line, "\r\n")
 	pool, err := e.open(ctx)
 	if err != nil {
 		return err
@@ -55,4 +54,13 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "user %s created: %s (%s)\n", u.Login, u.Name, u.Role.Label())
 	return nil
+}
+
+// passwordFromStdin reads a password from the first line of standard input.
+func passwordFromStdin(e *env) (string, error) {
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

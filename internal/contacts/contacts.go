@@ -46,7 +46,16 @@ type Contact struct {
 	Proactive     bool
 	CSAT, NPS     *int
 	NextContactOn *time.Time
+	// Source is where the contact was recorded: SourceRelay for one made
+	// here, or the system a feed brought it from (an old CRM, the contact
+	// centre).
+	Source string
+	Topic  string
 }
+
+// SourceRelay is the source of a contact made in Relay; the feed names the
+// others (docs/import.md, contacts.csv).
+const SourceRelay = "relay"
 
 // Form is a contact as typed into the form: text, so that it re-renders with
 // what the user typed when something is wrong.
@@ -295,16 +304,17 @@ type Plan struct {
 	oldest        *time.Time
 }
 
-// ForClient returns the latest contacts with client clientID, if v may see it.
+// ForClient returns the latest contacts with client clientID, if v may see
+// it, with where each was recorded.
 func (s *Store) ForClient(ctx context.Context, v access.Viewer, clientID int64, limit int) ([]Contact, error) {
 	args := &db.Args{}
 	id := args.Add(clientID)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
-		SELECT k.id, k.client_id, k.user_id, u.name, k.kind, k.happened_at, k.outcome, k.notes, k.proactive,
-		       k.csat, k.nps, k.next_contact_on
+		SELECT k.id, k.client_id, coalesce(k.user_id, 0), coalesce(u.name, ''), k.kind, k.happened_at, k.outcome, k.notes,
+		       k.proactive, k.csat, k.nps, k.next_contact_on, k.source, k.topic
 		FROM contact k
 		JOIN client c ON c.id = k.client_id
-		JOIN app_user u ON u.id = k.user_id
+		LEFT JOIN app_user u ON u.id = k.user_id
 		WHERE k.client_id = %s AND %s
 		ORDER BY k.happened_at DESC, k.id DESC
 		LIMIT %s`, id, access.ClientScope(v, "c", args), args.Add(limit)), args.Values()...)
@@ -315,7 +325,7 @@ func (s *Store) ForClient(ctx context.Context, v access.Viewer, clientID int64, 
 		var c Contact
 		var csat, nps *int16
 		err := r.Scan(&c.ID, &c.ClientID, &c.UserID, &c.User, &c.Kind, &c.HappenedAt, &c.Outcome, &c.Notes,
-			&c.Proactive, &csat, &nps, &c.NextContactOn)
+			&c.Proactive, &csat, &nps, &c.NextContactOn, &c.Source, &c.Topic)
 		if csat != nil {
 			n := int(*csat)
 			c.CSAT = &n

@@ -242,21 +242,9 @@ func churnRow(row []any, w *warnings.Warning) {
 // same digits in both formats.
 func ratio(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// text makes a value safe to open in a spreadsheet: a cell that begins with
-// =, +, - or @ (or a tab or carriage return, which some spreadsheets skip
-// before reading a formula) is read as a formula, so it gets a leading
-// apostrophe, which spreadsheets show as text. Only text cells go through
-// it: numbers are written as numbers.
-func text(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
+// text makes a value safe to open in a spreadsheet (see neutralise, which
+// the row writers apply to every text cell as well).
+func text(s string) string { return neutralise(s) }
 
 // recordChurn writes the export to the audit log: who, the filters, the
 // format, the rows written, and whether it finished.

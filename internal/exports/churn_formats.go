@@ -4,10 +4,10 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -23,23 +23,35 @@ type rowWriter interface {
 	Close() error          // releases what the writer holds, finished or not
 }
 
-// csvRows writes CSV: numbers as plain decimals, flags as TRUE and FALSE
-// (what spreadsheets read as booleans), months as 2006-01, nothing as an
-// empty field.
+// csvRows writes CSV for people, who open it in a spreadsheet: a UTF-8 byte
+// order mark first, so that Excel reads Cyrillic and accented names as they
+// are; numbers as plain decimals, flags as TRUE and FALSE (what spreadsheets
+// read as booleans), months as 2006-01, nothing as an empty field. Every text
+// cell is neutralised (see neutralise) and quoted whenever it holds a comma, a
+// semicolon, a quote, a tab or a line break, so that a spreadsheet splits it
+// on neither separator.
 type csvRows struct {
 	buf    *bufio.Writer
-	w      *csv.Writer
 	record []string
+	bom    bool
 }
 
+// utf8BOM starts a CSV file for people.
+const utf8BOM = "\ufeff"
+
 func newCSVRows(out io.Writer) *csvRows {
-	buf := bufio.NewWriterSize(out, 64<<10)
-	return &csvRows{buf: buf, w: csv.NewWriter(buf)}
+	return &csvRows{buf: bufio.NewWriterSize(out, 64<<10), bom: true}
 }
 
 func (c *csvRows) Header(names []string) error {
 	c.record = make([]string, len(names))
-	return c.w.Write(names)
+	if c.bom {
+		if _, err := c.buf.WriteString(utf8BOM); err != nil {
+			return err
+		}
+	}
+	copy(c.record, names)
+	return c.write(len(names))
 }
 
 func (c *csvRows) Row(cells []any) error {
@@ -48,7 +60,7 @@ func (c *csvRows) Row(cells []any) error {
 		case nil:
 			c.record[i] = ""
 		case string:
-			c.record[i] = v
+			c.record[i] = neutralise(v)
 		case int64:
 			c.record[i] = strconv.FormatInt(v, 10)
 		case float64:
@@ -66,16 +78,28 @@ func (c *csvRows) Row(cells []any) error {
 			return fmt.Errorf("column %d: cannot write a %T", i+1, v)
 		}
 	}
-	return c.w.Write(c.record)
+	return c.write(len(cells))
 }
 
-func (c *csvRows) Finish() error {
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
-		return err
+// write writes the first n fields of the record as one line.
+func (c *csvRows) write(n int) error {
+	for i, f := range c.record[:n] {
+		if i > 0 {
+			c.buf.WriteByte(',')
+		}
+		if !strings.ContainsAny(f, ",;\"\t\r\n") && strings.TrimSpace(f) == f {
+			c.buf.WriteString(f)
+			continue
+		}
+		c.buf.WriteByte('"')
+		c.buf.WriteString(strings.ReplaceAll(f, `"`, `""`))
+		c.buf.WriteByte('"')
 	}
-	return c.buf.Flush()
+	_, err := c.buf.WriteString("\r\n")
+	return err
 }
+
+func (c *csvRows) Finish() error { return c.buf.Flush() }
 
 func (c *csvRows) Close() error { return nil }
 
@@ -152,7 +176,9 @@ func (x *xlsxRows) Header(names []string) error {
 func (x *xlsxRows) Row(cells []any) error {
 	for i, v := range cells {
 		switch v := v.(type) {
-		case nil, string, int64, float64, bool:
+		case string:
+			x.cells[i] = neutralise(v)
+		case nil, int64, float64, bool:
 			x.cells[i] = v
 		case money:
 			style, err := x.moneyStyle(v.digits)
@@ -227,3 +253,37 @@ func (x *xlsxRows) Finish() error {
 
 // Close removes the stream writer's temporary file.
 func (x *xlsxRows) Close() error { return x.file.Close() }
+
+// neutralise makes a text cell safe to open in a spreadsheet. A cell that
+// begins with =, +, - or @ (or a tab or carriage return, which spreadsheets
+// skip before reading a formula) is read as a formula, so it gets a leading
+// apostrophe, which spreadsheets show as text. The same goes for what follows
+// each semicolon: Excel in Bulgarian, Romanian or Russian splits CSV on
+// semicolons, quotes or not, so "ACME;=HYPERLINK(...)" would become two cells,
+// the second a formula; quotes and spaces before the formula do not stop it.
+// Numbers never pass through here: they are written as numbers.
+func neutralise(s string) string {
+	var out []byte // nil until an apostrophe is needed
+	done := 0      // s[:done] is in out
+	for start := 0; start <= len(s); {
+		end := strings.IndexByte(s[start:], ';')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += start
+		}
+		j := start
+		for j < end && (s[j] == ' ' || s[j] == '"') {
+			j++
+		}
+		if j < end && strings.IndexByte("=+-@\t\r", s[j]) >= 0 {
+			out = append(append(out, s[done:j]...), '\'')
+			done = j
+		}
+		start = end + 1
+	}
+	if out == nil {
+		return s
+	}
+	return string(append(out, s[done:]...))
+}

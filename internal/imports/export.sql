@@ -3,6 +3,22 @@
 -- with %[1]d, and the first month of facts with %[2]s. Rows are sorted in "C"
 -- order so that two databases with the same data write the same bytes.
 
+-- name: export-group
+COPY (SELECT code, name FROM banking_group WHERE id = %[1]d) TO STDOUT (FORMAT csv, HEADER);
+
+-- name: export-banks
+COPY (
+    SELECT code, name, currency, minor_digits FROM bank WHERE group_id = %[1]d ORDER BY code COLLATE "C"
+) TO STDOUT (FORMAT csv, HEADER);
+
+-- name: export-regions
+COPY (SELECT code, name FROM region WHERE group_id = %[1]d ORDER BY code COLLATE "C") TO STDOUT (FORMAT csv, HEADER);
+
+-- name: export-industries
+COPY (
+    SELECT code, name, nace_section FROM industry WHERE group_id = %[1]d ORDER BY code COLLATE "C"
+) TO STDOUT (FORMAT csv, HEADER);
+
 -- name: export-products
 COPY (
     SELECT code, name, family, income_kind, key_product::text AS key_product, active::text AS active
@@ -60,7 +76,25 @@ COPY (
     ORDER BY f.month, bk.code COLLATE "C", c.ref COLLATE "C"
 ) TO STDOUT;
 
--- name: export-banks
+-- Contacts made in Relay have no ref: their id stands in for it, so that the
+-- file imported into another Relay keeps them apart, and imported back here
+-- finds them.
+-- name: export-contacts
+COPY (
+    SELECT bk.code AS bank, c.ref AS client, k.source, coalesce(k.ref, k.id::text) AS ref,
+           to_char(k.happened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS happened_at, k.kind,
+           CASE WHEN k.proactive THEN 'bank' ELSE 'client' END AS started_by, k.outcome,
+           nullif(k.topic, '') AS topic, nullif(k.notes, '') AS notes, u.login AS "user", k.csat, k.nps
+    FROM contact k
+    JOIN client c ON c.id = k.client_id
+    JOIN bank bk ON bk.id = c.bank_id
+    LEFT JOIN app_user u ON u.id = k.user_id
+    WHERE c.group_id = %[1]d
+    ORDER BY bk.code COLLATE "C", c.ref COLLATE "C", k.happened_at, k.source COLLATE "C",
+             coalesce(k.ref, k.id::text) COLLATE "C"
+) TO STDOUT (FORMAT csv, HEADER);
+
+-- name: export-bank-digits
 SELECT code, minor_digits FROM bank WHERE group_id = $1;
 
 -- name: export-product-ids

@@ -11,79 +11,140 @@ import (
 type Kind string
 
 // The kinds of feed file, in the order they are applied: a later kind may
-// refer to rows of an earlier one in the same feed.
+// refer to rows of an earlier one in the same feed. The first four are the
+// reference data a bank sets up on its first day.
 const (
-	Products Kind = "products"
-	Branches Kind = "branches"
-	Managers Kind = "managers"
-	Clients  Kind = "clients"
-	Holdings Kind = "holdings"
-	Facts    Kind = "monthly_facts"
+	Group      Kind = "group"
+	Banks      Kind = "banks"
+	Regions    Kind = "regions"
+	Industries Kind = "industries"
+	Products   Kind = "products"
+	Branches   Kind = "branches"
+	Managers   Kind = "managers"
+	Clients    Kind = "clients"
+	Holdings   Kind = "holdings"
+	Facts      Kind = "monthly_facts"
+	Contacts   Kind = "contacts"
 )
 
 // Kinds lists every kind in the order a feed is read and applied.
-var Kinds = []Kind{Products, Branches, Managers, Clients, Holdings, Facts}
+var Kinds = []Kind{Group, Banks, Regions, Industries, Products, Branches, Managers, Clients, Holdings, Facts, Contacts}
+
+// Purpose says in a sentence what a file of kind k brings, for the imports
+// page.
+func (k Kind) Purpose() string {
+	return purposes[k]
+}
+
+var purposes = map[Kind]string{
+	Group:      "The banking group, one row; its code names the group the feed belongs to.",
+	Banks:      "The group's banks by code, each with its currency and the currency's minor digits (2 for cents); a bank with clients keeps its currency.",
+	Regions:    "The regions clients and branches are in, by code.",
+	Industries: "The industries by code: NACE Rev.2 sections A-U, or the bank's own codes under a NACE section.",
+	Products:   "The product catalogue by code: family, fee or interest income, whether closing it is a strong churn sign.",
+	Branches:   "The branches by code, each of one bank, in one region.",
+	Managers:   "The personal managers by login, each in one branch; a new login becomes a Relay user who signs in once an administrator sets a password.",
+	Clients:    "The clients by bank and the bank's id for them (ref); a client is never deleted, it is sent with the date it left.",
+	Holdings:   "The products each client holds, from a date until a date (empty while held).",
+	Facts:      "Each client's month: transactions, turnover, average balance and income by product (PRODUCT=amount;...).",
+	Contacts:   "The contact history: the old CRM's and the contact centre's, each keyed by its source and its id there; who started it (bank or client), the outcome (complaint among them), optionally topic, notes, the user's login and a CSAT or NPS score.",
+}
 
 // FileName is the name a file of kind k has in a feed.
 func (k Kind) FileName() string { return string(k) + ".csv" }
 
-// column is one column of a feed file.
+// columnSpec is one column of a feed file.
 type columnSpec struct {
 	name     string
-	required bool // the header must have it and every row must give a value
-	optional bool // the header may leave it out; an empty value means "none" or the default
+	required bool   // the header must have it and every row must give a value
+	optional bool   // the header may leave it out; an empty value means "none" or the default
+	example  string // a value for the file's template
 }
 
 // columns of each kind, in the order the export writes them. A column that
 // is neither required nor optional must be in the header but may be empty.
 var columns = map[Kind][]columnSpec{
+	Group: {
+		{name: "code", required: true, example: "DSBG"},
+		{name: "name", required: true, example: "Danube SME Banking Group"},
+	},
+	Banks: {
+		{name: "code", required: true, example: "BN"},
+		{name: "name", required: true, example: "Bank North"},
+		{name: "currency", required: true, example: "EUR"},
+		{name: "minor_digits", required: true, example: "2"},
+	},
+	Regions: {
+		{name: "code", required: true, example: "BG-SOF"},
+		{name: "name", required: true, example: "Sofia"},
+	},
+	Industries: {
+		{name: "code", required: true, example: "G"},
+		{name: "name", required: true, example: "Wholesale and retail trade"},
+		{name: "nace_section", optional: true, example: "G"},
+	},
 	Products: {
-		{name: "code", required: true},
-		{name: "name", required: true},
-		{name: "family", required: true},
-		{name: "income_kind", required: true},
-		{name: "key_product", optional: true},
-		{name: "active", optional: true},
+		{name: "code", required: true, example: "ACQ-POS"},
+		{name: "name", required: true, example: "POS acquiring"},
+		{name: "family", required: true, example: "acquiring"},
+		{name: "income_kind", required: true, example: "fee"},
+		{name: "key_product", optional: true, example: "true"},
+		{name: "active", optional: true, example: "true"},
 	},
 	Branches: {
-		{name: "bank", required: true},
-		{name: "code", required: true},
-		{name: "name", required: true},
-		{name: "region", required: true},
+		{name: "bank", required: true, example: "BN"},
+		{name: "code", required: true, example: "BN-SOF-1"},
+		{name: "name", required: true, example: "Sofia Centre"},
+		{name: "region", required: true, example: "BG-SOF"},
 	},
 	Managers: {
-		{name: "login", required: true},
-		{name: "name", required: true},
-		{name: "branch", required: true},
+		{name: "login", required: true, example: "mgr.ana"},
+		{name: "name", required: true, example: "Ana Petrova"},
+		{name: "branch", required: true, example: "BN-SOF-1"},
 	},
 	Clients: {
-		{name: "bank", required: true},
-		{name: "ref", required: true},
-		{name: "tax_id", required: true},
-		{name: "legal_name", required: true},
-		{name: "branch", required: true},
-		{name: "region", optional: true},
-		{name: "industry", required: true},
-		{name: "size_band", required: true},
-		{name: "since", required: true},
+		{name: "bank", required: true, example: "BN"},
+		{name: "ref", required: true, example: "C-1001"},
+		{name: "tax_id", required: true, example: "BG201234567"},
+		{name: "legal_name", required: true, example: "Orion Trade, OOD"},
+		{name: "branch", required: true, example: "BN-SOF-1"},
+		{name: "region", optional: true, example: "BG-SOF"},
+		{name: "industry", required: true, example: "G"},
+		{name: "size_band", required: true, example: "small"},
+		{name: "since", required: true, example: "2021-03-15"},
 		{name: "left_on", optional: true},
-		{name: "manager", optional: true},
+		{name: "manager", optional: true, example: "mgr.ana"},
 	},
 	Holdings: {
-		{name: "bank", required: true},
-		{name: "client", required: true},
-		{name: "product", required: true},
-		{name: "opened_on", required: true},
+		{name: "bank", required: true, example: "BN"},
+		{name: "client", required: true, example: "C-1001"},
+		{name: "product", required: true, example: "ACQ-POS"},
+		{name: "opened_on", required: true, example: "2021-09-01"},
 		{name: "closed_on", optional: true},
 	},
 	Facts: {
-		{name: "bank", required: true},
-		{name: "client", required: true},
-		{name: "month", required: true},
-		{name: "tx_count", required: true},
-		{name: "turnover", required: true},
-		{name: "avg_balance", required: true},
-		{name: "income", optional: true},
+		{name: "bank", required: true, example: "BN"},
+		{name: "client", required: true, example: "C-1001"},
+		{name: "month", required: true, example: "2025-03"},
+		{name: "tx_count", required: true, example: "142"},
+		{name: "turnover", required: true, example: "86400.00"},
+		{name: "avg_balance", required: true, example: "15230.55"},
+		{name: "income", optional: true, example: "ACQ-POS=410.75"},
+	},
+	Contacts: {
+		{name: "bank", required: true, example: "BN"},
+		{name: "client", required: true, example: "C-1001"},
+		{name: "source", optional: true, example: "old-crm"},
+		{name: "ref", required: true, example: "CRM-88121"},
+		{name: "happened_at", required: true, example: "2025-03-14T09:30:00Z"},
+		{name: "kind", required: true, example: "call"},
+		{name: "started_by", required: true, example: "bank"},
+		{name: "outcome", required: true, example: "reached"},
+		{name: "topic", optional: true, example: "fees"},
+		{name: "notes", optional: true, example: "Asked about the new payroll package."},
+		{name: "user", optional: true, example: "mgr.ana"},
+		{name: "csat", optional: true, example: "4"},
+		{name: "nps", optional: true},
 	},
 }
 

@@ -1,9 +1,12 @@
 // Package imports owns the core-banking feed: its format (a directory of CSV
-// files, one per kind: products, branches, managers, clients, holdings and
-// monthly facts; see docs/import.md), the checks every row passes, applying a
-// good feed in one transaction (COPY into staging tables, then set-based
-// upserts that touch only rows that differ), the inbox the nightly run imports
-// from, the export of the same format, and the record of every import.
+// files, one per kind: the reference files that set a group up on its first
+// day, products, branches, managers, clients, holdings, monthly facts and the
+// contact history; see docs/import.md), the limits every file keeps, the
+// checks every row passes, applying a good feed in one transaction (COPY into
+// staging tables, then set-based upserts that touch only rows that differ),
+// the progress of an import under way, the inbox the nightly run imports from,
+// the templates and the export of the same format, and the record of every
+// import.
 //
 // A feed is all or nothing: every problem is reported with its file, line,
 // column and value, and if there is one, nothing is applied.
@@ -15,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -95,6 +99,17 @@ type Options struct {
 	Today time.Time
 	// Metrics counts the import and its rows; nil counts nothing.
 	Metrics *metrics.Set
+	// Location is the time zone of a contact's time that names none; nil:
+	// the server's.
+	Location *time.Location
+	// Limits bound the files; zero fields take DefaultLimits.
+	Limits Limits
+	// Format says how the files separate values and decimals; the zero
+	// value reads it from each file's header.
+	Format Format
+	// Progress, when set, is told how far the import is every
+	// ProgressEvery (it is also recorded for the imports page).
+	Progress func(Progress)
 }
 
 // FileResult is what an import did with one file.
@@ -169,13 +184,20 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 		return res, err
 	}
 	defer release()
-	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now()}
+	im := &importer{pool: pool, opts: opts, today: today(opts.Today), res: &res, mark: time.Now(), track: &tracker{step: "starting"}}
 	var runErr error
 	for _, p := range problems {
 		im.errs.add(p)
 	}
 	if len(problems) == 0 {
+		stop, reported := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(reported)
+			im.track.report(context.WithoutCancel(ctx), pool, id, opts.Progress, stop)
+		}()
 		runErr = im.run(ctx, files, &res)
+		close(stop)
+		<-reported
 	}
 	res.FinishedAt = time.Now()
 	res.ErrorCount, res.Errors = im.errs.total, im.errs.first
@@ -235,21 +257,30 @@ type importer struct {
 	ref   *refData
 	errs  errorList
 
+	group *groupRow // the row of group.csv, when the feed has one
+
 	lastBankCode string
 	lastBank     bankRef
 	prevClient   int32   // the client of the previous row, -1 at the start of a file
 	succ         []int32 // per client, the client of the row that followed it last
 
 	// bulk names the tables that were empty when the import began: they are
-	// loaded by COPY straight into the table, with their indexes and foreign
-	// keys dropped before and built again after (rebuild).
+	// loaded whole, with their indexes and foreign keys dropped before and
+	// built again after (rebuild, by table).
 	bulk    map[string]bool
-	rebuild []string
+	rebuild map[string][]string
 
 	newMonths   []month // months staged as new partitions of monthly_fact
 	factRows    int64
 	staged      map[Kind]bool
 	movedLogins map[string]int // login → line of a manager who changes branch
+
+	contactRefColumn int    // where contacts.csv has its ref column, for errors found later
+	holdingColumns   [2]int // where holdings.csv has opened_on and closed_on (0: not there)
+	clientTaxColumn  int    // where clients.csv has tax_id
+
+	track     *tracker
+	fileIndex int // the file being read, for its progress
 }
 
 // step records the time since the last step under name.
@@ -276,11 +307,14 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if len(files) == 0 {
 		im.errs.add(RowError{File: "(feed)", Message: "holds no file; a feed holds one or more of " + fileNames()})
 	}
+	var names []string
 	for _, k := range Kinds {
 		if f, ok := byKind[k]; ok {
 			res.Files = append(res.Files, FileResult{Name: f.Name, Kind: k})
+			names = append(names, f.Name)
 		}
 	}
+	im.track.setFiles(names)
 	if im.errs.total > 0 {
 		return nil
 	}
@@ -302,7 +336,21 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL work_mem = '256MB'`); err != nil {
 		return fmt.Errorf("session settings: %w", err)
 	}
-	if im.ref, err = loadRefs(ctx, tx, im.opts.Group); err != nil {
+	groupCode := im.opts.Group
+	if f, ok := byKind[Group]; ok {
+		im.group = im.readGroup(f, &res.Files[0])
+		im.track.checked(0)
+		if im.errs.total > 0 {
+			return nil
+		}
+		if groupCode != "" && !strings.EqualFold(groupCode, im.group.code) {
+			im.errs.add(RowError{File: f.Name, Line: 2, Column: "code", ColumnNumber: 1, Value: im.group.code,
+				Message: fmt.Sprintf("is not the banking group the import was told the feed is for (%s)", strings.ToUpper(groupCode))})
+			return nil
+		}
+		groupCode = im.group.code
+	}
+	if im.ref, err = loadRefs(ctx, tx, im.pool, groupCode, im.group != nil); err != nil {
 		var fp feedProblem
 		if errors.As(err, &fp) {
 			im.errs.add(RowError{File: "(feed)", Message: string(fp)})
@@ -314,35 +362,44 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 		return fmt.Errorf("create staging tables: %w", err)
 	}
 	im.bulk = map[string]bool{}
-	if _, c := byKind[Clients]; c || byKind[Holdings].Body != nil {
-		var clientEmpty, holdingEmpty bool
-		if err := tx.QueryRow(ctx, queries.Get("tables-empty")).Scan(&clientEmpty, &holdingEmpty); err != nil {
+	_, hasClients := byKind[Clients]
+	_, hasHoldings := byKind[Holdings]
+	_, hasContacts := byKind[Contacts]
+	if hasClients || hasHoldings || hasContacts {
+		var clientEmpty, holdingEmpty, contactEmpty bool
+		if err := tx.QueryRow(ctx, queries.Get("tables-empty")).Scan(&clientEmpty, &holdingEmpty, &contactEmpty); err != nil {
 			return fmt.Errorf("check for an initial load: %w", err)
 		}
-		im.bulk["client"] = c && clientEmpty
-		im.bulk["holding"] = byKind[Holdings].Body != nil && holdingEmpty
-		var tables []string
-		for _, t := range []string{"client", "holding"} {
+		im.bulk["client"] = hasClients && clientEmpty
+		im.bulk["holding"] = hasHoldings && holdingEmpty
+		im.bulk["contact"] = hasContacts && contactEmpty
+		for _, t := range []string{"client", "holding", "contact"} {
 			if im.bulk[t] {
-				tables = append(tables, t)
+				if err := im.dropForBulk(ctx, t); err != nil {
+					return err
+				}
 			}
-		}
-		if err := im.dropForBulk(ctx, tables...); err != nil {
-			return err
 		}
 	}
 	im.staged = map[Kind]bool{}
 	im.step("load reference data")
 	for i := range res.Files {
 		fr := &res.Files[i]
+		if fr.Kind == Group {
+			continue // read first, to find the group
+		}
+		im.track.setStep("reading " + fr.Name)
+		im.fileIndex = i
 		if err := im.readFile(ctx, byKind[fr.Kind], fr); err != nil {
 			return err
 		}
+		im.track.checked(i)
 		im.step("read " + fr.Name)
 	}
 	if im.errs.total > 0 {
 		return nil
 	}
+	im.track.setStep("checking against the database")
 	if err := im.checkAgainstDatabase(ctx, res); err != nil || im.errs.total > 0 {
 		return err
 	}
@@ -353,6 +410,7 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if err := audit.Record(ctx, tx, auditEntry(im.opts, Result{ID: res.ID, Status: Applied, Files: res.Files})); err != nil {
 		return err
 	}
+	im.track.setStep("committing")
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -360,9 +418,18 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	return nil
 }
 
+// newReader starts reading one file of the feed.
+func (im *importer) newReader(name string, k Kind, body io.Reader) *fileReader {
+	r := newFileReader(name, k, body, &im.errs, im.opts.Limits, im.opts.Format)
+	if i := im.fileIndex; i < len(im.track.read) {
+		r.read, r.bad = &im.track.read[i], &im.track.bad[i]
+	}
+	return r
+}
+
 // readFile checks one file and stages its good rows.
 func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error {
-	r := newFileReader(f.Name, fr.Kind, f.Body, &im.errs)
+	r := im.newReader(f.Name, fr.Kind, f.Body)
 	defer func() { fr.Rows = r.rows }()
 	pg := im.tx.Conn().PgConn()
 	small := func(read func(context.Context, *fileReader) ([]byte, error), copySQL string) error {
@@ -377,6 +444,16 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		return nil
 	}
 	switch fr.Kind {
+	case Banks:
+		return small(im.readBanks, "copy-bank")
+	case Regions:
+		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
+			return im.readCodes(ctx, r, im.ref.regions, "region", "region", codePattern, "1-20 capital letters, digits, dashes or underscores")
+		}, "copy-region")
+	case Industries:
+		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
+			return im.readCodes(ctx, r, im.ref.industries, "industry", "industry", industryPattern, "1-20 capital letters, digits, dots, dashes or underscores")
+		}, "copy-industry")
 	case Products:
 		return small(im.readProducts, "copy-product")
 	case Branches:
@@ -385,7 +462,7 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		return small(im.readManagers, "copy-manager")
 	}
 	if !im.ref.clientsRead {
-		if err := im.ref.loadClients(ctx, im.tx, fr.Kind == Clients); err != nil {
+		if err := im.ref.loadClients(ctx, im.tx); err != nil {
 			return err
 		}
 		im.step("load clients")
@@ -397,15 +474,25 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		if _, cerr := cs.finish(); err == nil && cerr != nil {
 			err = fmt.Errorf("stage %s: %w", f.Name, cerr)
 		}
+		im.clientTaxColumn = r.c.taxId.i + 1
 		im.staged[Clients] = err == nil
 		return err
 	case Holdings:
-		cs := startCopy(ctx, pg, staging.Get(bulkName("copy-holding", im.bulk["holding"])))
+		cs := startCopy(ctx, pg, staging.Get("copy-holding"))
 		im.readHoldings(ctx, r, cs)
 		if _, err := cs.finish(); err != nil {
 			return fmt.Errorf("stage %s: %w", f.Name, err)
 		}
 		im.staged[Holdings] = true
+		return nil
+	case Contacts:
+		im.contactRefColumn = r.c.ref.i + 1
+		cs := startCopy(ctx, pg, staging.Get("copy-contact"))
+		im.readContacts(r, cs)
+		if _, err := cs.finish(); err != nil {
+			return fmt.Errorf("stage %s: %w", f.Name, err)
+		}
+		im.staged[Contacts] = true
 		return nil
 	case Facts:
 		if _, err := im.tx.Exec(ctx, staging.Get("create-fact-staging")); err != nil {
@@ -414,7 +501,11 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		cs := startCopy(ctx, pg, staging.Get("copy-fact"))
 		err := im.readFacts(ctx, r, cs, func(m month) error {
 			return cs.pause(func() error {
-				_, err := im.tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF import_fact FOR VALUES FROM ('%s') TO ('%s')`,
+				// The CHECK spares attaching the month to monthly_fact a scan of
+				// its rows to prove they belong there (applyFacts drops it then).
+				_, err := im.tx.Exec(ctx, fmt.Sprintf(`
+					CREATE TABLE %[1]s PARTITION OF import_fact FOR VALUES FROM ('%[2]s') TO ('%[3]s');
+					ALTER TABLE %[1]s ADD CONSTRAINT %[1]s_bounds CHECK (month >= DATE '%[2]s' AND month < DATE '%[3]s')`,
 					partitionName(m), m.first(), (m+1).first()))
 				if err != nil {
 					return fmt.Errorf("stage facts of %s: %w", m, err)

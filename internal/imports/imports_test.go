@@ -3,6 +3,7 @@ package imports
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -174,13 +177,15 @@ func sameChecksums(t *testing.T, before, after map[string]string) {
 	}
 }
 
+// An empty, migrated database takes the example feed, reference files and
+// contacts included: a bank's first day.
 func TestExampleFeedLandsExactly(t *testing.T) {
 	pool := dbtest.New(t)
-	loadReference(t, pool)
 	feed := readFeed(t, exampleFeed)
 	res := mustApply(t, pool, feed)
 
-	wantRows := map[Kind]int64{Products: 4, Branches: 3, Managers: 3, Clients: 4, Holdings: 9, Facts: 8}
+	wantRows := map[Kind]int64{Group: 1, Banks: 2, Regions: 4, Industries: 4, Products: 4, Branches: 3, Managers: 3,
+		Clients: 4, Holdings: 9, Facts: 8, Contacts: 4}
 	for _, f := range res.Files {
 		if f.Rows != wantRows[f.Kind] || f.Inserted != f.Rows || f.Updated != 0 {
 			t.Errorf("%s: rows %d inserted %d updated %d, want %d inserted", f.Name, f.Rows, f.Inserted, f.Updated, wantRows[f.Kind])
@@ -217,8 +222,42 @@ func TestExampleFeedLandsExactly(t *testing.T) {
 		t.Errorf("manager mgr.vesela: %s in %s", role, branch)
 	}
 
+	// The contact centre's complaint: the client started it, no Relay user
+	// took it, and it says where it came from.
+	var proactive bool
+	var source, topic, outcome, at string
+	var user *int64
+	var csat *int16
+	if err := pool.QueryRow(ctx, `SELECT k.proactive, k.source, k.topic, k.outcome, k.user_id, k.csat,
+		to_char(k.happened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+		FROM contact k JOIN client c ON c.id = k.client_id WHERE c.ref = 'C-1001' AND k.ref = 'CC-5501'`).
+		Scan(&proactive, &source, &topic, &outcome, &user, &csat, &at); err != nil {
+		t.Fatal(err)
+	}
+	if proactive || source != "contact-centre" || topic != "fees" || outcome != "complaint" || user != nil ||
+		csat == nil || *csat != 2 || at != "2025-04-02 13:05" {
+		t.Errorf("complaint contact: proactive %v source %q topic %q outcome %q user %v csat %v at %s",
+			proactive, source, topic, outcome, user, csat, at)
+	}
+	var by string
+	if err := pool.QueryRow(ctx, `SELECT u.login FROM contact k JOIN app_user u ON u.id = k.user_id WHERE k.ref = 'CRM-88121'`).Scan(&by); err != nil || by != "mgr.ana" {
+		t.Errorf("contact CRM-88121 by %q (%v), want mgr.ana", by, err)
+	}
+	var group string
+	var digits int
+	if err := pool.QueryRow(ctx, `SELECT g.name, b.minor_digits FROM banking_group g JOIN bank b ON b.group_id = g.id
+		WHERE g.code = 'DEMO' AND b.code = 'DB' AND b.currency = 'RON'`).Scan(&group, &digits); err != nil ||
+		group != "Danube SME Banking Group" || digits != 2 {
+		t.Errorf("group %q, bank DB with %d minor digits (%v)", group, digits, err)
+	}
+
+	var leftovers int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_constraint WHERE conname LIKE 'monthly_fact_%_bounds'`).Scan(&leftovers); err != nil || leftovers != 0 {
+		t.Errorf("%d CHECK constraints of the staged months are left on monthly_fact (%v)", leftovers, err)
+	}
+
 	recs, total, err := List(ctx, pool, ListFilter{})
-	if err != nil || total != 1 || recs[0].Status != Applied || recs[0].Rows != 31 || len(recs[0].Files) != 6 {
+	if err != nil || total != 1 || recs[0].Status != Applied || recs[0].Rows != 46 || len(recs[0].Files) != len(Kinds) {
 		t.Fatalf("imports list: %+v total %d err %v", recs, total, err)
 	}
 	var audited int
@@ -280,7 +319,6 @@ func TestExcelFileReadsLikePlainOne(t *testing.T) {
 		t.Fatal("the Excel version of the feed is not what Excel writes")
 	}
 	pool := dbtest.New(t)
-	loadReference(t, pool)
 	mustApply(t, pool, saved)
 	sameFeed(t, plain, exportFeed(t, pool))
 }
@@ -362,6 +400,42 @@ func TestBadFeedIsRejectedWithWhereAndWhatAndChangesNothing(t *testing.T) {
 			RowError{File: "clients.csv", Line: 5, Column: "manager", ColumnNumber: 11, Value: "mgr.ana", Message: "works in branch BN-SOF-1"}, 1},
 		{"a second open holding", edit(changed, "holdings.csv", func(s string) string { return s + "DB,R-77,EBANK,2024-01-10,\n" }),
 			RowError{File: "holdings.csv", Line: 11, Column: "closed_on", ColumnNumber: 5, Message: "leaves the product open, as line 10 already does"}, 1},
+		{"implausible turnover", edit(changed, "monthly_facts.csv", replace("86400.00", "9223372036854775.00")),
+			RowError{File: "monthly_facts.csv", Line: 2, Column: "turnover", ColumnNumber: 5, Value: "9223372036854775.00", Message: "beyond the largest turnover a feed may carry (plus or minus 10000000000, the setting import.max_turnover)"}, 1},
+		{"implausible balance", edit(changed, "monthly_facts.csv", replace("-350.20", "-90000000000")),
+			RowError{File: "monthly_facts.csv", Line: 3, Column: "avg_balance", ColumnNumber: 6, Value: "-90000000000", Message: "the setting import.max_balance"}, 1},
+		{"implausible income", edit(changed, "monthly_facts.csv", replace("ACQ-POS=410.75", "ACQ-POS=4100000000.75")),
+			RowError{File: "monthly_facts.csv", Line: 2, Column: "income", ColumnNumber: 7, Message: `item 3 (ACQ-POS): "4100000000.75" is beyond the largest income`}, 1},
+		{"implausible transactions", edit(changed, "monthly_facts.csv", replace("BN,C-1001,2025-03,142,", "BN,C-1001,2025-03,2000000000,")),
+			RowError{File: "monthly_facts.csv", Line: 2, Column: "tx_count", ColumnNumber: 4, Value: "2000000000", Message: "import.max_tx_count"}, 1},
+		{"a line too long", edit(changed, "clients.csv", replace("Harbor Logistics EOOD", strings.Repeat("Harbor Logistics ", 5000))),
+			RowError{File: "clients.csv", Line: 3, Message: "is longer than 65536 bytes"}, 1},
+		{"a value too long", edit(changed, "contacts.csv", replace("Asked about a payroll package for 40 staff.", strings.Repeat("Payroll. ", 2000))),
+			RowError{File: "contacts.csv", Line: 2, Column: "notes", ColumnNumber: 10, Message: "is longer than 16384 bytes"}, 1},
+		{"tax id twice", edit(changed, "clients.csv", replace("BG209876543", "BG203456789")),
+			RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG203456789", Message: "is also the tax id of the client on line 3"}, 2},
+		{"tax id of another client in Relay", edit(changed, "clients.csv", func(s string) string {
+			return strings.Replace(s, "BN,C-1003,BG209876543", "BN,C-1004,BG209876543", 1)
+		}), RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG209876543", Message: "belongs to another client of bank BN in Relay"}, 0},
+		{"bad currency", edit(changed, "banks.csv", replace("DB,Dunarea Bank,RON", "DB,Dunarea Bank,LEU1")),
+			RowError{File: "banks.csv", Line: 3, Column: "currency", ColumnNumber: 3, Value: "LEU1", Message: "is not a currency"}, 1},
+		{"currency of a bank with clients", edit(changed, "banks.csv", replace("BN,Bank North,EUR", "BN,Bank North,BGN")),
+			RowError{File: "banks.csv", Line: 2, Column: "currency", ColumnNumber: 3, Value: "BGN", Message: "cannot change once it has clients"}, 1},
+		{"not a NACE section", edit(changed, "industries.csv", replace("Transportation and storage,H", "Transportation and storage,Z")),
+			RowError{File: "industries.csv", Line: 4, Column: "nace_section", ColumnNumber: 3, Value: "Z", Message: "is not a NACE Rev.2 section"}, 1},
+		{"a second group", edit(changed, "group.csv", func(s string) string { return s + "OTHER,Other Group\n" }),
+			RowError{File: "group.csv", Line: 3, Message: "is a second banking group"}, 1},
+		{"region code twice", edit(changed, "regions.csv", func(s string) string { return s + "bg-sof,Sofia City\n" }),
+			RowError{File: "regions.csv", Line: 6, Column: "code", ColumnNumber: 1, Value: "BG-SOF", Message: "appears twice in this file"}, 1},
+		{"contact in the future", edit(changed, "contacts.csv", replace("2025-04-10T08:45:00Z", "2999-04-10T08:45:00Z")),
+			RowError{File: "contacts.csv", Line: 5, Column: "happened_at", ColumnNumber: 5, Value: "2999-04-10T08:45:00Z", Message: "is in the future"}, 1},
+		{"contact with both scores", edit(changed, "contacts.csv", replace("mgr.vesela,,8", "mgr.vesela,3,8")),
+			RowError{File: "contacts.csv", Line: 4, Column: "nps", ColumnNumber: 13, Value: "8", Message: "not both"}, 1},
+		{"contact by an unknown user", edit(changed, "contacts.csv", replace(",mgr.vesela,", ",mgr.nobody,")),
+			RowError{File: "contacts.csv", Line: 4, Column: "user", ColumnNumber: 11, Value: "mgr.nobody", Message: "is not the login of a user"}, 1},
+		{"contact twice", edit(changed, "contacts.csv", func(s string) string {
+			return s + "BN,C-1001,old-crm,CRM-88121,2025-03-15T09:30:00Z,call,bank,reached,,,,,\n"
+		}), RowError{File: "contacts.csv", Line: 6, Column: "ref", ColumnNumber: 4, Value: "CRM-88121", Message: "the same client, source and id as line 2"}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -489,6 +563,81 @@ func TestLaterFeedUpdatesByTheBanksIDs(t *testing.T) {
 	sameChecksums(t, before, checksums(t, pool))
 }
 
+// On a first load clients go straight into the empty client table; a tax id
+// twice is still found, with both lines.
+func TestTaxIDTwiceOnTheFirstLoad(t *testing.T) {
+	pool := dbtest.New(t)
+	feed := edit(readFeed(t, exampleFeed), "clients.csv", replace("BG209876543", "BG203456789"))
+	before := checksums(t, pool)
+	res := importFeed(t, pool, feed)
+	if res.Status != Rejected || res.ErrorCount != 1 {
+		t.Fatalf("status %s, errors %v", res.Status, res.Errors)
+	}
+	want := RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG203456789",
+		Message: "is also the tax id of the client on line 3; a tax id belongs to one client of a bank"}
+	if res.Errors[0] != want {
+		t.Errorf("error %+v, want %+v", res.Errors[0], want)
+	}
+	sameChecksums(t, before, checksums(t, pool))
+}
+
+// A contact a manager records in Relay is never touched by a feed: not by a
+// feed that brings the client's history, nor by the export of this Relay
+// imported back.
+func TestContactMadeInRelaySurvivesReimport(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	feed := readFeed(t, exampleFeed)
+	mustApply(t, pool, feed)
+	var client, manager int64
+	if err := pool.QueryRow(ctx, `SELECT c.id, c.manager_id FROM client c WHERE c.ref = 'C-1001'`).Scan(&client, &manager); err != nil {
+		t.Fatal(err)
+	}
+	v := access.Viewer{UserID: manager, Login: "mgr.ana", Name: "Ana Petrova", Role: access.Manager}
+	made, err := contacts.NewStore(pool).Create(ctx, v, client, contacts.Contact{Kind: "meeting", Outcome: "interested",
+		HappenedAt: time.Date(2025, 4, 20, 10, 0, 0, 0, time.UTC), Notes: "Met at the branch.", Proactive: true}, 5, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayContact := func() string {
+		var row string
+		if err := pool.QueryRow(ctx, `SELECT concat_ws('|', source, ref, kind, outcome, notes, user_id, happened_at) FROM contact WHERE id = $1`,
+			made.ID).Scan(&row); err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	before := relayContact()
+	// The feed again, with a changed contact of its own; then this Relay's
+	// own export, which carries the contact made here, imported back.
+	again := edit(feed, "contacts.csv", replace("Asked about a payroll package", "Asked again about a payroll package"))
+	res := mustApply(t, pool, again)
+	for _, f := range res.Files {
+		if f.Kind == Contacts && (f.Inserted != 0 || f.Updated != 1) {
+			t.Errorf("contacts.csv again: inserted %d, updated %d, want 0 and 1", f.Inserted, f.Updated)
+		}
+	}
+	exported := exportFeed(t, pool)
+	if !strings.Contains(string(exported["contacts.csv"]), fmt.Sprintf("BN,C-1001,relay,%d,2025-04-20T10:00:00Z,meeting,bank,interested,,Met at the branch.,mgr.ana,,", made.ID)) {
+		t.Errorf("the export does not carry the contact made in Relay:\n%s", exported["contacts.csv"])
+	}
+	// Someone edits the exported line of the Relay contact: still untouched.
+	exported = edit(exported, "contacts.csv", replace("Met at the branch.", "Overwritten by a feed."))
+	res = mustApply(t, pool, exported)
+	for _, f := range res.Files {
+		if f.Inserted != 0 || f.Updated != 0 {
+			t.Errorf("%s imported back: inserted %d, updated %d", f.Name, f.Inserted, f.Updated)
+		}
+	}
+	if after := relayContact(); after != before {
+		t.Errorf("the contact made in Relay changed:\nbefore %s\nafter  %s", before, after)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM contact`).Scan(&n); err != nil || n != 5 {
+		t.Errorf("%d contacts, want 5 (%v)", n, err)
+	}
+}
+
 func TestDemoBankRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	source := dbtest.New(t)
@@ -496,11 +645,16 @@ func TestDemoBankRoundTrip(t *testing.T) {
 		t.Fatalf("demo: %v", err)
 	}
 	exported := exportFeed(t, source)
+	// Into an empty, migrated database: the reference files set it up.
 	target := dbtest.New(t)
-	loadReference(t, target)
 	res := mustApply(t, target, exported)
-	if res.Files[3].Rows != 500 {
-		t.Errorf("clients.csv: %d rows", res.Files[3].Rows)
+	for _, f := range res.Files {
+		if f.Kind == Clients && f.Rows != 500 {
+			t.Errorf("clients.csv: %d rows", f.Rows)
+		}
+		if f.Kind == Contacts && f.Rows < 500 {
+			t.Errorf("contacts.csv: only %d rows", f.Rows)
+		}
 	}
 	sameFeed(t, exported, exportFeed(t, target))
 	// And once more: nothing changes.
@@ -561,5 +715,116 @@ func TestInboxImportsEachReadyFeedOnce(t *testing.T) {
 	recs, total, err := List(ctx, pool, ListFilter{})
 	if err != nil || total != 2 || recs[0].Source != SourceInbox || recs[0].Status != Rejected || recs[1].Status != Applied {
 		t.Errorf("imports list: %+v, %d, %v", recs, total, err)
+	}
+}
+
+// semicolons turns a feed into what Excel saves as CSV in Bulgarian,
+// Romanian or Russian: values separated by semicolons (quoted where they hold
+// one, as the income column does) and amounts with a decimal comma.
+func semicolons(t *testing.T, feed map[string][]byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, b := range feed {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			for j, v := range row {
+				if name == Facts.FileName() && i > 0 && (rows[0][j] == "turnover" || rows[0][j] == "avg_balance" || rows[0][j] == "income") {
+					row[j] = strings.ReplaceAll(v, ".", ",")
+				}
+			}
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Comma = ';'
+		w.UseCRLF = true
+		if err := w.WriteAll(rows); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = append([]byte("\uFEFF"), buf.Bytes()...)
+	}
+	return out
+}
+
+func TestSemicolonsAndDecimalCommaReadLikePlainFiles(t *testing.T) {
+	plain := readFeed(t, exampleFeed)
+	saved := semicolons(t, plain)
+	if !bytes.Contains(saved[Facts.FileName()], []byte(`;"CA-MAIN=35,00;EBANK=12,00;ACQ-POS=410,75"`)) {
+		t.Fatalf("the fixture is not what Excel writes:\n%s", saved[Facts.FileName()])
+	}
+	t.Run("told by the header", func(t *testing.T) {
+		pool := dbtest.New(t)
+		mustApply(t, pool, saved)
+		sameFeed(t, plain, exportFeed(t, pool))
+	})
+	t.Run("told by the importer", func(t *testing.T) {
+		// A semicolon file whose amounts have a decimal point, as the
+		// command's --delimiter ';' --decimal-comma=false say.
+		pool := dbtest.New(t)
+		point := false
+		res, err := Import(context.Background(), pool, files(semicolonsWithPoint(t, plain)), Options{Origin: "test", Format: Format{Delimiter: ';', DecimalComma: &point}})
+		if err != nil || res.Status != Applied {
+			t.Fatalf("import: %v %s %v", err, res.Status, res.Errors)
+		}
+		sameFeed(t, plain, exportFeed(t, pool))
+	})
+	t.Run("a point where a comma is due", func(t *testing.T) {
+		pool := dbtest.New(t)
+		bad := edit(saved, Facts.FileName(), replace("86400,00", "86400.00"))
+		res := importFeed(t, pool, bad)
+		if res.Status != Rejected || res.ErrorCount != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "turnover" ||
+			!strings.Contains(res.Errors[0].Message, "this file's decimal separator is a comma") {
+			t.Errorf("status %s, errors %v", res.Status, res.Errors)
+		}
+	})
+}
+
+// semicolonsWithPoint is a semicolon feed that keeps decimal points.
+func semicolonsWithPoint(t *testing.T, plain map[string][]byte) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, b := range plain {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Comma = ';'
+		if err := w.WriteAll(rows); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = buf.Bytes()
+	}
+	return out
+}
+
+// The templates the imports page offers are a feed of their own: their
+// example rows refer to one another and import into an empty database.
+func TestTemplatesImportIntoAnEmptyDatabase(t *testing.T) {
+	feed := map[string][]byte{}
+	for _, k := range Kinds {
+		b := Template(k)
+		if lines := strings.Count(string(b), "\n"); lines != 2 {
+			t.Errorf("%s: %d lines, want a header and an example", k.FileName(), lines)
+		}
+		feed[k.FileName()] = b
+	}
+	pool := dbtest.New(t)
+	res := mustApply(t, pool, feed)
+	for _, f := range res.Files {
+		if f.Rows != 1 || f.Inserted != 1 {
+			t.Errorf("%s: %d rows, %d inserted", f.Name, f.Rows, f.Inserted)
+		}
+	}
+	var z bytes.Buffer
+	if err := WriteTemplates(&z); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ImportZip(context.Background(), pool, bytes.NewReader(z.Bytes()), int64(z.Len()), Options{Origin: "templates.zip"})
+	if err != nil || res.Status != Applied || res.Rows() != int64(len(Kinds)) {
+		t.Errorf("the templates' zip: %v %s %d rows %v", err, res.Status, res.Rows(), res.Errors)
 	}
 }

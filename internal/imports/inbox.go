@@ -52,11 +52,27 @@ func ImportZip(ctx context.Context, pool *pgxpool.Pool, r io.ReaderAt, size int6
 		return importWith(ctx, pool, nil, opts, []RowError{{File: name,
 			Message: "is not a zip archive (" + err.Error() + "); upload the CSV files themselves or a zip of them"}})
 	}
+	limits := opts.Limits.withDefaults()
 	var files []File
+	var problems []RowError
 	for _, zf := range zr.File {
 		name := zf.Name
 		if zf.FileInfo().IsDir() || strings.HasPrefix(name, "__MACOSX/") || strings.HasPrefix(filepath.Base(name), "._") ||
 			!strings.EqualFold(filepath.Ext(name), ".csv") {
+			continue
+		}
+		// The sizes a zip declares are checked before a byte is inflated;
+		// archive/zip then refuses an entry that inflates beyond its
+		// declared size.
+		size, packed := zf.UncompressedSize64, zf.CompressedSize64
+		switch {
+		case size > uint64(limits.EntryBytes):
+			problems = append(problems, RowError{File: filepath.Base(name),
+				Message: fmt.Sprintf("is %d MB uncompressed; a file of a zip may hold at most %d MB (send bigger feeds to the inbox as directories)", size>>20, limits.EntryBytes>>20)})
+			continue
+		case size > 0 && (packed == 0 || size/packed >= uint64(limits.Ratio)):
+			problems = append(problems, RowError{File: filepath.Base(name),
+				Message: fmt.Sprintf("expands from %d bytes to %d, more than %d times: a CSV file compresses far less; refused as a zip bomb", packed, size, limits.Ratio)})
 			continue
 		}
 		rc, err := zf.Open()
@@ -65,6 +81,9 @@ func ImportZip(ctx context.Context, pool *pgxpool.Pool, r io.ReaderAt, size int6
 		}
 		defer rc.Close()
 		files = append(files, File{Name: filepath.Base(name), Body: rc})
+	}
+	if len(problems) > 0 {
+		return importWith(ctx, pool, nil, opts, problems)
 	}
 	return Import(ctx, pool, files, opts)
 }

@@ -4,8 +4,10 @@
 -- name: groups
 SELECT id FROM banking_group WHERE ($1::text = '' OR code = upper($1::text)) ORDER BY id;
 
+-- Bank codes are unique across Relay, so those of other groups are read too.
 -- name: banks
-SELECT id, code, minor_digits FROM bank WHERE group_id = $1;
+SELECT b.id, b.code, b.minor_digits, b.currency::text, EXISTS (SELECT 1 FROM client c WHERE c.bank_id = b.id), b.group_id <> $1
+FROM bank b;
 
 -- name: regions
 SELECT id, code FROM region WHERE group_id = $1;
@@ -26,7 +28,7 @@ FROM branch br JOIN bank bk ON bk.id = br.bank_id;
 SELECT id, login, role, branch_id::integer, group_id <> $1 FROM app_user;
 
 -- name: clients
-SELECT bank_id, ref, id, since, left_on, tax_id FROM client WHERE group_id = $1;
+SELECT bank_id, ref, id, since, left_on FROM client WHERE group_id = $1;
 
 -- The months that already have a partition of monthly_fact, as year*12 + month-1.
 -- name: fact-months
@@ -48,7 +50,7 @@ FROM (SELECT nextval(pg_get_serial_sequence($1::text, 'id')) AS id FROM generate
 SELECT pg_advisory_xact_lock(hashtext('relay.imports'));
 
 -- name: tables-empty
-SELECT NOT EXISTS (SELECT 1 FROM client), NOT EXISTS (SELECT 1 FROM holding);
+SELECT NOT EXISTS (SELECT 1 FROM client), NOT EXISTS (SELECT 1 FROM holding), NOT EXISTS (SELECT 1 FROM contact);
 
 -- For a table loaded whole while empty: the statements that drop its
 -- indexes, primary and unique keys and foreign keys, and those that build
@@ -70,3 +72,8 @@ ORDER BY phase, 2;
 
 -- name: inbox-dir
 SELECT value FROM setting WHERE key = 'import.inbox_dir';
+
+-- The bounds on a feed's figures (settings, in major units).
+-- name: amount-bounds
+SELECT key, value::bigint FROM setting
+WHERE key IN ('import.max_turnover', 'import.max_balance', 'import.max_income', 'import.max_tx_count');

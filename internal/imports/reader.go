@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -91,6 +92,14 @@ type fileReader struct {
 	rows int64 // data rows read, good or bad
 	ok   bool  // the header was readable
 	c    cols  // every column a reader may ask for, found once
+
+	limits  Limits
+	decimal byte // the decimal separator of amounts: '.' or ','
+
+	// read and bad count the rows read and those found wrong, for the
+	// import's progress; nil when nobody follows it.
+	read, bad *atomic.Int64
+	badLine   int // the last line counted in bad
 }
 
 // column is a column of the file: its name and its index in the row, -1 when
@@ -130,6 +139,21 @@ type cols struct {
 	turnover   column
 	avgBalance column
 	income     column
+	// reference files
+	currency    column
+	minorDigits column
+	naceSection column
+	// contacts.csv
+	source      column
+	happenedAt  column
+	contactKind column
+	startedBy   column
+	outcome     column
+	topic       column
+	notes       column
+	user        column
+	csat        column
+	nps         column
 }
 
 func (r *fileReader) column(name string) column {
@@ -167,17 +191,71 @@ func (r *fileReader) findColumns() {
 	r.c.turnover = r.column("turnover")
 	r.c.avgBalance = r.column("avg_balance")
 	r.c.income = r.column("income")
+	r.c.currency = r.column("currency")
+	r.c.minorDigits = r.column("minor_digits")
+	r.c.naceSection = r.column("nace_section")
+	r.c.source = r.column("source")
+	r.c.happenedAt = r.column("happened_at")
+	r.c.contactKind = r.column("kind")
+	r.c.startedBy = r.column("started_by")
+	r.c.outcome = r.column("outcome")
+	r.c.topic = r.column("topic")
+	r.c.notes = r.column("notes")
+	r.c.user = r.column("user")
+	r.c.csat = r.column("csat")
+	r.c.nps = r.column("nps")
 }
 
-func newFileReader(name string, k Kind, body io.Reader, errs *errorList) *fileReader {
-	br := bufio.NewReaderSize(body, 1<<20)
+// Format says how a feed's CSV files are written. The zero value reads
+// each file as its header shows: values separated by semicolons when the
+// header has semicolons and no comma (as Excel saves CSV in Bulgarian,
+// Romanian or Russian), and then amounts with a decimal comma.
+type Format struct {
+	// Delimiter separates values: ',' or ';'; 0 reads it from the header.
+	Delimiter rune
+	// DecimalComma says amounts use a decimal comma (true) or point
+	// (false); nil: a comma when values are separated by semicolons.
+	DecimalComma *bool
+}
+
+// headerLine peeks at the first line of a file (up to 8 KB), reading no more
+// than it takes: a file may still be arriving.
+func headerLine(br *bufio.Reader) []byte {
+	_, err := br.Peek(1)
+	for {
+		head, _ := br.Peek(br.Buffered())
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			return head[:i]
+		}
+		if err != nil || len(head) >= 8<<10 {
+			return head
+		}
+		_, err = br.Peek(len(head) + 1)
+	}
+}
+
+func newFileReader(name string, k Kind, body io.Reader, errs *errorList, limits Limits, format Format) *fileReader {
+	limits = limits.withDefaults()
+	br := bufio.NewReaderSize(newRecordGuard(body, limits.RecordBytes), 1<<20)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		_, _ = br.Discard(3)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
-	r := &fileReader{name: name, kind: k, cr: cr, errs: errs}
+	cr.Comma = format.Delimiter
+	if cr.Comma == 0 {
+		cr.Comma = ','
+		head := headerLine(br)
+		if bytes.IndexByte(head, ';') >= 0 && bytes.IndexByte(head, ',') < 0 {
+			cr.Comma = ';'
+		}
+	}
+	decimal := byte('.')
+	if (format.DecimalComma == nil && cr.Comma == ';') || (format.DecimalComma != nil && *format.DecimalComma) {
+		decimal = ','
+	}
+	r := &fileReader{name: name, kind: k, cr: cr, errs: errs, limits: limits, decimal: decimal}
 	r.readHeader()
 	return r
 }
@@ -194,6 +272,10 @@ func (r *fileReader) readHeader() {
 	}
 	if err != nil {
 		r.csvError(err)
+		return
+	}
+	if len(row) > r.limits.Columns {
+		r.fileError(1, fmt.Sprintf("the header has %d columns; %s has at most %d (%s)", len(row), r.kind.FileName(), len(columns[r.kind]), columnList(r.kind)))
 		return
 	}
 	for i, v := range row {
@@ -219,6 +301,9 @@ func (r *fileReader) readHeader() {
 
 // csvError reports a CSV syntax error (a stray quote, say) where it is.
 func (r *fileReader) csvError(err error) {
+	if r.tooLong(err) {
+		return
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := pe.Err.Error()
@@ -252,6 +337,10 @@ func (r *fileReader) next() bool {
 				return false
 			}
 			r.rows++
+			if r.read != nil {
+				r.read.Add(1)
+				r.bad.Add(1)
+			}
 			r.csvError(err)
 			continue
 		}
@@ -260,13 +349,23 @@ func (r *fileReader) next() bool {
 			continue // a blank line, as spreadsheets leave at the end
 		}
 		r.rows++
+		if r.read != nil {
+			r.read.Add(1)
+		}
 		if len(row) != r.h.width {
+			r.badRow()
 			r.errs.add(RowError{File: r.name, Line: r.line,
 				Message: fmt.Sprintf("has %d values, but the header has %d columns (a missing or extra comma, or a value with a comma that is not in quotes)", len(row), r.h.width)})
 			continue
 		}
 		bad := false
 		for i, v := range row {
+			if len(v) > r.limits.FieldBytes {
+				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
+					Value: truncate(strings.ToValidUTF8(v[:80], "?"), 80), Message: fmt.Sprintf("is longer than %d bytes", r.limits.FieldBytes)})
+				bad = true
+				continue
+			}
 			if !utf8.ValidString(v) {
 				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
 					Value: strings.ToValidUTF8(v, "?"), Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})
@@ -274,6 +373,7 @@ func (r *fileReader) next() bool {
 			}
 		}
 		if bad {
+			r.badRow()
 			continue
 		}
 		r.row = row
@@ -302,8 +402,17 @@ func (r *fileReader) get(col column) string {
 	return v
 }
 
+// badRow counts the current row as wrong, once, for the progress.
+func (r *fileReader) badRow() {
+	if r.bad != nil && r.badLine != r.line {
+		r.bad.Add(1)
+		r.badLine = r.line
+	}
+}
+
 // fail reports what is wrong with a column's value on the current row.
 func (r *fileReader) fail(col column, value, msg string) {
+	r.badRow()
 	e := RowError{File: r.name, Line: r.line, Column: col.name, Value: value, Message: msg}
 	if col.i >= 0 {
 		e.ColumnNumber = col.i + 1

@@ -29,6 +29,8 @@ type Record struct {
 	Message    string
 	// Errors holds the first MaxErrors errors; List leaves it empty, Get fills it.
 	Errors []RowError
+	// Progress is how far the import got, recorded while it ran.
+	Progress Progress
 }
 
 // Elapsed is how long the import took; zero while it runs.
@@ -97,13 +99,16 @@ func List(ctx context.Context, q db.Querier, f ListFilter) ([]Record, int, error
 	var out []Record
 	total := 0
 	var r Record
-	var files []byte
+	var files, progress []byte
 	_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.StartedAt, &r.FinishedAt, &r.UserID, &r.Login, &r.Source, &r.Origin,
-		&r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &total}, func() error {
+		&r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &progress, &total}, func() error {
 		rec := r
-		rec.Files = nil
+		rec.Files, rec.Progress = nil, Progress{}
 		if err := json.Unmarshal(files, &rec.Files); err != nil {
 			return fmt.Errorf("import %d files: %w", r.ID, err)
+		}
+		if err := json.Unmarshal(progress, &rec.Progress); err != nil {
+			return fmt.Errorf("import %d progress: %w", r.ID, err)
 		}
 		out = append(out, rec)
 		return nil
@@ -117,9 +122,9 @@ func List(ctx context.Context, q db.Querier, f ListFilter) ([]Record, int, error
 // Get returns one import with its errors.
 func Get(ctx context.Context, q db.Querier, id int64) (Record, error) {
 	var r Record
-	var files, errs []byte
+	var files, errs, progress []byte
 	err := q.QueryRow(ctx, records.Get("get-record"), id).Scan(&r.ID, &r.StartedAt, &r.FinishedAt, &r.UserID, &r.Login,
-		&r.Source, &r.Origin, &r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &errs)
+		&r.Source, &r.Origin, &r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &errs, &progress)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("import %d: %w", id, db.ErrNotFound)
 	}
@@ -131,6 +136,9 @@ func Get(ctx context.Context, q db.Querier, id int64) (Record, error) {
 	}
 	if err := json.Unmarshal(errs, &r.Errors); err != nil {
 		return r, fmt.Errorf("import %d errors: %w", id, err)
+	}
+	if err := json.Unmarshal(progress, &r.Progress); err != nil {
+		return r, fmt.Errorf("import %d progress: %w", id, err)
 	}
 	return r, nil
 }

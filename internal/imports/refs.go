@@ -3,6 +3,7 @@ package imports
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -10,34 +11,64 @@ import (
 )
 
 // refData is what a feed may refer to, loaded once per import inside its
-// transaction and grown with what the feed itself adds. The catalogue,
-// branches and managers are small; clients are kept compactly, as an index
-// into a slice, so that a million of them fit in a few tens of megabytes.
+// transaction and grown with what the feed itself adds. The reference data,
+// catalogue, branches and managers are small; clients are kept compactly, in
+// a slice found through a clientIndex, so that a million of them fit in a few
+// tens of megabytes. What needs every row of a big file (a holding or a
+// contact twice, a tax id twice) is checked in SQL on the staged rows.
 type refData struct {
-	groupID    int16
-	banks      map[string]bankRef
-	bankCodes  map[int16]string
-	regions    map[string]int16
-	industries map[string]int16
-	products   map[string]*productRef
-	branches   map[string]*branchRef
-	branchByID map[int32]*branchRef
-	managers   map[string]*managerRef
-	managerIDs map[int32]*managerRef
+	groupID  int16
+	newGroup bool // the feed's group.csv creates the group
+	banks    map[string]bankRef
+	// foreignBanks are the bank codes of other banking groups: bank codes
+	// are unique across Relay.
+	foreignBanks map[string]bool
+	bankCodes    map[int16]string
+	regions      map[string]int16
+	industries   map[string]int16
+	products     map[string]*productRef
+	branches     map[string]*branchRef
+	branchByID   map[int32]*branchRef
+	managers     map[string]*managerRef
+	managerIDs   map[int32]*managerRef
 
-	clients     map[clientKey]int32 // index into clientList
+	clients     *clientIndex // finds a client of clientList
 	clientList  []clientRef
-	taxOwner    map[clientKey]int64 // (bank, tax id) → client id in the database
-	dbClients   int                 // clients of the group in the database
-	dbHoldings  bool                // the database holds any holding of the group
-	factMonths  map[month]bool      // months that have a partition of monthly_fact
+	dbClients   int            // clients of the group in the database
+	dbHoldings  bool           // the database holds any holding of the group
+	factMonths  map[month]bool // months that have a partition of monthly_fact
 	clientsRead bool
+	bounds      bounds
+}
+
+// bounds are the largest figures a feed may carry (settings import.max_*),
+// amounts in major units of the bank's currency; zero means no bound.
+type bounds struct {
+	turnover, balance, income, txCount int64
+}
+
+// inMinor is a bound in major units as minor units of a currency with
+// digits decimals (the settings keep it below 10^14, so this cannot overflow).
+func inMinor(bound int64, digits int) int64 {
+	for range digits {
+		bound *= 10
+	}
+	return bound
 }
 
 type bankRef struct {
-	id     int16
-	digits int
+	id         int16
+	digits     int
+	currency   string
+	hasClients bool // Relay holds clients of the bank
+	line       int  // line in banks.csv, 0 when only in the database
+	isNew      bool
+	bad        bool // its row in banks.csv had errors: rows that refer to it are not reported again
 }
+
+// badCode marks, in the region and industry maps, a code whose row in the
+// feed had errors: rows that refer to it are not reported again.
+const badCode int16 = -1
 
 type productRef struct {
 	id    int16
@@ -69,12 +100,6 @@ type managerRef struct {
 	branchMoved bool
 }
 
-// clientKey is a client's identity in the feed: its bank and the bank's id for it.
-type clientKey struct {
-	bank int16
-	ref  string
-}
-
 // clientRef is what holdings and facts are checked against: the client's
 // dates as they will be once the feed is applied.
 type clientRef struct {
@@ -95,12 +120,15 @@ type feedProblem string
 
 func (p feedProblem) Error() string { return string(p) }
 
-func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error) {
+// loadRefs reads what the feed may refer to, for the group named groupCode
+// (or the only group). newGroup says that the feed's group.csv names the
+// group: when Relay does not hold it yet, the feed creates it.
+func loadRefs(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, groupCode string, newGroup bool) (*refData, error) {
 	r := &refData{
-		banks: map[string]bankRef{}, bankCodes: map[int16]string{}, regions: map[string]int16{},
+		banks: map[string]bankRef{}, foreignBanks: map[string]bool{}, bankCodes: map[int16]string{}, regions: map[string]int16{},
 		industries: map[string]int16{}, products: map[string]*productRef{}, branches: map[string]*branchRef{},
 		branchByID: map[int32]*branchRef{}, managers: map[string]*managerRef{}, managerIDs: map[int32]*managerRef{},
-		clients: map[clientKey]int32{}, factMonths: map[month]bool{},
+		clients: newClientIndex(), factMonths: map[month]bool{},
 	}
 	var ids []int16
 	rows, err := tx.Query(ctx, queries.Get("groups"), groupCode)
@@ -112,10 +140,20 @@ func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error
 		return nil, fmt.Errorf("find banking group: %w", err)
 	}
 	switch {
+	case len(ids) == 0 && newGroup:
+		alloc := &idAllocator{pool: pool, table: "banking_group", block: 1}
+		id, err := alloc.take(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if id > math.MaxInt16 {
+			return nil, fmt.Errorf("banking group ids are exhausted")
+		}
+		ids, r.newGroup = []int16{int16(id)}, true
 	case len(ids) == 0 && groupCode != "":
 		return nil, feedProblem(fmt.Sprintf("no banking group has the code %q", groupCode))
 	case len(ids) == 0:
-		return nil, feedProblem("no banking group exists yet; load the reference data (banks, regions, industries) first")
+		return nil, feedProblem("no banking group exists yet; send group.csv (and banks.csv, regions.csv, industries.csv) with the feed, or run `relay setup`")
 	case len(ids) > 1:
 		return nil, feedProblem("the database holds several banking groups; name the group the feed belongs to")
 	}
@@ -125,7 +163,12 @@ func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error
 	batch.Queue(queries.Get("banks"), r.groupID).Query(func(rows pgx.Rows) error {
 		var b bankRef
 		var code string
-		_, err := pgx.ForEachRow(rows, []any{&b.id, &code, &b.digits}, func() error {
+		var foreign bool
+		_, err := pgx.ForEachRow(rows, []any{&b.id, &code, &b.digits, &b.currency, &b.hasClients, &foreign}, func() error {
+			if foreign {
+				r.foreignBanks[code] = true
+				return nil
+			}
 			r.banks[code] = b
 			r.bankCodes[b.id] = code
 			return nil
@@ -180,6 +223,24 @@ func loadRefs(ctx context.Context, tx pgx.Tx, groupCode string) (*refData, error
 	batch.Queue(queries.Get("has-holdings"), r.groupID).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&r.dbHoldings)
 	})
+	batch.Queue(queries.Get("amount-bounds")).Query(func(rows pgx.Rows) error {
+		var key string
+		var v int64
+		_, err := pgx.ForEachRow(rows, []any{&key, &v}, func() error {
+			switch key {
+			case "import.max_turnover":
+				r.bounds.turnover = v
+			case "import.max_balance":
+				r.bounds.balance = v
+			case "import.max_income":
+				r.bounds.income = v
+			case "import.max_tx_count":
+				r.bounds.txCount = v
+			}
+			return nil
+		})
+		return err
+	})
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
 	}
@@ -198,13 +259,9 @@ func codeMap(m map[string]int16) func(pgx.Rows) error {
 	}
 }
 
-// loadClients reads every client of the group: its key, id and dates, and
-// when withTax its tax id, for the checks of clients.csv.
-func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) error {
+// loadClients reads every client of the group: its key, id and dates.
+func (r *refData) loadClients(ctx context.Context, tx pgx.Tx) error {
 	r.clientsRead = true
-	if withTax {
-		r.taxOwner = map[clientKey]int64{}
-	}
 	rows, err := tx.Query(ctx, queries.Get("clients"), r.groupID)
 	if err != nil {
 		return fmt.Errorf("load clients: %w", err)
@@ -212,10 +269,10 @@ func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) erro
 	defer rows.Close()
 	var (
 		bank              int16
-		ref, tax          string
+		ref               string
 		id                int64
 		sinceRaw, leftRaw pgDate
-		scanTarget        = []any{&bank, &ref, &id, &sinceRaw, &leftRaw, &tax}
+		scanTarget        = []any{&bank, &ref, &id, &sinceRaw, &leftRaw}
 	)
 	for rows.Next() {
 		if err := rows.Scan(scanTarget...); err != nil {
@@ -225,11 +282,8 @@ func (r *refData) loadClients(ctx context.Context, tx pgx.Tx, withTax bool) erro
 		if !leftRaw.valid {
 			c.left = noDate
 		}
-		r.clients[clientKey{bank, ref}] = int32(len(r.clientList))
 		r.clientList = append(r.clientList, c)
-		if withTax {
-			r.taxOwner[clientKey{bank, tax}] = id
-		}
+		r.clients.add(r.clientList, int32(len(r.clientList)-1))
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load clients: %w", err)

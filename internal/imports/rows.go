@@ -312,20 +312,32 @@ func (im *importer) bank(r *fileReader, col column) (bankRef, bool) {
 		b, found = im.ref.banks[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, "is not a bank of the group; the banks are "+im.bankList())
+		r.fail(col, v, "is not a bank of the group known to Relay or given in banks.csv; "+im.bankList())
 		return bankRef{}, false
+	}
+	if b.bad {
+		return bankRef{}, false // its row in banks.csv is reported
 	}
 	im.lastBankCode, im.lastBank = v, b
 	return b, true
 }
 
+// referenceFile names the file that sets up each kind of code.
+var referenceFile = map[string]string{"region": Regions.FileName(), "industry": Industries.FileName()}
+
 func (im *importer) bankList() string {
 	codes := make([]string, 0, len(im.ref.banks))
-	for c := range im.ref.banks {
+	for c, b := range im.ref.banks {
+		if b.bad {
+			continue
+		}
 		codes = append(codes, c)
 	}
+	if len(codes) == 0 {
+		return "the group has no bank yet"
+	}
 	slices.Sort(codes)
-	return strings.Join(codes, ", ")
+	return "the banks are " + strings.Join(codes, ", ")
 }
 
 // code reads a required reference-data code (region, industry).
@@ -343,8 +355,11 @@ func (im *importer) lookupCode(r *fileReader, col column, v string, m map[string
 		id, found = m[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay; %ss are reference data, set up by an administrator", what, what))
+		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay or given in %s; %ss are reference data, set up by an administrator or sent with the feed", what, referenceFile[what], what))
 		return 0, false
+	}
+	if id == badCode {
+		return 0, false // its row in the reference file is reported
 	}
 	return id, true
 }
@@ -387,7 +402,7 @@ func (im *importer) clientAt(r *fileReader) (int32, bankRef, bool) {
 	}
 	if i < 0 {
 		var found bool
-		if i, found = im.ref.clients[clientKey{bank.id, ref}]; !found {
+		if i, found = im.ref.clients.find(list, bank.id, ref); !found {
 			r.fail(r.c.client, ref, fmt.Sprintf("is not a client of bank %s known to Relay or given in clients.csv", im.ref.bankCodes[bank.id]))
 			return 0, bank, false
 		}
@@ -436,7 +451,6 @@ func (im *importer) readDate(r *fileReader, col column, required bool) (date, bo
 
 func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStream) error {
 	alloc := &idAllocator{pool: im.pool, table: "client", block: 1024}
-	feedTax := map[clientKey]int32{}
 	for r.next() {
 		bank, ok := im.bank(r, r.c.bank)
 		ref, kref := r.required(r.c.ref)
@@ -501,32 +515,22 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		if !ok || !kref {
 			continue
 		}
-		key := clientKey{bank.id, ref}
-		idx, found := im.ref.clients[key]
+		idx, found := im.ref.clients.find(im.ref.clientList, bank.id, ref)
 		if found && im.ref.clientList[idx].line > 0 {
 			r.fail(r.c.ref, ref, fmt.Sprintf("appears twice in this file: client %s of bank %s is also on line %d", ref, im.ref.bankCodes[bank.id], im.ref.clientList[idx].line))
 			continue
 		}
 		if !found {
+			// The ref is kept for the rest of the import: a copy of its own,
+			// or it would keep the whole row the CSV reader read it from.
 			idx = int32(len(im.ref.clientList))
-			im.ref.clients[key] = idx
-			im.ref.clientList = append(im.ref.clientList, clientRef{isNew: true, bank: bank.id, ref: ref})
+			im.ref.clientList = append(im.ref.clientList, clientRef{isNew: true, bank: bank.id, ref: strings.Clone(ref)})
+			im.ref.clients.add(im.ref.clientList, idx)
 		}
 		c := &im.ref.clientList[idx]
 		c.line = int32(r.line)
-		if ktax {
-			tk := clientKey{bank.id, tax}
-			if first, dup := feedTax[tk]; dup {
-				r.fail(r.c.taxId, tax, fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first))
-				good = false
-			} else {
-				feedTax[tk] = int32(r.line)
-				if owner, taken := im.ref.taxOwner[tk]; taken && owner != c.id {
-					r.fail(r.c.taxId, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank.id]))
-					good = false
-				}
-			}
-		}
+		// A tax id twice in the file, or of another client in Relay, is
+		// found in SQL once the file is staged (checkTaxIDs).
 		if !good {
 			c.bad = true
 			cs.stop()
@@ -547,7 +551,7 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		b := cs.buf
 		fields := 13
 		if !im.bulk["client"] {
-			fields = 14 // and is_new
+			fields = 15 // and is_new, line
 		}
 		b = tuple(b, fields)
 		b = binInt8(b, c.id)
@@ -567,8 +571,9 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		} else {
 			b = binNull(b)
 		}
-		if fields == 14 {
+		if fields == 15 {
 			b = binBool(b, c.isNew)
+			b = binInt4(b, int32(r.line))
 		}
 		cs.buf = b
 		cs.endRow()
@@ -583,15 +588,6 @@ func appendDate(b []byte, d date) []byte {
 	return d.appendTo(b)
 }
 
-// holdingKey packs (client, product, opened date) to find duplicates by sorting.
-type holdingKey struct {
-	key  uint64
-	line int32
-}
-
-// days are counted from 1900 in holding keys so that they fit 17 bits.
-var day1900 = daysFromCivil(1900, 1, 1)
-
 func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
 	p := im.ref.products[strings.ToUpper(v)]
 	if p == nil {
@@ -601,8 +597,10 @@ func (im *importer) product(r *fileReader, col column, v string) (*productRef, b
 	return p, true
 }
 
+// readHoldings checks holdings.csv and stages its rows, each with its line:
+// a holding twice in the file, or a product left open twice, is found in SQL
+// (checkHoldings), so that the import holds no key of millions of holdings.
 func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStream) {
-	var keys, open []holdingKey
 	im.startClientLookups()
 	for r.next() {
 		ci, _, kc := im.clientAt(r)
@@ -626,66 +624,21 @@ func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStr
 			r.fail(r.c.openedOn, r.get(r.c.openedOn), "is before the date the client arrived ("+c.since.String()+")")
 			ko = false
 		}
-		if !(kp && ko && kcl) {
-			cs.stop()
-			continue
-		}
-		k := uint64(ci)<<32 | uint64(p.seq)<<17 | uint64(opened-day1900)
-		keys = append(keys, holdingKey{k, int32(r.line)})
-		if closed == noDate {
-			open = append(open, holdingKey{uint64(ci)<<32 | uint64(p.seq), int32(r.line)})
-		}
-		if im.bad() {
+		if !(kp && ko && kcl) || im.bad() {
 			cs.stop()
 			continue
 		}
 		b := cs.buf
-		if im.bulk["holding"] {
-			b = tuple(b, 4)
-		} else {
-			b = tuple(b, 5)
-		}
+		b = tuple(b, 5)
 		b = binInt8(b, c.id)
 		b = binInt2(b, p.id)
 		b = binDate(b, opened)
 		b = binDate(b, closed)
-		if !im.bulk["holding"] {
-			b = binInt4(b, int32(r.line))
-		}
+		b = binInt4(b, int32(r.line))
 		cs.buf = b
 		cs.endRow()
 	}
-	im.duplicates(keys, func(first, again int32) {
-		im.errs.add(RowError{File: r.name, Line: int(again), Column: "opened_on", ColumnNumber: r.h.pos["opened_on"] + 1,
-			Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", first)})
-	})
-	im.duplicates(open, func(first, again int32) {
-		im.errs.add(RowError{File: r.name, Line: int(again), Column: "closed_on", ColumnNumber: r.h.pos["closed_on"] + 1,
-			Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", first)})
-	})
-}
-
-// duplicates sorts keys and reports every key seen before, with the line of
-// its first appearance.
-func (im *importer) duplicates(keys []holdingKey, report func(first, again int32)) {
-	slices.SortFunc(keys, func(a, b holdingKey) int {
-		if a.key != b.key {
-			if a.key < b.key {
-				return -1
-			}
-			return 1
-		}
-		return int(a.line - b.line)
-	})
-	for i := 1; i < len(keys); i++ {
-		if keys[i].key == keys[i-1].key {
-			j := i - 1
-			for j > 0 && keys[j-1].key == keys[i].key {
-				j--
-			}
-			report(keys[j].line, keys[i].line)
-		}
-	}
+	im.holdingColumns = [2]int{r.c.openedOn.i + 1, r.c.closedOn.i + 1}
 }
 
 // monthSeen remembers, per month, which clients have a row already: a bit per
@@ -741,12 +694,18 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 				kt = false
 			}
 		}
+		if kt && im.ref.bounds.txCount > 0 && int64(tx) > im.ref.bounds.txCount {
+			r.fail(r.c.txCount, txv, fmt.Sprintf("is more transactions than a feed may carry in a month (%d, the setting import.max_tx_count)", im.ref.bounds.txCount))
+			kt = false
+		}
 		turnover, ktu := im.money(r, r.c.turnover, digits, kc)
 		if ktu && turnover < 0 {
 			r.fail(r.c.turnover, r.get(r.c.turnover), "is negative; turnover counts the money credited to the client's accounts")
 			ktu = false
 		}
+		ktu = ktu && im.bounded(r, r.c.turnover, r.get(r.c.turnover), turnover, im.ref.bounds.turnover, digits, "turnover", "import.max_turnover")
 		balance, kb := im.money(r, r.c.avgBalance, digits, kc)
+		kb = kb && im.bounded(r, r.c.avgBalance, r.get(r.c.avgBalance), balance, im.ref.bounds.balance, digits, "balance", "import.max_balance")
 		var income int64
 		ki := true
 		ids, amounts = ids[:0], amounts[:0]
@@ -804,7 +763,7 @@ func (im *importer) money(r *fileReader, col column, digits int, bankOK bool) (i
 	if !ok || !bankOK {
 		return 0, ok
 	}
-	n, msg := parseMoney(v, digits)
+	n, msg := parseMoney(v, digits, r.decimal)
 	if msg != "" {
 		r.fail(col, v, msg)
 		return 0, false
@@ -850,7 +809,7 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 			ok = false
 			continue
 		}
-		a, msg := parseMoney(amount, digits)
+		a, msg := parseMoney(amount, digits, r.decimal)
 		if msg != "" {
 			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q %s", item, code, amount, msg))
 			ok = false
@@ -858,6 +817,12 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 		}
 		if slices.Contains(seenProducts, p) {
 			r.fail(r.c.income, v, fmt.Sprintf("item %d names product %s a second time; give one amount per product", item, strings.ToUpper(code)))
+			ok = false
+			continue
+		}
+		if b := inMinor(im.ref.bounds.income, digits); b > 0 && (a > b || a < -b) {
+			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q is beyond the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)",
+				item, strings.ToUpper(code), amount, im.ref.bounds.income))
 			ok = false
 			continue
 		}
@@ -871,5 +836,20 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 		ids = append(ids, p.id)
 		amounts = append(amounts, a)
 	}
+	if b := inMinor(im.ref.bounds.income, digits); ok && b > 0 && (total > b || total < -b) {
+		r.fail(r.c.income, v, fmt.Sprintf("adds up to more than the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)", im.ref.bounds.income))
+		ok = false
+	}
 	return ids, amounts, total, ok
+}
+
+// bounded reports an amount beyond plus or minus bound (major units; zero:
+// no bound) as implausible, naming the setting that bounds it.
+func (im *importer) bounded(r *fileReader, col column, raw string, v, bound int64, digits int, what, setting string) bool {
+	b := inMinor(bound, digits)
+	if b == 0 || (v <= b && v >= -b) {
+		return true
+	}
+	r.fail(col, raw, fmt.Sprintf("is beyond the largest %s a feed may carry (plus or minus %d, the setting %s); a figure this large is a mistake in the file", what, bound, setting))
+	return false
 }

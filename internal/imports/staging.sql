@@ -3,6 +3,16 @@
 -- import); the package's tests run every one of them.
 
 -- name: create-staging
+CREATE TEMP TABLE import_bank (
+    id smallint NOT NULL, is_new boolean NOT NULL, code text NOT NULL, name text NOT NULL,
+    currency text NOT NULL, minor_digits smallint NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_region (
+    id smallint NOT NULL, is_new boolean NOT NULL, code text NOT NULL, name text NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_industry (
+    id smallint NOT NULL, is_new boolean NOT NULL, code text NOT NULL, name text NOT NULL, nace_section text
+) ON COMMIT DROP;
 CREATE TEMP TABLE import_product (
     id smallint NOT NULL, is_new boolean NOT NULL, code text NOT NULL, name text NOT NULL,
     family text NOT NULL, income_kind text NOT NULL, key_product boolean NOT NULL, active boolean NOT NULL
@@ -17,7 +27,13 @@ CREATE TEMP TABLE import_manager (
 CREATE TEMP TABLE import_client (
     id bigint NOT NULL, group_id smallint NOT NULL, bank_id smallint NOT NULL, ref text NOT NULL, tax_id text NOT NULL,
     legal_name text NOT NULL, branch_id integer NOT NULL, region_id smallint NOT NULL, industry_id smallint NOT NULL,
-    size_band text NOT NULL, since date NOT NULL, left_on date, manager_id integer, is_new boolean NOT NULL
+    size_band text NOT NULL, since date NOT NULL, left_on date, manager_id integer, is_new boolean NOT NULL,
+    line integer NOT NULL
+) ON COMMIT DROP;
+CREATE TEMP TABLE import_contact (
+    client_id bigint NOT NULL, line integer NOT NULL, source text NOT NULL, ref text NOT NULL,
+    happened_at timestamptz NOT NULL, kind text NOT NULL, proactive boolean NOT NULL, outcome text NOT NULL,
+    topic text NOT NULL, notes text NOT NULL, user_id integer, csat smallint, nps smallint
 ) ON COMMIT DROP;
 CREATE TEMP TABLE import_holding (
     client_id bigint NOT NULL, product_id smallint NOT NULL, opened_on date NOT NULL, closed_on date, line integer NOT NULL
@@ -32,6 +48,15 @@ DROP TABLE IF EXISTS import_fact;
 CREATE TABLE import_fact (LIKE monthly_fact INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY RANGE (month);
 CREATE UNLOGGED TABLE import_fact_rest PARTITION OF import_fact DEFAULT;
 
+-- name: copy-bank
+COPY import_bank (id, is_new, code, name, currency, minor_digits) FROM STDIN;
+
+-- name: copy-region
+COPY import_region (id, is_new, code, name) FROM STDIN;
+
+-- name: copy-industry
+COPY import_industry (id, is_new, code, name, nace_section) FROM STDIN;
+
 -- name: copy-product
 COPY import_product (id, is_new, code, name, family, income_kind, key_product, active) FROM STDIN;
 
@@ -43,7 +68,7 @@ COPY import_manager (id, is_new, login, name, branch_id) FROM STDIN;
 
 -- name: copy-client
 COPY import_client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_id, industry_id, size_band,
-                    since, left_on, manager_id, is_new) FROM STDIN (FORMAT binary);
+                    since, left_on, manager_id, is_new, line) FROM STDIN (FORMAT binary);
 
 -- An empty table is loaded straight, with its indexes and foreign keys
 -- dropped while it loads (see bulk-indexes).
@@ -54,11 +79,50 @@ COPY client (id, group_id, bank_id, ref, tax_id, legal_name, branch_id, region_i
 -- name: copy-holding
 COPY import_holding (client_id, product_id, opened_on, closed_on, line) FROM STDIN (FORMAT binary);
 
--- name: copy-holding-bulk
-COPY holding (client_id, product_id, opened_on, closed_on) FROM STDIN (FORMAT binary);
 
 -- name: copy-fact
 COPY import_fact (client_id, month, tx_count, turnover, avg_balance, income, product_ids, product_income) FROM STDIN (FORMAT binary);
+
+-- name: copy-contact
+COPY import_contact (client_id, line, source, ref, happened_at, kind, proactive, outcome, topic, notes, user_id, csat, nps)
+FROM STDIN (FORMAT binary);
+
+-- A contact twice in contacts.csv: the same client, source and id.
+-- name: check-contact-duplicates
+SELECT line, first, ref FROM (
+    SELECT line, ref, min(line) OVER (PARTITION BY client_id, source, ref) AS first FROM import_contact
+) d
+WHERE line <> first
+ORDER BY line;
+
+-- A contact new to Relay: neither a contact of the feed with the same key
+-- nor, for a contact exported by a Relay (source relay, its id as ref), the
+-- contact made here with that id.
+-- name: insert-contacts
+INSERT INTO contact (client_id, user_id, kind, happened_at, outcome, notes, proactive, csat, nps, source, ref, topic)
+SELECT s.client_id, s.user_id, s.kind, s.happened_at, s.outcome, s.notes, s.proactive, s.csat, s.nps, s.source, s.ref, s.topic
+FROM import_contact s
+WHERE NOT EXISTS (SELECT 1 FROM contact k WHERE k.client_id = s.client_id AND k.source = s.source AND k.ref = s.ref)
+  AND NOT (s.source = 'relay' AND EXISTS (SELECT 1 FROM contact k
+                                          WHERE k.client_id = s.client_id AND k.source = 'relay' AND k.ref IS NULL
+                                            AND k.id::text = s.ref));
+
+-- Into an empty contact table (its indexes dropped while it loads).
+-- name: insert-contacts-all
+INSERT INTO contact (client_id, user_id, kind, happened_at, outcome, notes, proactive, csat, nps, source, ref, topic)
+SELECT client_id, user_id, kind, happened_at, outcome, notes, proactive, csat, nps, source, ref, topic
+FROM import_contact;
+
+-- A contact of the feed that changed at its source; contacts made in Relay
+-- are never changed by a feed.
+-- name: update-contacts
+UPDATE contact k
+SET user_id = s.user_id, kind = s.kind, happened_at = s.happened_at, outcome = s.outcome, notes = s.notes,
+    proactive = s.proactive, csat = s.csat, nps = s.nps, topic = s.topic
+FROM import_contact s
+WHERE k.client_id = s.client_id AND k.source = s.source AND k.ref = s.ref AND s.source <> 'relay'
+  AND (k.user_id, k.kind, k.happened_at, k.outcome, k.notes, k.proactive, k.csat, k.nps, k.topic)
+      IS DISTINCT FROM (s.user_id, s.kind, s.happened_at, s.outcome, s.notes, s.proactive, s.csat, s.nps, s.topic);
 
 -- A manager who moves to another branch takes along only the clients the feed
 -- moves too: clients left behind would have a manager of another branch.
@@ -70,6 +134,43 @@ JOIN client c ON c.manager_id = m.id
 JOIN bank b ON b.id = c.bank_id
 WHERE NOT m.is_new AND NOT EXISTS (SELECT 1 FROM import_client s WHERE s.id = c.id)
 GROUP BY m.login;
+
+-- Holdings twice in holdings.csv (the same client, product and opening
+-- date), and products left open twice for a client: one sort serves both.
+-- name: check-holding-duplicates
+SELECT line, first_key, coalesce(first_open, line), closed_on IS NULL
+FROM (
+    SELECT line, closed_on,
+           min(line) OVER (PARTITION BY client_id, product_id, opened_on) AS first_key,
+           min(line) FILTER (WHERE closed_on IS NULL) OVER (PARTITION BY client_id, product_id) AS first_open
+    FROM import_holding
+) d
+WHERE line <> first_key OR (closed_on IS NULL AND line <> first_open)
+ORDER BY line;
+
+-- A tax id twice in clients.csv, and a tax id Relay holds for another
+-- client of the bank (a tax id cannot move between two clients within one
+-- feed): the line, the tax id, and the line of its first client in the file
+-- (0 for a client in Relay).
+-- name: check-client-taxes
+SELECT line, bank_id, tax_id, first FROM (
+    SELECT line, bank_id, tax_id, min(line) OVER (PARTITION BY bank_id, tax_id) AS first FROM import_client
+) d
+WHERE line <> first
+UNION ALL
+SELECT s.line, s.bank_id, s.tax_id, 0
+FROM import_client s
+JOIN client c ON c.bank_id = s.bank_id AND c.tax_id = s.tax_id AND c.id <> s.id
+ORDER BY 1;
+
+-- The same for clients loaded straight into an empty client table, which
+-- has no line: ids are taken in the file's order, so the first client of a
+-- tax id has the smallest; the import finds the lines by ref.
+-- name: check-client-taxes-bulk
+SELECT d.bank_id, d.ref, d.tax_id, f.ref
+FROM (SELECT id, bank_id, ref, tax_id, min(id) OVER (PARTITION BY bank_id, tax_id) AS first FROM client) d
+JOIN client f ON f.id = d.first
+WHERE d.id <> d.first;
 
 -- name: index-holding-staging
 CREATE INDEX ON import_holding (client_id, product_id, opened_on);
@@ -87,6 +188,40 @@ WHERE s.closed_on IS NULL
                   WHERE x.client_id = h.client_id AND x.product_id = h.product_id
                     AND x.opened_on = h.opened_on AND x.closed_on IS NOT NULL)
 ORDER BY s.line;
+
+-- The group named by group.csv: created on the first day, renamed after.
+-- name: insert-group
+INSERT INTO banking_group (id, code, name) VALUES ($1, $2, $3);
+
+-- name: update-group
+UPDATE banking_group SET name = $2 WHERE id = $1 AND name IS DISTINCT FROM $2;
+
+-- name: insert-banks
+INSERT INTO bank (id, group_id, code, name, currency, minor_digits)
+SELECT id, $1, code, name, currency, minor_digits FROM import_bank WHERE is_new;
+
+-- name: update-banks
+UPDATE bank b SET name = s.name, currency = s.currency, minor_digits = s.minor_digits
+FROM import_bank s
+WHERE b.id = s.id AND NOT s.is_new
+  AND (b.name, b.currency::text, b.minor_digits) IS DISTINCT FROM (s.name, s.currency, s.minor_digits);
+
+-- name: insert-regions
+INSERT INTO region (id, group_id, code, name) SELECT id, $1, code, name FROM import_region WHERE is_new;
+
+-- name: update-regions
+UPDATE region r SET name = s.name
+FROM import_region s
+WHERE r.id = s.id AND NOT s.is_new AND r.name IS DISTINCT FROM s.name;
+
+-- name: insert-industries
+INSERT INTO industry (id, group_id, code, name, nace_section)
+SELECT id, $1, code, name, nace_section FROM import_industry WHERE is_new;
+
+-- name: update-industries
+UPDATE industry i SET name = s.name, nace_section = s.nace_section
+FROM import_industry s
+WHERE i.id = s.id AND NOT s.is_new AND (i.name, i.nace_section::text) IS DISTINCT FROM (s.name, s.nace_section);
 
 -- name: insert-products
 INSERT INTO product (id, group_id, code, name, family, income_kind, key_product, active)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/relaycrm/relay/internal/reference"
 )
 
 // A date is a count of days since 1970-01-01 (civil, no time zone): compact
@@ -140,10 +142,11 @@ func parseMonth(s string) (month, string) {
 	return month(y*12 + m - 1), ""
 }
 
-// parseMoney reads a decimal amount in the bank's currency, e.g. -1234.5, and
-// returns it in minor units (cents for two minor digits), without floating
-// point. At most minorDigits digits may follow the decimal point.
-func parseMoney(s string, minorDigits int) (int64, string) {
+// parseMoney reads a decimal amount in the bank's currency, e.g. -1234.5
+// (or -1234,5 when the file's decimal separator sep is a comma), and returns
+// it in minor units (cents for two minor digits), without floating point. At
+// most minorDigits digits may follow the decimal separator.
+func parseMoney(s string, minorDigits int, sep byte) (int64, string) {
 	if s == "" {
 		return 0, "is empty; give an amount"
 	}
@@ -163,7 +166,7 @@ func parseMoney(s string, minorDigits int) (int64, string) {
 	}
 	var frac int64
 	nFrac, extra := 0, false
-	if i < len(s) && s[i] == '.' {
+	if i < len(s) && s[i] == sep {
 		i++
 		start := i
 		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
@@ -175,13 +178,18 @@ func parseMoney(s string, minorDigits int) (int64, string) {
 			}
 		}
 		if i == start {
-			return 0, "is not an amount: digits must follow the decimal point"
+			return 0, "is not an amount: digits must follow the decimal separator"
 		}
 	}
 	switch {
-	case i < len(s) && s[i] == ',':
-		return 0, "is not an amount: use a point as the decimal separator and no thousands separators, e.g. 1234.50"
+	case i < len(s) && s[i] == ',' && sep == '.':
+		return 0, "is not an amount: use a point as the decimal separator and no thousands separators, e.g. 1234.50 (or import the file as one with a decimal comma)"
+	case i < len(s) && s[i] == '.' && sep == ',':
+		return 0, "is not an amount: this file's decimal separator is a comma; use it, and no thousands separators, e.g. 1234,50"
 	case i < len(s) || nWhole == 0:
+		if sep == ',' {
+			return 0, "is not an amount; write it like 1234,50 or -20 (a comma for decimals, no currency sign or spaces)"
+		}
 		return 0, "is not an amount; write it like 1234.50 or -20 (a point for decimals, no currency sign or spaces)"
 	case extra && minorDigits == 0:
 		return 0, "has decimals, but the bank's currency has no minor unit; give a whole amount"
@@ -253,9 +261,9 @@ func parseBool(s string) (bool, string) {
 }
 
 var (
-	codePattern     = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,19}$`)
+	codePattern     = reference.CodePattern
 	longCodePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,29}$`)
-	industryPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9._-]{0,19}$`)
+	industryPattern = reference.IndustryPattern
 	refPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$`)
 	taxPattern      = regexp.MustCompile(`^[A-Z0-9]{4,20}$`)
 	loginPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)

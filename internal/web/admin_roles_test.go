@@ -32,6 +32,7 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 		{"GET", "/admin/products/" + product, nil, 200},
 		{"GET", "/admin/settings", nil, 200},
 		{"GET", "/admin/audit", nil, 200},
+		{"GET", "/admin/reference", nil, 200},
 		{"POST", "/admin/users", url.Values{"login": {"intruder"}, "name": {"I"}, "role": {"admin"}, "password": {"a-fine-long-passphrase"}, "confirm": {"a-fine-long-passphrase"}}, 303},
 		{"POST", "/admin/users/" + mgr, url.Values{"name": {"Renamed"}, "role": {"manager"}, "branch": {"BN-SOF-1"}}, 303},
 		{"POST", "/admin/users/" + mgr + "/password", url.Values{"password": {"a-fine-long-passphrase"}, "confirm": {"a-fine-long-passphrase"}}, 303},
@@ -41,12 +42,20 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 		{"POST", "/admin/products/" + product, url.Values{"name": {"Renamed"}, "family": {"cash"}, "income_kind": {"fee"}}, 303},
 		{"POST", "/admin/settings/segment.min_clients", url.Values{"value": {"31"}}, 303},
 		{"POST", "/admin/settings/segment.min_clients/reset", nil, 303},
+		{"POST", "/admin/reference/group", url.Values{"name": {"Renamed Group"}}, 303},
+		{"POST", "/admin/reference/banks", url.Values{"code": {"ZB"}, "name": {"Z Bank"}, "currency": {"EUR"}, "minor_digits": {"2"}}, 303},
+		{"POST", "/admin/reference/regions", url.Values{"code": {"ZZ-1"}, "name": {"Zed"}}, 303},
+		{"POST", "/admin/reference/industries", url.Values{"code": {"Z9"}, "name": {"Zed works"}, "nace": {"C"}}, 303},
 	}
 	snapshot := func() string {
 		return dbValue[string](t, srv, `SELECT concat_ws('|',
 			(SELECT md5(string_agg(concat_ws(',', id, login, name, role, branch_id, active, password_hash), ';' ORDER BY id)) FROM app_user),
 			(SELECT md5(string_agg(concat_ws(',', id, code, name, family, income_kind, active), ';' ORDER BY id)) FROM product),
 			(SELECT md5(string_agg(concat_ws(',', key, value), ';' ORDER BY key)) FROM setting),
+			(SELECT md5(string_agg(concat_ws(',', code, name), ';' ORDER BY code)) FROM banking_group),
+			(SELECT md5(string_agg(concat_ws(',', code, name, currency), ';' ORDER BY code)) FROM bank),
+			(SELECT md5(string_agg(concat_ws(',', code, name), ';' ORDER BY code)) FROM region),
+			(SELECT md5(string_agg(concat_ws(',', code, name, nace_section), ';' ORDER BY code)) FROM industry),
 			(SELECT count(*) FROM audit_log WHERE action NOT LIKE 'auth.%'))`)
 	}
 	before := snapshot()

@@ -394,7 +394,10 @@ func TestChurnExportsOverHTTP(t *testing.T) {
 		!regexp.MustCompile(`^attachment; filename="relay-churn-[0-9-]+\.csv"$`).MatchString(csvRes.Header.Get("Content-Disposition")) {
 		t.Fatalf("CSV: %d %v", csvRes.Status, csvRes.Header)
 	}
-	rows, err := csv.NewReader(strings.NewReader(csvRes.Body)).ReadAll()
+	if !strings.HasPrefix(csvRes.Body, "\ufeff") {
+		t.Error("the CSV for people does not start with a UTF-8 byte order mark")
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvRes.Body, "\ufeff"))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,3 +121,35 @@ func TestContactIsValidatedAndRecorded(t *testing.T) {
 		t.Errorf("plain post: %d %q", r.Status, r.Location)
 	}
 }
+
+// The card says where each contact came from: recorded in Relay, or brought
+// by the feed from the bank's contact centre without a Relay user.
+func TestCardShowsWhereEachContactCameFrom(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	c := srv.NewClient(t)
+	c.Login(managerLogin, seeds.DemoPassword)
+	id := clientOf(t, srv, managerLogin)
+	if _, err := srv.Pool.Exec(context.Background(), `
+		INSERT INTO contact (client_id, user_id, kind, happened_at, outcome, proactive, source, ref, topic, notes)
+		VALUES ($1::bigint, NULL, 'call', now() - interval '1 day', 'complaint', false, 'contact-centre', 'CC-1', 'card fees',
+		        'Charged twice for the card.')`, id); err != nil {
+		t.Fatal(err)
+	}
+	card := c.Get("/clients/" + id)
+	if card.Status != http.StatusOK {
+		t.Fatalf("card: %d", card.Status)
+	}
+	i := strings.Index(card.Body, "Charged twice for the card.")
+	if i < 0 {
+		t.Fatal("the imported contact, which has no Relay user, is not on the card")
+	}
+	rest := card.Body[i:]
+	meta := rest[:strings.Index(rest, "</li>")]
+	if !strings.Contains(meta, "from contact-centre (imported)") || strings.Contains(meta, " by ") {
+		t.Errorf("the imported contact does not say where it came from: %s", meta)
+	}
+	if !strings.Contains(card.Body, "recorded in Relay") {
+		t.Error("no contact of the demo says it was recorded in Relay")
+	}
+}

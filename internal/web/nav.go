@@ -31,6 +31,7 @@ func navFor(v access.Viewer) []layouts.NavItem {
 	if v.Role == access.Admin {
 		nav = append(nav,
 			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
+			layouts.NavItem{Key: "reference", Label: "Reference", Href: "/admin/reference"},
 			layouts.NavItem{Key: "products", Label: "Products", Href: "/admin/products"},
 			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
 			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},

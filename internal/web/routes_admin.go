@@ -39,8 +39,16 @@ func (s *server) adminRoutes(g *echo.Group) {
 
 	ag.GET("/audit", s.auditLog)
 
+	ag.GET("/reference", s.adminReference)
+	ag.POST("/reference/group", s.adminGroupSave)
+	ag.POST("/reference/banks", s.adminBankSave)
+	ag.POST("/reference/regions", s.adminRegionSave)
+	ag.POST("/reference/industries", s.adminIndustrySave)
+
 	ag.GET("/imports", s.adminImports)
 	ag.POST("/imports", s.adminImportUpload)
+	ag.GET("/imports/templates.zip", s.adminImportTemplates)
+	ag.GET("/imports/templates/:name", s.adminImportTemplate)
 	ag.GET("/imports/:id", s.adminImport)
 
 	ag.GET("/runs", s.adminRuns)

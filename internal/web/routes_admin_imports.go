@@ -38,7 +38,16 @@ func (s *server) adminImports(c echo.Context) error {
 		vm.InboxProblem = err.Error()
 	}
 	for _, r := range records {
-		vm.Rows = append(vm.Rows, importRow(r))
+		row := importRow(r)
+		vm.Rows = append(vm.Rows, row)
+		vm.Running = vm.Running || row.Running
+	}
+	for _, k := range imports.Kinds {
+		doc := pages.FeedFileDoc{Name: k.FileName(), Purpose: k.Purpose()}
+		for _, c := range imports.Columns(k) {
+			doc.Columns = append(doc.Columns, pages.FeedColumnDoc{Name: c.Name, Example: c.Example, Required: c.Required})
+		}
+		vm.Files = append(vm.Files, doc)
 	}
 	return render(c, http.StatusOK, pages.AdminImportsPage(s.layout(c, viewer(c), "Imports", "imports"), vm))
 }
@@ -57,7 +66,64 @@ func importRow(r imports.Record) pages.AdminImportRow {
 	if r.FinishedAt != nil {
 		row.Took = r.FinishedAt.Sub(r.StartedAt).Round(100 * 1e6).String()
 	}
+	if r.Status == imports.Running {
+		row.Running, row.Step = true, r.Progress.Step
+		if row.Step == "" {
+			row.Step = "starting"
+		}
+		row.Rows = components.Int(int(r.Progress.Rows()))
+		row.Files = nil
+		for _, f := range r.Progress.Files {
+			applied := "–" // not yet
+			if f.Applied > 0 {
+				applied = components.Int(int(f.Applied))
+			}
+			row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Read: components.Int(int(f.Read)),
+				Valid: components.Int(int(f.Valid)), Applied: applied, Checked: f.Checked})
+		}
+	}
 	return row
+}
+
+// adminImportTemplate sends the template of one file of the feed: its
+// header and an example row.
+func (s *server) adminImportTemplate(c echo.Context) error {
+	name := c.Param("name")
+	k, ok := imports.KindOfFile(name)
+	if !ok || name != k.FileName() {
+		return echo.NewHTTPError(http.StatusNotFound, "no file of the feed is named "+name)
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+k.FileName()+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", imports.Template(k))
+}
+
+// adminImportTemplates sends the templates of every file, zipped.
+func (s *server) adminImportTemplates(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="relay-feed-templates.zip"`)
+	c.Response().Header().Set(echo.HeaderContentType, "application/zip")
+	c.Response().WriteHeader(http.StatusOK)
+	return imports.WriteTemplates(c.Response())
+}
+
+// uploadFormat reads the upload form's separator and decimal choices.
+func uploadFormat(c echo.Context) (imports.Format, error) {
+	var f imports.Format
+	switch d := c.FormValue("delimiter"); d {
+	case "":
+	case ",", ";":
+		f.Delimiter = rune(d[0])
+	default:
+		return f, input.Errors{"delimiter": fmt.Sprintf("%q is not a separator; choose commas or semicolons", d)}
+	}
+	switch d := c.FormValue("decimal"); d {
+	case "":
+	case "point", "comma":
+		comma := d == "comma"
+		f.DecimalComma = &comma
+	default:
+		return f, input.Errors{"decimal": fmt.Sprintf("%q is not a decimal separator; choose a point or a comma", d)}
+	}
+	return f, nil
 }
 
 func importTone(s imports.Status) string {
@@ -101,8 +167,12 @@ func (s *server) adminImportUpload(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/admin/imports")
 	}
 	v := viewer(c)
+	format, err := uploadFormat(c)
+	if err != nil {
+		return err
+	}
 	opts := imports.Options{Actor: imports.Actor{UserID: v.UserID, Login: v.Login, IP: c.RealIP()}, Source: imports.SourceUpload,
-		Metrics: s.Metrics}
+		Metrics: s.Metrics, Format: format}
 	var names []string
 	for _, h := range headers {
 		names = append(names, filepath.Base(h.Filename))

@@ -266,7 +266,10 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 	for _, k := range items {
 		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: input.LabelOf(contacts.Kinds, k.Kind),
 			Outcome: input.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
-			By: k.User, Notes: k.Notes, Proactive: k.Proactive}
+			By: k.User, Notes: k.Notes, Proactive: k.Proactive, Topic: k.Topic}
+		if k.Source != contacts.SourceRelay {
+			it.From = k.Source
+		}
 		switch {
 		case k.CSAT != nil:
 			it.Score = fmt.Sprintf("CSAT %d/5", *k.CSAT)
