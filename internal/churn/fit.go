@@ -344,7 +344,8 @@ func fitMonths(s span, horizon, want, test int, from, to time.Time) ([]time.Time
 
 // sampleShare is the share of the other clients each replayed month reads,
 // beside every client that leaves within keep months of it, so that the
-// months hold about rows client-months in all.
+// months hold about rows client-months in all, and at least as many of the
+// others as of the leavers (a big bank's leavers alone can fill the rows).
 func sampleShare(ctx context.Context, q db.Querier, sc scope, months []time.Time, keep, rows int) (float64, error) {
 	var active, leavers int64
 	last := months[len(months)-1]
@@ -359,9 +360,11 @@ func sampleShare(ctx context.Context, q db.Querier, sc scope, months []time.Time
 	if total <= float64(rows) {
 		return 1, nil
 	}
-	// each leaver is read in the months before it leaves, at most keep
+	// each leaver is read in the months before it leaves, at most keep; the
+	// others fill the rest of the rows, and are at least as many as they
 	kept := float64(leavers) * float64(min(keep, len(months)))
-	return math.Min(1, math.Max((float64(rows)-kept)/math.Max(total-kept, 1), 0.001)), nil
+	others := math.Max(float64(rows)-kept, kept)
+	return math.Min(1, math.Max(others/math.Max(total-kept, 1), 0.001)), nil
 }
 
 // collect replays every month and gathers the rows of the scope's clients,
