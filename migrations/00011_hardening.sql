@@ -23,7 +23,7 @@ CREATE INDEX login_throttle_last_idx ON login_throttle (last_at);
 
 ALTER TABLE setting DROP CONSTRAINT setting_kind_check;
 ALTER TABLE setting ADD CONSTRAINT setting_kind_check
-    CHECK (kind IN ('int', 'ratio', 'cron', 'text', 'path', 'networks'));
+    CHECK (kind IN ('int', 'ratio', 'cron', 'text', 'path', 'families', 'networks'));
 
 UPDATE setting SET label = 'Failed sign-ins before a delay',
     description = 'After this many failed sign-ins for a login from one address, each further attempt waits twice as long as the last (for a login from any address, or from one address for any login, the threshold is 4 and 20 times this).'
