@@ -194,7 +194,7 @@ CREATE UNLOGGED TABLE nightly_w_param (
     level_high integer, level_watch integer, onboarding_months integer, ltv_max_years integer,
     stage_trend numeric, w_intercept float8, w_turnover float8, w_balance float8, w_tx float8, w_closed float8,
     w_income float8, w_lifetime float8, w_contact float8, input_from date, contacts_to date,
-    sample_share float8, sample_salt bigint
+    sample_share float8, sample_salt bigint, keep_months integer
 );
 
 INSERT INTO setting (key, value, default_value, kind, min_value, max_value, area, label, description) VALUES

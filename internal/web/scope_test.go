@@ -106,7 +106,7 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"churn models":                     {403, 403, 200, 200, 303},
 		"no such model":                    {404, 404, 404, 404, 303},
 		"warning backtest":                 {403, 403, 200, 200, 303},
-		"choose a bank's model":            {403, 403, 403, 400, 303},
+		"choose a bank's model":            {403, 403, 403, 400, 403},
 		"effectiveness":                    {403, 200, 200, 200, 303},
 		"effectiveness export":             {403, 200, 200, 200, 303},
 	}
