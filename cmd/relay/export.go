@@ -14,7 +14,7 @@ import (
 // the risk team's churn list, or the whole data set in the feed format.
 func runExport(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("export: name what to export: triggers, warnings, scores, churn or feed")
+		return fmt.Errorf("export: name what to export: triggers, warnings, scores, offers, churn or feed")
 	}
 	switch args[0] {
 	case "triggers":
@@ -27,8 +27,10 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return exportFeed(ctx, e, args[1:])
 	case "scores":
 		return exportScores(ctx, e, args[1:])
+	case "offers":
+		return exportOffers(ctx, e, args[1:])
 	}
-	return fmt.Errorf("export: unknown kind %q; use triggers, warnings, scores, churn or feed", args[0])
+	return fmt.Errorf("export: unknown kind %q; use triggers, warnings, scores, offers, churn or feed", args[0])
 }
 
 // writeAtomically writes a file through write, beside out under a temporary

@@ -24,7 +24,9 @@ const modelUsage = `relay model fit [--bank CODE] [--from YYYY-MM --to YYYY-MM] 
        relay model list
        relay model export [--id N | --bank CODE] --out FILE.json
        relay model import FILE.json [--bank CODE]
-       relay model use --bank CODE (--id N | --fixed)`
+       relay model use --bank CODE (--id N | --fixed)
+       relay model fit|list|export|import --purpose takeup ...
+       relay model use --purpose takeup --bank CODE (--id N | --rule)`
 
 // runModel fits, lists, exports, imports and switches the learned churn
 // models.
@@ -37,6 +39,14 @@ func runModel(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	purpose, rest, err := purposeOf(args[1:])
+	if err != nil {
+		return err
+	}
+	if purpose == "takeup" {
+		return runTakeupModel(ctx, e, pool, st, args[0], rest)
+	}
+	args = append(args[:1], rest...)
 	switch args[0] {
 	case "fit":
 		return modelFit(ctx, e, pool, st, args[1:])
@@ -105,7 +115,7 @@ func modelFit(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Stor
 	}
 	if *ifNone {
 		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model`).Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model WHERE purpose = 'churn'`).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

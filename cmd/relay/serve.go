@@ -21,6 +21,7 @@ import (
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
 		"churn export": exports.CheckChurn, "worklist": worklist.Check, "sign-in throttle": users.CheckThrottle,
-		"reference": reference.Check,
+		"reference": reference.Check, "take-up": takeup.Check,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)

@@ -244,7 +244,7 @@ func ratio(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // text makes a value safe to open in a spreadsheet (see neutralise, which
 // the row writers apply to every text cell as well).
-func text(s string) string { return neutralise(s) }
+func text(s string) string { return Neutralise(s) }
 
 // recordChurn writes the export to the audit log: who, the filters, the
 // format, the rows written, and whether it finished.

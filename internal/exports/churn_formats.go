@@ -60,7 +60,7 @@ func (c *csvRows) Row(cells []any) error {
 		case nil:
 			c.record[i] = ""
 		case string:
-			c.record[i] = neutralise(v)
+			c.record[i] = Neutralise(v)
 		case int64:
 			c.record[i] = strconv.FormatInt(v, 10)
 		case float64:
@@ -177,7 +177,7 @@ func (x *xlsxRows) Row(cells []any) error {
 	for i, v := range cells {
 		switch v := v.(type) {
 		case string:
-			x.cells[i] = neutralise(v)
+			x.cells[i] = Neutralise(v)
 		case nil, int64, float64, bool:
 			x.cells[i] = v
 		case money:
@@ -254,7 +254,7 @@ func (x *xlsxRows) Finish() error {
 // Close removes the stream writer's temporary file.
 func (x *xlsxRows) Close() error { return x.file.Close() }
 
-// neutralise makes a text cell safe to open in a spreadsheet. A cell that
+// Neutralise makes a text cell safe to open in a spreadsheet. A cell that
 // begins with =, +, - or @ (or a tab or carriage return, which spreadsheets
 // skip before reading a formula) is read as a formula, so it gets a leading
 // apostrophe, which spreadsheets show as text. The same goes for what follows
@@ -262,7 +262,7 @@ func (x *xlsxRows) Close() error { return x.file.Close() }
 // semicolons, quotes or not, so "ACME;=HYPERLINK(...)" would become two cells,
 // the second a formula; quotes and spaces before the formula do not stop it.
 // Numbers never pass through here: they are written as numbers.
-func neutralise(s string) string {
+func Neutralise(s string) string {
 	var out []byte // nil until an apostrophe is needed
 	done := 0      // s[:done] is in out
 	for start := 0; start <= len(s); {

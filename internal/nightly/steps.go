@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/warnings"
 )
 
@@ -48,12 +49,7 @@ func (r *Runner) plan() []step {
 		{"profiles", sqlStep("runs.count-profiles",
 			build{"profiles.segment", "nightly_w_segment", nil, nil},
 			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
-		{"triggers", sqlStep("runs.count-triggers",
-			build{"triggers.expire-list", "nightly_w_expire", nil, nil},
-			build{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
-			build{"triggers.outcome-list", "nightly_w_outcome", nil, nil},
-			build{"triggers.takeup", "nightly_w_takeup", nil, nil},
-			build{"triggers.raise-list", "nightly_w_raise", nil, nil})},
+		{"triggers", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.triggers(ctx) }},
 		{"warnings", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.warnings(ctx) }},
 		{"ltv", sqlStep("runs.count-ltv",
 			build{"ltv.churn", "nightly_w_churn", nil, nil})},
@@ -110,6 +106,35 @@ func (rc *runContext) start(ctx context.Context) error {
 	}
 	_, err = rc.create(ctx, build{"segments.param", "nightly_w_param", Params.paramArgs, nil})
 	return err
+}
+
+// triggers works out which triggers to expire, confirm and judge, scores the
+// offers of the banks whose take-up model is in use (takeup.WriteOffers), and
+// lists the triggers to raise.
+func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
+	for _, b := range []build{
+		{"triggers.expire-list", "nightly_w_expire", nil, nil},
+		{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
+		{"triggers.outcome-list", "nightly_w_outcome", nil, nil},
+		{"triggers.takeup", "nightly_w_takeup", nil, nil},
+	} {
+		if _, err := rc.create(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	vals, err := rc.settings.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// a few more than a client has room for: the raise list drops those open
+	// or cooling down
+	if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
+		return nil, err
+	}
+	if _, err := rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
+		return nil, err
+	}
+	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
 }
 
 // warnings builds every client's signals and inputs, scores them with its

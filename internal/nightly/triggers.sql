@@ -11,7 +11,8 @@
 -- trigger.interest_weight for interest) x its take-up factor.
 
 -- name: expire-list
--- Open triggers with no candidate behind them any more, and why.
+-- Open triggers with no candidate behind them any more, and why. A trigger a
+-- take-up model raised does not need its product in the ideal set.
 CREATE UNLOGGED TABLE nightly_w_expire AS
 SELECT t.id,
        format('%s (as of %s).',
@@ -28,7 +29,7 @@ LEFT JOIN nightly_w_segment s ON s.segment_id = m.segment_id
 LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = s.profile_id AND sp.product_id = t.product_id
                                       AND sp.in_ideal
 WHERE t.status IN ('new', 'contacted', 'offered')
-  AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR sp.segment_id IS NULL
+  AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR (sp.segment_id IS NULL AND t.takeup_model_id IS NULL)
        OR pr.family = ANY (p.excluded_families));
 
 -- name: confirm-list
@@ -148,11 +149,16 @@ WITH open AS (
     FROM cross_sell_trigger t
     WHERE t.status IN ('new', 'contacted', 'offered')
     GROUP BY t.client_id
+), takeup_bank AS (
+    -- the banks whose offers a take-up model ranks (nightly_w_offer)
+    SELECT bm.bank_id FROM bank_model bm WHERE bm.purpose = 'takeup' AND bm.model_id IS NOT NULL
 ), room AS (
     SELECT m.client_id, m.segment_id AS own_id, s.profile_id AS segment_id, s.best AS own_best, m.held,
-           p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) AS free
+           p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) AS free,
+           c.bank_id IN (SELECT bank_id FROM takeup_bank) AS learned
     FROM nightly_w_member m
     JOIN nightly_w_segment s ON s.segment_id = m.segment_id
+    JOIN nightly_w_client c ON c.client_id = m.client_id
     CROSS JOIN nightly_w_param p
     LEFT JOIN open o ON o.client_id = m.client_id
     -- the open triggers that expire in this run make room
@@ -165,7 +171,8 @@ WITH open AS (
            s.best AS best_clients, sp.best_holders, sp.value AS product_value, sp.value * 12 AS expected_value,
            pr.income_kind, w.income_weight, coalesce(tu.factor, 1) AS takeup_factor, tu.triggers AS tu_triggers,
            tu.taken AS tu_taken, tu.base_clients AS tu_base, tu.base_taken AS tu_base_taken,
-           round(sp.value * 12 * sp.adoption * w.income_weight * coalesce(tu.factor, 1))::bigint AS priority
+           round(sp.value * 12 * sp.adoption * w.income_weight * coalesce(tu.factor, 1))::bigint AS priority,
+           NULL::float8 AS probability, NULL::bigint AS takeup_model_id, NULL::text AS evidence
     FROM room r
     JOIN nightly_w_segment_product sp ON sp.segment_id = r.segment_id AND sp.in_ideal
     JOIN nightly_w_segment s ON s.segment_id = r.segment_id
@@ -175,11 +182,40 @@ WITH open AS (
                                AS income_weight) w
     LEFT JOIN nightly_w_takeup tu ON tu.bank_id = s.bank_id AND tu.product_id = sp.product_id
                                  AND tu.level = s.level AND tu.factor IS NOT NULL
-    WHERE sp.product_id <> ALL (r.held)
+    WHERE NOT r.learned
+      AND sp.product_id <> ALL (r.held)
       AND pr.family <> ALL (p.excluded_families)
       AND NOT EXISTS (
           SELECT 1 FROM cross_sell_trigger t
           WHERE t.client_id = r.client_id AND t.product_id = sp.product_id
+            AND (t.status IN ('new', 'contacted', 'offered')
+                 OR (t.status IN ('won', 'lost', 'dismissed')
+                     AND t.closed_at > now() - make_interval(days => p.cooldown_days))))
+    UNION ALL
+    -- where a take-up model ranks the offers: every product the client
+    -- lacks that the model scored among its best, priority = its chance x
+    -- the product's value in the segment (the bank's when the segment has
+    -- none) x 12 x the weight of its kind of income
+    SELECT r.client_id, r.own_id, r.own_best, r.segment_id, r.free, o.product_id, coalesce(sp.adoption, 0),
+           s.best, coalesce(sp.best_holders, 0), v.value, v.value * 12,
+           pr.income_kind, w.income_weight, 1::float8, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+           round(v.value * 12 * o.probability * w.income_weight)::bigint,
+           o.probability, o.model_id, o.evidence
+    FROM room r
+    JOIN nightly_w_offer o ON o.client_id = r.client_id
+    JOIN nightly_w_segment s ON s.segment_id = r.segment_id
+    JOIN product pr ON pr.id = o.product_id
+    CROSS JOIN nightly_w_param p
+    CROSS JOIN LATERAL (SELECT CASE WHEN pr.income_kind = 'interest' THEN p.interest_weight ELSE 1 END::float8
+                               AS income_weight) w
+    LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = r.segment_id AND sp.product_id = o.product_id
+    CROSS JOIN LATERAL (SELECT coalesce(nullif(sp.value, 0), o.product_value) AS value) v
+    WHERE r.learned
+      AND o.product_id <> ALL (r.held)
+      AND pr.family <> ALL (p.excluded_families)
+      AND NOT EXISTS (
+          SELECT 1 FROM cross_sell_trigger t
+          WHERE t.client_id = r.client_id AND t.product_id = o.product_id
             AND (t.status IN ('new', 'contacted', 'offered')
                  OR (t.status IN ('won', 'lost', 'dismissed')
                      AND t.closed_at > now() - make_interval(days => p.cooldown_days))))
@@ -192,7 +228,24 @@ SELECT x.client_id, x.product_id, x.segment_id,
        ('x' || substr(md5('relay-control-group:' || x.client_id), 1, 8))::bit(32)::bigint / 4294967296.0
            < p.control_share AS hidden,
        x.expected_value, x.priority, x.adoption, x.product_value, x.best_clients, x.best_holders,
-       concat(
+       CASE WHEN x.probability IS NOT NULL THEN concat(
+           format('%s: a %s%% chance that this client takes it within %s months (take-up model %s, learned from '
+                  'the bank''s own history). ', pr.name, to_char(100 * x.probability, 'FM990.0'), p.win_months,
+                  x.takeup_model_id),
+           CASE WHEN x.evidence <> '' THEN format('The client''s own evidence: %s. ', x.evidence)
+                ELSE 'No model of its own for this product: its chance is how often clients took it. ' END,
+           CASE WHEN x.best_holders > 0
+                THEN format('Peers: held by %s%% of the best clients in %s (%s of %s). ', round(x.adoption * 100),
+                            sn.label, x.best_holders, x.best_clients) END,
+           format('Clients that hold it bring %s a month: %s a year. ',
+                  money_text(x.product_value, c.minor_digits, c.currency),
+                  money_text(x.expected_value, c.minor_digits, c.currency)),
+           format('Priority %s = %s a year × %s%% chance', money_text(x.priority, c.minor_digits, c.currency),
+                  money_text(x.expected_value, c.minor_digits, c.currency), to_char(100 * x.probability, 'FM990.0')),
+           CASE WHEN x.income_weight <> 1
+                THEN format(' × %s for interest income (fee income counts in full)', x.income_weight) END,
+           '.')
+       ELSE concat(
            format('%s is held by %s%% of the best clients in %s (%s of %s)', pr.name, round(x.adoption * 100),
                   sn.label, x.best_holders, x.best_clients),
            CASE WHEN x.own_id <> x.segment_id
@@ -212,8 +265,8 @@ SELECT x.client_id, x.product_id, x.segment_id,
                             rtrim(to_char(x.takeup_factor, 'FM990.99'), '.'), x.tu_taken, x.tu_triggers, p.win_months,
                             to_char(100.0 * x.tu_taken / x.tu_triggers, 'FM990.0'), x.tu_base_taken, x.tu_base,
                             to_char(100.0 * x.tu_base_taken / x.tu_base, 'FM990.0')) END,
-           '.') AS reason,
-       x.income_weight, x.takeup_factor
+           '.') END AS reason,
+       x.income_weight, x.takeup_factor, x.probability, x.takeup_model_id
 FROM ranked x
 CROSS JOIN LATERAL (SELECT np.*, ((date_part('year', age(np.cutoff, np.profit_from)) * 12
                                    + date_part('month', age(np.cutoff, np.profit_from))))::integer AS profit_months
@@ -250,10 +303,10 @@ WHERE t.id = x.id AND t.status IN ('new', 'contacted', 'offered');
 -- rest.
 INSERT INTO cross_sell_trigger (client_id, product_id, segment_id, hidden, expected_value, priority, adoption,
                                 product_value, best_clients, best_holders, reason, raised_as_of, run_id,
-                                income_weight, takeup_factor)
+                                income_weight, takeup_factor, probability, takeup_model_id)
 SELECT x.client_id, x.product_id, x.segment_id, x.hidden, x.expected_value, x.priority, x.adoption,
        x.product_value, x.best_clients, x.best_holders, x.reason, p.as_of, p.run_id, x.income_weight,
-       x.takeup_factor
+       x.takeup_factor, x.probability, x.takeup_model_id
 FROM nightly_w_raise x
 CROSS JOIN nightly_w_param p
 ORDER BY x.client_id, x.priority DESC

@@ -1,0 +1,260 @@
+package takeup
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/relaycrm/relay/internal/model"
+)
+
+// The take-up file's format and limits: Unmarshal refuses anything else.
+const (
+	FileFormat   = "relay-takeup"
+	FileVersion  = 1
+	MaxFileBytes = 64 << 20
+	maxProducts  = 500
+)
+
+// Bundle is a fitted take-up model: per product, an additive model where the
+// product had enough takers to learn from, else its popularity (its take-up
+// rate in the months fitted on) as every client's chance.
+type Bundle struct {
+	Card     Card           `json:"card"`
+	Products []ProductModel `json:"products"`
+	models   map[string]*model.Bound
+}
+
+// ProductModel is one product's part of a bundle.
+type ProductModel struct {
+	Code       string  `json:"product"`
+	Popularity float64 `json:"popularity"`
+	// Model is the product's model file (internal/model's format); null when
+	// the product keeps its popularity.
+	Model json.RawMessage `json:"model,omitempty"`
+}
+
+type bundleFile struct {
+	Format   string         `json:"format"`
+	Version  int            `json:"version"`
+	Card     Card           `json:"card"`
+	Products []ProductModel `json:"products"`
+}
+
+// Marshal writes the bundle as versioned JSON.
+func (b *Bundle) Marshal() ([]byte, error) {
+	return json.MarshalIndent(bundleFile{Format: FileFormat, Version: FileVersion, Card: b.Card, Products: b.Products}, "", "  ")
+}
+
+// Unmarshal reads a bundle written by Marshal, treating it as hostile: size,
+// format, version, product codes and every product's model file are checked.
+func Unmarshal(r io.Reader) (*Bundle, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("take-up file: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("take-up file: larger than %d bytes", MaxFileBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f bundleFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("take-up file: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("take-up file: data after the model")
+	}
+	if f.Format != FileFormat {
+		return nil, fmt.Errorf("take-up file: format %q, expected %q", f.Format, FileFormat)
+	}
+	if f.Version != FileVersion {
+		return nil, fmt.Errorf("take-up file: version %d, this Relay reads %d", f.Version, FileVersion)
+	}
+	if len(f.Products) == 0 || len(f.Products) > maxProducts {
+		return nil, fmt.Errorf("take-up file: products: %d, expected 1 to %d", len(f.Products), maxProducts)
+	}
+	seen := map[string]bool{}
+	for i, p := range f.Products {
+		if p.Code == "" || len(p.Code) > 30 || seen[p.Code] {
+			return nil, fmt.Errorf("take-up file: products[%d].product: %q is empty, too long or repeated", i, p.Code)
+		}
+		seen[p.Code] = true
+		if !(p.Popularity >= 0 && p.Popularity <= 1) {
+			return nil, fmt.Errorf("take-up file: products[%d].popularity: %v is not between 0 and 1", i, p.Popularity)
+		}
+		if len(p.Model) > 0 && string(p.Model) != "null" {
+			if _, err := model.Unmarshal(bytes.NewReader(p.Model)); err != nil {
+				return nil, fmt.Errorf("take-up file: products[%d] (%s): %w", i, p.Code, err)
+			}
+		}
+	}
+	return &Bundle{Card: f.Card, Products: f.Products}, nil
+}
+
+// Scorer scores a bundle's products on a layout's inputs.
+type Scorer struct {
+	layout *Layout
+	// per product of the layout (by position): the bound model, or nil to
+	// use pop; ok false when the bundle does not know the product.
+	bound []*model.Bound
+	pop   []float64
+	known []bool
+}
+
+// Bind maps the bundle's products and their inputs onto layout. A product of
+// the layout the bundle does not know is never scored; a model input the
+// layout lacks is an error.
+func (b *Bundle) Bind(l *Layout) (*Scorer, error) {
+	s := &Scorer{layout: l, bound: make([]*model.Bound, len(l.Products)), pop: make([]float64, len(l.Products)),
+		known: make([]bool, len(l.Products))}
+	byCode := map[string]int{}
+	for i, p := range l.Products {
+		byCode[p.Code] = i
+	}
+	for _, pm := range b.Products {
+		i, ok := byCode[pm.Code]
+		if !ok {
+			continue
+		}
+		s.known[i], s.pop[i] = true, pm.Popularity
+		if len(pm.Model) == 0 || string(pm.Model) == "null" {
+			continue
+		}
+		m, err := model.Unmarshal(bytes.NewReader(pm.Model))
+		if err != nil {
+			return nil, fmt.Errorf("product %s: %w", pm.Code, err)
+		}
+		if s.bound[i], err = m.Bind(l.Codes); err != nil {
+			return nil, fmt.Errorf("product %s: %w", pm.Code, err)
+		}
+	}
+	return s, nil
+}
+
+// Knows says whether the bundle scores the product at position i.
+func (s *Scorer) Knows(i int) bool { return s.known[i] }
+
+// Probability is the chance of the product at position i for inputs x;
+// contribs, when not nil, receives each input's contribution (zero for a
+// product scored by its popularity).
+func (s *Scorer) Probability(i int, x, contribs []float64) float64 {
+	if s.bound[i] == nil {
+		if contribs != nil {
+			clear(contribs)
+		}
+		return s.pop[i]
+	}
+	return model.Probability(s.bound[i].Contributions(x, contribs))
+}
+
+// Learned says whether the product at position i has a model of its own.
+func (s *Scorer) Learned(i int) bool { return s.bound[i] != nil }
+
+// Evidence says in words the inputs that raise the product's chance most
+// (up to n, each with the factor it multiplies the odds by).
+func (l *Layout) Evidence(x, contribs []float64, n int) string {
+	type part struct {
+		k int
+		c float64
+	}
+	var parts []part
+	for k, c := range contribs {
+		if c > 0.05 {
+			parts = append(parts, part{k, c})
+		}
+	}
+	slices.SortFunc(parts, func(a, b part) int {
+		if a.c != b.c {
+			if a.c > b.c {
+				return -1
+			}
+			return 1
+		}
+		return a.k - b.k
+	})
+	if len(parts) > n {
+		parts = parts[:n]
+	}
+	var out []string
+	for _, p := range parts {
+		out = append(out, fmt.Sprintf("%s (odds ×%.1f)", l.describe(p.k, x[p.k]), math.Exp(p.c)))
+	}
+	return strings.Join(out, ", ")
+}
+
+// describe names input k at value v in words.
+func (l *Layout) describe(k int, v float64) string {
+	if k < l.client {
+		name := l.Products[k].Name
+		if v >= 0.5 {
+			return "holds " + name
+		}
+		return "does not hold " + name
+	}
+	missing := math.IsNaN(v)
+	num := func(format string) string {
+		if missing {
+			return "no figure"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	switch l.Codes[k] {
+	case InHeld:
+		return fmt.Sprintf("%.0f products held", v)
+	case InOpened12:
+		return fmt.Sprintf("%.0f products opened in the last 12 months", v)
+	case InOpened3:
+		return fmt.Sprintf("%.0f products opened in the last 3 months", v)
+	case InOpenRate:
+		return fmt.Sprintf("opens %.1f products a year", v)
+	case InSinceOpen:
+		switch {
+		case missing:
+			return "no product opened yet"
+		case v < 1:
+			return "a product opened this month"
+		}
+		return fmt.Sprintf("last product opened %.0f months ago", v)
+	case InTenure:
+		return fmt.Sprintf("a client for %.0f months", v)
+	case InIncome:
+		return "income of " + num("%.0f") + " a month (minor units, last 3 months)"
+	case InTurnover:
+		return "turnover of " + num("%.0f") + " a month"
+	case InBalance:
+		return "average balance of " + num("%.0f")
+	case InTx:
+		return num("%.0f") + " transactions a month"
+	case InControl:
+		if v >= 0.5 {
+			return "in the control group"
+		}
+		return "not in the control group"
+	case InCellAdoption:
+		return fmt.Sprintf("held by %.0f%% of similar clients", 100*v)
+	case InBestAdoption:
+		return fmt.Sprintf("held by %.0f%% of the best similar clients", 100*v)
+	case InIdeal:
+		if v >= 0.5 {
+			return "in the ideal set of similar clients"
+		}
+		return "not in the ideal set of similar clients"
+	case InRefused:
+		if v >= 0.5 {
+			return "refused it before"
+		}
+		return "never refused it"
+	case InOffered:
+		if v >= 0.5 {
+			return "was offered it before"
+		}
+		return "never offered it"
+	}
+	return l.Codes[k]
+}
