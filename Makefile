@@ -14,12 +14,13 @@ export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY
 
 .PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model bench-load-test clean
 
-## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn model and backtest it), run the
+## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn and take-up models and backtest), run the
 ## nightly job once, serve
 run: db build
 	$(BIN) migrate
 	$(BIN) demo --clients $(DEMO_CLIENTS) --if-empty
 	$(BIN) model fit --if-none
+	$(BIN) model fit --purpose takeup --if-none
 	$(BIN) backtest --if-none
 	$(BIN) nightly
 	$(BIN) serve

@@ -26,7 +26,8 @@ const modelUsage = `relay model fit [--bank CODE] [--from YYYY-MM --to YYYY-MM] 
        relay model import FILE.json [--bank CODE]
        relay model use --bank CODE (--id N | --fixed)
        relay model fit|list|export|import --purpose takeup ...
-       relay model use --purpose takeup --bank CODE (--id N | --rule)`
+       relay model use --purpose takeup --bank CODE (--id N | --rule)
+       relay model backtest --purpose takeup --id N --from YYYY-MM --to YYYY-MM`
 
 // runModel fits, lists, exports, imports and switches the learned churn
 // models.

@@ -55,6 +55,8 @@ func runTakeupModel(ctx context.Context, e *env, pool *pgxpool.Pool, st *setting
 		return takeupImport(ctx, e, pool, args)
 	case "use":
 		return takeupUse(ctx, e, pool, args)
+	case "backtest":
+		return takeupBacktest(ctx, e, pool, st, args)
 	}
 	return fmt.Errorf("model %q: unknown; usage: %s", cmd, modelUsage)
 }
@@ -259,5 +261,38 @@ func exportOffers(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d offers (client, product, probability) written to %s\n", n, *out)
+	return nil
+}
+
+// takeupBacktest ranks past months' candidates with a stored take-up model,
+// the ideal-set rule and popularity, and prints how each did.
+func takeupBacktest(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Store, args []string) error {
+	fs := newFlags(e, "model backtest --purpose takeup")
+	id := fs.Int64("id", 0, "the take-up model")
+	from := fs.String("from", "", "first month, YYYY-MM")
+	to := fs.String("to", "", "last month, YYYY-MM")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, t, err := monthFlags(*from, *to)
+	if err != nil {
+		return err
+	}
+	if *id == 0 || f.IsZero() {
+		return errors.New("usage: relay model backtest --purpose takeup --id N --from YYYY-MM --to YYYY-MM")
+	}
+	if t.Before(f) {
+		return fmt.Errorf("--from %s is after --to %s", *from, *to)
+	}
+	var months []time.Time
+	for m := f; !m.After(t); m = m.AddDate(0, 1, 0) {
+		months = append(months, m)
+	}
+	c, err := takeup.Backtest(ctx, pool, st, *id, months)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "take-up model %d on %s to %s, every candidate (client, product not held):\n", *id, *from, *to)
+	printComparison(e.stdout, "  ", c)
 	return nil
 }

@@ -33,6 +33,7 @@ func (s *server) modelRoutes(g *echo.Group) {
 	g.GET("/models/:id", s.modelCard)
 	g.POST("/admin/models/use", s.modelUse, requireRole(access.Admin))
 	g.GET("/backtest", s.backtest, requireRole(access.Risk, access.Admin))
+	g.GET("/takeup", s.takeupModels, requireRole(access.Risk, access.Admin, access.BranchHead))
 }
 
 func (s *server) models(c echo.Context) error {

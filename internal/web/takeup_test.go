@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/takeup"
+	"github.com/relaycrm/relay/internal/webtest"
+	"github.com/relaycrm/relay/seeds"
+)
+
+// TestTakeupPage fits a take-up model on a 2,000-client demo bank and reads
+// its page as a branch head: the model's out-of-time figures beside the
+// ideal-set rule's and popularity's, overall, by bank and by product, as the
+// card holds them. A manager may not see it.
+func TestTakeupPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fits a model")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	pool := demotest.Scored(t, 2000)
+	g, err := db.Gorm(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"takeup.months": "4", "takeup.test_months": "1", "takeup.min_takers": "10"} {
+		if _, err := pool.Exec(ctx, `UPDATE setting SET value = $2 WHERE key = $1`, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fit, err := takeup.Fit(ctx, pool, settings.NewStore(g), takeup.FitRequest{})
+	if err != nil {
+		t.Fatalf("fit: %v", err)
+	}
+	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
+	head := srv.NewClient(t)
+	head.Login(headLogin, seeds.DemoPassword)
+	r := head.Get("/takeup")
+	if r.Status != 200 {
+		t.Fatalf("take-up page: %d", r.Status)
+	}
+	c := fit.Bundle.Card
+	want := []string{fmt.Sprintf(`href="/takeup?model=%d"`, fit.ModelID), `data-testid="takeup-card"`,
+		fmt.Sprintf("%.2f", c.Overall.Model.Lift10), fmt.Sprintf("%.2f", c.Overall.Rule.Lift10),
+		fmt.Sprintf("%.2f", c.Overall.Popularity.Lift10), c.Products[1].Name}
+	for _, b := range c.Banks {
+		want = append(want, html.EscapeString(b.Why))
+	}
+	for _, w := range want {
+		if !strings.Contains(r.Body, w) {
+			t.Errorf("the take-up page lacks %q", w)
+		}
+	}
+	mgr := srv.NewClient(t)
+	mgr.Login(managerLogin, seeds.DemoPassword)
+	if r := mgr.Get("/takeup"); r.Status != 403 {
+		t.Errorf("a manager gets the take-up page: %d", r.Status)
+	}
+}
