@@ -71,9 +71,11 @@ bench-export: db
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ChurnExport' -benchtime 1x -timeout 30m ./internal/exports/
 
 ## bench-model: fit the churn model on the 1,000,000-client demo bank (replaying 12 months, every leaver and a
-## weighted sample of stayers) and print its time, each month's replay, its figures and the Go process's peak memory
+## weighted sample of stayers) and print its time, each month's replay, its figures and the Go process's peak memory;
+## then, in a process of its own, the same for the take-up model (one per product, 25 products)
 bench-model: bench-load
 	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'ModelFit' -benchtime 1x -timeout 60m ./internal/churn/
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'TakeupFit' -benchtime 1x -timeout 60m ./internal/churn/
 
 ## bench-load-test: serve the 1,000,000-client bank with `relay serve` and send it the pages of every role at
 ## 200 requests a second for 60 s (RATE, DURATION), alone and during a nightly run: errors, p50/p95/p99 per page,

@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/takeup"
 )
 
 // BenchmarkModelFit fits the churn model on the benchmark database (make
@@ -69,6 +70,58 @@ func BenchmarkModelFit(b *testing.B) {
 		b.ReportMetric(took.Seconds(), "fit-s")
 		b.ReportMetric(float64(rss)/1024, "go-peak-MB")
 		b.ReportMetric(float64(c.Rows), "rows")
+	}
+}
+
+// BenchmarkTakeupFit fits the take-up model (one per product) on the
+// benchmark database: its time, each replayed month, the figures beside the
+// ideal-set rule's and popularity's, and the Go process's peak RSS and heap.
+// make bench-model runs it in a process of its own after the churn fit.
+func BenchmarkTakeupFit(b *testing.B) {
+	if os.Getenv("RELAY_BENCH") == "" {
+		b.Skip("set RELAY_BENCH=1 (make bench-model) to run the model benchmark")
+	}
+	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
+	if url == "" {
+		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
+	}
+	ctx := context.Background()
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
+		b.Fatal(err)
+	}
+	g, err := db.Gorm(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var clients, products int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM product)`).Scan(&clients, &products); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		fmt.Printf("\ntake-up fit benchmark: %d clients x %d products; load average before: %s\n", clients, products, loadavg())
+		heap := startHeapSampler()
+		start := time.Now()
+		out, err := takeup.Fit(ctx, pool, settings.NewStore(g), takeup.FitRequest{Progress: func(s string) { fmt.Println("  ", s) }})
+		took := time.Since(start)
+		peakHeap := heap.stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := out.Bundle.Card
+		rss := readKB("/proc/self/status", "VmHWM:")
+		fmt.Printf("  fit of take-up model %d: %s for %d client-months (%.1f%% of the clients each month), %d candidates\n",
+			out.ModelID, took.Round(time.Second), c.ClientMonths, 100*c.Share, c.Candidates)
+		fmt.Printf("  Go process peak RSS %d MB, peak heap %d MB; load average after: %s\n", rss/1024, peakHeap>>20, loadavg())
+		fmt.Printf("  out of time (%s): model lift %.2f AUC %.3f; ideal-set rule lift %.2f AUC %.3f; popularity lift %.2f AUC %.3f\n",
+			strings.Join(c.TestedOn, ", "), c.Overall.Model.Lift10, c.Overall.Model.AUC, c.Overall.Rule.Lift10,
+			c.Overall.Rule.AUC, c.Overall.Popularity.Lift10, c.Overall.Popularity.AUC)
+		b.ReportMetric(took.Seconds(), "fit-s")
+		b.ReportMetric(float64(rss)/1024, "go-peak-MB")
 	}
 }
 

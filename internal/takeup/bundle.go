@@ -156,9 +156,13 @@ func (s *Scorer) Probability(i int, x, contribs []float64) float64 {
 // Learned says whether the product at position i has a model of its own.
 func (s *Scorer) Learned(i int) bool { return s.bound[i] != nil }
 
+// Money formats an amount in minor units of a client's currency.
+type Money func(minor int64) string
+
 // Evidence says in words the inputs that raise the product's chance most
-// (up to n, each with the factor it multiplies the odds by).
-func (l *Layout) Evidence(x, contribs []float64, n int) string {
+// (up to n, each with the factor it multiplies the odds by); amounts are
+// formatted with money.
+func (l *Layout) Evidence(x, contribs []float64, n int, money Money) string {
 	type part struct {
 		k int
 		c float64
@@ -183,13 +187,36 @@ func (l *Layout) Evidence(x, contribs []float64, n int) string {
 	}
 	var out []string
 	for _, p := range parts {
-		out = append(out, fmt.Sprintf("%s (odds ×%.1f)", l.describe(p.k, x[p.k]), math.Exp(p.c)))
+		out = append(out, fmt.Sprintf("%s (odds ×%.1f)", l.describe(p.k, x[p.k], money), math.Exp(p.c)))
 	}
 	return strings.Join(out, ", ")
 }
 
+// Label names input code in words, for a card.
+func (l *Layout) Label(code string) string {
+	for k, c := range l.Codes {
+		if c == code {
+			if k < l.client {
+				return "holds " + l.Products[k].Name
+			}
+			return inputLabels[code]
+		}
+	}
+	return code
+}
+
+var inputLabels = map[string]string{
+	InHeld: "products held", InOpened12: "products opened in the last 12 months",
+	InOpened3: "products opened in the last 3 months", InOpenRate: "products opened a year",
+	InSinceOpen: "months since the last opening", InTenure: "tenure", InIncome: "income, last 3 months",
+	InTurnover: "turnover, last 3 months", InBalance: "balance, last 3 months", InTx: "transactions, last 3 months",
+	InControl: "control group", InCellAdoption: "adoption among similar clients",
+	InBestAdoption: "adoption among the best similar clients", InIdeal: "in the ideal set",
+	InRefused: "refused before", InOffered: "offered before",
+}
+
 // describe names input k at value v in words.
-func (l *Layout) describe(k int, v float64) string {
+func (l *Layout) describe(k int, v float64, money Money) string {
 	if k < l.client {
 		name := l.Products[k].Name
 		if v >= 0.5 {
@@ -203,6 +230,15 @@ func (l *Layout) describe(k int, v float64) string {
 			return "no figure"
 		}
 		return fmt.Sprintf(format, v)
+	}
+	amount := func() string {
+		if missing {
+			return "no figure"
+		}
+		if money == nil {
+			return fmt.Sprintf("%.0f (minor units)", v)
+		}
+		return money(int64(math.Round(v)))
 	}
 	switch l.Codes[k] {
 	case InHeld:
@@ -224,11 +260,11 @@ func (l *Layout) describe(k int, v float64) string {
 	case InTenure:
 		return fmt.Sprintf("a client for %.0f months", v)
 	case InIncome:
-		return "income of " + num("%.0f") + " a month (minor units, last 3 months)"
+		return "income of " + amount() + " a month (last 3 months)"
 	case InTurnover:
-		return "turnover of " + num("%.0f") + " a month"
+		return "turnover of " + amount() + " a month"
 	case InBalance:
-		return "average balance of " + num("%.0f")
+		return "average balance of " + amount()
 	case InTx:
 		return num("%.0f") + " transactions a month"
 	case InControl:

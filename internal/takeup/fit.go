@@ -361,7 +361,9 @@ func (f *fitter) fit(progress func(string)) *Bundle {
 			}
 			pm.Model = body
 			tested, _ = res.Tested.Bind(l.Codes)
-			pc.Strongest = strongest(res.Model, 4)
+			for _, code := range strongest(res.Model, 4) {
+				pc.Strongest = append(pc.Strongest, l.Label(code))
+			}
 		}
 		// the test candidates, pooled
 		for i := range ds.Y {

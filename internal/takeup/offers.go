@@ -15,6 +15,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/exports"
+	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/settings"
 )
 
@@ -24,7 +25,10 @@ type Offer struct {
 	Probability  float64
 	Value        int64 // the product's monthly value in the client's bank (minor units); 0 when unknown
 	Priority     float64
-	Evidence     string
+	// Learned says the product has a model of its own; Popularity is its
+	// take-up rate where the model was fitted.
+	Learned    bool
+	Popularity float64
 }
 
 // scoring is what scoring a month needs.
@@ -33,9 +37,13 @@ type scoring struct {
 	scorers  map[int16]*Scorer
 	ids      map[int16]int64
 	excluded map[string]bool
-	ideal    float64
-	control  float64
-	interest float64
+	money    map[int16]Money
+	// the month being scored: its cells, and the current client's inputs
+	cells           *Cells
+	x, px, contribs []float64
+	ideal           float64
+	control         float64
+	interest        float64
 }
 
 func newScoring(ctx context.Context, q db.Querier, vals settings.Values, groupID int16) (*scoring, error) {
@@ -51,19 +59,23 @@ func newScoring(ctx context.Context, q db.Querier, vals settings.Values, groupID
 	if s.scorers, s.ids, err = bankBundles(ctx, q, groupID, s.layout); err != nil {
 		return nil, err
 	}
+	if s.money, err = bankMoney(ctx, q, groupID); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // month scores every client of a bank with a take-up model in use as of
-// month m, calling fn with each client's candidates (the slice is reused).
-// values, when not nil, gives each (bank, product)'s monthly value for the
-// priority.
-func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values map[[2]int16]int64, explain int,
+// month m, calling fn with each client's candidates (the slice is reused;
+// s.explain gives an offer's evidence during the call). values, when not
+// nil, gives each (bank, product)'s monthly value for the priority.
+func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values map[[2]int16]int64,
 	fn func(c *clientRow, offers []Offer) error) error {
 	cells, err := loadCells(ctx, q, m, nil)
 	if err != nil {
 		return err
 	}
+	s.cells = cells
 	rows, err := q.Query(ctx, queries.Get("client-rows"), m, 0, 1.0, 0, nil, s.control)
 	if err != nil {
 		return fmt.Errorf("clients: %w", err)
@@ -71,7 +83,7 @@ func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values m
 	defer rows.Close()
 	l := s.layout
 	x := make([]float64, len(l.Codes))
-	contribs := make([]float64, len(l.Codes))
+	s.x, s.px, s.contribs = x, make([]float64, len(l.Codes)), make([]float64, len(l.Codes))
 	var c clientRow
 	var offers []Offer
 	for rows.Next() {
@@ -89,15 +101,14 @@ func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values m
 				continue
 			}
 			l.setProduct(&c, p.ID, cells, s.ideal, x)
-			o := Offer{ProductIndex: i, Probability: sc.Probability(i, x, contribs), Value: values[[2]int16{c.BankID, p.ID}]}
+			o := Offer{ProductIndex: i, Probability: sc.Probability(i, x, nil), Value: values[[2]int16{c.BankID, p.ID}]}
 			weight := 1.0
 			if p.IncomeKind == "interest" {
 				weight = s.interest
 			}
 			o.Priority = o.Probability * float64(max(o.Value, 1)) * weight
-			if explain > 0 && sc.Learned(i) {
-				o.Evidence = l.Evidence(x, contribs, explain)
-			}
+			o.Learned = sc.Learned(i)
+			o.Popularity = sc.pop[i]
 			offers = append(offers, o)
 		}
 		if err := fn(&c, offers); err != nil {
@@ -105,6 +116,19 @@ func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values m
 		}
 	}
 	return rows.Err()
+}
+
+// explain says in words the n inputs that raise offer o's chance most, for
+// client c during month's call (empty for a product scored by popularity).
+func (s *scoring) explain(c *clientRow, o Offer, n int) string {
+	sc := s.scorers[c.BankID]
+	if !o.Learned || sc == nil {
+		return ""
+	}
+	copy(s.px, s.x)
+	s.layout.setProduct(c, s.layout.Products[o.ProductIndex].ID, s.cells, s.ideal, s.px)
+	sc.Probability(o.ProductIndex, s.px, s.contribs)
+	return s.layout.Evidence(s.px, s.contribs, n, s.money[c.BankID])
 }
 
 // WriteOffers scores, for every bank whose take-up model is in use, each
@@ -164,6 +188,26 @@ func WriteOffers(ctx context.Context, conn *pgx.Conn, pool *pgxpool.Pool, vals s
 	return total, nil
 }
 
+// bankMoney formats amounts in each bank's currency.
+func bankMoney(ctx context.Context, q db.Querier, groupID int16) (map[int16]Money, error) {
+	rows, err := q.Query(ctx, queries.Get("bank-currencies"), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("bank currencies: %w", err)
+	}
+	defer rows.Close()
+	out := map[int16]Money{}
+	for rows.Next() {
+		var id int16
+		var cur string
+		var digits int
+		if err := rows.Scan(&id, &cur, &digits); err != nil {
+			return nil, fmt.Errorf("bank currencies: %w", err)
+		}
+		out[id] = func(minor int64) string { return money.Whole(minor, cur, digits) }
+	}
+	return out, rows.Err()
+}
+
 func bankValues(ctx context.Context, q db.Querier) (map[[2]int16]int64, error) {
 	rows, err := q.Query(ctx, queries.Get("bank-values"))
 	if err != nil {
@@ -206,7 +250,7 @@ func (src *offerSource) start() {
 		defer close(src.done)
 		defer close(src.out)
 		l := src.s.layout
-		err := src.s.month(ctx, src.conn, src.asOf, src.values, 3, func(c *clientRow, offers []Offer) error {
+		err := src.s.month(ctx, src.conn, src.asOf, src.values, func(c *clientRow, offers []Offer) error {
 			slices.SortFunc(offers, func(a, b Offer) int {
 				if a.Priority != b.Priority {
 					if a.Priority > b.Priority {
@@ -216,10 +260,18 @@ func (src *offerSource) start() {
 				}
 				return a.ProductIndex - b.ProductIndex
 			})
-			for _, o := range offers[:min(len(offers), src.keep)] {
+			// a product the client is less likely than the average candidate
+			// to take is not offered
+			kept := offers[:0]
+			for _, o := range offers {
+				if !o.Learned || o.Probability >= o.Popularity {
+					kept = append(kept, o)
+				}
+			}
+			for _, o := range kept[:min(len(kept), src.keep)] {
 				p := l.Products[o.ProductIndex]
 				row := []any{c.ID, p.ID, src.s.ids[c.BankID], o.Probability, o.Value,
-					o.Value * 12, int64(math.Round(o.Priority * 12)), o.Evidence}
+					o.Value * 12, int64(math.Round(o.Priority * 12)), src.s.explain(c, o, 3)}
 				select {
 				case src.out <- row:
 				case <-ctx.Done():
@@ -287,13 +339,13 @@ func ExportOffers(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, w
 	}
 	n := 0
 	asOf := last.Format("2006-01")
-	err = s.month(ctx, pool, *last, nil, 3, func(c *clientRow, offers []Offer) error {
+	err = s.month(ctx, pool, *last, nil, func(c *clientRow, offers []Offer) error {
 		for _, o := range offers {
 			p := s.layout.Products[o.ProductIndex]
 			ref := refs[c.ID]
 			rec := []string{asOf, ref.bank, exports.Neutralise(ref.ref), p.Code, strconv.FormatFloat(o.Probability, 'f', 6, 64),
 				strconv.FormatInt(s.ids[c.BankID], 10), strconv.FormatBool(s.scorers[c.BankID].Learned(o.ProductIndex)),
-				exports.Neutralise(o.Evidence)}
+				exports.Neutralise(s.explain(c, o, 3))}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

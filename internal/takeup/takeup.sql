@@ -203,3 +203,6 @@ GROUP BY s.bank_id, sp.product_id;
 
 -- name: client-refs
 SELECT c.id, b.code, c.ref FROM client c JOIN bank b ON b.id = c.bank_id WHERE c.left_on IS NULL;
+
+-- name: bank-currencies
+SELECT id, currency, minor_digits::integer FROM bank WHERE group_id = $1;

@@ -74,8 +74,8 @@ func TestFitFindsAPlantedLead(t *testing.T) {
 		Leads: []takeuptest.Lead{{From: "P06", To: "P07", Bonus: 3}}, Rate: 1.5, Appeal: 0.4})
 	out := fit(t, b)
 	pc := productCard(t, out.Bundle.Card, "P07")
-	if !pc.Learned || len(pc.Strongest) == 0 || pc.Strongest[0] != "holds:P06" {
-		t.Fatalf("P07's strongest inputs are %v (%s), want holds:P06 first", pc.Strongest, pc.Why)
+	if !pc.Learned || len(pc.Strongest) == 0 || pc.Strongest[0] != "holds Product P06" {
+		t.Fatalf("P07's strongest inputs are %v (%s), want holding P06 first", pc.Strongest, pc.Why)
 	}
 	m := productModel(t, out.Bundle, "P07")
 	k := -1
@@ -232,6 +232,15 @@ func TestHeldOutHalf(t *testing.T) {
 	}
 	if !strings.Contains(reason, "chance") || !strings.Contains(reason, "odds ×") {
 		t.Errorf("a learned trigger's reason does not give its chance and evidence: %q", reason)
+	}
+	// the next night does not expire them for being outside the ideal set
+	run(t, b)
+	var expired int
+	if err := b.Pool.QueryRow(ctx, `SELECT count(*) FROM cross_sell_trigger WHERE status = 'expired'`).Scan(&expired); err != nil {
+		t.Fatal(err)
+	}
+	if expired != 0 {
+		t.Errorf("%d learned triggers expired on the next night", expired)
 	}
 
 	// and an analyst's export holds every candidate with its probability
