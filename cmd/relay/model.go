@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -296,20 +297,7 @@ func defaultModel(ctx context.Context, pool *pgxpool.Pool, groupID int16, bank s
 func modelImport(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Store, args []string) error {
 	fs := newFlags(e, "model import")
 	bank := fs.String("bank", "", "the bank the model is for (default: every bank of the group)")
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		return errors.New("usage: relay model import FILE.json [--bank CODE]")
-	}
-	f, err := os.Open(file)
+	file, f, err := openFileArg(fs, args, "usage: relay model import FILE.json [--bank CODE]")
 	if err != nil {
 		return err
 	}
@@ -442,4 +430,24 @@ func runBacktest(ctx context.Context, e *env, args []string) error {
 			l.Scorer, l.Leavers, 100*l.AtLeast(1), 100*l.AtLeast(2), 100*l.AtLeast(3))
 	}
 	return nil
+}
+
+// openFileArg parses fs on args, whose first or only positional argument is
+// a file to read, and opens it.
+func openFileArg(fs *flag.FlagSet, args []string, usage string) (string, *os.File, error) {
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", nil, err
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		return "", nil, errors.New(usage)
+	}
+	f, err := os.Open(file)
+	return file, f, err
 }

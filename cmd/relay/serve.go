@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
@@ -81,7 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
 		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
 		"churn export": exports.CheckChurn, "worklist": worklist.Check, "sign-in throttle": users.CheckThrottle,
-		"reference": reference.Check, "take-up": takeup.Check,
+		"reference": reference.Check, "take-up": takeup.Check, "banks": banks.Check,
 	} {
 		if err := check(ctx, pool); err != nil {
 			return fmt.Errorf("check %s queries: %w", name, err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -188,20 +187,7 @@ func takeupExport(ctx context.Context, e *env, pool *pgxpool.Pool, args []string
 func takeupImport(ctx context.Context, e *env, pool *pgxpool.Pool, args []string) error {
 	fs := newFlags(e, "model import --purpose takeup")
 	bank := fs.String("bank", "", "the bank the model is for (default: every bank of the group)")
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		return errors.New("usage: relay model import FILE.json --purpose takeup [--bank CODE]")
-	}
-	f, err := os.Open(file)
+	file, f, err := openFileArg(fs, args, "usage: relay model import FILE.json --purpose takeup [--bank CODE]")
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/settings"
@@ -27,24 +29,8 @@ func BenchmarkModelFit(b *testing.B) {
 	if os.Getenv("RELAY_BENCH") == "" {
 		b.Skip("set RELAY_BENCH=1 (make bench-model) to run the model benchmark")
 	}
-	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
-	if url == "" {
-		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
-	}
 	ctx := context.Background()
-	pool, err := db.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
-		b.Fatal(err)
-	}
-	g, err := db.Gorm(pool)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st := settings.NewStore(g)
+	pool, st := benchDB(b)
 	var clients, facts int64
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM monthly_fact)`).Scan(&clients, &facts); err != nil {
 		b.Fatal(err)
@@ -81,23 +67,8 @@ func BenchmarkTakeupFit(b *testing.B) {
 	if os.Getenv("RELAY_BENCH") == "" {
 		b.Skip("set RELAY_BENCH=1 (make bench-model) to run the model benchmark")
 	}
-	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
-	if url == "" {
-		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
-	}
 	ctx := context.Background()
-	pool, err := db.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
-		b.Fatal(err)
-	}
-	g, err := db.Gorm(pool)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pool, st := benchDB(b)
 	var clients, products int64
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM product)`).Scan(&clients, &products); err != nil {
 		b.Fatal(err)
@@ -106,7 +77,7 @@ func BenchmarkTakeupFit(b *testing.B) {
 		fmt.Printf("\ntake-up fit benchmark: %d clients x %d products; load average before: %s\n", clients, products, loadavg())
 		heap := startHeapSampler()
 		start := time.Now()
-		out, err := takeup.Fit(ctx, pool, settings.NewStore(g), takeup.FitRequest{Progress: func(s string) { fmt.Println("  ", s) }})
+		out, err := takeup.Fit(ctx, pool, st, takeup.FitRequest{Progress: func(s string) { fmt.Println("  ", s) }})
 		took := time.Since(start)
 		peakHeap := heap.stop()
 		if err != nil {
@@ -123,6 +94,29 @@ func BenchmarkTakeupFit(b *testing.B) {
 		b.ReportMetric(took.Seconds(), "fit-s")
 		b.ReportMetric(float64(rss)/1024, "go-peak-MB")
 	}
+}
+
+// benchDB opens the benchmark database (RELAY_BENCH_DATABASE_URL; make
+// bench-model loads it), migrated, with its settings.
+func benchDB(b *testing.B) (*pgxpool.Pool, *settings.Store) {
+	url := os.Getenv("RELAY_BENCH_DATABASE_URL")
+	if url == "" {
+		url = "postgres://relay:relay@127.0.0.1:5432/relay_bench?sslmode=disable"
+	}
+	ctx := context.Background()
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if err := db.Migrate(ctx, db.SQLDB(pool), nil); err != nil {
+		b.Fatal(err)
+	}
+	g, err := db.Gorm(pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pool, settings.NewStore(g)
 }
 
 // heapSampler records the Go heap's peak, sampled every second.

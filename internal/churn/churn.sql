@@ -1,15 +1,6 @@
 -- The learned churn models: their records, which one scores each bank, and
 -- the history a fit and a backtest replay.
 
--- name: bank-by-code
-SELECT id, group_id, code, name FROM bank WHERE code = $1;
-
--- name: groups
-SELECT id, code, name FROM banking_group ORDER BY id;
-
--- name: banks
-SELECT id, group_id, code, name FROM bank WHERE group_id = $1 ORDER BY id;
-
 -- name: history-span
 -- The first and last month of facts, and the month of the latest leaving
 -- recorded: a leaving dated after the last month of facts is an outcome the

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
@@ -96,12 +97,7 @@ type FitOutcome struct {
 // ErrNoHistory is returned when the data holds no month a fit can learn from.
 var ErrNoHistory = errors.New("no month of history with a known outcome")
 
-type bank struct {
-	ID      int16
-	GroupID int16
-	Code    string
-	Name    string
-}
+type bank = banks.Bank
 
 // Fit replays the bank's (or the group's) history, fits an additive model on
 // who left within warning.horizon_months of each month, tests it on the
@@ -219,59 +215,15 @@ func (s scope) covers(bankID int16) bool { return s.bankID == nil || *s.bankID =
 
 // resolveScope finds the bank of code, or the only group when code is empty.
 func resolveScope(ctx context.Context, q db.Querier, code string) (scope, []bank, error) {
-	if code != "" {
-		var b bank
-		err := q.QueryRow(ctx, queries.Get("bank-by-code"), code).Scan(&b.ID, &b.GroupID, &b.Code, &b.Name)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return scope{}, nil, fmt.Errorf("bank %q: no bank has this code", code)
-		}
-		if err != nil {
-			return scope{}, nil, fmt.Errorf("bank %q: %w", code, err)
-		}
-		return scope{groupID: b.GroupID, bankID: &b.ID, label: b.Name}, []bank{b}, nil
-	}
-	rows, err := q.Query(ctx, queries.Get("groups"))
-	if err != nil {
-		return scope{}, nil, fmt.Errorf("groups: %w", err)
-	}
-	type group struct {
-		id         int16
-		code, name string
-	}
-	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (group, error) {
-		var g group
-		return g, r.Scan(&g.id, &g.code, &g.name)
-	})
-	if err != nil {
-		return scope{}, nil, fmt.Errorf("groups: %w", err)
-	}
-	switch len(groups) {
-	case 0:
-		return scope{}, nil, errors.New("no banking group exists yet")
-	case 1:
-	default:
-		return scope{}, nil, fmt.Errorf("%d banking groups exist: name a bank with --bank", len(groups))
-	}
-	banks, err := groupBanks(ctx, q, groups[0].id)
+	s, bs, err := banks.Resolve(ctx, q, code)
 	if err != nil {
 		return scope{}, nil, err
 	}
-	return scope{groupID: groups[0].id, label: groups[0].name + " (every bank)"}, banks, nil
+	return scope{groupID: s.GroupID, bankID: s.BankID, label: s.Label}, bs, nil
 }
 
 func groupBanks(ctx context.Context, q db.Querier, groupID int16) ([]bank, error) {
-	rows, err := q.Query(ctx, queries.Get("banks"), groupID)
-	if err != nil {
-		return nil, fmt.Errorf("banks: %w", err)
-	}
-	banks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bank, error) {
-		var b bank
-		return b, r.Scan(&b.ID, &b.GroupID, &b.Code, &b.Name)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("banks: %w", err)
-	}
-	return banks, nil
+	return banks.OfGroup(ctx, q, groupID)
 }
 
 // span is the history in the database: first and last month of facts, and

@@ -12,25 +12,38 @@
 
 -- name: expire-list
 -- Open triggers with no candidate behind them any more, and why. A trigger a
--- take-up model raised does not need its product in the ideal set.
+-- take-up model raised does not need its product in the ideal set. When a
+-- bank's offers change hands between the ideal-set rule and a take-up model
+-- (their priorities are on other scales), the triggers the other raised that
+-- no manager has touched yet (new) make room for the new ranking; those in
+-- work stay.
 CREATE UNLOGGED TABLE nightly_w_expire AS
 SELECT t.id,
        format('%s (as of %s).',
               CASE WHEN m.client_id IS NULL THEN 'The client is no longer active'
                    WHEN t.product_id = ANY (m.held) THEN 'The client holds the product'
                    WHEN pr.family = ANY (p.excluded_families) THEN 'The product''s family is left out of triggers'
+                   WHEN t.status = 'new' AND t.takeup_model_id IS NULL AND l.learned
+                        THEN 'The bank''s offers are now ranked by its take-up model'
+                   WHEN t.status = 'new' AND t.takeup_model_id IS NOT NULL AND NOT l.learned
+                        THEN 'The bank''s offers are ranked by the ideal-set rule again'
                    ELSE 'The product is no longer in the ideal set of the client''s segment' END,
               to_char(p.as_of, 'YYYY-MM')) AS reason
 FROM cross_sell_trigger t
 CROSS JOIN nightly_w_param p
 JOIN product pr ON pr.id = t.product_id
+JOIN client c ON c.id = t.client_id
+CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM bank_model bm
+                                   WHERE bm.bank_id = c.bank_id AND bm.purpose = 'takeup'
+                                     AND bm.model_id IS NOT NULL) AS learned) l
 LEFT JOIN nightly_w_member m ON m.client_id = t.client_id AND m.assigned
 LEFT JOIN nightly_w_segment s ON s.segment_id = m.segment_id
 LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = s.profile_id AND sp.product_id = t.product_id
                                       AND sp.in_ideal
 WHERE t.status IN ('new', 'contacted', 'offered')
   AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR (sp.segment_id IS NULL AND t.takeup_model_id IS NULL)
-       OR pr.family = ANY (p.excluded_families));
+       OR pr.family = ANY (p.excluded_families)
+       OR (t.status = 'new' AND (t.takeup_model_id IS NULL) = l.learned));
 
 -- name: confirm-list
 -- Triggers marked won whose holding the data now shows.
@@ -185,12 +198,6 @@ WITH open AS (
     WHERE NOT r.learned
       AND sp.product_id <> ALL (r.held)
       AND pr.family <> ALL (p.excluded_families)
-      AND NOT EXISTS (
-          SELECT 1 FROM cross_sell_trigger t
-          WHERE t.client_id = r.client_id AND t.product_id = sp.product_id
-            AND (t.status IN ('new', 'contacted', 'offered')
-                 OR (t.status IN ('won', 'lost', 'dismissed')
-                     AND t.closed_at > now() - make_interval(days => p.cooldown_days))))
     UNION ALL
     -- where a take-up model ranks the offers: every product the client
     -- lacks that the model scored among its best, priority = its chance x
@@ -213,16 +220,18 @@ WITH open AS (
     WHERE r.learned
       AND o.product_id <> ALL (r.held)
       AND pr.family <> ALL (p.excluded_families)
-      AND NOT EXISTS (
+), ranked AS (
+    -- neither open already nor in its cool-down
+    SELECT c.*,
+           row_number() OVER (PARTITION BY c.client_id ORDER BY c.priority DESC, c.product_id) AS rank
+    FROM candidate c
+    CROSS JOIN nightly_w_param p
+    WHERE NOT EXISTS (
           SELECT 1 FROM cross_sell_trigger t
-          WHERE t.client_id = r.client_id AND t.product_id = o.product_id
+          WHERE t.client_id = c.client_id AND t.product_id = c.product_id
             AND (t.status IN ('new', 'contacted', 'offered')
                  OR (t.status IN ('won', 'lost', 'dismissed')
                      AND t.closed_at > now() - make_interval(days => p.cooldown_days))))
-), ranked AS (
-    SELECT candidate.*,
-           row_number() OVER (PARTITION BY client_id ORDER BY priority DESC, product_id) AS rank
-    FROM candidate
 )
 SELECT x.client_id, x.product_id, x.segment_id,
        ('x' || substr(md5('relay-control-group:' || x.client_id), 1, 8))::bit(32)::bigint / 4294967296.0

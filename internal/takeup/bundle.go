@@ -242,11 +242,11 @@ func (l *Layout) describe(k int, v float64, money Money) string {
 	}
 	switch l.Codes[k] {
 	case InHeld:
-		return fmt.Sprintf("%.0f products held", v)
+		return count(v, "product") + " held"
 	case InOpened12:
-		return fmt.Sprintf("%.0f products opened in the last 12 months", v)
+		return count(v, "product") + " opened in the last 12 months"
 	case InOpened3:
-		return fmt.Sprintf("%.0f products opened in the last 3 months", v)
+		return count(v, "product") + " opened in the last 3 months"
 	case InOpenRate:
 		return fmt.Sprintf("opens %.1f products a year", v)
 	case InSinceOpen:
@@ -256,9 +256,9 @@ func (l *Layout) describe(k int, v float64, money Money) string {
 		case v < 1:
 			return "a product opened this month"
 		}
-		return fmt.Sprintf("last product opened %.0f months ago", v)
+		return "last product opened " + count(v, "month") + " ago"
 	case InTenure:
-		return fmt.Sprintf("a client for %.0f months", v)
+		return "a client for " + count(v, "month")
 	case InIncome:
 		return "income of " + amount() + " a month (last 3 months)"
 	case InTurnover:
@@ -293,4 +293,13 @@ func (l *Layout) describe(k int, v float64, money Money) string {
 		return "never offered it"
 	}
 	return l.Codes[k]
+}
+
+// count says n things, n rounded, with the plural where it takes one.
+func count(n float64, thing string) string {
+	r := math.Round(n)
+	if r == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%.0f %ss", r, thing)
 }

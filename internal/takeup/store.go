@@ -13,15 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/db"
 )
 
-type bank struct {
-	ID      int16
-	GroupID int16
-	Code    string
-	Name    string
-}
+type bank = banks.Bank
 
 // scope is the bank a fit covers, or the whole group.
 type scope struct {
@@ -31,50 +27,11 @@ type scope struct {
 }
 
 func resolveScope(ctx context.Context, q db.Querier, code string) (scope, []bank, error) {
-	if code != "" {
-		var b bank
-		err := q.QueryRow(ctx, queries.Get("bank-by-code"), code).Scan(&b.ID, &b.GroupID, &b.Code, &b.Name)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return scope{}, nil, fmt.Errorf("bank %q: no bank has this code", code)
-		}
-		if err != nil {
-			return scope{}, nil, fmt.Errorf("bank %q: %w", code, err)
-		}
-		return scope{groupID: b.GroupID, bankID: &b.ID, label: b.Name}, []bank{b}, nil
-	}
-	rows, err := q.Query(ctx, queries.Get("groups"))
+	s, bs, err := banks.Resolve(ctx, q, code)
 	if err != nil {
-		return scope{}, nil, fmt.Errorf("groups: %w", err)
+		return scope{}, nil, err
 	}
-	type group struct {
-		id         int16
-		code, name string
-	}
-	groups, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (group, error) {
-		var g group
-		return g, r.Scan(&g.id, &g.code, &g.name)
-	})
-	if err != nil {
-		return scope{}, nil, fmt.Errorf("groups: %w", err)
-	}
-	if len(groups) != 1 {
-		if len(groups) == 0 {
-			return scope{}, nil, errors.New("no banking group exists yet")
-		}
-		return scope{}, nil, fmt.Errorf("%d banking groups exist: name a bank with --bank", len(groups))
-	}
-	rows, err = q.Query(ctx, queries.Get("banks"), groups[0].id)
-	if err != nil {
-		return scope{}, nil, fmt.Errorf("banks: %w", err)
-	}
-	banks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bank, error) {
-		var b bank
-		return b, r.Scan(&b.ID, &b.GroupID, &b.Code, &b.Name)
-	})
-	if err != nil {
-		return scope{}, nil, fmt.Errorf("banks: %w", err)
-	}
-	return scope{groupID: groups[0].id, label: groups[0].name + " (every bank)"}, banks, nil
+	return scope{groupID: s.GroupID, bankID: s.BankID, label: s.Label}, bs, nil
 }
 
 func insertBundle(ctx context.Context, tx pgx.Tx, sc scope, source, origin string, b *Bundle, userID int64) (int64, error) {

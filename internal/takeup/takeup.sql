@@ -143,14 +143,8 @@ LEFT JOIN cross_sell_trigger t ON t.client_id = c.id AND NOT t.hidden AND t.outc
 WHERE b.id = $1::smallint
 GROUP BY b.currency, b.minor_digits;
 
--- name: bank-by-code
-SELECT id, group_id, code, name FROM bank WHERE code = $1;
-
 -- name: groups
 SELECT id, code, name FROM banking_group ORDER BY id;
-
--- name: banks
-SELECT id, group_id, code, name FROM bank WHERE group_id = $1 ORDER BY id;
 
 -- name: insert-model
 INSERT INTO fitted_model (group_id, bank_id, purpose, source, origin, fitted_at, created_by, card, body,
