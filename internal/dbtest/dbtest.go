@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -129,12 +130,35 @@ func config(t testing.TB) pgtestdb.Config {
 	}
 }
 
+// namespaced keeps the templates of one checkout apart from another's on the
+// same server: pgtestdb names a template by its migrator's hash, and a
+// template's content can depend on code its hash does not cover (the demo
+// generator's callers, the nightly chain's packages). Two checkouts (or
+// worktrees) that set RELAY_TEST_DATABASE_URL to different databases never
+// share, build over or clone each other's templates.
+type namespaced struct {
+	pgtestdb.Migrator
+	ns string
+}
+
+func (m namespaced) Hash() (string, error) {
+	h, err := m.Migrator.Hash()
+	return m.ns + "-" + h, err
+}
+
+// custom clones a database from m's template, in the namespace of the
+// database named by RELAY_TEST_DATABASE_URL.
+func custom(t testing.TB, m pgtestdb.Migrator) *pgtestdb.Config {
+	t.Helper()
+	owner := parseURL(t, "RELAY_TEST_DATABASE_URL", DefaultURL)
+	return pgtestdb.Custom(t, config(t), namespaced{Migrator: m, ns: strings.TrimPrefix(owner.Path, "/")})
+}
+
 // URL creates a fresh, migrated database for the test and returns its URL. The
 // database is dropped when the test passes and kept for inspection when it fails.
 func URL(t testing.TB) string {
 	t.Helper()
-	conf := pgtestdb.Custom(t, config(t), migrator{})
-	return conf.URL()
+	return custom(t, migrator{}).URL()
 }
 
 // New creates a fresh, migrated database for the test and returns a pool on it.

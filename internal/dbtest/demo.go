@@ -102,7 +102,7 @@ func NewDemoWithBehaviours(t testing.TB, clients int) *pgxpool.Pool {
 
 func newDemo(t testing.TB, m demoMigrator) *pgxpool.Pool {
 	t.Helper()
-	conf := pgtestdb.Custom(t, config(t), m)
+	conf := custom(t, m)
 	pool, err := db.Open(context.Background(), conf.URL())
 	if err != nil {
 		t.Fatalf("open demo database: %v", err)
