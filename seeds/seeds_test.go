@@ -45,6 +45,7 @@ func checksums(t *testing.T, pool *pgxpool.Pool) map[string]string {
 }
 
 func TestDemoIsDeterministicForASeedAndSize(t *testing.T) {
+	t.Parallel()
 	a, b, c := checksums(t, load(t, 7)), checksums(t, load(t, 7)), checksums(t, load(t, 8))
 	for table := range a {
 		if a[table] != b[table] {
@@ -57,6 +58,7 @@ func TestDemoIsDeterministicForASeedAndSize(t *testing.T) {
 }
 
 func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
+	t.Parallel()
 	pool := load(t, 1)
 	before := checksums(t, pool)
 	_, err := seeds.Load(context.Background(), pool, seeds.Options{Clients: 10, Seed: 2, End: dbtest.DemoEnd, Months: 36})
@@ -72,6 +74,7 @@ func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
 }
 
 func TestDemoHasTheGroupsShape(t *testing.T) {
+	t.Parallel()
 	pool := load(t, 1)
 	ctx := context.Background()
 	var banks, regions, branches, industries, sections, products, families, managers, heads, risk, admins, clients int
@@ -122,6 +125,7 @@ func TestDemoHasTheGroupsShape(t *testing.T) {
 // different products. How leavers behave before they go, each in its own way,
 // is TestDemoBehavioursHaveTheirShapes.
 func TestDemoClientsFollowTheLifecycle(t *testing.T) {
+	t.Parallel()
 	pool := load(t, 1)
 	ctx := context.Background()
 

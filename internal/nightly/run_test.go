@@ -69,6 +69,7 @@ func warnedBank(t *testing.T) *nightlytest.Bank {
 }
 
 func TestSecondRunChangesNothing(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	runNightly(t, b)
 	before := snapshot(t, b.Pool)
@@ -124,6 +125,7 @@ func TestFailedRunLeavesResults(t *testing.T) {
 
 // TestOneRunAtATime holds the lock as another server would.
 func TestOneRunAtATime(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	ctx := context.Background()
 	conn, err := pgx.ConnectConfig(ctx, b.Pool.Config().ConnConfig.Copy())
@@ -173,6 +175,7 @@ func TestOneRunAtATime(t *testing.T) {
 // database and after a run, and checks that the published tables keep the
 // columns migration 00002 gives them.
 func TestQueriesCheck(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	ctx := context.Background()
 	columns := func() string {

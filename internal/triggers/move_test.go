@@ -45,6 +45,7 @@ func bankWithTriggers(t *testing.T, controlShare string) (*nightlytest.Bank, []t
 }
 
 func TestMove(t *testing.T) {
+	t.Parallel()
 	b, all := bankWithTriggers(t, "0")
 	if len(all) != 4 {
 		t.Fatalf("%d triggers, want 4", len(all))
@@ -108,6 +109,7 @@ func TestMove(t *testing.T) {
 }
 
 func TestMoveHiddenTrigger(t *testing.T) {
+	t.Parallel()
 	b, all := bankWithTriggers(t, "1") // everyone in the control group
 	for _, tr := range all {
 		if !tr.Hidden {
