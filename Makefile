@@ -24,12 +24,13 @@ run: db build
 	$(BIN) nightly
 	$(BIN) serve
 
-## test: start PostgreSQL, then run every test against it (unit, web, end-to-end)
+## test: start PostgreSQL, then run every test against it (unit, web, end-to-end) and print the slowest tests
+## (.ci/testreport.go reads go test's JSON; pipefail keeps go test's status)
 test: db
 	@./.ci/browser-up
 	$(GO) mod download
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
+	set -o pipefail; $(GO) test -count=1 -timeout 15m -json ./... | $(GO) run .ci/testreport.go
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
 db:
