@@ -13,6 +13,8 @@ import (
 
 const testClients = 3000
 
+// load loads a bank of testClients with seed into a fresh database. Tests of
+// seed 1 clone it from dbtest.NewDemo's template (the same options) instead.
 func load(t *testing.T, seed uint64) *pgxpool.Pool {
 	t.Helper()
 	pool := dbtest.New(t)
@@ -59,7 +61,7 @@ func TestDemoIsDeterministicForASeedAndSize(t *testing.T) {
 
 func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
 	t.Parallel()
-	pool := load(t, 1)
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	before := checksums(t, pool)
 	_, err := seeds.Load(context.Background(), pool, seeds.Options{Clients: 10, Seed: 2, End: dbtest.DemoEnd, Months: 36})
 	if !errors.Is(err, seeds.ErrNotEmpty) {
@@ -75,7 +77,7 @@ func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
 
 func TestDemoHasTheGroupsShape(t *testing.T) {
 	t.Parallel()
-	pool := load(t, 1)
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	ctx := context.Background()
 	var banks, regions, branches, industries, sections, products, families, managers, heads, risk, admins, clients int
 	err := pool.QueryRow(ctx, `SELECT
@@ -126,7 +128,7 @@ func TestDemoHasTheGroupsShape(t *testing.T) {
 // is TestDemoBehavioursHaveTheirShapes.
 func TestDemoClientsFollowTheLifecycle(t *testing.T) {
 	t.Parallel()
-	pool := load(t, 1)
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	ctx := context.Background()
 
 	var left, left2430 int
