@@ -30,6 +30,7 @@ test: db
 	@./.ci/browser-up
 	$(GO) mod download
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	set -o pipefail; $(GO) test -count=1 -timeout 15m -json ./... | $(GO) run .ci/testreport.go
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
@@ -45,6 +46,7 @@ generate:
 
 vet:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 ## bench: load a 1,000,000-client demo bank (once) and time the list and card pages on it
 bench: bench-pages

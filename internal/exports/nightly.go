@@ -168,11 +168,10 @@ func GroupViewer(ctx context.Context, q db.Querier, code string) (access.Viewer,
 		found string
 		n     int
 	)
-	for rows.Next() {
+	if rows.Next() { // one row is enough: each holds the count of them all
 		if err := rows.Scan(&id, &found, &n); err != nil {
 			return access.Viewer{}, fmt.Errorf("banking group: %w", err)
 		}
-		break
 	}
 	if err := rows.Err(); err != nil {
 		return access.Viewer{}, fmt.Errorf("banking group: %w", err)

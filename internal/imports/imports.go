@@ -270,10 +270,9 @@ type importer struct {
 	bulk    map[string]bool
 	rebuild map[string][]string
 
-	newMonths   []month // months staged as new partitions of monthly_fact
-	factRows    int64
-	staged      map[Kind]bool
-	movedLogins map[string]int // login → line of a manager who changes branch
+	newMonths []month // months staged as new partitions of monthly_fact
+	factRows  int64
+	staged    map[Kind]bool
 
 	contactRefColumn int    // where contacts.csv has its ref column, for errors found later
 	holdingColumns   [2]int // where holdings.csv has opened_on and closed_on (0: not there)

@@ -581,13 +581,6 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 	return nil
 }
 
-func appendDate(b []byte, d date) []byte {
-	if d == noDate {
-		return append(b, '\\', 'N')
-	}
-	return d.appendTo(b)
-}
-
 func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
 	p := im.ref.products[strings.ToUpper(v)]
 	if p == nil {

@@ -89,11 +89,10 @@ func TestFailedRunLeavesResults(t *testing.T) {
 			t.Parallel()
 			b := warnedBank(t)
 			runNightly(t, b)
-			before := snapshot(t, b.Pool)
 			// New data a successful run would publish: another month of a client, a trigger closed.
 			b.Exec(`UPDATE monthly_fact SET income = income * 2, product_income = ARRAY[income * 2] WHERE month = '2026-10-01' AND product_ids = '{1}'`)
 			b.Exec(`UPDATE cross_sell_trigger SET status = 'dismissed', status_reason = 'test', closed_at = now() - interval '1 year' WHERE id = (SELECT min(id) FROM cross_sell_trigger)`)
-			before = snapshot(t, b.Pool)
+			before := snapshot(t, b.Pool)
 
 			r := New(b.Pool, Options{Settings: b.Settings})
 			boom := errors.New("injected failure")
