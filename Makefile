@@ -31,6 +31,7 @@ test: db
 	$(GO) mod download
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	$(GO) tool templ fmt -fail views
 	set -o pipefail; $(GO) test -count=1 -timeout 15m -json ./... | $(GO) run .ci/testreport.go
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
@@ -40,8 +41,9 @@ db:
 build:
 	$(GO) build -o $(BIN) ./cmd/relay
 
-## generate: regenerate templ components (the output is committed)
+## generate: format and regenerate templ components (the output is committed)
 generate:
+	$(GO) tool templ fmt views
 	$(GO) tool templ generate
 
 vet:
