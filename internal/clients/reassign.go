@@ -29,7 +29,7 @@ func CheckReassign(ctx context.Context, pool *pgxpool.Pool) error {
 
 // ErrOnlyBranchHead is returned when someone other than a branch head tries
 // to reassign clients.
-var ErrOnlyBranchHead = errors.New("only a branch head reassigns clients between the branch's managers")
+var ErrOnlyBranchHead = access.Forbidden("only a branch head reassigns clients between the branch's managers")
 
 // MaxReassign bounds the clients one reassignment of selected clients names.
 const MaxReassign = 5000

@@ -33,7 +33,7 @@ const UntouchedAfter = 14 * 24 * time.Hour
 
 // ErrNotBranchHead is returned when someone other than a branch head asks for
 // a branch's pipeline.
-var ErrNotBranchHead = errors.New("the pipeline is the branch head's page")
+var ErrNotBranchHead = access.Forbidden("the pipeline is the branch head's page")
 
 // Figures are one manager's pipeline, or the branch's.
 //
