@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
@@ -19,13 +18,9 @@ import (
 //go:embed reassign.sql
 var reassignFS embed.FS
 
-var reassignQueries = db.MustLoadQueries(reassignFS, "reassign.sql")
+var reassignFile = db.MustLoadFile(reassignFS, "internal/clients", "reassign.sql")
 
-// CheckReassign prepares the reassignment's queries, so a broken one fails at
-// start.
-func CheckReassign(ctx context.Context, pool *pgxpool.Pool) error {
-	return reassignQueries.Check(ctx, pool)
-}
+var reassignQueries = reassignFile.Queries
 
 // ErrOnlyBranchHead is returned when someone other than a branch head tries
 // to reassign clients.

@@ -248,7 +248,7 @@ func TestReassignAllIncludesClientsWhoLeft(t *testing.T) {
 
 func TestReassignQueriesPrepare(t *testing.T) {
 	t.Parallel()
-	if err := clients.CheckReassign(context.Background(), dbtest.New(t)); err != nil {
+	if err := db.CheckAll(context.Background(), dbtest.New(t), clients.SQL); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
@@ -21,12 +19,9 @@ import (
 //go:embed nightly.sql
 var nightlyFS embed.FS
 
-var nightlyQueries = db.MustLoadQueries(nightlyFS, "nightly.sql")
+var nightlyFile = db.MustLoadFile(nightlyFS, "internal/exports", "nightly.sql")
 
-// CheckNightly prepares the queries of the nightly run's exports.
-func CheckNightly(ctx context.Context, pool *pgxpool.Pool) error {
-	return nightlyQueries.Check(ctx, pool)
-}
+var nightlyQueries = nightlyFile.Queries
 
 // TriggerHeader is the first line of a triggers export. Money is in major
 // units of the bank's currency with its minor digits ("4950.00").

@@ -189,17 +189,8 @@ func TestQueriesCheck(t *testing.T) {
 		return s
 	}
 	check := func(when string) {
-		for name, f := range map[string]func() error{
-			"nightly":  func() error { return Check(ctx, b.Pool) },
-			"segments": func() error { return segments.Check(ctx, b.Pool) },
-			"triggers": func() error { return triggers.Check(ctx, b.Pool) },
-			"warnings": func() error { return warnings.Check(ctx, b.Pool) },
-			"exports":  func() error { return exports.CheckNightly(ctx, b.Pool) },
-			"worklist": func() error { return worklist.Check(ctx, b.Pool) },
-		} {
-			if err := f(); err != nil {
-				t.Errorf("%s queries %s: %v", name, when, err)
-			}
+		if err := db.CheckAll(ctx, b.Pool, SQL, segments.SQL, triggers.SQL, warnings.SQL, exports.SQL, worklist.SQL); err != nil {
+			t.Errorf("queries %s: %v", when, err)
 		}
 	}
 	check("on a fresh database")

@@ -426,7 +426,7 @@ func TestManagerBook(t *testing.T) {
 
 func TestPipelineQueriesPrepare(t *testing.T) {
 	t.Parallel()
-	if err := triggers.Check(context.Background(), dbtest.New(t)); err != nil {
+	if err := db.CheckAll(context.Background(), dbtest.New(t), triggers.SQL); err != nil {
 		t.Fatal(err)
 	}
 }
