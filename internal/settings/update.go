@@ -87,7 +87,7 @@ func (s *Store) update(ctx context.Context, by audit.Actor, key string, value fu
 		if reset {
 			details["reset"] = true
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("setting.update", "setting:"+key, details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("setting.update", "setting:"+key, details))
 	})
 	return st, err
 }
