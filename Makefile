@@ -25,12 +25,15 @@ run: db build
 	$(BIN) nightly
 	$(BIN) serve
 
-## test: start PostgreSQL, then run every test against it (unit, web, end-to-end)
+## test: start PostgreSQL, then run every test against it (unit, web, end-to-end) and print the slowest tests
+## (.ci/testreport.go reads go test's JSON; pipefail keeps go test's status)
 test: db
 	@./.ci/browser-up
 	$(GO) mod download
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) tool staticcheck ./...
+	$(GO) tool templ fmt -fail views
+	set -o pipefail; $(GO) test -count=1 -timeout 15m -json ./... | $(GO) run .ci/testreport.go
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
 db:
@@ -39,12 +42,14 @@ db:
 build:
 	$(GO) build -o $(BIN) ./cmd/relay
 
-## generate: regenerate templ components (the output is committed)
+## generate: format and regenerate templ components (the output is committed)
 generate:
+	$(GO) tool templ fmt views
 	$(GO) tool templ generate
 
 vet:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 ## bench: load a 1,000,000-client demo bank (once) and time the list and card pages on it
 bench: bench-pages

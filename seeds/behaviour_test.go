@@ -53,6 +53,7 @@ func share(a, b int) float64 {
 // and of declining and staying is common, the mix differs by size band, and
 // the data agrees with the ground truth.
 func TestDemoLeaversLeaveInDifferentWays(t *testing.T) {
+	t.Parallel()
 	kinds := seeds.Behaviours(seeds.Options{Clients: 20000, Seed: 1, End: dbtest.DemoEnd, Months: 36})
 	count := map[seeds.Behaviour]int{}
 	var leavers int
@@ -105,6 +106,7 @@ func TestDemoLeaversLeaveInDifferentWays(t *testing.T) {
 // TestDemoBehavioursHaveTheirShapes checks each kind of client in the
 // generated data, the way a bank's analyst would see it.
 func TestDemoBehavioursHaveTheirShapes(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.NewDemoWithBehaviours(t, behaviourClients)
 	ctx := context.Background()
 

@@ -152,12 +152,13 @@ type demoClient struct {
 }
 
 // declineShape is how steeply each kind of leaver's income, turnover, balance
-// and transactions follow its decline (an exponent of the level; 0: holds).
-var declineShape = [4][4]float64{
-	Fading - Fading:      {1, 1.5, 2, 1.7},
-	Abrupt - Fading:      {1, 1, 1.3, 1},
-	Complaining - Fading: {0.7, 1, 1.3, 1},
-	Quiet - Fading:       {0, 1, 0.5, 1},
+// and transactions follow its decline (an exponent of the level; 0: holds),
+// by kind (the kinds that stay have none).
+var declineShape = [Quiet + 1][4]float64{
+	Fading:      {1, 1.5, 2, 1.7},
+	Abrupt:      {1, 1, 1.3, 1},
+	Complaining: {0.7, 1, 1.3, 1},
+	Quiet:       {0, 1, 0.5, 1},
 }
 
 func monthsBetween(a, b time.Time) float64 {
@@ -450,7 +451,7 @@ func (d *demoClient) level(t time.Time) (income, turnover, balance, tx float64) 
 			break
 		}
 		x := d.floor + (1-d.floor)*math.Max(toGo, 0)/d.declineMonths
-		e := declineShape[d.kind-Fading]
+		e := declineShape[d.kind]
 		income *= math.Pow(x, e[0])
 		turnover *= math.Pow(x, e[1])
 		balance *= math.Pow(x, e[2])

@@ -13,6 +13,8 @@ import (
 
 const testClients = 3000
 
+// load loads a bank of testClients with seed into a fresh database. Tests of
+// seed 1 clone it from dbtest.NewDemo's template (the same options) instead.
 func load(t *testing.T, seed uint64) *pgxpool.Pool {
 	t.Helper()
 	pool := dbtest.New(t)
@@ -45,6 +47,7 @@ func checksums(t *testing.T, pool *pgxpool.Pool) map[string]string {
 }
 
 func TestDemoIsDeterministicForASeedAndSize(t *testing.T) {
+	t.Parallel()
 	a, b, c := checksums(t, load(t, 7)), checksums(t, load(t, 7)), checksums(t, load(t, 8))
 	for table := range a {
 		if a[table] != b[table] {
@@ -57,7 +60,8 @@ func TestDemoIsDeterministicForASeedAndSize(t *testing.T) {
 }
 
 func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
-	pool := load(t, 1)
+	t.Parallel()
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	before := checksums(t, pool)
 	_, err := seeds.Load(context.Background(), pool, seeds.Options{Clients: 10, Seed: 2, End: dbtest.DemoEnd, Months: 36})
 	if !errors.Is(err, seeds.ErrNotEmpty) {
@@ -72,7 +76,8 @@ func TestDemoRefusesADatabaseThatHoldsData(t *testing.T) {
 }
 
 func TestDemoHasTheGroupsShape(t *testing.T) {
-	pool := load(t, 1)
+	t.Parallel()
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	ctx := context.Background()
 	var banks, regions, branches, industries, sections, products, families, managers, heads, risk, admins, clients int
 	err := pool.QueryRow(ctx, `SELECT
@@ -122,7 +127,8 @@ func TestDemoHasTheGroupsShape(t *testing.T) {
 // different products. How leavers behave before they go, each in its own way,
 // is TestDemoBehavioursHaveTheirShapes.
 func TestDemoClientsFollowTheLifecycle(t *testing.T) {
-	pool := load(t, 1)
+	t.Parallel()
+	pool := dbtest.NewDemo(t, testClients) // seed 1, cloned: loaded once for the three tests
 	ctx := context.Background()
 
 	var left, left2430 int

@@ -19,6 +19,7 @@ import (
 // would, and checks that the files hold what the page's export of the same
 // filters holds, and that each export is audited as "cli".
 func TestExportChurn(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	url := pool.Config().ConnString()
 	ctx := context.Background()

@@ -163,6 +163,7 @@ func (b *browser) post(u string, form url.Values) (int, error) {
 // they acknowledged is there. A streaming replica serves the pages while
 // writes go to the primary. A backup restores to the same data.
 func TestServersShareADatabaseSurviveItsRestartAndReadFromAReplica(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL cluster of its own")
 	}
@@ -360,6 +361,7 @@ func killAfter(t *testing.T, cmd *exec.Cmd, d time.Duration) bool {
 // mix; the next run and import complete, and the killed ones are recorded as
 // failed (a killed import also in the audit log).
 func TestKilledRunsAndImportsLeaveTheOldOrTheNew(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills forty processes")
 	}

@@ -16,6 +16,7 @@ import (
 // checks that the nightly run applies it in its first step and scores its
 // clients in the same run.
 func TestNightlyImportsTheInboxFirst(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.NewDemo(t, 600)
 	ctx := context.Background()
 	inbox := t.TempDir()

@@ -8,26 +8,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
-	"github.com/relaycrm/relay/internal/exports"
-	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
-	"github.com/relaycrm/relay/internal/reference"
-	"github.com/relaycrm/relay/internal/segments"
+	"github.com/relaycrm/relay/internal/queries"
 	"github.com/relaycrm/relay/internal/settings"
-	"github.com/relaycrm/relay/internal/takeup"
-	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/users"
-	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/web"
-	"github.com/relaycrm/relay/internal/worklist"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -69,24 +59,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	clientStore := clients.NewStore(pool)
 	// Every named query is prepared once at start: a broken one stops the
 	// server now rather than failing a user later.
-	if err := clientStore.Check(ctx); err != nil {
+	if err := queries.Check(ctx, pool); err != nil {
 		return fmt.Errorf("check queries: %w", err)
-	}
-	if err := imports.Check(ctx, pool); err != nil {
-		return fmt.Errorf("check queries: %w", err)
-	}
-	for name, check := range map[string]func(context.Context, *pgxpool.Pool) error{
-		"segments": segments.Check, "triggers": triggers.Check, "warnings": warnings.Check,
-		"nightly": nightly.Check, "exports": exports.CheckNightly, "reassign": clients.CheckReassign,
-		"churn export": exports.CheckChurn, "worklist": worklist.Check, "sign-in throttle": users.CheckThrottle,
-		"reference": reference.Check, "take-up": takeup.Check, "banks": banks.Check,
-	} {
-		if err := check(ctx, pool); err != nil {
-			return fmt.Errorf("check %s queries: %w", name, err)
-		}
 	}
 	m := metrics.New()
 	runner := newRunner(pool, g, e.log, e.inboxRoot, m)

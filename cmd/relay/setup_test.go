@@ -14,6 +14,7 @@ import (
 // creates the first administrator; the first feed, with its reference files,
 // brings the rest.
 func TestSetupThenFirstFeed(t *testing.T) {
+	t.Parallel()
 	url := dbtest.URL(t)
 	ctx := context.Background()
 	e, out := testEnv(url, "a-long-admin-password\n")

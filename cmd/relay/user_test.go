@@ -20,6 +20,7 @@ func testEnv(url, stdin string) (*env, *bytes.Buffer) {
 }
 
 func TestUserAdd(t *testing.T) {
+	t.Parallel()
 	url := dbtest.URL(t)
 	ctx := context.Background()
 	pool, err := db.Open(ctx, url)

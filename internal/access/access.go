@@ -5,10 +5,25 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/relaycrm/relay/internal/db"
 )
+
+// ErrForbidden is a role asking for something it may not do. Every refusal
+// of a role is this error (errors.Is holds), each in its own words
+// (Forbidden), and the web error handler answers all of them with 403.
+var ErrForbidden = errors.New("your role may not do this")
+
+// Forbidden returns a refusal that is ErrForbidden and says why in words a
+// person reads.
+func Forbidden(why string) error { return forbidden(why) }
+
+type forbidden string
+
+func (f forbidden) Error() string        { return string(f) }
+func (f forbidden) Is(target error) bool { return target == ErrForbidden }
 
 // Role is what a user does at the bank, and so what they may see.
 type Role string

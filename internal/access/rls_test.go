@@ -41,6 +41,7 @@ func count(t *testing.T, ctx context.Context, pool *pgxpool.Pool, sql string, ar
 // only the viewer's clients (and nothing without a viewer), on every table
 // of client data, including those the nightly run rebuilds.
 func TestRowSecurityIsANetUnderTheScope(t *testing.T) {
+	t.Parallel()
 	owner := demotest.Scored(t, 2000)
 	app := dbtest.AppPool(t, owner.Config().ConnString())
 	ctx := context.Background()
@@ -98,6 +99,7 @@ func TestRowSecurityIsANetUnderTheScope(t *testing.T) {
 // The application's role changes rows but not the schema, and nobody
 // changes the audit log.
 func TestTheAppRoleOwnsNothingAndTheAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	owner := dbtest.New(t)
 	app := dbtest.AppPool(t, owner.Config().ConnString())
 	ctx := context.Background()

@@ -10,8 +10,6 @@ import (
 	"net/netip"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/relaycrm/relay/internal/db"
 )
 
@@ -28,8 +26,10 @@ type Entry struct {
 }
 
 // Record writes e through q, which may be a transaction so that the entry
-// lands or fails with the change it describes.
-func Record(ctx context.Context, q db.Querier, e Entry) error {
+// lands or fails with the change it describes: a pgx pool, connection or
+// transaction, or a gorm transaction of the record packages (db.GormTx). It
+// is the one writer of the audit log.
+func Record(ctx context.Context, q db.Execer, e Entry) error {
 	vals, err := e.values()
 	if err != nil {
 		return err
@@ -37,21 +37,6 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 	if _, err := q.Exec(ctx,
 		`INSERT INTO audit_log (user_id, login, ip, action, object, details) VALUES ($1, $2, $3, $4, $5, $6)`,
 		vals...); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
-}
-
-// RecordGorm writes e inside tx, a gorm transaction, for the record packages
-// that change their rows with gorm: the entry lands or fails with the change.
-func RecordGorm(ctx context.Context, tx *gorm.DB, e Entry) error {
-	vals, err := e.values()
-	if err != nil {
-		return err
-	}
-	if err := tx.WithContext(ctx).Exec(
-		`INSERT INTO audit_log (user_id, login, ip, action, object, details) VALUES (?, ?, ?, ?, ?, ?)`,
-		vals...).Error; err != nil {
 		return fmt.Errorf("audit %s: %w", e.Action, err)
 	}
 	return nil

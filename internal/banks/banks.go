@@ -9,7 +9,6 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 )
@@ -17,10 +16,10 @@ import (
 //go:embed banks.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "banks.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/banks", "banks.sql")}
 
-// Check prepares every statement of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // Bank is a bank of a group.
 type Bank struct {

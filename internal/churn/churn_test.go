@@ -113,7 +113,6 @@ func TestFitFindsAPlantedInput(t *testing.T) {
 // TestFitRefusesTooLittleHistory: with too few months, or too few leavers, the
 // fit stores nothing and the bank keeps the fixed weights.
 func TestFitRefusesTooLittleHistory(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
 	t.Run("two months of facts", func(t *testing.T) {
 		t.Parallel()

@@ -32,10 +32,10 @@ import (
 //go:embed churn.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "churn.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/churn", "churn.sql")}
 
-// Check prepares every query of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // FixedName is what the model cards call the published weights.
 const FixedName = "the published fixed weights"

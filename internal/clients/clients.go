@@ -20,6 +20,11 @@ import (
 //go:embed clients.sql
 var sqlFS embed.FS
 
+var clientsFile = db.MustLoadFile(sqlFS, "internal/clients", "clients.sql")
+
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{clientsFile, reassignFile}
+
 // Store reads clients.
 type Store struct {
 	pool *pgxpool.Pool
@@ -28,11 +33,8 @@ type Store struct {
 
 // NewStore returns a Store over pool.
 func NewStore(pool *pgxpool.Pool) *Store {
-	return &Store{pool: pool, q: db.MustLoadQueries(sqlFS, "clients.sql")}
+	return &Store{pool: pool, q: clientsFile.Queries}
 }
-
-// Check prepares the package's queries, so a broken one fails at start.
-func (s *Store) Check(ctx context.Context) error { return s.q.Check(ctx, s.pool) }
 
 // TenureBands are the segment's tenure bands, in months.
 var TenureBands = []TenureBand{

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
@@ -19,17 +18,13 @@ import (
 //go:embed reassign.sql
 var reassignFS embed.FS
 
-var reassignQueries = db.MustLoadQueries(reassignFS, "reassign.sql")
+var reassignFile = db.MustLoadFile(reassignFS, "internal/clients", "reassign.sql")
 
-// CheckReassign prepares the reassignment's queries, so a broken one fails at
-// start.
-func CheckReassign(ctx context.Context, pool *pgxpool.Pool) error {
-	return reassignQueries.Check(ctx, pool)
-}
+var reassignQueries = reassignFile.Queries
 
 // ErrOnlyBranchHead is returned when someone other than a branch head tries
 // to reassign clients.
-var ErrOnlyBranchHead = errors.New("only a branch head reassigns clients between the branch's managers")
+var ErrOnlyBranchHead = access.Forbidden("only a branch head reassigns clients between the branch's managers")
 
 // MaxReassign bounds the clients one reassignment of selected clients names.
 const MaxReassign = 5000

@@ -102,6 +102,7 @@ func (b *reassignBank) state(t *testing.T) string {
 var by = audit.Actor{UserID: 0, Login: "head.bn-sof-1", IP: "10.1.2.3"}
 
 func TestReassignRefusals(t *testing.T) {
+	t.Parallel()
 	b := newReassignBank(t)
 	ctx := context.Background()
 	colleagueClient := ids(t, b.pool, `UPDATE client SET manager_id = $1 WHERE id = $2 RETURNING id`, b.colleague.UserID, b.active[len(b.active)-1])[0]
@@ -151,6 +152,7 @@ func TestReassignRefusals(t *testing.T) {
 }
 
 func TestReassignSelected(t *testing.T) {
+	t.Parallel()
 	b := newReassignBank(t)
 	ctx := context.Background()
 	moving := []int64{b.warned[0], b.warned[1], b.left[0]}
@@ -213,6 +215,7 @@ func TestReassignSelected(t *testing.T) {
 }
 
 func TestReassignAllIncludesClientsWhoLeft(t *testing.T) {
+	t.Parallel()
 	b := newReassignBank(t)
 	ctx := context.Background()
 	all := append(slices.Clone(b.active), b.left...)
@@ -244,7 +247,8 @@ func TestReassignAllIncludesClientsWhoLeft(t *testing.T) {
 }
 
 func TestReassignQueriesPrepare(t *testing.T) {
-	if err := clients.CheckReassign(context.Background(), dbtest.New(t)); err != nil {
+	t.Parallel()
+	if err := db.CheckAll(context.Background(), dbtest.New(t), clients.SQL); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -144,7 +144,7 @@ type Store struct{ pool *pgxpool.Pool }
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // ErrReadOnly is returned when the viewer's role may not record work on clients.
-var ErrReadOnly = errors.New("your role can read clients but not record contacts")
+var ErrReadOnly = access.Forbidden("your role can read clients but not record contacts")
 
 // Create records c for client clientID as v, if v may see and work on the
 // client, and writes it to the audit log in the same transaction. A proactive

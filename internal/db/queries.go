@@ -69,6 +69,62 @@ func LoadQueries(fsys fs.FS, file string) (Queries, error) {
 	return q, nil
 }
 
+// File is the named queries of one .sql file embedded in a package, known by
+// its path in the repository ("internal/clients/clients.sql"). Each package
+// that runs named queries exports its files; one list of every package's
+// files is prepared at start (CheckAll), and a test fails when an embedded
+// .sql file is in no list.
+type File struct {
+	Path    string
+	Queries Queries
+	// Unprepared, when set, says why the file cannot be prepared at start
+	// (its statements run on tables its own work creates); its package's
+	// tests run them instead.
+	Unprepared string
+}
+
+// MustLoadFile loads file, embedded in fsys by the package at dir.
+func MustLoadFile(fsys fs.FS, dir, file string) File {
+	return File{Path: dir + "/" + file, Queries: MustLoadQueries(fsys, file)}
+}
+
+// Merge joins sets of queries into one; a name defined twice is a build
+// mistake and panics.
+func Merge(sets ...Queries) Queries {
+	all := Queries{}
+	for _, q := range sets {
+		for name, stmt := range q {
+			if _, dup := all[name]; dup {
+				panic(fmt.Sprintf("db: query %q is defined twice", name))
+			}
+			all[name] = stmt
+		}
+	}
+	return all
+}
+
+// CheckAll prepares every statement of every file on one connection, so that
+// a query that does not parse or names a missing column stops the server at
+// start rather than failing a user at 2 a.m.
+func CheckAll(ctx context.Context, pool *pgxpool.Pool, lists ...[]File) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire: %w", err)
+	}
+	defer conn.Release()
+	for _, files := range lists {
+		for _, f := range files {
+			if f.Unprepared != "" {
+				continue
+			}
+			if err := f.Queries.prepare(ctx, conn); err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+		}
+	}
+	return nil
+}
+
 // MustLoadQueries is LoadQueries for files embedded in the binary, where a
 // parse error is a build mistake.
 func MustLoadQueries(fsys fs.FS, file string) Queries {
@@ -93,14 +149,18 @@ func (q Queries) Get(name string) string {
 // (access.Scoped fills it in). Check prepares queries with it read as true.
 var ScopeMarker = regexp.MustCompile(`\{\{scope:([a-z_][a-z0-9_]*)\}\}`)
 
-// Check prepares every statement on one connection, so that a query that does
-// not parse or names a missing column fails at start rather than at 2 a.m.
+// Check prepares every statement on one connection (CheckAll does it for
+// every file of Relay at start).
 func (q Queries) Check(ctx context.Context, pool *pgxpool.Pool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("acquire: %w", err)
 	}
 	defer conn.Release()
+	return q.prepare(ctx, conn)
+}
+
+func (q Queries) prepare(ctx context.Context, conn *pgxpool.Conn) error {
 	names := make([]string, 0, len(q))
 	for n := range q {
 		names = append(names, n)

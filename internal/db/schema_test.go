@@ -28,6 +28,7 @@ SELECT setval(pg_get_serial_sequence(t, 'id'), 100) FROM unnest(ARRAY['client', 
 // TestSchemaKeepsBadDataOut checks that each kind of bad row is refused by the
 // constraint meant for it, and that the good variant of each is accepted.
 func TestSchemaKeepsBadDataOut(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, baseline); err != nil {

@@ -1,23 +1,25 @@
 // Package dbtest gives each test its own PostgreSQL database, cloned from a
-// template that is migrated once per schema version (peterldowns/pgtestdb).
+// template that is migrated once per schema version.
 // Tests always run against the real server that `make test` starts.
 package dbtest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"github.com/peterldowns/pgtestdb"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/migrations"
@@ -32,6 +34,15 @@ const DefaultURL = "postgres://relay:relay@127.0.0.1:5432/relay_test?sslmode=dis
 // .ci/db-up creates this role.
 const DefaultAdminURL = "postgres://relay_test_admin:relay_test_admin@127.0.0.1:5432/relay_test?sslmode=disable"
 
+// template is what a template database holds: Hash names its content (a
+// change to it builds a new template), Build puts it into the empty database
+// at url.
+type template interface {
+	Hash() (string, error)
+	Build(ctx context.Context, url string) error
+}
+
+// migrator builds a template that holds Relay's schema and nothing else.
 type migrator struct{}
 
 // Hash identifies the schema by the content of every migration file.
@@ -56,7 +67,12 @@ func HashFS(fsys fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), err
 }
 
-func (migrator) Migrate(ctx context.Context, sqlDB *sql.DB, _ pgtestdb.Config) error {
+func (migrator) Build(ctx context.Context, url string) error {
+	sqlDB, err := sql.Open("pgx", url)
+	if err != nil {
+		return err
+	}
+	defer sqlDB.Close()
 	return db.Migrate(ctx, sqlDB, nil)
 }
 
@@ -103,38 +119,143 @@ func parseURL(t testing.TB, env, fallback string) *url.URL {
 	return u
 }
 
-func config(t testing.TB) pgtestdb.Config {
+// server is where the tests' databases live: the superuser that creates and
+// drops them, and the role (RELAY_TEST_DATABASE_URL's) that owns them.
+type server struct {
+	admin, owner *url.URL
+}
+
+func testServer(t testing.TB) server {
 	t.Helper()
 	admin := parseURL(t, "RELAY_TEST_ADMIN_URL", DefaultAdminURL)
 	owner := parseURL(t, "RELAY_TEST_DATABASE_URL", DefaultURL)
 	ensureAppRole(t, admin)
-	adminPass, _ := admin.User.Password()
-	ownerPass, _ := owner.User.Password()
-	port := admin.Port()
-	if port == "" {
-		port = "5432"
+	return server{admin: admin, owner: owner}
+}
+
+// ownerURL is database on the test server as the owning role.
+func (s server) ownerURL(database string) string {
+	u := *s.admin
+	u.User = s.owner.User
+	u.Path = "/" + database
+	return u.String()
+}
+
+// templates remembers the templates this process has made sure of, so that
+// each is looked at once per test binary.
+var templates sync.Map // name → *templateOnce
+
+type templateOnce struct {
+	once sync.Once
+	err  error
+}
+
+// templateName names the template of m: a template's content can depend on
+// code its hash does not cover (the nightly chain's packages), so the name
+// also holds the database of RELAY_TEST_DATABASE_URL, and two checkouts (or
+// worktrees) that set it differently never share, build over or clone each
+// other's templates on one server.
+func (s server) templateName(m template) (string, error) {
+	h, err := m.Hash()
+	if err != nil {
+		return "", err
 	}
-	// The test databases belong to the application's own role, so tests see
-	// exactly the privileges the application has.
-	role := pgtestdb.Role{Username: owner.User.Username(), Password: ownerPass, Capabilities: "NOSUPERUSER CREATEDB"}
-	return pgtestdb.Config{
-		DriverName: "pgx",
-		Host:       admin.Hostname(),
-		Port:       port,
-		User:       admin.User.Username(),
-		Password:   adminPass,
-		Database:   admin.Path[1:],
-		Options:    "sslmode=disable",
-		TestRole:   &role,
+	sum := sha256.Sum256([]byte(strings.TrimPrefix(s.owner.Path, "/") + "\x00" + s.owner.User.Username() + "\x00" + h))
+	return "relay_tpl_" + hex.EncodeToString(sum[:12]), nil
+}
+
+// ensureTemplate builds the template called name unless it exists. Test
+// binaries run at once (one per package), so a session-level advisory lock
+// on the name makes one build it while the others wait; a template is marked
+// datistemplate only once built, and one left half-built by a crash is
+// dropped and built again.
+func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, m template) error {
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return err
 	}
+	defer conn.Close()
+	key := int64(binary.BigEndian.Uint64([]byte(name[len(name)-8:])))
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return fmt.Errorf("lock template %s: %w", name, err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key) // closing the connection unlocks too
+	var built bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1 AND datistemplate)`, name).
+		Scan(&built); err != nil || built {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
+		return fmt.Errorf("drop half-built template %s: %w", name, err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q OWNER %q`, name, s.owner.User.Username())); err != nil {
+		return fmt.Errorf("create template %s: %w", name, err)
+	}
+	if err := m.Build(ctx, s.ownerURL(name)); err != nil {
+		return fmt.Errorf("build template %s: %w", name, err)
+	}
+	_, err = conn.ExecContext(ctx, `UPDATE pg_database SET datistemplate = true WHERE datname = $1`, name)
+	return err
+}
+
+// clone creates a database for the test from m's template (built first when
+// missing) and returns its URL. The clone copies the template's files
+// (STRATEGY FILE_COPY), several times faster than PostgreSQL 15's default of
+// writing every block of it to the WAL. It is dropped when the test passes
+// and kept for inspection when it fails.
+func clone(t testing.TB, m template) string {
+	t.Helper()
+	ctx := context.Background()
+	s := testServer(t)
+	name, err := s.templateName(m)
+	if err != nil {
+		t.Fatalf("template: %v", err)
+	}
+	admin, err := sql.Open("pgx", s.admin.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	v, _ := templates.LoadOrStore(name, &templateOnce{})
+	once := v.(*templateOnce)
+	once.once.Do(func() { once.err = s.ensureTemplate(ctx, admin, name, m) })
+	if once.err != nil {
+		t.Fatal(once.err)
+	}
+	var suffix [4]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		t.Fatal(err)
+	}
+	instance := name + "_" + hex.EncodeToString(suffix[:])
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q OWNER %q STRATEGY FILE_COPY`,
+		instance, name, s.owner.User.Username())); err != nil {
+		t.Fatalf("clone %s: %v", name, err)
+	}
+	u := s.ownerURL(instance)
+	t.Logf("test database: %s", u)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("kept the database %s of the failed test", instance)
+			return
+		}
+		admin, err := sql.Open("pgx", s.admin.String())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, instance)); err != nil {
+			t.Errorf("drop %s: %v", instance, err)
+		}
+	})
+	return u
 }
 
 // URL creates a fresh, migrated database for the test and returns its URL. The
 // database is dropped when the test passes and kept for inspection when it fails.
 func URL(t testing.TB) string {
 	t.Helper()
-	conf := pgtestdb.Custom(t, config(t), migrator{})
-	return conf.URL()
+	return clone(t, migrator{})
 }
 
 // New creates a fresh, migrated database for the test and returns a pool on it.

@@ -2,14 +2,12 @@ package dbtest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/peterldowns/pgtestdb"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/seeds"
@@ -47,11 +45,11 @@ func (m demoMigrator) Hash() (string, error) {
 	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s", schema[:16], generator[:16], m.clients, m.seed, DemoEnd.Format("200601"), m.after.Version), err
 }
 
-func (m demoMigrator) Migrate(ctx context.Context, sqlDB *sql.DB, conf pgtestdb.Config) error {
-	if err := db.Migrate(ctx, sqlDB, nil); err != nil {
+func (m demoMigrator) Build(ctx context.Context, url string) error {
+	if err := (migrator{}).Build(ctx, url); err != nil {
 		return err
 	}
-	pool, err := db.Open(ctx, conf.URL())
+	pool, err := db.Open(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -102,8 +100,7 @@ func NewDemoWithBehaviours(t testing.TB, clients int) *pgxpool.Pool {
 
 func newDemo(t testing.TB, m demoMigrator) *pgxpool.Pool {
 	t.Helper()
-	conf := pgtestdb.Custom(t, config(t), m)
-	pool, err := db.Open(context.Background(), conf.URL())
+	pool, err := db.Open(context.Background(), clone(t, m))
 	if err != nil {
 		t.Fatalf("open demo database: %v", err)
 	}

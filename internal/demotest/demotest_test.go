@@ -10,6 +10,7 @@ import (
 // TestScoredHoldsTheRunsResults checks the scored template: every active
 // client has a score and some have triggers and warnings.
 func TestScoredHoldsTheRunsResults(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	var active, scores, triggers, warnings int
 	if err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM client WHERE left_on IS NULL),

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
@@ -22,12 +21,12 @@ import (
 //go:embed churn.sql
 var churnFS embed.FS
 
-var churnQueries = db.MustLoadQueries(churnFS, "churn.sql")
+var churnFile = db.MustLoadFile(churnFS, "internal/exports", "churn.sql")
 
-// CheckChurn prepares the queries of the churn list's export.
-func CheckChurn(ctx context.Context, pool *pgxpool.Pool) error {
-	return churnQueries.Check(ctx, pool)
-}
+var churnQueries = churnFile.Queries
+
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{churnFile, nightlyFile}
 
 // Format is the file format of an export.
 type Format string

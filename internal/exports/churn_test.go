@@ -125,6 +125,7 @@ func readXLSX(t *testing.T, b []byte) [][]string {
 }
 
 func TestChurnExportIsTheListInBothFormats(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
 	risk, err := exports.GroupViewer(ctx, pool, "")
@@ -283,6 +284,7 @@ func TestChurnExportIsTheListInBothFormats(t *testing.T) {
 }
 
 func TestChurnExportIsScoped(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
 	var manager access.Viewer

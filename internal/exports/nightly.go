@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
@@ -21,12 +19,9 @@ import (
 //go:embed nightly.sql
 var nightlyFS embed.FS
 
-var nightlyQueries = db.MustLoadQueries(nightlyFS, "nightly.sql")
+var nightlyFile = db.MustLoadFile(nightlyFS, "internal/exports", "nightly.sql")
 
-// CheckNightly prepares the queries of the nightly run's exports.
-func CheckNightly(ctx context.Context, pool *pgxpool.Pool) error {
-	return nightlyQueries.Check(ctx, pool)
-}
+var nightlyQueries = nightlyFile.Queries
 
 // TriggerHeader is the first line of a triggers export. Money is in major
 // units of the bank's currency with its minor digits ("4950.00").
@@ -168,11 +163,10 @@ func GroupViewer(ctx context.Context, q db.Querier, code string) (access.Viewer,
 		found string
 		n     int
 	)
-	for rows.Next() {
+	if rows.Next() { // one row is enough: each holds the count of them all
 		if err := rows.Scan(&id, &found, &n); err != nil {
 			return access.Viewer{}, fmt.Errorf("banking group: %w", err)
 		}
-		break
 	}
 	if err := rows.Err(); err != nil {
 		return access.Viewer{}, fmt.Errorf("banking group: %w", err)

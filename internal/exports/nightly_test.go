@@ -52,6 +52,7 @@ func bank(t *testing.T) *nightlytest.Bank {
 }
 
 func TestExports(t *testing.T) {
+	t.Parallel()
 	b := bank(t)
 	ctx := context.Background()
 	v, err := exports.GroupViewer(ctx, b.Pool, "")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestClientIndexFindsEveryClientAndNoOther(t *testing.T) {
+	t.Parallel()
 	x := newClientIndex()
 	var list []clientRef
 	for i := range 5000 {

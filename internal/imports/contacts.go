@@ -174,27 +174,25 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 			cs.stop()
 			continue
 		}
-		b := cs.buf
-		b = tuple(b, 13)
-		b = binInt8(b, c.id)
-		b = binInt4(b, int32(r.line))
-		b = binText(b, source)
-		b = binText(b, ref)
-		b = binInt8(b, at.UnixMicro()-pgMicros)
-		b = binText(b, kind)
-		b = binBool(b, by == "bank")
-		b = binText(b, outcome)
-		b = binText(b, topic)
-		b = binText(b, notes)
+		row := cs.row()
+		row.int8(c.id)
+		row.int4(int32(r.line))
+		row.text(source)
+		row.text(ref)
+		row.timestamp(at.UnixMicro() - pgMicros)
+		row.text(kind)
+		row.bool(by == "bank")
+		row.text(outcome)
+		row.text(topic)
+		row.text(notes)
 		if user != 0 {
-			b = binInt4(b, user)
+			row.int4(user)
 		} else {
-			b = binNull(b)
+			row.null()
 		}
-		b = binScore(b, csat)
-		b = binScore(b, nps)
-		cs.buf = b
-		cs.endRow()
+		scoreField(&row, csat)
+		scoreField(&row, nps)
+		row.end()
 	}
 }
 
@@ -212,11 +210,13 @@ func (im *importer) score(r *fileReader, col column, lo, hi int) (int, bool) {
 	return n, true
 }
 
-func binScore(b []byte, n int) []byte {
+// scoreField writes a score, or null for none (-1).
+func scoreField(row *binRow, n int) {
 	if n < 0 {
-		return binNull(b)
+		row.null()
+		return
 	}
-	return binInt2(b, int16(n))
+	row.int2(int16(n))
 }
 
 func choiceWords(cs []input.Choice) map[string]bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -137,100 +138,175 @@ func (c *copyStream) pause(fn func() error) error {
 	return nil
 }
 
-// The binary COPY format: each row is a count of fields, then each field as
-// its length and its bytes in PostgreSQL's binary form (big-endian).
-
-func tuple(b []byte, fields int) []byte { return binary.BigEndian.AppendUint16(b, uint16(fields)) }
-
-func binNull(b []byte) []byte { return binary.BigEndian.AppendUint32(b, 0xffffffff) }
-
-func binInt2(b []byte, v int16) []byte {
-	b = binary.BigEndian.AppendUint32(b, 2)
-	return binary.BigEndian.AppendUint16(b, uint16(v))
+// binRow appends one row in COPY's binary format to a COPY's buffer: the
+// count of its fields, then each field as its length and its bytes in
+// PostgreSQL's binary form (big-endian). The count is written when the row
+// ends, so that a row with optional columns cannot miscount them.
+type binRow struct {
+	c     *copyStream
+	at    int // where the count goes
+	count uint16
 }
 
-func binInt4(b []byte, v int32) []byte {
-	b = binary.BigEndian.AppendUint32(b, 4)
-	return binary.BigEndian.AppendUint32(b, uint32(v))
+// row starts a row in binary format; end ends it.
+func (c *copyStream) row() binRow {
+	r := binRow{c: c, at: len(c.buf)}
+	c.buf = append(c.buf, 0, 0)
+	return r
 }
 
-func binInt8(b []byte, v int64) []byte {
-	b = binary.BigEndian.AppendUint32(b, 8)
-	return binary.BigEndian.AppendUint64(b, uint64(v))
+// end writes the row's count of fields and ends it.
+func (r *binRow) end() {
+	binary.BigEndian.PutUint16(r.c.buf[r.at:], r.count)
+	r.c.endRow()
 }
 
-func binBool(b []byte, v bool) []byte {
-	b = binary.BigEndian.AppendUint32(b, 1)
+// field starts a field of size bytes.
+func (r *binRow) field(size int) {
+	r.count++
+	r.c.buf = binary.BigEndian.AppendUint32(r.c.buf, uint32(size))
+}
+
+func (r *binRow) null() {
+	r.count++
+	r.c.buf = binary.BigEndian.AppendUint32(r.c.buf, 0xffffffff)
+}
+
+func (r *binRow) int2(v int16) {
+	r.field(2)
+	r.c.buf = binary.BigEndian.AppendUint16(r.c.buf, uint16(v))
+}
+
+func (r *binRow) int4(v int32) {
+	r.field(4)
+	r.c.buf = binary.BigEndian.AppendUint32(r.c.buf, uint32(v))
+}
+
+func (r *binRow) int8(v int64) {
+	r.field(8)
+	r.c.buf = binary.BigEndian.AppendUint64(r.c.buf, uint64(v))
+}
+
+func (r *binRow) bool(v bool) {
+	r.field(1)
 	if v {
-		return append(b, 1)
+		r.c.buf = append(r.c.buf, 1)
+	} else {
+		r.c.buf = append(r.c.buf, 0)
 	}
-	return append(b, 0)
 }
 
-func binText(b []byte, s string) []byte {
-	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
-	return append(b, s...)
+func (r *binRow) text(s string) {
+	r.field(len(s))
+	r.c.buf = append(r.c.buf, s...)
 }
 
 // pgEpoch is 2000-01-01, where PostgreSQL counts binary dates from.
 var pgEpoch = daysFromCivil(2000, 1, 1)
 
-func binDate(b []byte, d date) []byte {
+// date writes d, or null for noDate.
+func (r *binRow) date(d date) {
 	if d == noDate {
-		return binNull(b)
+		r.null()
+		return
 	}
-	return binInt4(b, int32(d-pgEpoch))
+	r.int4(int32(d - pgEpoch))
 }
+
+// timestamp writes a timestamptz given in microseconds since PostgreSQL's
+// epoch.
+func (r *binRow) timestamp(micros int64) { r.int8(micros) }
 
 const (
 	oidInt2 = 21
 	oidInt8 = 20
 )
 
-// binArrayHeader writes the header of a one-dimensional array without nulls
-// of n elements, each elemSize bytes, of type oid.
-func binArrayHeader(b []byte, n, elemSize int, oid uint32) []byte {
+// arrayHeader writes the header of a one-dimensional array without nulls of
+// n elements, each elemSize bytes, of type oid.
+func (r *binRow) arrayHeader(n, elemSize int, oid uint32) {
 	if n == 0 {
-		b = binary.BigEndian.AppendUint32(b, 12)
+		r.field(12)
+		b := r.c.buf
 		b = binary.BigEndian.AppendUint32(b, 0) // no dimensions
 		b = binary.BigEndian.AppendUint32(b, 0) // no nulls
-		return binary.BigEndian.AppendUint32(b, oid)
+		r.c.buf = binary.BigEndian.AppendUint32(b, oid)
+		return
 	}
-	b = binary.BigEndian.AppendUint32(b, uint32(20+n*(4+elemSize)))
+	r.field(20 + n*(4+elemSize))
+	b := r.c.buf
 	b = binary.BigEndian.AppendUint32(b, 1) // one dimension
 	b = binary.BigEndian.AppendUint32(b, 0) // no nulls
 	b = binary.BigEndian.AppendUint32(b, oid)
 	b = binary.BigEndian.AppendUint32(b, uint32(n)) // its length
-	return binary.BigEndian.AppendUint32(b, 1)      // from 1
+	r.c.buf = binary.BigEndian.AppendUint32(b, 1)   // from 1
 }
 
-func binInt2Array(b []byte, vs []int16) []byte {
-	b = binArrayHeader(b, len(vs), 2, oidInt2)
+func (r *binRow) int2s(vs []int16) {
+	r.arrayHeader(len(vs), 2, oidInt2)
+	b := r.c.buf
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint32(b, 2)
 		b = binary.BigEndian.AppendUint16(b, uint16(v))
 	}
-	return b
+	r.c.buf = b
 }
 
-func binInt8Array(b []byte, vs []int64) []byte {
-	b = binArrayHeader(b, len(vs), 8, oidInt8)
+func (r *binRow) int8s(vs []int64) {
+	r.arrayHeader(len(vs), 8, oidInt8)
+	b := r.c.buf
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint32(b, 8)
 		b = binary.BigEndian.AppendUint64(b, uint64(v))
 	}
-	return b
+	r.c.buf = b
 }
 
-// appendText writes a text value escaped for COPY text format. Values never
-// hold control characters (the checks refuse them), so only the backslash
-// needs escaping.
-func appendText(b []byte, s string) []byte {
+// textRow appends one row in COPY's text format to b: fields parted by tabs,
+// the row ended by a newline.
+type textRow struct {
+	b      []byte
+	fields int
+}
+
+func (r *textRow) sep() {
+	if r.fields > 0 {
+		r.b = append(r.b, '\t')
+	}
+	r.fields++
+}
+
+func (r *textRow) int(v int64) {
+	r.sep()
+	r.b = strconv.AppendInt(r.b, v, 10)
+}
+
+func (r *textRow) bool(v bool) {
+	r.sep()
+	r.b = strconv.AppendBool(r.b, v)
+}
+
+// text writes s escaped for COPY's text format. Values never hold control
+// characters (the checks refuse them), so only the backslash needs escaping.
+func (r *textRow) text(s string) {
+	r.sep()
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' {
-			b = append(b, '\\')
+			r.b = append(r.b, '\\')
 		}
-		b = append(b, s[i])
+		r.b = append(r.b, s[i])
 	}
-	return b
 }
+
+// textOrNull writes s, or null when it is empty.
+func (r *textRow) textOrNull(s string) {
+	if s == "" {
+		r.sep()
+		r.b = append(r.b, '\\', 'N')
+		return
+	}
+	r.text(s)
+}
+
+// end ends the row and returns the buffer.
+func (r *textRow) end() []byte { return append(r.b, '\n') }

@@ -300,6 +300,7 @@ func decodeTuples(t *testing.T, b []byte) [][]int64 {
 }
 
 func TestParseMoney(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in     string
 		digits int
@@ -328,6 +329,7 @@ func TestParseMoney(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, bad string }{
 		{"2024-02-29", ""}, {"1900-01-01", ""}, {"2023-02-29", "has no day 29"}, {"2024-13-01", "no month 13"},
 		{"1899-12-31", "before 1900"}, {"24-01-01", "YYYY-MM-DD"}, {"2024/01/01", "YYYY-MM-DD"}, {"2024-1-01", "YYYY-MM-DD"},

@@ -32,23 +32,25 @@ import (
 //go:embed *.sql
 var sqlFiles embed.FS
 
-var (
-	queries = db.MustLoadQueries(sqlFiles, "queries.sql")
-	staging = db.MustLoadQueries(sqlFiles, "staging.sql")
-	exports = db.MustLoadQueries(sqlFiles, "export.sql")
-	records = db.MustLoadQueries(sqlFiles, "records.sql")
-)
-
-// Check prepares the package's queries on permanent tables, so that a broken
-// one fails at start. (The statements on staging tables run in the tests.)
-func Check(ctx context.Context, pool *pgxpool.Pool) error {
-	for _, q := range []db.Queries{queries, records} {
-		if err := q.Check(ctx, pool); err != nil {
-			return fmt.Errorf("imports: %w", err)
-		}
-	}
-	return nil
+// SQL is the package's named queries, for the check at start. Two files
+// cannot be prepared there, and the package's tests run every statement of
+// them: the statements on the staging tables an import creates, and the feed
+// export's COPY statements, which take no parameters (the group is written in).
+var SQL = []db.File{
+	db.MustLoadFile(sqlFiles, "internal/imports", "queries.sql"),
+	db.MustLoadFile(sqlFiles, "internal/imports", "records.sql"),
+	{Path: "internal/imports/export.sql", Queries: db.MustLoadQueries(sqlFiles, "export.sql"),
+		Unprepared: "its COPY statements take no parameters: the group is written in"},
+	{Path: "internal/imports/staging.sql", Queries: db.MustLoadQueries(sqlFiles, "staging.sql"),
+		Unprepared: "its statements run on the staging tables an import creates"},
 }
+
+var (
+	queries = SQL[0].Queries
+	records = SQL[1].Queries
+	exports = SQL[2].Queries
+	staging = SQL[3].Queries
+)
 
 // File is one file of a feed: its name (which says its kind, e.g.
 // clients.csv) and its content, read once.
@@ -270,10 +272,9 @@ type importer struct {
 	bulk    map[string]bool
 	rebuild map[string][]string
 
-	newMonths   []month // months staged as new partitions of monthly_fact
-	factRows    int64
-	staged      map[Kind]bool
-	movedLogins map[string]int // login → line of a manager who changes branch
+	newMonths []month // months staged as new partitions of monthly_fact
+	factRows  int64
+	staged    map[Kind]bool
 
 	contactRefColumn int    // where contacts.csv has its ref column, for errors found later
 	holdingColumns   [2]int // where holdings.csv has opened_on and closed_on (0: not there)

@@ -180,6 +180,7 @@ func sameChecksums(t *testing.T, before, after map[string]string) {
 // An empty, migrated database takes the example feed, reference files and
 // contacts included: a bank's first day.
 func TestExampleFeedLandsExactly(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	feed := readFeed(t, exampleFeed)
 	res := mustApply(t, pool, feed)
@@ -310,6 +311,7 @@ func splitCSVLine(line string) []string {
 }
 
 func TestExcelFileReadsLikePlainOne(t *testing.T) {
+	t.Parallel()
 	plain := readFeed(t, exampleFeed)
 	saved := map[string][]byte{}
 	for name, b := range plain {
@@ -343,6 +345,7 @@ func replace(old, new string) func(string) string {
 }
 
 func TestBadFeedIsRejectedWithWhereAndWhatAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	loadReference(t, pool)
 	good := readFeed(t, exampleFeed)
@@ -471,6 +474,7 @@ func TestBadFeedIsRejectedWithWhereAndWhatAndChangesNothing(t *testing.T) {
 }
 
 func TestReimportChangesNothing(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	loadReference(t, pool)
 	feed := readFeed(t, exampleFeed)
@@ -487,6 +491,7 @@ func TestReimportChangesNothing(t *testing.T) {
 }
 
 func TestLaterFeedUpdatesByTheBanksIDs(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	loadReference(t, pool)
 	mustApply(t, pool, readFeed(t, exampleFeed))
@@ -566,6 +571,7 @@ func TestLaterFeedUpdatesByTheBanksIDs(t *testing.T) {
 // On a first load clients go straight into the empty client table; a tax id
 // twice is still found, with both lines.
 func TestTaxIDTwiceOnTheFirstLoad(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	feed := edit(readFeed(t, exampleFeed), "clients.csv", replace("BG209876543", "BG203456789"))
 	before := checksums(t, pool)
@@ -585,6 +591,7 @@ func TestTaxIDTwiceOnTheFirstLoad(t *testing.T) {
 // feed that brings the client's history, nor by the export of this Relay
 // imported back.
 func TestContactMadeInRelaySurvivesReimport(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	feed := readFeed(t, exampleFeed)
@@ -639,6 +646,7 @@ func TestContactMadeInRelaySurvivesReimport(t *testing.T) {
 }
 
 func TestDemoBankRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	source := dbtest.New(t)
 	if _, err := seeds.Load(ctx, source, seeds.Options{Clients: 500, Seed: 7, End: seeds.DefaultEnd(time.Now()), Months: 13}); err != nil {
@@ -669,6 +677,7 @@ func TestDemoBankRoundTrip(t *testing.T) {
 }
 
 func TestInboxImportsEachReadyFeedOnce(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	loadReference(t, pool)
 	ctx := context.Background()
@@ -749,6 +758,7 @@ func semicolons(t *testing.T, feed map[string][]byte) map[string][]byte {
 }
 
 func TestSemicolonsAndDecimalCommaReadLikePlainFiles(t *testing.T) {
+	t.Parallel()
 	plain := readFeed(t, exampleFeed)
 	saved := semicolons(t, plain)
 	if !bytes.Contains(saved[Facts.FileName()], []byte(`;"CA-MAIN=35,00;EBANK=12,00;ACQ-POS=410,75"`)) {
@@ -804,6 +814,7 @@ func semicolonsWithPoint(t *testing.T, plain map[string][]byte) map[string][]byt
 // The templates the imports page offers are a feed of their own: their
 // example rows refer to one another and import into an empty database.
 func TestTemplatesImportIntoAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
 	feed := map[string][]byte{}
 	for _, k := range Kinds {
 		b := Template(k)

@@ -77,6 +77,7 @@ func importZipMeasured(t *testing.T, z []byte) (Result, time.Duration, uint64) {
 // A 64 KB zip holding one line of 64 MB (a thousandfold expansion) is
 // refused before a byte of it is inflated.
 func TestZipBombIsRefusedBeforeItExpands(t *testing.T) {
+	// Not parallel: it measures the whole process's allocations.
 	header := "bank,ref,tax_id,legal_name,branch,region,industry,size_band,since,left_on,manager\n"
 	z := zipOf(t, map[string]io.Reader{"clients.csv": io.MultiReader(strings.NewReader(header+"BN,C-1,BG1,"),
 		io.LimitReader(repeatByte('A'), 64<<20))})
@@ -96,6 +97,7 @@ func TestZipBombIsRefusedBeforeItExpands(t *testing.T) {
 // A zip of 21 MB that expands normally but holds one line of 32 MB is refused
 // at the line, quickly and without reading the line into memory.
 func TestHugeLineIsRefusedQuicklyInBoundedMemory(t *testing.T) {
+	// Not parallel: it measures the whole process's allocations.
 	header := "bank,ref,tax_id,legal_name,branch,region,industry,size_band,since,left_on,manager\n"
 	z := zipOf(t, map[string]io.Reader{"clients.csv": io.MultiReader(strings.NewReader(header+"BN,C-1,BG1,"),
 		&letters{n: 32 << 20, rnd: rand.New(rand.NewPCG(1, 2))})})

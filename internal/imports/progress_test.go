@@ -26,6 +26,7 @@ func (g *gate) Read(p []byte) (int, error) {
 // While an import runs, its record says how far it is, file by file: what
 // the imports page shows.
 func TestProgressIsRecordedWhileTheImportRuns(t *testing.T) {
+	t.Parallel()
 	defer func(d time.Duration) { ProgressEvery = d }(ProgressEvery)
 	ProgressEvery = 20 * time.Millisecond
 	pool := dbtest.New(t)

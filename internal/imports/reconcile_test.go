@@ -10,6 +10,7 @@ import (
 // An import marked running whose process is gone is recorded as failed and
 // audited; one whose process holds its lock is left alone.
 func TestReconcileFailsImportsWhoseProcessIsGone(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	var id int64

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/relaycrm/relay/internal/reference"
@@ -140,18 +139,14 @@ func (im *importer) readBanks(ctx context.Context, r *fileReader) ([]byte, error
 			im.ref.banks[row.code] = b
 			im.ref.bankCodes[b.id] = row.code
 		}
-		out = strconv.AppendInt(out, int64(b.id), 10)
-		out = append(out, '\t')
-		out = strconv.AppendBool(out, b.isNew)
-		out = append(out, '\t')
-		out = appendText(out, row.code)
-		out = append(out, '\t')
-		out = appendText(out, row.name)
-		out = append(out, '\t')
-		out = append(out, b.currency...)
-		out = append(out, '\t')
-		out = strconv.AppendInt(out, int64(b.digits), 10)
-		out = append(out, '\n')
+		r := textRow{b: out}
+		r.int(int64(b.id))
+		r.bool(b.isNew)
+		r.text(row.code)
+		r.text(row.name)
+		r.text(b.currency)
+		r.int(int64(b.digits))
+		out = r.end()
 	}
 	return out, nil
 }
@@ -229,22 +224,15 @@ func (im *importer) readCodes(ctx context.Context, r *fileReader, m map[string]i
 			}
 			m[row.code] = int16(id)
 		}
-		out = strconv.AppendInt(out, int64(m[row.code]), 10)
-		out = append(out, '\t')
-		out = strconv.AppendBool(out, row.isNew)
-		out = append(out, '\t')
-		out = appendText(out, row.code)
-		out = append(out, '\t')
-		out = appendText(out, row.name)
+		r := textRow{b: out}
+		r.int(int64(m[row.code]))
+		r.bool(row.isNew)
+		r.text(row.code)
+		r.text(row.name)
 		if table == "industry" {
-			out = append(out, '\t')
-			if row.nace == "" {
-				out = append(out, '\\', 'N')
-			} else {
-				out = append(out, row.nace...)
-			}
+			r.textOrNull(row.nace)
 		}
-		out = append(out, '\n')
+		out = r.end()
 	}
 	return out, nil
 }

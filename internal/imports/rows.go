@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -103,22 +102,16 @@ func (im *importer) readProducts(ctx context.Context, r *fileReader) ([]byte, er
 			}
 			row.ref.id = int16(id)
 		}
-		b = strconv.AppendInt(b, int64(row.ref.id), 10)
-		b = append(b, '\t')
-		b = strconv.AppendBool(b, row.ref.isNew)
-		b = append(b, '\t')
-		b = appendText(b, row.code)
-		b = append(b, '\t')
-		b = appendText(b, row.name)
-		b = append(b, '\t')
-		b = append(b, row.family...)
-		b = append(b, '\t')
-		b = append(b, row.kind...)
-		b = append(b, '\t')
-		b = strconv.AppendBool(b, row.keyProduct)
-		b = append(b, '\t')
-		b = strconv.AppendBool(b, row.active)
-		b = append(b, '\n')
+		out := textRow{b: b}
+		out.int(int64(row.ref.id))
+		out.bool(row.ref.isNew)
+		out.text(row.code)
+		out.text(row.name)
+		out.text(row.family)
+		out.text(row.kind)
+		out.bool(row.keyProduct)
+		out.bool(row.active)
+		b = out.end()
 	}
 	return b, nil
 }
@@ -189,18 +182,14 @@ func (im *importer) readBranches(ctx context.Context, r *fileReader) ([]byte, er
 			b.id = int32(id)
 			im.ref.branchByID[b.id] = b
 		}
-		out = strconv.AppendInt(out, int64(b.id), 10)
-		out = append(out, '\t')
-		out = strconv.AppendBool(out, b.isNew)
-		out = append(out, '\t')
-		out = strconv.AppendInt(out, int64(b.bankID), 10)
-		out = append(out, '\t')
-		out = strconv.AppendInt(out, int64(b.regionID), 10)
-		out = append(out, '\t')
-		out = appendText(out, b.code)
-		out = append(out, '\t')
-		out = appendText(out, row.name)
-		out = append(out, '\n')
+		r := textRow{b: out}
+		r.int(int64(b.id))
+		r.bool(b.isNew)
+		r.int(int64(b.bankID))
+		r.int(int64(b.regionID))
+		r.text(b.code)
+		r.text(row.name)
+		out = r.end()
 	}
 	return out, nil
 }
@@ -272,16 +261,13 @@ func (im *importer) readManagers(ctx context.Context, r *fileReader) ([]byte, er
 			m.id = int32(id)
 			im.ref.managerIDs[m.id] = m
 		}
-		out = strconv.AppendInt(out, int64(m.id), 10)
-		out = append(out, '\t')
-		out = strconv.AppendBool(out, m.isNew)
-		out = append(out, '\t')
-		out = appendText(out, m.login)
-		out = append(out, '\t')
-		out = appendText(out, row.name)
-		out = append(out, '\t')
-		out = strconv.AppendInt(out, int64(m.branchID), 10)
-		out = append(out, '\n')
+		r := textRow{b: out}
+		r.int(int64(m.id))
+		r.bool(m.isNew)
+		r.text(m.login)
+		r.text(row.name)
+		r.int(int64(m.branchID))
+		out = r.end()
 	}
 	return out, nil
 }
@@ -548,44 +534,31 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 			cs.stop()
 			continue
 		}
-		b := cs.buf
-		fields := 13
-		if !im.bulk["client"] {
-			fields = 15 // and is_new, line
-		}
-		b = tuple(b, fields)
-		b = binInt8(b, c.id)
-		b = binInt2(b, im.ref.groupID)
-		b = binInt2(b, bank.id)
-		b = binText(b, ref)
-		b = binText(b, tax)
-		b = binText(b, name)
-		b = binInt4(b, branch.id)
-		b = binInt2(b, region)
-		b = binInt2(b, industry)
-		b = binText(b, size)
-		b = binDate(b, since)
-		b = binDate(b, left)
+		row := cs.row()
+		row.int8(c.id)
+		row.int2(im.ref.groupID)
+		row.int2(bank.id)
+		row.text(ref)
+		row.text(tax)
+		row.text(name)
+		row.int4(branch.id)
+		row.int2(region)
+		row.int2(industry)
+		row.text(size)
+		row.date(since)
+		row.date(left)
 		if manager != nil {
-			b = binInt4(b, manager.id)
+			row.int4(manager.id)
 		} else {
-			b = binNull(b)
+			row.null()
 		}
-		if fields == 15 {
-			b = binBool(b, c.isNew)
-			b = binInt4(b, int32(r.line))
+		if !im.bulk["client"] { // staged with is_new and line
+			row.bool(c.isNew)
+			row.int4(int32(r.line))
 		}
-		cs.buf = b
-		cs.endRow()
+		row.end()
 	}
 	return nil
-}
-
-func appendDate(b []byte, d date) []byte {
-	if d == noDate {
-		return append(b, '\\', 'N')
-	}
-	return d.appendTo(b)
 }
 
 func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
@@ -628,15 +601,13 @@ func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStr
 			cs.stop()
 			continue
 		}
-		b := cs.buf
-		b = tuple(b, 5)
-		b = binInt8(b, c.id)
-		b = binInt2(b, p.id)
-		b = binDate(b, opened)
-		b = binDate(b, closed)
-		b = binInt4(b, int32(r.line))
-		cs.buf = b
-		cs.endRow()
+		row := cs.row()
+		row.int8(c.id)
+		row.int2(p.id)
+		row.date(opened)
+		row.date(closed)
+		row.int4(int32(r.line))
+		row.end()
 	}
 	im.holdingColumns = [2]int{r.c.openedOn.i + 1, r.c.closedOn.i + 1}
 }
@@ -740,18 +711,16 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 			}
 			staged[m] = true
 		}
-		b := cs.buf
-		b = tuple(b, 8)
-		b = binInt8(b, c.id)
-		b = binDate(b, m.first())
-		b = binInt4(b, tx)
-		b = binInt8(b, turnover)
-		b = binInt8(b, balance)
-		b = binInt8(b, income)
-		b = binInt2Array(b, ids)
-		b = binInt8Array(b, amounts)
-		cs.buf = b
-		cs.endRow()
+		row := cs.row()
+		row.int8(c.id)
+		row.date(m.first())
+		row.int4(tx)
+		row.int8(turnover)
+		row.int8(balance)
+		row.int8(income)
+		row.int2s(ids)
+		row.int8s(amounts)
+		row.end()
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 // reads the warning's copies of where the client stands (migration 00007),
 // follows each change at once, without a nightly run in between.
 func TestWarningFollowsItsClientBeforeTheNextRun(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
 

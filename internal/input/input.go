@@ -4,6 +4,7 @@
 package input
 
 import (
+	"errors"
 	"sort"
 	"strings"
 )
@@ -36,6 +37,37 @@ func (e Errors) Error() string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		parts = append(parts, k+": "+e[k])
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Merge adds the messages of err to e when err is Errors, and returns any
+// other error for the caller to handle.
+func (e Errors) Merge(err error) error {
+	var more Errors
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &more) {
+		return err
+	}
+	for k, m := range more {
+		e.Add(k, m)
+	}
+	return nil
+}
+
+// Messages lists the messages without their fields' names, in field order,
+// for a form that shows them in one place.
+func (e Errors) Messages() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, e[k])
 	}
 	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,7 @@ import (
 )
 
 func TestQuantileEdges(t *testing.T) {
+	t.Parallel()
 	seq := func(lo, hi int) []float64 {
 		var v []float64
 		for i := lo; i <= hi; i++ {
@@ -45,6 +46,7 @@ func TestQuantileEdges(t *testing.T) {
 }
 
 func TestShapeBins(t *testing.T) {
+	t.Parallel()
 	s := Shape{Edges: []float64{0, 10}, Coef: []float64{-1, 0, 2}, Missing: 0.5}
 	cases := []struct {
 		v    float64

@@ -79,18 +79,6 @@ func (ds *Dataset) weight(i int) float64 {
 	return ds.W[i]
 }
 
-// weights returns one weight per row (ones when W is nil).
-func (ds *Dataset) weights() []float64 {
-	if ds.W != nil {
-		return ds.W
-	}
-	w := make([]float64, len(ds.Y))
-	for i := range w {
-		w[i] = 1
-	}
-	return w
-}
-
 // row copies row i's values into x, in input order.
 func (ds *Dataset) row(i int, x []float64) {
 	for k, col := range ds.Cols {

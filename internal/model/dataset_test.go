@@ -7,6 +7,7 @@ import (
 )
 
 func TestDatasetValidate(t *testing.T) {
+	t.Parallel()
 	good := func() Dataset {
 		return Dataset{
 			Inputs: []string{"a", "b"},

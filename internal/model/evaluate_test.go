@@ -9,6 +9,7 @@ import (
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
 func TestEvaluateAUC(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		scores []float64
@@ -79,6 +80,7 @@ func tiedAtTheCut() ([]float64, []bool) {
 }
 
 func TestEvaluateLift(t *testing.T) {
+	t.Parallel()
 	t.Run("distinct scores", func(t *testing.T) {
 		// 20 rows scored 20/20, 19/20, ... with positives ranked 1st, 5th
 		// and 11th: the top 10% (2 rows) holds one positive: precision 0.5
@@ -120,6 +122,7 @@ func TestEvaluateLift(t *testing.T) {
 }
 
 func TestEvaluateThresholds(t *testing.T) {
+	t.Parallel()
 	// In tiedAtTheCut, five rows score 0.5 or more (a quarter of the 20),
 	// two of them positive: precision 2/5, recall 2/3. Nothing scores 0.95.
 	scores, y := tiedAtTheCut()
@@ -137,6 +140,7 @@ func TestEvaluateThresholds(t *testing.T) {
 }
 
 func TestEvaluateBrierAndLogLoss(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name             string
 		scores           []float64
@@ -162,6 +166,7 @@ func TestEvaluateBrierAndLogLoss(t *testing.T) {
 }
 
 func TestEvaluateCalibration(t *testing.T) {
+	t.Parallel()
 	t.Run("a tenth per pair of tied scores", func(t *testing.T) {
 		// 20 rows in pairs scoring 0.05, 0.15, ..., 0.95; in the pair at
 		// 0.95 both are positive, in the pair at 0.45 one is: each tenth
@@ -203,6 +208,7 @@ func TestEvaluateCalibration(t *testing.T) {
 }
 
 func TestEvaluateCounts(t *testing.T) {
+	t.Parallel()
 	m := Evaluate([]float64{0.1, 0.2, 0.3}, []bool{true, false, false}, []float64{2, 1, 1})
 	if m.Rows != 3 || m.Positives != 1 || m.Weight != 4 || m.Rate != 0.5 {
 		t.Errorf("rows %d positives %d weight %v rate %v, want 3, 1, 4, 0.5", m.Rows, m.Positives, m.Weight, m.Rate)

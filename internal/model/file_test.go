@@ -19,6 +19,7 @@ func fittedModel(t *testing.T) (*Additive, Dataset) {
 }
 
 func TestModelFileRoundTrip(t *testing.T) {
+	t.Parallel()
 	m, ds := fittedModel(t)
 	fixed, err := NewLinear(-2.5, []Weight{{"turnover_ratio", -0.7}, {"idle_months", 0.31}})
 	if err != nil {
@@ -85,6 +86,7 @@ func (endless) Read(p []byte) (int, error) {
 }
 
 func TestModelFileRefusesHostileFiles(t *testing.T) {
+	t.Parallel()
 	m, _ := fittedModel(t)
 	data, err := Marshal(m)
 	if err != nil {

@@ -36,6 +36,7 @@ func shapeOf(t *testing.T, m *Additive, input string) Shape {
 }
 
 func TestFit(t *testing.T) {
+	t.Parallel()
 	res, ds := fitSimulation(t, simulation{rows: 40_000, periods: 8, noise: 8, seed: 3}, 2, Options{})
 	m := res.Model
 
@@ -158,6 +159,7 @@ func trainRows(ds Dataset, periods []int) []int {
 }
 
 func TestFitWithSampledStayersIsCalibrated(t *testing.T) {
+	t.Parallel()
 	// Keep a fifth of the negative rows, weighted 5: weighted figures are
 	// those of every row, so the probabilities stay calibrated.
 	res, _ := fitSimulation(t, simulation{rows: 25_000, periods: 6, noise: 2, seed: 11, stayerSample: 0.2}, 1, Options{})
@@ -176,6 +178,7 @@ func TestFitWithSampledStayersIsCalibrated(t *testing.T) {
 }
 
 func TestSmoothingDoesWhatItSays(t *testing.T) {
+	t.Parallel()
 	ds := simulation{rows: 12_000, periods: 4, noise: 4, seed: 5}.dataset()
 	roughness := func(smooth float64) (rough, turnoverRange float64) {
 		res, err := Fit(ds, 1, Options{Smooth: smooth})
@@ -210,6 +213,7 @@ func TestSmoothingDoesWhatItSays(t *testing.T) {
 }
 
 func TestFitChoosesSmoothingOnTheLatestTrainingPeriod(t *testing.T) {
+	t.Parallel()
 	ds := simulation{rows: 12_000, periods: 4, noise: 2, seed: 6}.dataset()
 	res, err := Fit(ds, 1, Options{SmoothGrid: []float64{0.001, 10}})
 	if err != nil {
@@ -222,6 +226,7 @@ func TestFitChoosesSmoothingOnTheLatestTrainingPeriod(t *testing.T) {
 }
 
 func TestFitRefusesTooLittleHistory(t *testing.T) {
+	t.Parallel()
 	base := simulation{rows: 6_000, periods: 4, noise: 1, seed: 7}.dataset()
 	onlyPositivesIn := func(keep int) Dataset {
 		// Keep the first `keep` positive rows of the training periods.
@@ -277,6 +282,7 @@ func TestFitRefusesTooLittleHistory(t *testing.T) {
 }
 
 func TestFitHoldsOutTheLatestPeriods(t *testing.T) {
+	t.Parallel()
 	ds := simulation{rows: 8_000, periods: 5, noise: 1, seed: 8}.dataset()
 	// Rows out of period order, and periods numbered as months.
 	for i := range ds.Period {
@@ -325,6 +331,7 @@ func reverse(ds *Dataset) {
 }
 
 func TestFitAgainstABaseline(t *testing.T) {
+	t.Parallel()
 	ds := simulation{rows: 10_000, periods: 4, noise: 1, seed: 9}.dataset()
 	// Fixed weights that only count idle months, one log-odds each.
 	fixed, err := NewLinear(-3, []Weight{{"idle_months", 1}})
@@ -348,6 +355,7 @@ func TestFitAgainstABaseline(t *testing.T) {
 }
 
 func TestBeats(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name              string
 		auc, lift         float64
@@ -375,6 +383,7 @@ func TestBeats(t *testing.T) {
 }
 
 func TestAnInputWithOneValueContributesNothing(t *testing.T) {
+	t.Parallel()
 	ds := simulation{rows: 6_000, periods: 3, noise: 0, seed: 10}.dataset()
 	ds.Inputs = append(ds.Inputs, "constant", "flag")
 	constant := make([]float64, ds.Rows())

@@ -231,19 +231,6 @@ func softplus(z float64) float64 {
 	return math.Log1p(math.Exp(z))
 }
 
-// logOdds writes each row's log-odds under x for rows [lo, hi) to z.
-func (b *binnedRows) logOdds(x []float64, lo, hi int, z []float64) {
-	K := b.inputs
-	for r := lo; r < hi; r++ {
-		row := b.cells[r*K : r*K+K]
-		s := x[0]
-		for k, c := range row {
-			s += x[b.off[k]+int(c)]
-		}
-		z[r-lo] = s
-	}
-}
-
 // additiveFrom centres fitted coefficients x on rows [lo, hi) and makes the
 // model: each input's weighted mean contribution over those rows moves into
 // the intercept, a bin no row fell in contributes 0, and each input's

@@ -16,6 +16,7 @@ func fixedWeights(t *testing.T) *Linear {
 }
 
 func TestLinearScoresInterceptPlusWeightedInputs(t *testing.T) {
+	t.Parallel()
 	m := fixedWeights(t)
 	out := make([]float64, 2)
 	// −2 + 3·0.5 + 1.5·1 = 1; a missing input contributes nothing.
@@ -38,6 +39,7 @@ func TestLinearScoresInterceptPlusWeightedInputs(t *testing.T) {
 }
 
 func TestBindReadsTheCallersOrder(t *testing.T) {
+	t.Parallel()
 	m := fixedWeights(t)
 	// The caller's registry has more inputs, in another order.
 	b, err := m.Bind([]string{"tenure", "no_contact", "complaints", "turnover_fall"})
@@ -55,6 +57,7 @@ func TestBindReadsTheCallersOrder(t *testing.T) {
 }
 
 func TestBindNamesTheMissingInput(t *testing.T) {
+	t.Parallel()
 	m := fixedWeights(t)
 	_, err := m.Bind([]string{"turnover_fall", "tenure"})
 	if err == nil || !strings.Contains(err.Error(), `"no_contact"`) {
@@ -63,6 +66,7 @@ func TestBindNamesTheMissingInput(t *testing.T) {
 }
 
 func TestNewLinearRefuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		weights []Weight
@@ -82,6 +86,7 @@ func TestNewLinearRefuses(t *testing.T) {
 }
 
 func TestProbability(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ z, p float64 }{{0, 0.5}, {math.Log(3), 0.75}, {-math.Log(3), 0.25}, {-800, 0}, {800, 1}} {
 		if got := Probability(c.z); !near(got, c.p, 1e-12) {
 			t.Errorf("Probability(%v) = %v, want %v", c.z, got, c.p)

@@ -3,6 +3,7 @@ package money
 import "testing"
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		minor    int64

@@ -19,6 +19,7 @@ import (
 // often than steady ones; and staying clients are warned far less often than
 // leavers.
 func TestDemoBankWarnsLeavers(t *testing.T) {
+	t.Parallel()
 	const clients = 6000
 	pool := dbtest.NewDemoWithBehaviours(t, clients)
 	ctx := context.Background()

@@ -103,6 +103,7 @@ func youngAndOld(t *testing.T) (*nightlytest.Bank, map[string]int64) {
 // median of the holders' 12-month averages, and that a client with no
 // learnable profile has no ideal, score or offers rather than a score of 100.
 func TestProfileBackOff(t *testing.T) {
+	t.Parallel()
 	b, ids := youngAndOld(t)
 	runNightly(t, b)
 	ctx := context.Background()
@@ -196,6 +197,7 @@ func TestProfileBackOff(t *testing.T) {
 // trigger.interest_weight in the priority and says so, and that a family
 // left out of triggers raises none and its open triggers expire.
 func TestFeeIncomeFirst(t *testing.T) {
+	t.Parallel()
 	b, ids := youngAndOld(t)
 	b.Exec(`UPDATE product SET income_kind = 'interest' WHERE code = 'ACQ'`)
 	b.Set("trigger.interest_weight", "0.1")
@@ -245,6 +247,7 @@ func TestFeeIncomeFirst(t *testing.T) {
 // Shown against held back: income per shown trigger 4 x 1,500 / 6 = 1,000,
 // per held-back one 1,500 / 4 = 375: showing added 625 x 6 = 3,750.
 func TestTakeUpFactorAndEffect(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "5")
 	b.Set("trigger.control_share", "0")

@@ -57,6 +57,7 @@ func retailSegment(b *nightlytest.Bank) map[string]int64 {
 }
 
 func TestIdealProfileAndTriggers(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "5")
 	b.Set("trigger.control_share", "0")

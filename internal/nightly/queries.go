@@ -1,11 +1,9 @@
 package nightly
 
 import (
-	"context"
 	"embed"
+	"slices"
 	"strings"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -18,22 +16,29 @@ var sqlFS embed.FS
 // "file.name", e.g. "segments.fact".
 var sqlFiles = []string{"segments", "profiles", "triggers", "warnings", "ltv", "publish", "runs"}
 
-var queries = loadQueries()
+// SQL is the run's named queries, a file per step, for the check at start.
+var SQL = loadFiles()
 
-func loadQueries() db.Queries {
-	all := db.Queries{}
-	for _, f := range sqlFiles {
-		for name, stmt := range db.MustLoadQueries(sqlFS, f+".sql") {
-			all[f+"."+name] = stmt
-		}
+// queries are the files' statements, each named "file.name".
+var queries = prefixed(SQL)
+
+func loadFiles() []db.File {
+	files := make([]db.File, len(sqlFiles))
+	for i, f := range sqlFiles {
+		files[i] = db.MustLoadFile(sqlFS, "internal/nightly", f+".sql")
 	}
 	// the churn model's inputs, one expression each, from their registry
-	all["warnings.input"] = strings.Replace(all["warnings.input"], "{{inputs}}", warnings.InputsSQL(), 1)
-	return all
+	w := files[slices.Index(sqlFiles, "warnings")].Queries
+	w["input"] = strings.Replace(w["input"], "{{inputs}}", warnings.InputsSQL(), 1)
+	return files
 }
 
-// Check prepares every statement of the run, so that a broken one fails when
-// Relay starts rather than at 2 a.m.
-func Check(ctx context.Context, pool *pgxpool.Pool) error {
-	return queries.Check(ctx, pool)
+func prefixed(files []db.File) db.Queries {
+	all := db.Queries{}
+	for i, f := range files {
+		for name, stmt := range f.Queries {
+			all[sqlFiles[i]+"."+name] = stmt
+		}
+	}
+	return all
 }

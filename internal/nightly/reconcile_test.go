@@ -11,6 +11,7 @@ import (
 // A run marked running whose process is gone is recorded as failed; one whose
 // process holds the run lock is left alone.
 func TestReconcileFailsRunsWhoseProcessIsGone(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	var id int64

@@ -69,6 +69,7 @@ func warnedBank(t *testing.T) *nightlytest.Bank {
 }
 
 func TestSecondRunChangesNothing(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	runNightly(t, b)
 	before := snapshot(t, b.Pool)
@@ -88,11 +89,10 @@ func TestFailedRunLeavesResults(t *testing.T) {
 			t.Parallel()
 			b := warnedBank(t)
 			runNightly(t, b)
-			before := snapshot(t, b.Pool)
 			// New data a successful run would publish: another month of a client, a trigger closed.
 			b.Exec(`UPDATE monthly_fact SET income = income * 2, product_income = ARRAY[income * 2] WHERE month = '2026-10-01' AND product_ids = '{1}'`)
 			b.Exec(`UPDATE cross_sell_trigger SET status = 'dismissed', status_reason = 'test', closed_at = now() - interval '1 year' WHERE id = (SELECT min(id) FROM cross_sell_trigger)`)
-			before = snapshot(t, b.Pool)
+			before := snapshot(t, b.Pool)
 
 			r := New(b.Pool, Options{Settings: b.Settings})
 			boom := errors.New("injected failure")
@@ -124,6 +124,7 @@ func TestFailedRunLeavesResults(t *testing.T) {
 
 // TestOneRunAtATime holds the lock as another server would.
 func TestOneRunAtATime(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	ctx := context.Background()
 	conn, err := pgx.ConnectConfig(ctx, b.Pool.Config().ConnConfig.Copy())
@@ -173,6 +174,7 @@ func TestOneRunAtATime(t *testing.T) {
 // database and after a run, and checks that the published tables keep the
 // columns migration 00002 gives them.
 func TestQueriesCheck(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	ctx := context.Background()
 	columns := func() string {
@@ -187,17 +189,8 @@ func TestQueriesCheck(t *testing.T) {
 		return s
 	}
 	check := func(when string) {
-		for name, f := range map[string]func() error{
-			"nightly":  func() error { return Check(ctx, b.Pool) },
-			"segments": func() error { return segments.Check(ctx, b.Pool) },
-			"triggers": func() error { return triggers.Check(ctx, b.Pool) },
-			"warnings": func() error { return warnings.Check(ctx, b.Pool) },
-			"exports":  func() error { return exports.CheckNightly(ctx, b.Pool) },
-			"worklist": func() error { return worklist.Check(ctx, b.Pool) },
-		} {
-			if err := f(); err != nil {
-				t.Errorf("%s queries %s: %v", name, when, err)
-			}
+		if err := db.CheckAll(ctx, b.Pool, SQL, segments.SQL, triggers.SQL, warnings.SQL, exports.SQL, worklist.SQL); err != nil {
+			t.Errorf("queries %s: %v", when, err)
 		}
 	}
 	check("on a fresh database")

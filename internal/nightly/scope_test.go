@@ -16,6 +16,7 @@ import (
 // manager, its branch head and the risk team; not another manager, not an
 // admin, not another group.
 func TestPictureScope(t *testing.T) {
+	t.Parallel()
 	b := warnedBank(t)
 	runNightly(t, b)
 	var id int64
@@ -61,6 +62,7 @@ func TestPictureScope(t *testing.T) {
 
 // TestSegmentsList pages and sorts the segments of a group.
 func TestSegmentsList(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "2")
 	for i, region := range []string{"R1", "R1", "R1", "R2", "R2"} {

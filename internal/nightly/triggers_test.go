@@ -14,6 +14,7 @@ import (
 // dismissal, expiry when the client takes the product, and a won trigger
 // confirmed by the holding.
 func TestTriggerLifecycle(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "5")
 	b.Set("trigger.control_share", "0")
@@ -112,6 +113,7 @@ func TestTriggerLifecycle(t *testing.T) {
 // and recorded, shown to the risk team and never to the client's manager or
 // branch head.
 func TestControlGroupHidden(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "5")
 	b.Set("trigger.control_share", "0.5")

@@ -46,6 +46,7 @@ var lastMonth = []time.Time{time.Date(2026, 10, 20, 12, 0, 0, 0, time.UTC)}
 // TestSignalThresholds puts a client just above and one just below each
 // signal's threshold (the defaults of MISSION.md).
 func TestSignalThresholds(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("warning.level_watch", "1") // every client gets a warning row, to read its signals
 	b.Set("warning.level_high", "100")
@@ -121,6 +122,7 @@ func deref(f *float64) any {
 // TestScoreAndLevel checks the score against the logistic of the weighted
 // strengths, worked out here, and the level it gives.
 func TestScoreAndLevel(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	// The only signals: the falls below, and a contact 12 days before the end
 	// of the as-of month (strength 12 / 180).
@@ -180,6 +182,7 @@ func TestScoreAndLevel(t *testing.T) {
 
 // TestStages checks each lifecycle stage on a client made for it.
 func TestStages(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	income := func(before, after int64) func(time.Time) nightlytest.Fact {
 		return func(m time.Time) nightlytest.Fact {
@@ -227,6 +230,7 @@ func TestStages(t *testing.T) {
 // LTV 1000 x 12 x 5 = 60000; CLV at 10% = 12000 x (1/1.1 + ... + 1/1.1^5) =
 // 12000 x 3.7907867694... = 45489.
 func TestLTV(t *testing.T) {
+	t.Parallel()
 	b := newBank(t)
 	b.Set("segment.min_clients", "5")
 	for i := 0; i < 10; i++ {

@@ -161,7 +161,7 @@ func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f For
 			}
 			return fmt.Errorf("create product %s: %w", f.Code, err)
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("product.create", productObject(p.ID), map[string]any{
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("product.create", productObject(p.ID), map[string]any{
 			"code": p.Code, "name": p.Name, "family": p.Family, "income_kind": p.IncomeKind,
 			"key_product": p.KeyProduct, "active": p.Active,
 		}))
@@ -209,7 +209,7 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, f
 			Error; err != nil {
 			return fmt.Errorf("update product %s: %w", cur.Code, err)
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("product.update", productObject(id), details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("product.update", productObject(id), details))
 	})
 	if err != nil {
 		return nil, err

@@ -29,15 +29,10 @@ import (
 //go:embed reference.sql
 var sqlFiles embed.FS
 
-var queries = db.MustLoadQueries(sqlFiles, "reference.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFiles, "internal/reference", "reference.sql")}
 
-// Check prepares the package's queries, so that a broken one fails at start.
-func Check(ctx context.Context, pool *pgxpool.Pool) error {
-	if err := queries.Check(ctx, pool); err != nil {
-		return fmt.Errorf("reference: %w", err)
-	}
-	return nil
-}
+var queries = SQL[0].Queries
 
 // The forms of the codes, as the feed and the database check them.
 var (

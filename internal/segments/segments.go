@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
@@ -28,10 +27,10 @@ import (
 //go:embed segments.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "segments.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/segments", "segments.sql")}
 
-// Check prepares every query of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // Level is how fine a segment is; a segment with too few active clients backs
 // off to the next level.

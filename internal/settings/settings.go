@@ -112,16 +112,28 @@ func (v Values) must(key string) string {
 	return s
 }
 
-// ErrInvalid wraps a value that a setting does not accept; its message names
-// the setting and what is wrong, for the user.
+// ErrInvalid is a value that a setting does not accept (errors.Is holds for
+// every such error); Problem says what is wrong, for the user.
 var ErrInvalid = errors.New("invalid setting")
+
+// invalidError is a value the setting does not accept: problem names the
+// setting and what is wrong.
+type invalidError struct{ problem string }
+
+func (e *invalidError) Error() string        { return ErrInvalid.Error() + ": " + e.problem }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+// invalid returns the refusal of st's value, format saying why.
+func invalid(st Setting, format string, a ...any) error {
+	return &invalidError{problem: st.Label + ": " + fmt.Sprintf(format, a...)}
+}
 
 // Validate checks value against the setting's kind and bounds and returns it
 // normalised.
 func Validate(st Setting, value string) (string, error) {
 	value = strings.TrimSpace(value)
 	bad := func(format string, a ...any) (string, error) {
-		return "", fmt.Errorf("%w: %s: %s", ErrInvalid, st.Label, fmt.Sprintf(format, a...))
+		return "", invalid(st, format, a...)
 	}
 	inBounds := func(f float64) bool {
 		return (st.MinValue == nil || f >= *st.MinValue) && (st.MaxValue == nil || f <= *st.MaxValue)

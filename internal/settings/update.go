@@ -87,7 +87,7 @@ func (s *Store) update(ctx context.Context, by audit.Actor, key string, value fu
 		if reset {
 			details["reset"] = true
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("setting.update", "setting:"+key, details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("setting.update", "setting:"+key, details))
 	})
 	return st, err
 }
@@ -116,22 +116,22 @@ func checkOrder(ctx context.Context, tx *gorm.DB, st Setting, value string) erro
 		}
 		switch {
 		case below && a >= b:
-			return fmt.Errorf("%w: %s: %s must stay below %s (%s)", ErrInvalid, st.Label, value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
+			return invalid(st, "%s must stay below %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
 		case !below && a <= b:
-			return fmt.Errorf("%w: %s: %s must stay above %s (%s)", ErrInvalid, st.Label, value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
+			return invalid(st, "%s must stay above %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
 		}
 	}
 	return nil
 }
 
-// Problem is what is wrong with a value, as Validate or Update reported it,
-// without the error's prefix: the message shown beside the field.
+// Problem is what is wrong with a value, as Validate or Update reported it:
+// the message shown beside the field.
 func Problem(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ErrInvalid.Error()+": "); i >= 0 {
-		msg = msg[i+len(ErrInvalid.Error())+2:]
+	var e *invalidError
+	if errors.As(err, &e) {
+		return e.problem
 	}
-	return msg
+	return err.Error()
 }
 
 // Listed is a setting with the login of whoever changed it last.

@@ -27,7 +27,6 @@ const (
 type Bundle struct {
 	Card     Card           `json:"card"`
 	Products []ProductModel `json:"products"`
-	models   map[string]*model.Bound
 }
 
 // ProductModel is one product's part of a bundle.

@@ -2,7 +2,6 @@ package takeup
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -519,5 +518,3 @@ func finiteOrNil(v float64) *float64 {
 	}
 	return &v
 }
-
-func cardJSON(c Card) ([]byte, error) { return json.Marshal(c) }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 )
@@ -25,10 +24,10 @@ import (
 //go:embed takeup.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "takeup.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/takeup", "takeup.sql")}
 
-// Check prepares every statement of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // Product is a product a model can be fitted for.
 type Product struct {

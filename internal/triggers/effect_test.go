@@ -9,6 +9,7 @@ import (
 // in his paper (Statistics in Medicine 17, 1998, table II, method 10), which
 // include the hard cases: small samples, and rates of 0 and 1.
 func TestNewcombeUplift(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b            Proportion
 		diff, low, high float64
@@ -36,6 +37,7 @@ func TestNewcombeUplift(t *testing.T) {
 // TestEffectRowJudge: the uplift and income added need enough cases on both
 // sides; with fewer, the row says so and gives no figures.
 func TestEffectRowJudge(t *testing.T) {
+	t.Parallel()
 	r := EffectRow{Shown: Proportion{56, 70}, HeldBack: Proportion{48, 80}, IncomeShown: 70000, IncomeHeld: 40000}
 	r.judge(30)
 	// income per shown trigger 1000, per held-back one 500: 500 x 70 shown

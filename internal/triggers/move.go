@@ -13,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/input"
 )
 
 // Change is a manager's move of a trigger to a new status.
@@ -29,13 +30,7 @@ type Change struct {
 
 // ErrReadOnly is returned when the viewer's role reads clients but does not
 // record work on them (the risk team).
-var ErrReadOnly = errors.New("your role reads clients but does not change them")
-
-// FieldError is a change that cannot be made as asked, naming the field and
-// what to do about it.
-type FieldError struct{ Field, Message string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+var ErrReadOnly = access.Forbidden("your role reads triggers but does not move them")
 
 // TransitionError is a move the trigger's status does not allow.
 type TransitionError struct{ From, To Status }
@@ -65,7 +60,7 @@ func (e *StaleError) Error() string {
 // entry, and returns it as it now stands. It returns db.ErrNotFound for a
 // trigger v may not see (control-group triggers included), ErrReadOnly for a
 // role that does not change clients, a *StaleError when c.From is not the
-// status any more, a *TransitionError for a move the status does not allow and a *FieldError for a missing or overlong reason.
+// status any more, a *TransitionError for a move the status does not allow and input.Errors for a missing or overlong reason.
 func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (Trigger, error) {
 	if !v.WritesClients() {
 		if v.SeesClients() {
@@ -78,14 +73,14 @@ func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (T
 		valid = valid || s == c.To
 	}
 	if !valid {
-		return Trigger{}, &FieldError{"status", fmt.Sprintf("%q is not a status; use contacted, offered, won, lost or dismissed", c.To)}
+		return Trigger{}, input.Errors{"status": fmt.Sprintf("%q is not a status; use contacted, offered, won, lost or dismissed", c.To)}
 	}
 	reason := strings.TrimSpace(c.Reason)
 	if c.To.NeedsReason() && reason == "" {
-		return Trigger{}, &FieldError{"reason", fmt.Sprintf("say why the trigger is %s", c.To)}
+		return Trigger{}, input.Errors{"reason": fmt.Sprintf("say why the trigger is %s", c.To)}
 	}
 	if n := utf8.RuneCountInString(reason); n > 1000 {
-		return Trigger{}, &FieldError{"reason", fmt.Sprintf("is %d characters long; keep it to 1000", n)}
+		return Trigger{}, input.Errors{"reason": fmt.Sprintf("is %d characters long; keep it to 1000", n)}
 	}
 	var moved Trigger
 	err := db.InTx(ctx, pool, func(tx pgx.Tx) error {

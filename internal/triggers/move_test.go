@@ -9,6 +9,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -45,12 +46,13 @@ func bankWithTriggers(t *testing.T, controlShare string) (*nightlytest.Bank, []t
 }
 
 func TestMove(t *testing.T) {
+	t.Parallel()
 	b, all := bankWithTriggers(t, "0")
 	if len(all) != 4 {
 		t.Fatalf("%d triggers, want 4", len(all))
 	}
 	ctx := context.Background()
-	var fieldErr *triggers.FieldError
+	var fieldErr input.Errors
 	var transErr *triggers.TransitionError
 	tests := []struct {
 		name    string
@@ -61,7 +63,7 @@ func TestMove(t *testing.T) {
 	}{
 		{"new to contacted", b.Manager1, []triggers.Change{{To: triggers.Contacted}}, nil, triggers.Contacted},
 		{"contacted, offered, won", b.Manager1, []triggers.Change{{To: triggers.Contacted}, {To: triggers.Offered}, {To: triggers.Won}}, nil, triggers.Won},
-		{"lost needs a reason", b.Manager1, []triggers.Change{{To: triggers.Lost, Reason: "  "}}, func(err error) bool { return errors.As(err, &fieldErr) && fieldErr.Field == "reason" }, ""},
+		{"lost needs a reason", b.Manager1, []triggers.Change{{To: triggers.Lost, Reason: "  "}}, func(err error) bool { return errors.As(err, &fieldErr) && fieldErr["reason"] != "" }, ""},
 		{"dismissed with a reason", b.Head, []triggers.Change{{To: triggers.Dismissed, Reason: "Not relevant: seasonal business"}}, nil, triggers.Dismissed},
 		{"offered cannot go back to contacted", b.Manager1, []triggers.Change{{To: triggers.Offered}, {To: triggers.Contacted}}, func(err error) bool { return errors.As(err, &transErr) }, ""},
 		{"won is final", b.Manager1, []triggers.Change{{To: triggers.Won}, {To: triggers.Lost, Reason: "changed mind"}}, func(err error) bool { return errors.As(err, &transErr) }, ""},
@@ -108,6 +110,7 @@ func TestMove(t *testing.T) {
 }
 
 func TestMoveHiddenTrigger(t *testing.T) {
+	t.Parallel()
 	b, all := bankWithTriggers(t, "1") // everyone in the control group
 	for _, tr := range all {
 		if !tr.Hidden {

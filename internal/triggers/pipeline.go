@@ -16,24 +16,13 @@ import (
 //go:embed pipeline.sql
 var pipelineFS embed.FS
 
-// The pipeline's queries join the package's own, so that Check prepares them
-// at start with the rest.
-func init() {
-	for name, q := range db.MustLoadQueries(pipelineFS, "pipeline.sql") {
-		if _, dup := queries[name]; dup {
-			panic("triggers: query " + name + " is defined in triggers.sql and pipeline.sql")
-		}
-		queries[name] = q
-	}
-}
-
 // UntouchedAfter is how long an open trigger may wait without a move before
 // the pipeline flags it as untouched.
 const UntouchedAfter = 14 * 24 * time.Hour
 
 // ErrNotBranchHead is returned when someone other than a branch head asks for
 // a branch's pipeline.
-var ErrNotBranchHead = errors.New("the pipeline is the branch head's page")
+var ErrNotBranchHead = access.Forbidden("the pipeline is the branch head's page")
 
 // Figures are one manager's pipeline, or the branch's.
 //

@@ -230,6 +230,7 @@ func expectedFigures(t *testing.T, pool *pgxpool.Pool, branchID int64, now time.
 }
 
 func TestBranchPipelineCountsAsByHand(t *testing.T) {
+	t.Parallel()
 	pool, head := pipelineBranch(t)
 	ctx := context.Background()
 	now := dbtest.DemoNow
@@ -326,6 +327,7 @@ func TestBranchPipelineCountsAsByHand(t *testing.T) {
 }
 
 func TestPipelineIsTheBranchHeads(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
 	for _, login := range []string{"mgr.bn-sof-1.01", "risk", "admin"} {
@@ -349,6 +351,7 @@ func TestPipelineIsTheBranchHeads(t *testing.T) {
 }
 
 func TestManagerBook(t *testing.T) {
+	t.Parallel()
 	pool, head := pipelineBranch(t)
 	ctx := context.Background()
 	now := dbtest.DemoNow
@@ -422,7 +425,8 @@ func TestManagerBook(t *testing.T) {
 }
 
 func TestPipelineQueriesPrepare(t *testing.T) {
-	if err := triggers.Check(context.Background(), dbtest.New(t)); err != nil {
+	t.Parallel()
+	if err := db.CheckAll(context.Background(), dbtest.New(t), triggers.SQL); err != nil {
 		t.Fatal(err)
 	}
 }

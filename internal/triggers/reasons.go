@@ -3,6 +3,8 @@ package triggers
 import (
 	"fmt"
 	"strings"
+
+	"github.com/relaycrm/relay/internal/input"
 )
 
 // Reasons a manager gives when a trigger is lost or dismissed, as the form
@@ -50,7 +52,7 @@ func ComposeReason(to Status, choice, note string) (string, error) {
 			continue
 		}
 		if r == "Other" && note == "" {
-			return "", &FieldError{"reason", "say in the note why the trigger is " + string(to)}
+			return "", input.Errors{"reason": "say in the note why the trigger is " + string(to)}
 		}
 		if note == "" {
 			return r, nil
@@ -58,7 +60,7 @@ func ComposeReason(to Status, choice, note string) (string, error) {
 		return r + ": " + note, nil
 	}
 	if choice == "" {
-		return "", &FieldError{"reason", fmt.Sprintf("choose why the trigger is %s", to)}
+		return "", input.Errors{"reason": fmt.Sprintf("choose why the trigger is %s", to)}
 	}
-	return "", &FieldError{"reason", fmt.Sprintf("%q is not one of the reasons for %s", choice, to)}
+	return "", input.Errors{"reason": fmt.Sprintf("%q is not one of the reasons for %s", choice, to)}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
@@ -22,10 +21,13 @@ import (
 //go:embed triggers.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "triggers.sql")
+// SQL is the package's named queries, for the check at start: its own and
+// the pipeline's.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/triggers", "triggers.sql"),
+	db.MustLoadFile(pipelineFS, "internal/triggers", "pipeline.sql")}
 
-// Check prepares every query of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+// queries are both files' queries: a name defined in both panics at start.
+var queries = db.Merge(SQL[0].Queries, SQL[1].Queries)
 
 // Status is where a trigger stands.
 type Status string

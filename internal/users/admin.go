@@ -306,7 +306,7 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 			}
 			return fmt.Errorf("create user %s: %w", login, err)
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("user.create", userObject(u.ID), details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.create", userObject(u.ID), details))
 	})
 	return u, err
 }
@@ -377,7 +377,7 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("user.update", userObject(id), details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.update", userObject(id), details))
 	})
 	if err != nil {
 		return nil, err
@@ -439,7 +439,7 @@ func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64
 				details["active_clients"] = cur.ActiveClients
 			}
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry(action, userObject(id), details))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry(action, userObject(id), details))
 	})
 	return changed, err
 }
@@ -465,6 +465,6 @@ func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id i
 			Updates(map[string]any{"password_hash": hash, "password_changed_at": time.Now(), "updated_at": time.Now()}).Error; err != nil {
 			return fmt.Errorf("reset password of user %d: %w", id, err)
 		}
-		return audit.RecordGorm(ctx, tx, by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))
+		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))
 	})
 }

@@ -14,6 +14,7 @@ import (
 // A new password follows ASVS 2.1: long enough, not too long, not the login,
 // not a common password (nor one with digits added), no composition rules.
 func TestPasswordPolicy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		password, login, says string
 	}{
@@ -37,6 +38,7 @@ func TestPasswordPolicy(t *testing.T) {
 // However many sign-ins arrive at once, at most HashSlots password hashes
 // (64 MiB each) are computed at once.
 func TestPasswordHashingIsBounded(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	g, err := db.Gorm(pool)

@@ -17,12 +17,10 @@ import (
 //go:embed throttle.sql
 var throttleSQL embed.FS
 
-var throttleQueries = db.MustLoadQueries(throttleSQL, "throttle.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(throttleSQL, "internal/users", "throttle.sql")}
 
-// CheckThrottle prepares the throttle's queries, so a broken one fails at start.
-func CheckThrottle(ctx context.Context, pool *pgxpool.Pool) error {
-	return throttleQueries.Check(ctx, pool)
-}
+var throttleQueries = SQL[0].Queries
 
 // ThrottleRules are the sign-in throttle's settings: MaxFailures failed
 // sign-ins for a login from one address (four times that for a login from

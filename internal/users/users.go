@@ -109,11 +109,6 @@ func (s *Store) hash(ctx context.Context, password string) (string, error) {
 	return h, nil
 }
 
-// FieldError is bad input for one field, with a message a person can act on.
-type FieldError struct{ Field, Message string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}$`)
 
 // NewUser is what it takes to create a user.
@@ -128,16 +123,16 @@ type NewUser struct {
 func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 	nu.Login = NormalizeLogin(nu.Login)
 	if !loginPattern.MatchString(nu.Login) {
-		return User{}, &FieldError{"login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit"}
+		return User{}, input.Errors{"login": "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit"}
 	}
 	if !nu.Role.Valid() {
-		return User{}, &FieldError{"role", fmt.Sprintf("%q is not a role; use manager, branch_head, risk or admin", nu.Role)}
+		return User{}, input.Errors{"role": fmt.Sprintf("%q is not a role; use manager, branch_head, risk or admin", nu.Role)}
 	}
 	if strings.TrimSpace(nu.Name) == "" {
 		nu.Name = nu.Login
 	}
 	if p := PasswordProblem(nu.Password, nu.Login); p != "" {
-		return User{}, &FieldError{"password", p}
+		return User{}, input.Errors{"password": p}
 	}
 	var (
 		hash string
@@ -147,15 +142,15 @@ func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 		return User{}, serr
 	}
 	if err != nil {
-		return User{}, &FieldError{"password", err.Error()}
+		return User{}, input.Errors{"password": err.Error()}
 	}
 	u := User{Login: nu.Login, Name: strings.TrimSpace(nu.Name), Role: nu.Role, PasswordHash: hash, Active: true}
 	needsBranch := nu.Role == access.Manager || nu.Role == access.BranchHead
 	switch {
 	case needsBranch && nu.BranchCode == "":
-		return User{}, &FieldError{"branch", "a " + nu.Role.Label() + " works in a branch; give its code"}
+		return User{}, input.Errors{"branch": "a " + nu.Role.Label() + " works in a branch; give its code"}
 	case !needsBranch && nu.BranchCode != "":
-		return User{}, &FieldError{"branch", "only managers and branch heads belong to a branch"}
+		return User{}, input.Errors{"branch": "only managers and branch heads belong to a branch"}
 	case needsBranch:
 		var b struct {
 			ID      int64
@@ -167,7 +162,7 @@ func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 			return User{}, fmt.Errorf("find branch: %w", err)
 		}
 		if b.ID == 0 {
-			return User{}, &FieldError{"branch", fmt.Sprintf("no branch has the code %q", nu.BranchCode)}
+			return User{}, input.Errors{"branch": fmt.Sprintf("no branch has the code %q", nu.BranchCode)}
 		}
 		u.BranchID, u.GroupID = &b.ID, b.GroupID
 	default:
@@ -181,15 +176,15 @@ func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 		}
 		switch {
 		case len(ids) == 0:
-			return User{}, &FieldError{"group", "no banking group exists yet; load reference data or the demo first"}
+			return User{}, input.Errors{"group": "no banking group exists yet; load reference data or the demo first"}
 		case len(ids) > 1:
-			return User{}, &FieldError{"group", "several banking groups exist; name one"}
+			return User{}, input.Errors{"group": "several banking groups exist; name one"}
 		}
 		u.GroupID = ids[0]
 	}
 	if err := s.g.WithContext(ctx).Create(&u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return User{}, &FieldError{"login", fmt.Sprintf("%q is taken", nu.Login)}
+			return User{}, input.Errors{"login": fmt.Sprintf("%q is taken", nu.Login)}
 		}
 		return User{}, fmt.Errorf("create user: %w", err)
 	}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
@@ -27,10 +26,10 @@ import (
 //go:embed warnings.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "warnings.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/warnings", "warnings.sql")}
 
-// Check prepares every query of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // Level is how strong a warning is.
 type Level string

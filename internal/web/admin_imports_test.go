@@ -62,6 +62,7 @@ func exampleFeed(t *testing.T) map[string][]byte {
 }
 
 func TestAdminImportsAFeedThroughTheBrowser(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(adminLogin, seeds.DemoPassword)

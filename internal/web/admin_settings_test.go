@@ -114,7 +114,7 @@ func TestAdminEditsSettingInPlace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before, audit0 := settingValue(t, srv, tc.key), auditChanges(t, srv)
 			r := c.PostHTMX("/admin/settings/"+tc.key, url.Values{"value": {tc.value}})
-			wantStatusOf(t, r, http.StatusOK) // htmx swaps only a 2xx answer
+			wantStatusOf(t, r, http.StatusUnprocessableEntity) // the layout's htmx-config swaps 422 in
 			if got := testIDText(t, r.Body, "setting-error"); !strings.Contains(got, tc.says) {
 				t.Errorf("beside the field: %q, want %q", got, tc.says)
 			}

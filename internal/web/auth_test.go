@@ -40,6 +40,7 @@ func countAudit(t *testing.T, srv *webtest.Server, action, login string) int {
 }
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 
@@ -99,6 +100,7 @@ func sessionCookie(t *testing.T, c *webtest.Client, srv *webtest.Server) string 
 }
 
 func TestSessionCookieIsLockedDown(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Get("/login")
@@ -142,6 +144,7 @@ func TestSessionCookieIsLockedDown(t *testing.T) {
 }
 
 func TestWrongPasswordsAreAuditedAndSlowedDown(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Get("/login")
@@ -171,6 +174,7 @@ func TestWrongPasswordsAreAuditedAndSlowedDown(t *testing.T) {
 }
 
 func TestDeactivatedUserIsSignedOut(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)
@@ -188,6 +192,7 @@ func TestDeactivatedUserIsSignedOut(t *testing.T) {
 }
 
 func TestCSRFIsRefused(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)
@@ -227,6 +232,7 @@ func TestCSRFIsRefused(t *testing.T) {
 }
 
 func TestExpiredSessionSendsBackToSignIn(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)
@@ -244,6 +250,7 @@ func TestExpiredSessionSendsBackToSignIn(t *testing.T) {
 }
 
 func TestIdleAndAbsoluteTimeouts(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.NewDemo(t, demoClients)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow },
 		IdleTimeout: time.Minute, Lifetime: 3 * time.Minute})
@@ -259,6 +266,7 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 }
 
 func TestPasswordResetEndsOpenSessions(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	manager := srv.NewClient(t)
 	manager.Login(managerLogin, seeds.DemoPassword)

@@ -94,6 +94,7 @@ func exportHref(t *testing.T, body, testid string) string {
 // may see: the group for the risk team, the branch for a branch head, their
 // own for a manager; admins and exports for other roles answer 403.
 func TestChurnListForEveryRole(t *testing.T) {
+	t.Parallel()
 	srv := churnServer(t)
 	manager, head := churnPeople(t, srv)
 	for _, tc := range []struct {
@@ -166,6 +167,7 @@ func churnAudits(t *testing.T, srv *webtest.Server, where string) int {
 }
 
 func TestChurnListFiltersSortsAndPages(t *testing.T) {
+	t.Parallel()
 	srv := churnServer(t)
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)
@@ -331,6 +333,7 @@ func itoas(ids []int64) string {
 // the card, the fired signals with their figures and shares, the value at
 // risk in the bank's currency, and the month the data is as of.
 func TestChurnListShowsTheWarning(t *testing.T) {
+	t.Parallel()
 	srv := churnServer(t)
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)
@@ -377,6 +380,7 @@ func TestChurnListShowsTheWarning(t *testing.T) {
 // and compares them with the list, the formula-looking name escaped, and
 // reads their audit entries.
 func TestChurnExportsOverHTTP(t *testing.T) {
+	t.Parallel()
 	srv := churnServer(t)
 	ctx := context.Background()
 	var formulaID int64

@@ -47,6 +47,7 @@ func dbCount(t *testing.T, srv *webtest.Server, where string, args ...any) int {
 }
 
 func TestListShowsOnlyWhatTheRoleMaySee(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	for _, tc := range []struct {
 		login, where string
@@ -74,6 +75,7 @@ func TestListShowsOnlyWhatTheRoleMaySee(t *testing.T) {
 }
 
 func TestListFiltersSortsAndPages(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)
@@ -179,6 +181,7 @@ func TestListFiltersSortsAndPages(t *testing.T) {
 }
 
 func TestListRefusesBadParameters(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestContactIsValidatedAndRecorded(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)

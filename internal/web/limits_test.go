@@ -73,6 +73,7 @@ func tempFiles(t *testing.T, dir string) []string {
 // file behind: not without signing in, not as a manager, not as an admin.
 // (Runs alone: it points the temporary directory at its own.)
 func TestBodiesAreBoundedAndLeaveNoFiles(t *testing.T) {
+	// Not parallel: it sets TMPDIR, where uploads spill, to see that none is left.
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	srv := webtest.Start(t, dbtest.NewDemo(t, demoClients), webtest.Options{

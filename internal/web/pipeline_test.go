@@ -118,6 +118,7 @@ func (d *pipelineDesk) managers(t *testing.T) string {
 func managerPath(id int64) string { return "/pipeline/managers/" + strconv.FormatInt(id, 10) }
 
 func TestPipelineRoutesForEveryRole(t *testing.T) {
+	t.Parallel()
 	d := newPipelineDesk(t)
 	client := d.clientsOf(t, d.mgr)[0]
 	move := url.Values{"from": {strconv.FormatInt(d.mgr, 10)}, "to": {strconv.FormatInt(d.colleague, 10)}, "client": {client}}
@@ -203,6 +204,7 @@ func cellValues(t *testing.T, body, rowID string) map[string]map[string]string {
 }
 
 func TestPipelineFiguresMatchTheData(t *testing.T) {
+	t.Parallel()
 	d := newPipelineDesk(t)
 	res := d.head.Get("/pipeline")
 	wantStatusOf(t, res, http.StatusOK)
@@ -340,6 +342,7 @@ func TestPipelineFiguresMatchTheData(t *testing.T) {
 }
 
 func TestPipelineReassignsClients(t *testing.T) {
+	t.Parallel()
 	d := newPipelineDesk(t)
 	from := strconv.FormatInt(d.mgr, 10)
 	to := strconv.FormatInt(d.colleague, 10)

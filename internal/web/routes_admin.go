@@ -92,14 +92,9 @@ func fieldErrors(err error) (input.Errors, bool) {
 	return nil, false
 }
 
-// invalidStatus is the status of a form that came back with errors: 422 for
-// a browser, 200 for htmx, which swaps only successful responses.
-func invalidStatus(c echo.Context) int {
-	if isHTMX(c) {
-		return http.StatusOK
-	}
-	return http.StatusUnprocessableEntity
-}
+// statusInvalid is the status of a form that comes back with errors, for a
+// browser and for htmx alike: the layout's htmx-config swaps 422 answers in.
+const statusInvalid = http.StatusUnprocessableEntity
 
 // offsetParam reads the optional offset of a list paged newest first.
 func offsetParam(c echo.Context) (int, error) {

@@ -76,7 +76,7 @@ func (s *server) adminProductCreate(c echo.Context) error {
 	f := productForm(c)
 	p, err := s.Products.Create(c.Request().Context(), actor(c), v.GroupID, f)
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderProduct(c, invalidStatus(c), 0, f, errs)
+		return s.renderProduct(c, statusInvalid, 0, f, errs)
 	}
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (s *server) adminProductUpdate(c echo.Context) error {
 	f.Code = cur.Code // the code never changes, whatever the form says
 	changed, err := s.Products.Update(ctx, actor(c), v.GroupID, id, f)
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderProduct(c, invalidStatus(c), id, f, errs)
+		return s.renderProduct(c, statusInvalid, id, f, errs)
 	}
 	if err != nil {
 		return err

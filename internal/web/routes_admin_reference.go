@@ -81,7 +81,7 @@ func (s *server) saveReference(c echo.Context, form string, typed pages.RefForm,
 		case "industry":
 			vm.Industry = typed
 		}
-		return s.renderReference(c, invalidStatus(c), vm, false)
+		return s.renderReference(c, statusInvalid, vm, false)
 	}
 	if err != nil {
 		return err

@@ -128,13 +128,13 @@ func (s *server) changeSetting(c echo.Context, typed string, change func(key str
 		}
 		row.Value, row.Error = typed, settings.Problem(err)
 		if isHTMX(c) {
-			return render(c, http.StatusOK, pages.SettingRow(row))
+			return render(c, statusInvalid, pages.SettingRow(row))
 		}
 		vm, verr := s.settingsView(c, &row)
 		if verr != nil {
 			return verr
 		}
-		return render(c, http.StatusUnprocessableEntity, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+		return render(c, statusInvalid, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
 	}
 	if err != nil {
 		return err

@@ -116,7 +116,7 @@ func (s *server) adminUserCreate(c echo.Context) error {
 		Branch: c.FormValue("branch"), Password: c.FormValue("password"), Confirm: c.FormValue("confirm")}
 	u, err := s.Users.Add(c.Request().Context(), actor(c), v.GroupID, f)
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderUserForm(c, invalidStatus(c), f, errs)
+		return s.renderUserForm(c, statusInvalid, f, errs)
 	}
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func (s *server) adminUserUpdate(c echo.Context) error {
 	e := users.Edit{Name: c.FormValue("name"), Role: c.FormValue("role"), Branch: c.FormValue("branch")}
 	changed, err := s.Users.Update(c.Request().Context(), actor(c), v.GroupID, id, e)
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderUser(c, invalidStatus(c), userForms{edit: &e, editErrs: errs})
+		return s.renderUser(c, statusInvalid, userForms{edit: &e, editErrs: errs})
 	}
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func (s *server) adminUserPassword(c echo.Context) error {
 	}
 	err = s.Users.ResetPassword(c.Request().Context(), actor(c), v.GroupID, id, c.FormValue("password"), c.FormValue("confirm"))
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderUser(c, invalidStatus(c), userForms{pwErrs: errs})
+		return s.renderUser(c, statusInvalid, userForms{pwErrs: errs})
 	}
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func (s *server) setUserActive(c echo.Context, active bool) error {
 	}
 	changed, err := s.Users.SetActive(ctx, actor(c), v.GroupID, id, active)
 	if errs, ok := fieldErrors(err); ok {
-		return s.renderUser(c, invalidStatus(c), userForms{statusErrs: errs})
+		return s.renderUser(c, statusInvalid, userForms{statusErrs: errs})
 	}
 	if err != nil {
 		return err

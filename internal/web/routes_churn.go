@@ -35,7 +35,7 @@ func (s *server) churnRoutes(g *echo.Group) {
 
 // churnFilter reads the list's filters from the query string; each value it
 // cannot use is an error named for its parameter.
-func churnFilter(q url.Values) (warnings.ListFilter, input.Errors) {
+func churnFilter(q url.Values) (warnings.ListFilter, input.Errors, error) {
 	errs := input.Errors{}
 	f := warnings.ListFilter{
 		BankID: int64Query(q, "bank", errs), RegionID: int64Query(q, "region", errs),
@@ -46,19 +46,17 @@ func churnFilter(q url.Values) (warnings.ListFilter, input.Errors) {
 	if q.Get("page") != "" {
 		f.Page = pageParam(q, errs)
 	}
-	if err := f.Validate(); err != nil {
-		for k, m := range err.(input.Errors) {
-			errs.Add(k, m)
-		}
-	}
-	return f, errs
+	return f, errs, errs.Merge(f.Validate())
 }
 
 func (s *server) churnList(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
 	q := c.QueryParams()
-	f, errs := churnFilter(q)
+	f, errs, err := churnFilter(q)
+	if err != nil {
+		return err
+	}
 	var page warnings.Page
 	if len(errs) == 0 {
 		var err error
@@ -161,7 +159,10 @@ func churnRow(w warnings.Warning) pages.ChurnRow {
 func (s *server) churnExport(format exports.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		v := viewer(c)
-		f, errs := churnFilter(c.QueryParams())
+		f, errs, err := churnFilter(c.QueryParams())
+		if err != nil {
+			return err
+		}
 		if len(errs) > 0 {
 			return errs
 		}
@@ -171,7 +172,7 @@ func (s *server) churnExport(format exports.Format) echo.HandlerFunc {
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="relay-churn-%s.%s"`,
 			s.Now().Format("2006-01-02-1504"), format))
 		h.Set("Cache-Control", "no-store")
-		_, err := exports.Churn(c.Request().Context(), s.Pool, v, res,
+		_, err = exports.Churn(c.Request().Context(), s.Pool, v, res,
 			exports.ChurnOptions{Filter: f, Format: format, IP: c.RealIP()})
 		if err == nil {
 			if !res.Committed {

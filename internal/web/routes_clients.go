@@ -65,10 +65,8 @@ func (s *server) clientList(c echo.Context) error {
 	if q.Get("page") != "" {
 		f.Page = pageParam(q, errs)
 	}
-	if err := f.Validate(); err != nil {
-		for k, m := range err.(input.Errors) {
-			errs.Add(k, m)
-		}
+	if err := errs.Merge(f.Validate()); err != nil {
+		return err
 	}
 	var page clients.Page
 	if len(errs) == 0 {
@@ -340,7 +338,7 @@ func (s *server) contactCreate(c echo.Context) error {
 		NextContactOn: c.FormValue("next_contact_on"), Proactive: c.FormValue("proactive") != ""}
 	contact, perr := form.Parse(card.Since, s.Now(), time.Local)
 	if perr != nil {
-		errs, ok := perr.(input.Errors)
+		errs, ok := fieldErrors(perr)
 		if !ok {
 			return perr
 		}
@@ -355,7 +353,7 @@ func (s *server) contactCreate(c echo.Context) error {
 		return err
 	}
 	if _, err := s.Contacts.Create(ctx, v, id, contact, cfg.Int("contact.max_proactive_per_month"), c.RealIP()); err != nil {
-		errs, ok := err.(input.Errors)
+		errs, ok := fieldErrors(err)
 		if !ok {
 			return err
 		}
@@ -379,13 +377,13 @@ func (s *server) contactCreate(c echo.Context) error {
 // htmx, or the whole card when the browser posted the form without JavaScript.
 func (s *server) contactsResponse(c echo.Context, v access.Viewer, card clients.Card, sec pages.ContactsSection) error {
 	if isHTMX(c) {
-		return render(c, http.StatusUnprocessableEntity, pages.ContactsPanel(sec))
+		return render(c, statusInvalid, pages.ContactsPanel(sec))
 	}
 	page, err := s.cardPage(c, v, card, sec)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusUnprocessableEntity, page)
+	return render(c, statusInvalid, page)
 }
 
 func contactFormView(f contacts.Form) pages.ContactForm {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -40,7 +39,7 @@ func (s *server) pipeline(c echo.Context) error {
 	now := s.Now()
 	p, err := triggers.BranchPipeline(c.Request().Context(), s.Pool, v, now)
 	if err != nil {
-		return pipelineErr(err)
+		return err
 	}
 	vm := pages.Pipeline{
 		Branch: p.BranchName, BranchCode: p.BranchCode, Bank: p.BankName, Currency: p.Currency,
@@ -65,15 +64,6 @@ func (s *server) pipeline(c echo.Context) error {
 	}
 	vm.TrendTotal = money.Whole(p.Total.WonValue, p.Currency, p.MinorDigits)
 	return render(c, http.StatusOK, pages.PipelinePage(s.layout(c, v, "Pipeline", "pipeline"), vm))
-}
-
-// pipelineErr turns a refusal of the domain into the role's 403; the route's
-// guard already keeps other roles out.
-func pipelineErr(err error) error {
-	if errors.Is(err, triggers.ErrNotBranchHead) || errors.Is(err, clients.ErrOnlyBranchHead) {
-		return errForbidden
-	}
-	return err
 }
 
 // pipelinePeriod names the period's first and last months.
@@ -129,11 +119,11 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 	now := s.Now()
 	book, err := triggers.ManagerBook(ctx, s.Pool, v, id)
 	if err != nil {
-		return pipelineErr(err)
+		return err
 	}
 	p, err := triggers.BranchPipeline(ctx, s.Pool, v, now)
 	if err != nil {
-		return pipelineErr(err)
+		return err
 	}
 	figures, _ := p.Manager(id) // a deactivated manager with no clients has no row: all zero
 	m := book.Manager
@@ -275,10 +265,10 @@ func (s *server) pipelineReassign(c echo.Context) error {
 		} else {
 			forms.errs = errs
 		}
-		return s.renderBook(c, from, invalidStatus(c), forms)
+		return s.renderBook(c, from, statusInvalid, forms)
 	}
 	if err != nil {
-		return pipelineErr(err)
+		return err
 	}
 	what := plural(len(done.ClientIDs), "client")
 	if len(done.ClientNames) == 1 {

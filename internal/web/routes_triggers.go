@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/views/components"
@@ -79,19 +80,20 @@ func (s *server) triggerMove(c echo.Context) error {
 	} else {
 		err = rerr
 	}
-	var fieldErr *triggers.FieldError
+	var fieldErr input.Errors
 	var transErr *triggers.TransitionError
 	var staleErr *triggers.StaleError
 	switch {
-	case errors.Is(err, triggers.ErrReadOnly):
-		return echo.NewHTTPError(http.StatusForbidden, "Your role reads triggers but does not move them.")
 	case errors.As(err, &fieldErr), errors.As(err, &transErr), errors.As(err, &staleErr):
 		current, gerr := triggers.Get(ctx, s.Pool, v, id)
 		if gerr != nil {
 			return gerr
 		}
 		row := s.triggerRow(c, v, current)
-		row.Error = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "status: "), "reason: ")
+		row.Error = err.Error()
+		if fieldErr != nil {
+			row.Error = fieldErr.Messages()
+		}
 		if staleErr == nil && current.Status.CanMoveTo(to) {
 			// the form comes back as the user left it
 			row.To, row.ReasonChoice, row.NoteText = string(to), c.FormValue("reason"), c.FormValue("note")
@@ -100,7 +102,7 @@ func (s *server) triggerMove(c echo.Context) error {
 			s.setFlash(c, "The trigger was not moved: "+row.Error)
 			return c.Redirect(http.StatusSeeOther, backTo(c, current.ClientID))
 		}
-		return render(c, http.StatusUnprocessableEntity, pages.TriggerRowView(row, showClient))
+		return render(c, statusInvalid, pages.TriggerRowView(row, showClient))
 	case err != nil:
 		return err
 	}

@@ -56,6 +56,7 @@ func colleagueClient(t *testing.T, srv *webtest.Server, login string) string {
 // answers and what is refused: a client outside the viewer's scope answers
 // 404, never its data; a page the role may not open answers 403.
 func TestEveryRouteForEveryRole(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	own := clientOf(t, srv, managerLogin)
 	colleague := colleagueClient(t, srv, managerLogin)

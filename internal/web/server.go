@@ -293,8 +293,8 @@ func (s *server) health(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// errForbidden is a role asking for something it may not do.
-var errForbidden = echo.NewHTTPError(http.StatusForbidden, "Your role cannot open this page.")
+// errForbidden is a role asking for a page it may not open.
+var errForbidden = access.Forbidden("your role cannot open this page")
 
 // handleError turns any error into a page, or a fragment for htmx, with a
 // safe message; the internal error goes to the log with the request id.
@@ -321,8 +321,8 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.As(err, &fields):
 		p.Status, p.Title = http.StatusBadRequest, "Bad request"
 		p.Message = fields.Error()
-	case errors.Is(err, contacts.ErrReadOnly):
-		p.Status, p.Title, p.Message = http.StatusForbidden, "Read only", err.Error()
+	case errors.Is(err, access.ErrForbidden):
+		p.Status, p.Title, p.Message = http.StatusForbidden, "Forbidden", sentence(err.Error())
 	}
 	if p.Status >= 500 && s.Log != nil {
 		s.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Request().URL.Path)
@@ -344,6 +344,19 @@ func (s *server) handleError(err error, c echo.Context) {
 	if rerr := render(c, p.Status, out); rerr != nil && s.Log != nil {
 		s.Log.ErrorContext(c.Request().Context(), "render error page", "err", rerr)
 	}
+}
+
+// sentence makes an error's words a sentence for a page: a capital first
+// letter and a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // layout is the frame of a signed-in page.

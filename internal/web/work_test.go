@@ -34,6 +34,7 @@ func count(t *testing.T, srv *webtest.Server, sql string, args ...any) int {
 var triggerIDRe = regexp.MustCompile(`data-testid="trigger" data-trigger-id="(\d+)"`)
 
 func TestWorklistShowsTheManagersOwnWork(t *testing.T) {
+	t.Parallel()
 	srv := startScored(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)
@@ -102,6 +103,7 @@ func TestWorklistShowsTheManagersOwnWork(t *testing.T) {
 }
 
 func TestTriggersMoveAlong(t *testing.T) {
+	t.Parallel()
 	srv := startScored(t)
 	ctx := context.Background()
 	var id, otherBranch int64
@@ -171,6 +173,7 @@ func TestTriggersMoveAlong(t *testing.T) {
 }
 
 func TestCardExplainsTheNightlyNumbers(t *testing.T) {
+	t.Parallel()
 	srv := startScored(t)
 	ctx := context.Background()
 	// a warned client of the demo manager
@@ -214,6 +217,7 @@ func TestCardExplainsTheNightlyNumbers(t *testing.T) {
 }
 
 func TestSegmentsPages(t *testing.T) {
+	t.Parallel()
 	srv := startScored(t)
 	c := srv.NewClient(t)
 	c.Login(managerLogin, seeds.DemoPassword)
@@ -257,6 +261,7 @@ func components(n int) string {
 }
 
 func TestAdminStartsANightlyRun(t *testing.T) {
+	t.Parallel()
 	srv := start(t)
 	admin := srv.NewClient(t)
 	admin.Login(adminLogin, seeds.DemoPassword)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
+	"github.com/relaycrm/relay/internal/queries"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/web"
@@ -51,6 +53,13 @@ type Options struct {
 	Log     *slog.Logger
 }
 
+// checkQueries prepares every named query as `relay serve` does at start,
+// once per test binary: every test database has the same schema.
+var checkQueries struct {
+	sync.Once
+	err error
+}
+
 // Start serves Relay over pool until the test ends.
 func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	t.Helper()
@@ -59,9 +68,9 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := clients.NewStore(pool)
-	if err := cs.Check(ctx); err != nil {
-		t.Fatalf("queries: %v", err)
+	checkQueries.Do(func() { checkQueries.err = queries.Check(ctx, pool) })
+	if checkQueries.err != nil {
+		t.Fatalf("queries: %v", checkQueries.err)
 	}
 	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
 	t.Cleanup(runner.Close)

@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -23,10 +21,10 @@ import (
 //go:embed worklist.sql
 var sqlFS embed.FS
 
-var queries = db.MustLoadQueries(sqlFS, "worklist.sql")
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/worklist", "worklist.sql")}
 
-// Check prepares every query of the package.
-func Check(ctx context.Context, pool *pgxpool.Pool) error { return queries.Check(ctx, pool) }
+var queries = SQL[0].Queries
 
 // maxRetention bounds the retention actions read: a manager's high warnings
 // are a handful.

@@ -24,6 +24,7 @@ import (
 // FX offers of CALM and FILL (12,000) and WATCH's FX (6,000), while HIGH's two
 // offers wait.
 func TestRetentionDisplacesOffers(t *testing.T) {
+	t.Parallel()
 	b := nightlytest.New(t, dbtest.New(t))
 	b.Set("segment.min_clients", "5")
 	b.Set("trigger.control_share", "0")

@@ -20,6 +20,7 @@ import (
 // pages: users (a refused form, a user's page), products, a setting edited in
 // place (refused, then saved) and the audit log, keeping screenshots.
 func TestAdminJourney(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.NewDemo(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)

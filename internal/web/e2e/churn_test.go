@@ -48,6 +48,7 @@ func fetchExport(ctx context.Context, testid string) (status int, disposition st
 // downloaded through the page's links with the filter on, and a warned
 // client's card.
 func TestRiskFiltersAndExportsTheChurnList(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)
@@ -141,6 +142,7 @@ func TestRiskFiltersAndExportsTheChurnList(t *testing.T) {
 // TestBranchHeadSeesTheirChurnList keeps a screenshot of a branch head's own
 // churn list: their branch's clients, no bank or branch filter, no export.
 func TestBranchHeadSeesTheirChurnList(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)

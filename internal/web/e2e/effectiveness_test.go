@@ -16,6 +16,7 @@ import (
 // the risk team and as a branch head on the demo bank with its year of
 // trigger history: the totals, the chart of uplift by product and the table.
 func TestRiskAndBranchHeadReadTheEffectiveness(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	for _, login := range []string{"risk", "head.bn-sof-1"} {

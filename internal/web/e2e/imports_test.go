@@ -34,6 +34,7 @@ func (g *gate) Read(p []byte) (int, error) {
 // 20,000 new clients is half read, checks that it shows the step and each
 // file's rows, and that it follows the import to its end.
 func TestImportsPageFollowsARunningImport(t *testing.T) {
+	t.Parallel()
 	defer func(d time.Duration) { imports.ProgressEvery = d }(imports.ProgressEvery)
 	imports.ProgressEvery = 200 * time.Millisecond
 	pool := dbtest.NewDemo(t, 2000)

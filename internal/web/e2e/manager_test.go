@@ -16,6 +16,7 @@ import (
 // TestManagerWinsATrigger walks the manager's morning: the worklist, an
 // offer moved to won in place, then the client's card showing it won.
 func TestManagerWinsATrigger(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)
@@ -69,6 +70,7 @@ func TestManagerWinsATrigger(t *testing.T) {
 
 // TestManagerReadsTheSegments opens the segments list and one profile.
 func TestManagerReadsTheSegments(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	ctx := browser(t)

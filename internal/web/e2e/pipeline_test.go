@@ -18,6 +18,7 @@ import (
 // pipeline of the branch, a manager's book, a reassignment refused for want
 // of a target, then one client given to a colleague.
 func TestBranchHeadReassignsAClient(t *testing.T) {
+	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx0 := context.Background()
 	now := dbtest.DemoNow

@@ -27,6 +27,7 @@ func signIn(url, login string) chromedp.Action[chromedp.Void] {
 // TestEachRoleSeesListAndCard signs in as each client-reading role, opens the
 // client list and the first client's card, and keeps screenshots.
 func TestEachRoleSeesListAndCard(t *testing.T) {
+	t.Parallel()
 	pool := dbtest.NewDemo(t, 2000)
 	srv := webtest.Start(t, pool, webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	for _, role := range []struct{ name, login string }{
