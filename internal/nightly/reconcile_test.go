@@ -3,6 +3,7 @@ package nightly_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly"
@@ -37,6 +38,21 @@ func TestReconcileFailsRunsWhoseProcessIsGone(t *testing.T) {
 		t.Errorf("with the lock held: reconciled %d (%v), status %s; want the run left running", n, err, status())
 	}
 	conn.Hijack().Close(ctx) // the process dies: its connection, and the lock, go
+	// the server lets go of a closed connection's locks a moment later
+	for i := 0; ; i++ {
+		var held bool
+		if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND granted)`).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if !held {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the closed connection's lock is still held after 10 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if n, err := nightly.Reconcile(ctx, pool); err != nil || n != 1 || status() != "failed" {
 		t.Errorf("with the lock free: reconciled %d (%v), status %s; want the run failed", n, err, status())
 	}
