@@ -116,13 +116,8 @@ func modelFit(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Stor
 		return err
 	}
 	if *ifNone {
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model WHERE purpose = 'churn'`).Scan(&n); err != nil {
+		if exist, err := modelsExist(ctx, e, pool, "churn"); err != nil || exist {
 			return err
-		}
-		if n > 0 {
-			fmt.Fprintf(e.stdout, "model fit: %d models exist already; nothing to do\n", n)
-			return nil
 		}
 	}
 	started := time.Now()
@@ -450,4 +445,17 @@ func openFileArg(fs *flag.FlagSet, args []string, usage string) (string, *os.Fil
 	}
 	f, err := os.Open(file)
 	return file, f, err
+}
+
+// modelsExist says, for --if-none, whether models of purpose exist already,
+// and says so when they do.
+func modelsExist(ctx context.Context, e *env, pool *pgxpool.Pool, purpose string) (bool, error) {
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model WHERE purpose = $1`, purpose).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "model fit --purpose %s: %d such models exist already; nothing to do\n", purpose, n)
+	}
+	return n > 0, nil
 }

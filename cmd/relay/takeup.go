@@ -68,13 +68,8 @@ func takeupFit(ctx context.Context, e *env, pool *pgxpool.Pool, st *settings.Sto
 		return err
 	}
 	if *ifNone {
-		var n int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM fitted_model WHERE purpose = 'takeup'`).Scan(&n); err != nil {
+		if exist, err := modelsExist(ctx, e, pool, "takeup"); err != nil || exist {
 			return err
-		}
-		if n > 0 {
-			fmt.Fprintf(e.stdout, "take-up fit: %d take-up models exist already; nothing to do\n", n)
-			return nil
 		}
 	}
 	started := time.Now()
