@@ -3,9 +3,11 @@ package takeup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/settings"
@@ -26,7 +28,11 @@ func Backtest(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, model
 		return Comparison{}, err
 	}
 	var body []byte
-	if err := pool.QueryRow(ctx, queries.Get("model-body"), modelID, sc.groupID).Scan(&body); err != nil {
+	err = pool.QueryRow(ctx, queries.Get("model-body"), modelID, sc.groupID).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
 		return Comparison{}, fmt.Errorf("take-up model %d: %w", modelID, err)
 	}
 	b, err := Unmarshal(bytes.NewReader(body))
