@@ -337,6 +337,25 @@ func scalar[T any](t *testing.T, pool *pgxpool.Pool, sql string) T {
 	return v
 }
 
+// settled waits until no other session of pool's database is at work: a
+// killed process's server session goes on until it notices its client is
+// gone (rolling back, or finishing a statement), and a read meanwhile could
+// deadlock with its table swaps.
+func settled(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for i := 0; ; i++ {
+		busy := scalar[int64](t, pool, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`)
+		if busy == 0 {
+			return
+		}
+		if i == 300 {
+			t.Fatalf("%d sessions still at work 30 s after a kill", busy)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // killAfter starts cmd and kills it (SIGKILL: no clean-up of its own) after
 // d, or lets it end first. It tells whether the process was killed.
 func killAfter(t *testing.T, cmd *exec.Cmd, d time.Duration) bool {
@@ -390,6 +409,7 @@ func TestKilledRunsAndImportsLeaveTheOldOrTheNew(t *testing.T) {
 		if killAfter(t, relayCmd(t, dbURL, "nightly"), time.Duration(rng.Int64N(int64(full)))) {
 			killed++
 		}
+		settled(t, pool)
 		fp := scalar[string](t, pool, fingerprint)
 		if fp != oldFP && fp != newFP {
 			t.Fatalf("kill %d: the results are neither the old nor the new", i+1)
@@ -441,6 +461,7 @@ func TestKilledRunsAndImportsLeaveTheOldOrTheNew(t *testing.T) {
 		if killAfter(t, relayCmd(t, dbURL, "import", feed), time.Duration(rng.Int64N(int64(full)))) {
 			killed++
 		}
+		settled(t, pool)
 		if s := scalar[int64](t, pool, sumTurnover); s != oldSum && s != newSum {
 			t.Fatalf("kill %d: the facts' turnover sums to %d, neither the old %d nor the new %d", i+1, s, oldSum, newSum)
 		}
