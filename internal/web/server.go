@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
@@ -118,7 +117,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	}
 	s := &server{Config: cfg}
 	s.sessions = scs.New()
-	s.sessions.Store = pgxstore.NewWithCleanupInterval(cfg.SessionPool, 10*time.Minute)
+	s.sessions.Store = newSessionStore(cfg.SessionPool, s.sessions.Codec, cfg.IdleTimeout)
 	s.sessions.IdleTimeout = cfg.IdleTimeout
 	s.sessions.Lifetime = cfg.Lifetime
 	s.sessions.Cookie.Name = "relay_session"
@@ -153,7 +152,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 		e.GET("/metrics", s.metrics)
 	}
 
-	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
+	app := e.Group("", echo.WrapMiddleware(func(h http.Handler) http.Handler { return trackSessionRead(s.sessions.LoadAndSave(h)) }), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
