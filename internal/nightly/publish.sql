@@ -214,18 +214,26 @@ WHERE lv.level IS NOT NULL;
 ALTER TABLE client_warning_new ADD CONSTRAINT client_warning_new_pkey PRIMARY KEY (client_id);
 
 -- name: client-warning-manager-index
-CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, probability DESC, client_id);
+CREATE INDEX client_warning_new_manager_idx ON client_warning_new (manager_id, probability DESC, client_id)
+    INCLUDE (bank_id, region_id, branch_id, industry_id, group_id, level, turnover_fired, balance_fired, tx_fired,
+             closed_fired, income_fired, lifetime_fired, contact_fired, clv, warned_since, legal_name);
 
 -- name: client-warning-score-index
 CREATE INDEX client_warning_new_score_idx ON client_warning_new (probability DESC, client_id);
 
 -- name: client-warning-group-index
 -- The churn list of a banking group (the risk team) and of a branch (its
--- head), riskiest first; a manager's uses the manager index.
-CREATE INDEX client_warning_new_group_idx ON client_warning_new (group_id, probability DESC, client_id);
+-- head), riskiest first; a manager's uses the manager index. Each carries
+-- what the list filters and sorts by and the row policy's columns, so that a
+-- page and its count are index-only scans (migration 00015).
+CREATE INDEX client_warning_new_group_idx ON client_warning_new (group_id, probability DESC, client_id)
+    INCLUDE (bank_id, region_id, branch_id, industry_id, manager_id, level, turnover_fired, balance_fired, tx_fired,
+             closed_fired, income_fired, lifetime_fired, contact_fired, clv, warned_since, legal_name);
 
 -- name: client-warning-branch-index
-CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, probability DESC, client_id);
+CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, probability DESC, client_id)
+    INCLUDE (bank_id, region_id, group_id, industry_id, manager_id, level, turnover_fired, balance_fired, tx_fired,
+             closed_fired, income_fired, lifetime_fired, contact_fired, clv, warned_since, legal_name);
 
 -- name: client-churn
 -- Every active client's churn probability, its scorer, and its inputs and

@@ -41,17 +41,19 @@ WHERE w.client_id = $1 AND {{scope:c}};
 -- The churn list: the warnings of the clients a viewer sees that match the
 -- filters, in the order asked for, with the number that match. $1 bank, $2
 -- region, $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both),
--- $7 a signal that fired ('': any), $8 the order (a key of warnings.Sorts),
--- $9 limit (null: every row, for exports), $10 offset. The matching clients
--- are picked, counted, ordered and cut with their sort keys alone (m, p), so
--- that a page of a list of 100,000 reads 25 rows' worth of columns; m reads
--- client_warning alone: the warning carries where its client stands, its
--- name and its CLV (migration 00007), kept up to date during the day by the
--- feed import and by reassignment, and the viewer's scope applies to those
--- copies. The page's rows are scoped again on the live client row, so that a
--- client moved since in any other way is left off the page rather than shown
--- to someone who no longer sees it.
-WITH m AS (
+-- $7 a signal that fired ('': any), $8 limit (null: every row, for exports),
+-- $9 offset; {{order}} is the ORDER BY of the sort (warnings.go: sortOrder,
+-- over the columns of m as w), so that each sort is a statement of its own
+-- and the riskiest-first list is read in the order of the viewer's scope
+-- index, 25 rows for a page. m reads client_warning alone: the warning
+-- carries where its client stands, its name and its CLV (migration 00007),
+-- kept up to date during the day by the feed import and by reassignment, and
+-- the viewer's scope applies to those copies; the scope indexes carry every
+-- column m reads (migration 00015), so that the page and the count are
+-- index-only scans. The page's rows are scoped again on the live client row,
+-- so that a client moved since in any other way is left off the page rather
+-- than shown to someone who no longer sees it.
+WITH m AS NOT MATERIALIZED (
     SELECT w.client_id, w.probability, w.warned_since, w.legal_name, w.clv
     FROM client_warning w
     WHERE ($1::smallint = 0 OR w.bank_id = $1)
@@ -72,18 +74,10 @@ WITH m AS (
       AND {{scope:w}}
 ),
 p AS (
-    SELECT m.client_id,
-           row_number() OVER (ORDER BY CASE WHEN $8::text = 'score' THEN m.probability END,
-                                       CASE WHEN $8::text = 'clv' THEN m.clv END,
-                                       CASE WHEN $8::text = '-clv' THEN m.clv END DESC NULLS LAST,
-                                       CASE WHEN $8::text = 'name' THEN m.legal_name END,
-                                       CASE WHEN $8::text = '-name' THEN m.legal_name END DESC,
-                                       CASE WHEN $8::text = 'since' THEN m.warned_since END,
-                                       CASE WHEN $8::text = '-since' THEN m.warned_since END DESC,
-                                       m.probability DESC, m.client_id) AS position
-    FROM m
-    ORDER BY position
-    LIMIT $9 OFFSET $10
+    SELECT w.client_id
+    FROM m AS w
+    ORDER BY {{order}}
+    LIMIT $8 OFFSET $9
 )
 SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coalesce(w.manager_id, 0),
        coalesce(u.name, ''), w.score, w.level, w.warned_since, w.as_of,
@@ -117,7 +111,7 @@ LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
 WHERE {{scope:c}}
-ORDER BY p.position;
+ORDER BY {{order}};
 
 -- name: churn-of
 -- A client's churn score as the last run gave it, warned or not: its
