@@ -20,11 +20,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -70,6 +72,9 @@ func run() error {
 	heads := flag.Int("heads", 8, "branch heads signed in")
 	label := flag.String("label", "pages", "what this run is, for the report")
 	maxP99 := flag.Duration("max-p99", 250*time.Millisecond, "the p99 the run must stay under")
+	nightly := flag.Bool("nightly", false, "send the load while a nightly run runs (started with --relay, stopped at the end)")
+	relayBin := flag.String("relay", "bin/relay", "the relay binary that runs the nightly job (with --nightly)")
+	headStart := flag.Duration("nightly-head-start", 15*time.Second, "how long the nightly run runs before the load starts")
 	flag.Parse()
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, *dbURL)
@@ -82,7 +87,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d users signed in; %d requests a second for %s\n", *label, len(users), *rate, *duration)
+	if *nightly {
+		stop, err := startNightly(*relayBin, *dbURL, *headStart)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	fmt.Printf("%s: %d users signed in; %d requests a second for %s; load average %s\n", *label, len(users), *rate,
+		*duration, loadAverage())
+	dbBefore, err := readDBTime(ctx, pool)
+	if err != nil {
+		return err
+	}
 
 	results := make(chan result, 4096)
 	var collected []result
@@ -127,7 +144,93 @@ func run() error {
 	close(results)
 	<-done
 	stopRSS()
-	return report(*label, collected, sent, *duration, rss, *maxP99)
+	// The server's statistics reach pg_stat_database when its sessions go
+	// idle, at most a second or so later.
+	time.Sleep(2 * time.Second)
+	dbAfter, err := readDBTime(ctx, pool)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("load average at the end %s\n", loadAverage())
+	return report(*label, collected, sent, *duration, rss, *maxP99, dbAfter.minus(dbBefore), *nightly)
+}
+
+// dbTime is the database's cumulative time in statements and in sessions,
+// and its transactions, from pg_stat_database (PostgreSQL 14 and later): a
+// benchmark database serves nobody else, so its difference over a run is
+// what the run's requests cost the database.
+type dbTime struct {
+	active, busy time.Duration // executing statements; in sessions (any state)
+	xacts        int64
+}
+
+func (a dbTime) minus(b dbTime) dbTime {
+	return dbTime{active: a.active - b.active, busy: a.busy - b.busy, xacts: a.xacts - b.xacts}
+}
+
+func readDBTime(ctx context.Context, pool *pgxpool.Pool) (dbTime, error) {
+	var active, session float64
+	var t dbTime
+	if err := pool.QueryRow(ctx, `SELECT active_time, session_time, xact_commit + xact_rollback
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&active, &session, &t.xacts); err != nil {
+		return t, fmt.Errorf("read pg_stat_database: %w", err)
+	}
+	t.active = time.Duration(active * float64(time.Millisecond))
+	t.busy = time.Duration(session * float64(time.Millisecond))
+	return t, nil
+}
+
+// loadAverage is the machine's load average over 1, 5 and 15 minutes.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// startNightly starts `relay nightly` on the database and waits headStart;
+// stop ends it (a stopped run leaves the results as they were) and waits.
+func startNightly(relayBin, dbURL string, headStart time.Duration) (stop func(), err error) {
+	log, err := os.CreateTemp("", "relay-load-test-nightly-*.log")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(relayBin, "--database-url", dbURL, "nightly")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("start the nightly run: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fmt.Printf("nightly run started (pid %d, log %s); the load starts in %s\n", cmd.Process.Pid, log.Name(), headStart)
+	select {
+	case err := <-exited:
+		log.Close()
+		return nil, fmt.Errorf("the nightly run ended before the load started (%v): see %s", err, log.Name())
+	case <-time.After(headStart):
+	}
+	return func() {
+		select {
+		case err := <-exited:
+			fmt.Printf("the nightly run ended during the load (%v)\n", err)
+		default:
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+			fmt.Println("the nightly run was still running at the end of the load and was stopped")
+		}
+		log.Close()
+	}, nil
 }
 
 func pick(rng *rand.Rand, pages []page) page {
@@ -359,7 +462,8 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-func report(label string, rs []result, sent int, d time.Duration, rss []float64, maxP99 time.Duration) error {
+func report(label string, rs []result, sent int, d time.Duration, rss []float64, maxP99 time.Duration, dbt dbTime,
+	nightly bool) error {
 	byPage := map[string][]time.Duration{}
 	errs := map[string]int{}
 	var all []time.Duration
@@ -397,8 +501,22 @@ func report(label string, rs []result, sent int, d time.Duration, rss []float64,
 	row("ALL", all, total)
 	slices.Sort(all)
 	p99 := percentile(all, .99)
-	fmt.Printf("\n%s: sent %d in %s (%.0f/s); %d errors; p99 %s\n", label, sent, d, float64(sent)/d.Seconds(), total,
-		p99.Round(100*time.Microsecond))
+	answered := len(rs) - total
+	fmt.Printf("\n%s: sent %d in %s (%.0f/s); answered %d (%.0f/s achieved); %d errors; p99 %s (goal %s)\n", label, sent,
+		d, float64(sent)/d.Seconds(), answered, float64(answered)/d.Seconds(), total, p99.Round(100*time.Microsecond), maxP99)
+	switch {
+	case len(rs) > 0 && nightly:
+		// The nightly run's statements are in the database's time too.
+		fmt.Printf("database: %.0f s in statements over the run, the nightly run's included (%.1f ms a request with it)\n",
+			dbt.active.Seconds(), float64(dbt.active.Microseconds())/1000/float64(len(rs)))
+	case len(rs) > 0:
+		// What one request costs the database: its time in statements (CPU,
+		// and waits for I/O and locks) over the run, per request sent.
+		fmt.Printf("database: %.0f s in statements over the run (%.1f ms a request, %.2f transactions a request); "+
+			"at that cost one core of database serves about %.0f requests a second\n",
+			dbt.active.Seconds(), float64(dbt.active.Microseconds())/1000/float64(len(rs)),
+			float64(dbt.xacts)/float64(len(rs)), float64(len(rs))/max(dbt.active.Seconds(), 0.001))
+	}
 	if len(rss) > 0 {
 		lo, hi := slices.Min(rss), slices.Max(rss)
 		fmt.Printf("server memory (RSS, every 2 s): first %.0f MB, last %.0f MB, min %.0f MB, max %.0f MB\n",
