@@ -153,6 +153,8 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 		e.GET("/metrics", s.metrics)
 	}
 
+	s.apiRoutes(e)
+
 	app := e.Group("", echo.WrapMiddleware(s.sessions.LoadAndSave), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
