@@ -159,6 +159,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
+	s.accountRoutes(signedIn)
 	s.clientRoutes(signedIn)
 	s.worklistRoutes(signedIn)
 	s.triggerRoutes(signedIn)
