@@ -298,4 +298,3 @@ func (s *server) apiWorklist(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, worklistJSON(today))
 }
-

@@ -116,7 +116,7 @@ func (c *apiClient) do(method, path string, body []byte) apiAnswer {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		c.t.Errorf("%s %s: Content-Type %q, want JSON: %.200s", method, path, ct, raw)
 	}
-	if len(res.Cookies()) > 0 && method == "GET" {
+	if len(res.Cookies()) > 0 {
 		c.t.Errorf("%s %s sets a cookie", method, path)
 	}
 	// Every answer, success or refusal, is checked against the document.
