@@ -15,7 +15,7 @@ export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY
 .PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model bench-load-test clean
 
 ## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn and take-up models and backtest), run the
-## nightly job once, serve
+## nightly job once, make the demo manager an API token for a day and print a curl line with it, serve
 run: db build
 	$(BIN) migrate
 	$(BIN) demo --clients $(DEMO_CLIENTS) --if-empty
@@ -23,6 +23,9 @@ run: db build
 	$(BIN) model fit --purpose takeup --if-none
 	$(BIN) backtest --if-none
 	$(BIN) nightly
+	@echo "The API (docs/api.md) as the demo manager, with a token for a day:"
+	@$(BIN) token create --login mgr.bn-sof-1.01 --name "make run" --days 1 | tee /dev/stderr | tail -n 1 | \
+		sed 's|.*|  curl -H "Authorization: Bearer &" http://127.0.0.1:8080/api/v1/worklist|'
 	$(BIN) serve
 
 ## test: start PostgreSQL, then run every test against it (unit, web, end-to-end) and print the slowest tests

@@ -56,6 +56,7 @@ func commands() []command {
 		{"model", "model fit|list|export|import|use ...", "fit, carry and choose the learned churn models", runModel},
 		{"backtest", "backtest [--from YYYY-MM --to YYYY-MM] [--bank CODE] [--if-none]", "replay the churn warnings on history and compare both scorers with who left", runBacktest},
 		{"effectiveness", "effectiveness --out F.csv [--bank CODE] [--from YYYY-MM] [--to YYYY-MM]", "write what the triggers add: take-up shown against held back, by product and level", runEffectiveness},
+		{"token", tokenUsage, "personal access tokens of the API (docs/api.md)", runToken},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
 	}
 }

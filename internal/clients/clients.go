@@ -131,10 +131,15 @@ const profitMonths = 12
 
 // Card returns client id as v may see it, or db.ErrNotFound.
 func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Time) (Card, error) {
+	return CardOf(ctx, s.pool, v, id, now)
+}
+
+// CardOf returns the record of client id as v may see it, or db.ErrNotFound.
+func CardOf(ctx context.Context, q db.Querier, v access.Viewer, id int64, now time.Time) (Card, error) {
 	var c Card
 	args := &db.Args{}
 	args.Add(id)
-	err := s.pool.QueryRow(ctx, access.Scoped(s.q.Get("card"), v, args), args.Values()...).Scan(
+	err := q.QueryRow(ctx, access.Scoped(clientsFile.Queries.Get("card"), v, args), args.Values()...).Scan(
 		&c.ID, &c.Ref, &c.TaxID, &c.LegalName, &c.Size, &c.Since, &c.LeftOn,
 		&c.BankID, &c.BankCode, &c.Bank, &c.Currency, &c.MinorDigits,
 		&c.BranchCode, &c.Branch, &c.Region, &c.IndustryCode, &c.Industry,
@@ -155,7 +160,7 @@ func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Ti
 	args = &db.Args{}
 	args.Add(id)
 	args.Add(chartMonths)
-	rows, err := s.pool.Query(ctx, access.Scoped(s.q.Get("card-facts"), v, args), args.Values()...)
+	rows, err := q.Query(ctx, access.Scoped(clientsFile.Queries.Get("card-facts"), v, args), args.Values()...)
 	if err != nil {
 		return c, fmt.Errorf("facts of client %d: %w", id, err)
 	}
@@ -170,7 +175,7 @@ func (s *Store) Card(ctx context.Context, v access.Viewer, id int64, now time.Ti
 
 	args = &db.Args{}
 	args.Add(id)
-	rows, err = s.pool.Query(ctx, access.Scoped(s.q.Get("card-holdings"), v, args), args.Values()...)
+	rows, err = q.Query(ctx, access.Scoped(clientsFile.Queries.Get("card-holdings"), v, args), args.Values()...)
 	if err != nil {
 		return c, fmt.Errorf("holdings of client %d: %w", id, err)
 	}

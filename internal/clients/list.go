@@ -353,3 +353,34 @@ func (s *Store) FilterOptions(ctx context.Context, v access.Viewer, branchID int
 	}
 	return o, nil
 }
+
+// MaxAfter bounds a page of After.
+const MaxAfter = 200
+
+// After returns up to limit of the clients v may see that match f, by id
+// from the first id above after: the API's list, paged by keyset (so a page
+// costs the same however deep, and a client added meanwhile is neither
+// skipped nor repeated). f.Sort and f.Page do not apply.
+func (s *Store) After(ctx context.Context, v access.Viewer, f Filter, after int64, limit int, now time.Time) ([]Row, error) {
+	f.Sort, f.Page = "", 0
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > MaxAfter {
+		return nil, input.Errors{"limit": fmt.Sprintf("%d: give a page size from 1 to %d", limit, MaxAfter)}
+	}
+	args := &db.Args{}
+	where := f.where(v, now, args)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+		SELECT 0, %s FROM client c %s WHERE %s AND c.id > %s ORDER BY c.id LIMIT %s`,
+		rowColumns, rowJoins, where, args.Add(after), args.Add(limit)), args.Values()...)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	var ignored int
+	out, err := collectRows(rows, &ignored)
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return out, nil
+}

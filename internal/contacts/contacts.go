@@ -233,9 +233,14 @@ type Due struct {
 // DueContacts lists v's active clients whose planned next contact falls on or
 // before until, the most overdue first.
 func (s *Store) DueContacts(ctx context.Context, v access.Viewer, today, until time.Time, maxProactive, limit int) ([]Due, error) {
+	return DueOf(ctx, s.pool, v, today, until, maxProactive, limit)
+}
+
+// DueOf is DueContacts over q.
+func DueOf(ctx context.Context, q db.Querier, v access.Viewer, today, until time.Time, maxProactive, limit int) ([]Due, error) {
 	args := &db.Args{}
 	scope := access.ClientScope(v, "c", args)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+	rows, err := q.Query(ctx, fmt.Sprintf(`
 		SELECT c.id, c.legal_name, l.happened_at, l.kind, l.next_contact_on, p.used,
 		       CASE WHEN p.used < %[1]s THEN %[2]s::date
 		            ELSE greatest(%[2]s::date, (p.oldest + interval '1 month')::date) END
@@ -266,10 +271,15 @@ func (s *Store) DueContacts(ctx context.Context, v access.Viewer, today, until t
 // PlanFor says when client clientID was last contacted, its planned next
 // contact and when the plan next allows a proactive one.
 func (s *Store) PlanFor(ctx context.Context, v access.Viewer, clientID int64, today time.Time, maxProactive int) (Plan, error) {
+	return PlanOf(ctx, s.pool, v, clientID, today, maxProactive)
+}
+
+// PlanOf is PlanFor over q.
+func PlanOf(ctx context.Context, q db.Querier, v access.Viewer, clientID int64, today time.Time, maxProactive int) (Plan, error) {
 	args := &db.Args{}
 	id := args.Add(clientID)
 	var p Plan
-	err := s.pool.QueryRow(ctx, fmt.Sprintf(`
+	err := q.QueryRow(ctx, fmt.Sprintf(`
 		SELECT (SELECT max(k.happened_at) FROM contact k WHERE k.client_id = c.id),
 		       (SELECT k.next_contact_on FROM contact k WHERE k.client_id = c.id ORDER BY k.happened_at DESC, k.id DESC LIMIT 1),
 		       count(k.*), min(k.happened_at)
@@ -307,9 +317,15 @@ type Plan struct {
 // ForClient returns the latest contacts with client clientID, if v may see
 // it, with where each was recorded.
 func (s *Store) ForClient(ctx context.Context, v access.Viewer, clientID int64, limit int) ([]Contact, error) {
+	return History(ctx, s.pool, v, clientID, limit)
+}
+
+// History returns the latest limit contacts with client clientID, if v may
+// see it, newest first.
+func History(ctx context.Context, q db.Querier, v access.Viewer, clientID int64, limit int) ([]Contact, error) {
 	args := &db.Args{}
 	id := args.Add(clientID)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+	rows, err := q.Query(ctx, fmt.Sprintf(`
 		SELECT k.id, k.client_id, coalesce(k.user_id, 0), coalesce(u.name, ''), k.kind, k.happened_at, k.outcome, k.notes,
 		       k.proactive, k.csat, k.nps, k.next_contact_on, k.source, k.topic
 		FROM contact k
@@ -340,4 +356,45 @@ func (s *Store) ForClient(ctx context.Context, v access.Viewer, clientID int64, 
 		return nil, fmt.Errorf("contacts of client %d: %w", clientID, err)
 	}
 	return out, nil
+}
+
+// LogOptions are what a contact typed into a form is recorded with.
+type LogOptions struct {
+	Now time.Time
+	// Loc is the time zone the form's date and time are read in.
+	Loc *time.Location
+	// MaxProactive is contact.max_proactive_per_month.
+	MaxProactive int
+	IP           string
+}
+
+// Log records the contact typed into f with client clientID as v: the one
+// path of the contact form and the API. It answers db.ErrNotFound when v may
+// not see the client, ErrReadOnly when v's role records no contacts, and
+// input.Errors naming each bad field (the form is checked against the
+// client's start date) or a refusal of the contact plan.
+func (s *Store) Log(ctx context.Context, v access.Viewer, clientID int64, f Form, o LogOptions) (Contact, error) {
+	if !v.WritesClients() {
+		return Contact{}, ErrReadOnly
+	}
+	args := &db.Args{}
+	id := args.Add(clientID)
+	var since time.Time
+	err := s.pool.QueryRow(ctx, fmt.Sprintf(`SELECT c.since FROM client c WHERE c.id = %s AND %s`,
+		id, access.ClientScope(v, "c", args)), args.Values()...).Scan(&since)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Contact{}, fmt.Errorf("client %d: %w", clientID, db.ErrNotFound)
+	}
+	if err != nil {
+		return Contact{}, fmt.Errorf("client %d: %w", clientID, err)
+	}
+	loc := o.Loc
+	if loc == nil {
+		loc = time.Local
+	}
+	c, err := f.Parse(since, o.Now, loc)
+	if err != nil {
+		return Contact{}, err
+	}
+	return s.Create(ctx, v, clientID, c, o.MaxProactive, o.IP)
 }

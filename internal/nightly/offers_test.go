@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -109,7 +110,7 @@ func TestProfileBackOff(t *testing.T) {
 	ctx := context.Background()
 
 	// A new client: its own segment has no best client, bank x industry has 7.
-	n1, err := Picture(ctx, b.Pool, b.Manager1, ids["N1"])
+	n1, err := cards.Picture(ctx, b.Pool, b.Manager1, ids["N1"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestProfileBackOff(t *testing.T) {
 	}
 
 	// An old client: its own segment's profile, PAY below the best holders.
-	c19, err := Picture(ctx, b.Pool, b.Manager1, ids["C19"])
+	c19, err := cards.Picture(ctx, b.Pool, b.Manager1, ids["C19"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestProfileBackOff(t *testing.T) {
 	}
 
 	// A client of an industry with only new clients: no ideal yet.
-	m1, err := Picture(ctx, b.Pool, b.Manager1, ids["M1"])
+	m1, err := cards.Picture(ctx, b.Pool, b.Manager1, ids["M1"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -143,7 +144,7 @@ func TestIdealProfileAndTriggers(t *testing.T) {
 		t.Errorf("FX reason %q", fx.Reason)
 	}
 
-	pic, err := Picture(ctx, b.Pool, b.Manager1, ids["C01"])
+	pic, err := cards.Picture(ctx, b.Pool, b.Manager1, ids["C01"])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/segments"
@@ -40,7 +41,7 @@ func TestPictureScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Picture(context.Background(), b.Pool, tt.viewer, id)
+			p, err := cards.Picture(context.Background(), b.Pool, tt.viewer, id)
 			if !tt.sees {
 				if !errors.Is(err, db.ErrNotFound) {
 					t.Errorf("picture: %v, want db.ErrNotFound", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/takeup"
+	"github.com/relaycrm/relay/internal/tokens"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -36,7 +37,7 @@ import (
 var All = [][]db.File{
 	clients.SQL, users.SQL, reference.SQL, imports.SQL,
 	segments.SQL, triggers.SQL, warnings.SQL,
-	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL,
+	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL, tokens.SQL,
 	seeds.SQL,
 }
 

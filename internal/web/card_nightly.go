@@ -7,8 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/money"
-	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/views/components"
@@ -19,7 +19,7 @@ import (
 // every number with what it is and as of when.
 // watchFactor is trigger.watch_factor, for the note on an offer of a client
 // under a watch warning.
-func (s *server) cardPicture(c echo.Context, v access.Viewer, p nightly.ClientPicture, watchFactor float64) pages.CardPicture {
+func (s *server) cardPicture(c echo.Context, v access.Viewer, p cards.ClientPicture, watchFactor float64) pages.CardPicture {
 	if !p.Scored {
 		note := "The nightly run has not scored this client: it runs every night and after each import."
 		if p.Stage == segments.Left {

@@ -11,11 +11,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
-	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -151,46 +151,45 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-// contactsShown is how many past contacts the card lists.
-const contactsShown = 50
-
 func (s *server) clientCard(c echo.Context) error {
-	ctx := c.Request().Context()
 	v := viewer(c)
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	card, err := s.Clients.Card(ctx, v, id, s.Now())
+	card, err := s.card(c, v, id)
 	if err != nil {
 		return err
 	}
-	section, err := s.contactsSection(c, v, card.ID, contactFormView(contacts.NewForm(s.Now())), nil, false)
+	return render(c, http.StatusOK, s.cardPage(c, v, card, s.contactsSection(c, v, id, card.Contacts, contactFormView(contacts.NewForm(s.Now())), nil, false)))
+}
+
+// cardOptions are the clock and settings a client card is read with.
+func (s *server) cardOptions(c echo.Context) (cards.Options, error) {
+	cfg, err := s.Settings.Load(c.Request().Context())
 	if err != nil {
-		return err
+		return cards.Options{}, err
 	}
-	page, err := s.cardPage(c, v, card, section)
+	return cards.Options{Now: s.Now(), MaxProactive: cfg.Int("contact.max_proactive_per_month"),
+		WatchFactor: cfg.Ratio("trigger.watch_factor")}, nil
+}
+
+// card reads client id's card, its one read model.
+func (s *server) card(c echo.Context, v access.Viewer, id int64) (cards.View, error) {
+	o, err := s.cardOptions(c)
 	if err != nil {
-		return err
+		return cards.View{}, err
 	}
-	return render(c, http.StatusOK, page)
+	return cards.Card(c.Request().Context(), s.Pool, v, id, o)
 }
 
 // cardPage is the whole client card: the record, the nightly run's picture
 // and the contacts section.
-func (s *server) cardPage(c echo.Context, v access.Viewer, card clients.Card, section pages.ContactsSection) (templ.Component, error) {
-	pic, err := nightly.Picture(c.Request().Context(), s.Pool, v, card.ID)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := s.Settings.Load(c.Request().Context())
-	if err != nil {
-		return nil, err
-	}
-	vm := cardView(card, section)
+func (s *server) cardPage(c echo.Context, v access.Viewer, card cards.View, section pages.ContactsSection) templ.Component {
+	vm := cardView(card.Client, section)
 	vm.Flash = s.popFlash(c)
-	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, pic, cfg.Ratio("trigger.watch_factor")))
-	return pages.ClientCardPage(s.layout(c, v, card.LegalName, "clients"), vm), nil
+	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, card.Picture, card.WatchFactor))
+	return pages.ClientCardPage(s.layout(c, v, card.Client.LegalName, "clients"), vm)
 }
 
 // cardView shapes a client card for the page.
@@ -241,27 +240,14 @@ func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
 	return vm
 }
 
-// contactsSection assembles the contact form (with what was typed and its
+// contactsSection shapes the contact form (with what was typed and its
 // errors) and the history.
-func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64, form pages.ContactForm,
-	errs input.Errors, saved bool) (pages.ContactsSection, error) {
-	ctx := c.Request().Context()
-	items, err := s.Contacts.ForClient(ctx, v, clientID, contactsShown)
-	if err != nil {
-		return pages.ContactsSection{}, err
-	}
-	cfg, err := s.Settings.Load(ctx)
-	if err != nil {
-		return pages.ContactsSection{}, err
-	}
+func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64, cs cards.Contacts, form pages.ContactForm,
+	errs input.Errors, saved bool) pages.ContactsSection {
 	today := s.Now()
-	plan, err := s.Contacts.PlanFor(ctx, v, clientID, today, cfg.Int("contact.max_proactive_per_month"))
-	if err != nil {
-		return pages.ContactsSection{}, err
-	}
-	sec := pages.ContactsSection{Plan: planView(plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
+	sec := pages.ContactsSection{Plan: planView(cs.Plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
 		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
-	for _, k := range items {
+	for _, k := range cs.Items {
 		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: input.LabelOf(contacts.Kinds, k.Kind),
 			Outcome: input.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
 			By: k.User, Notes: k.Notes, Proactive: k.Proactive, Topic: k.Topic}
@@ -279,7 +265,7 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 		}
 		sec.Items = append(sec.Items, it)
 	}
-	return sec, nil
+	return sec
 }
 
 // planView says the contact plan in a sentence or two.
@@ -329,61 +315,38 @@ func (s *server) contactCreate(c echo.Context) error {
 	if !v.WritesClients() {
 		return contacts.ErrReadOnly
 	}
-	card, err := s.Clients.Card(ctx, v, id, s.Now())
-	if err != nil {
-		return err
-	}
 	form := contacts.Form{Kind: c.FormValue("kind"), HappenedAt: c.FormValue("happened_at"), Outcome: c.FormValue("outcome"),
 		Notes: c.FormValue("notes"), CSAT: c.FormValue("csat"), NPS: c.FormValue("nps"),
 		NextContactOn: c.FormValue("next_contact_on"), Proactive: c.FormValue("proactive") != ""}
-	contact, perr := form.Parse(card.Since, s.Now(), time.Local)
-	if perr != nil {
-		errs, ok := fieldErrors(perr)
-		if !ok {
-			return perr
-		}
-		sec, err := s.contactsSection(c, v, id, contactFormView(form), errs, false)
-		if err != nil {
-			return err
-		}
-		return s.contactsResponse(c, v, card, sec)
-	}
-	cfg, err := s.Settings.Load(ctx)
+	o, err := s.cardOptions(c)
 	if err != nil {
 		return err
 	}
-	if _, err := s.Contacts.Create(ctx, v, id, contact, cfg.Int("contact.max_proactive_per_month"), c.RealIP()); err != nil {
+	_, err = s.Contacts.Log(ctx, v, id, form, contacts.LogOptions{Now: o.Now, Loc: time.Local,
+		MaxProactive: o.MaxProactive, IP: c.RealIP()})
+	if err != nil {
 		errs, ok := fieldErrors(err)
 		if !ok {
 			return err
 		}
-		sec, err := s.contactsSection(c, v, id, contactFormView(form), errs, false)
+		card, err := cards.Card(ctx, s.Pool, v, id, o)
 		if err != nil {
 			return err
 		}
-		return s.contactsResponse(c, v, card, sec)
+		sec := s.contactsSection(c, v, id, card.Contacts, contactFormView(form), errs, false)
+		if isHTMX(c) {
+			return render(c, statusInvalid, pages.ContactsPanel(sec))
+		}
+		return render(c, statusInvalid, s.cardPage(c, v, card, sec))
 	}
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/clients/%d#contacts", id))
 	}
-	sec, err := s.contactsSection(c, v, id, contactFormView(contacts.NewForm(s.Now())), nil, true)
+	cs, err := cards.ContactsOf(ctx, s.Pool, v, id, o)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.ContactsPanel(sec))
-}
-
-// contactsResponse answers a refused contact with 422: the contacts panel for
-// htmx, or the whole card when the browser posted the form without JavaScript.
-func (s *server) contactsResponse(c echo.Context, v access.Viewer, card clients.Card, sec pages.ContactsSection) error {
-	if isHTMX(c) {
-		return render(c, statusInvalid, pages.ContactsPanel(sec))
-	}
-	page, err := s.cardPage(c, v, card, sec)
-	if err != nil {
-		return err
-	}
-	return render(c, statusInvalid, page)
+	return render(c, http.StatusOK, pages.ContactsPanel(s.contactsSection(c, v, id, cs, contactFormView(contacts.NewForm(s.Now())), nil, true)))
 }
 
 func contactFormView(f contacts.Form) pages.ContactForm {

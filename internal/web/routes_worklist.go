@@ -12,7 +12,6 @@ import (
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
-	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/worklist"
 	"github.com/relaycrm/relay/views/components"
@@ -38,28 +37,17 @@ func (s *server) worklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	today, err := worklist.Load(ctx, s.Pool, v, worklist.Options{Page: page, PerPage: cfg.Int("worklist.daily_actions"),
-		WatchFactor: cfg.Ratio("trigger.watch_factor")})
-	if err != nil {
-		return err
-	}
-	warned, err := warnings.List(ctx, s.Pool, v, warnings.ListFilter{PerPage: 20})
-	if err != nil {
-		return err
-	}
 	now := s.Now()
 	limit := cfg.Int("contact.max_proactive_per_month")
-	due, err := s.Contacts.DueContacts(ctx, v, now, now.AddDate(0, 0, 7), limit, 50)
+	today, err := worklist.ForToday(ctx, s.Pool, v, worklist.ScreenOptions{Now: now, MaxProactive: limit,
+		Options: worklist.Options{Page: page, PerPage: cfg.Int("worklist.daily_actions"), WatchFactor: cfg.Ratio("trigger.watch_factor")}})
 	if err != nil {
 		return err
 	}
-	asOf, err := nightly.LastScoredMonth(ctx, s.Pool)
-	if err != nil {
-		return err
-	}
+	asOf := today.AsOf
 	vm := pages.Worklist{Name: v.Name, Flash: s.popFlash(c), NoRun: asOf.IsZero(), ActionsTotal: today.Total,
 		DailyActions: today.PerPage, Retentions: today.Retentions, Waiting: today.Waiting, Page: page,
-		Pages: today.Pages(), WarningsTotal: warned.Total, ContactLimit: limit}
+		Pages: today.Pages(), WarningsTotal: today.Warnings.Total, ContactLimit: limit}
 	if !asOf.IsZero() {
 		vm.AsOf = components.Month(asOf)
 	}
@@ -76,10 +64,10 @@ func (s *server) worklist(c echo.Context) error {
 			vm.Actions = append(vm.Actions, pages.WorkAction{Offer: &row})
 		}
 	}
-	for _, w := range warned.Warnings {
+	for _, w := range today.Warnings.Warnings {
 		vm.Warnings = append(vm.Warnings, workWarning(w))
 	}
-	for _, d := range due {
+	for _, d := range today.Due {
 		vm.Due = append(vm.Due, workDue(d, now))
 	}
 	return render(c, http.StatusOK, pages.WorklistPage(s.layout(c, v, "Worklist", "worklist"), vm))

@@ -152,10 +152,13 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 		e.GET("/metrics", s.metrics)
 	}
 
+	s.apiRoutes(e)
+
 	app := e.Group("", echo.WrapMiddleware(func(h http.Handler) http.Handler { return trackSessionRead(s.sessions.LoadAndSave(h)) }), handleErrorsInside, s.limitBody, checkText, s.checkCSRF)
 	s.authRoutes(app)
 	signedIn := app.Group("", s.requireViewer)
 	signedIn.GET("/", s.home)
+	s.accountRoutes(signedIn)
 	s.clientRoutes(signedIn)
 	s.worklistRoutes(signedIn)
 	s.triggerRoutes(signedIn)
@@ -217,7 +220,8 @@ func (s *server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			// Pages carry client data: no browser or proxy keeps a copy.
 			h.Set("Cache-Control", "no-store")
 		}
-		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+		// (The API sets no cookie: its callers keep none.)
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead && !strings.HasPrefix(c.Request().URL.Path, "/api/") {
 			// The pages that follow a change read it from the primary
 			// for a few seconds, not from a replica that may lag (Split).
 			c.SetCookie(&http.Cookie{Name: primaryCookie, Value: "1", Path: "/", MaxAge: primaryPinSeconds,

@@ -8,3 +8,8 @@ SELECT cs.client_id, cs.profitability
 FROM client_score cs
 JOIN client c ON c.id = cs.client_id
 WHERE cs.client_id = ANY ($1::bigint[]) AND {{scope:c}};
+
+-- name: as-of
+-- The as-of month of the latest successful nightly run: what the worklist
+-- is as of (null before the first run). It reads no client.
+SELECT max(as_of) FROM nightly_run WHERE status = 'succeeded';
