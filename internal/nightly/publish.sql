@@ -8,13 +8,16 @@ CREATE TABLE segment_profile_new AS
 SELECT s.segment_id::bigint, p.as_of::date, s.level::smallint, s.group_id::smallint, s.bank_id::smallint,
        s.size::integer, s.assigned::integer, s.best::integer AS best_clients,
        s.ideal_income::bigint, s.avg_income::bigint,
-       coalesce((SELECT array_agg(sp.product_id ORDER BY sp.adoption DESC, sp.product_id)
-                 FROM nightly_w_segment_product sp
-                 WHERE sp.segment_id = s.segment_id AND sp.in_ideal), '{}')::smallint[] AS ideal_product_ids,
+       coalesce(ip.product_ids, '{}')::smallint[] AS ideal_product_ids,
        ch.churn_base::integer, ch.churn_leavers::integer, ch.churn_rate::float8, ch.expected_years::numeric,
        round(s.avg_income * 12 * ch.expected_years)::bigint AS ltv, s.profile_id::bigint AS profile_segment_id
 FROM nightly_w_segment s
 JOIN nightly_w_churn ch ON ch.segment_id = s.segment_id
+-- the ideal set, grouped once (a subquery per segment took seconds at 1 M clients)
+LEFT JOIN (SELECT sp.segment_id, array_agg(sp.product_id ORDER BY sp.adoption DESC, sp.product_id) AS product_ids
+           FROM nightly_w_segment_product sp
+           WHERE sp.in_ideal
+           GROUP BY sp.segment_id) ip ON ip.segment_id = s.segment_id
 CROSS JOIN nightly_w_param p;
 
 -- name: segment-profile-index
