@@ -13,6 +13,8 @@ import (
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
 	units "github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/reasons"
+	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/warnings"
 )
 
@@ -50,11 +52,17 @@ func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 			digits                 int
 			ref, bank, product     string
 			currency, status       string
-			manager, reason        string
+			manager, text          string
+			key                    *string
+			figures                []byte
 			asOf                   time.Time
 		)
 		if err := rows.Scan(&id, &ref, &bank, &product, &expected, &priority, &digits, &currency, &status, &asOf,
-			&manager, &reason); err != nil {
+			&manager, &text, &key, &figures); err != nil {
+			return n, fmt.Errorf("export triggers: %w", err)
+		}
+		reason, err := reasons.Stored(triggers.Language, text, key, figures, reasons.Currency{Code: currency, MinorDigits: digits})
+		if err != nil {
 			return n, fmt.Errorf("export triggers: %w", err)
 		}
 		rec[0], rec[1], rec[2], rec[3] = strconv.FormatInt(id, 10), ref, bank, product

@@ -5,7 +5,7 @@
 -- name: triggers
 -- Open triggers shown to managers (not the control group's), by priority.
 SELECT t.id, c.ref, b.code, p.code, t.expected_value, t.priority, b.minor_digits, b.currency, t.status,
-       t.raised_as_of, coalesce(u.login, ''), t.reason
+       t.raised_as_of, coalesce(u.login, ''), t.reason, t.reason_key, t.reason_args
 FROM cross_sell_trigger t
 JOIN client c ON c.id = t.client_id
 JOIN bank b ON b.id = c.bank_id

@@ -99,6 +99,9 @@ type Runner struct {
 	// afterStep, when set (by tests), is called after every step; an error
 	// fails the run there.
 	afterStep func(step string) error
+	// bulkRaise is the length of a raise list from which its foreign keys
+	// are checked once (the constant bulkRaise; tests lower it).
+	bulkRaise int64
 
 	bg   context.Context // runs started in the background
 	stop context.CancelFunc
@@ -120,7 +123,7 @@ func New(pool *pgxpool.Pool, o Options) *Runner {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Runner{pool: pool, settings: o.Settings, importFeed: o.Import, log: log, workMem: workMem, metrics: o.Metrics,
-		bg: bg, stop: stop}
+		bulkRaise: bulkRaise, bg: bg, stop: stop}
 }
 
 // Close cancels the runs started in the background and waits for them to end
@@ -283,6 +286,8 @@ type runContext struct {
 	*Runner
 	s      *session
 	params Params
+	// raising is the length of the raise list (triggers.raise-list)
+	raising int64
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside

@@ -131,7 +131,7 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 	if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
 		return nil, err
 	}
-	if _, err := rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
+	if rc.raising, err = rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
 		return nil, err
 	}
 	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
@@ -256,6 +256,12 @@ func (rc *runContext) counts(ctx context.Context, q interface {
 	return out, nil
 }
 
+// bulkRaise is the length of a raise list from which the run checks the
+// raised triggers' foreign keys once, over the whole table, rather than row
+// by row (triggers.raise-unchecked, triggers.raise-check): a first night's
+// (see docs/performance.md for the figures that set it).
+const bulkRaise = 100_000
+
 // publish builds the published tables, then switches them in, checks them,
 // confirms, expires and raises triggers and records the run's success, in one
 // transaction: readers see yesterday's results until it commits.
@@ -310,9 +316,20 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 			{"triggers.expire", "triggers_expired"},
 			{"triggers.raise", "triggers_raised"},
 		} {
+			bulk := t.query == "triggers.raise" && rc.raising >= rc.bulkRaise
+			if bulk {
+				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-unchecked")); err != nil {
+					return fmt.Errorf("triggers.raise-unchecked: %w", err)
+				}
+			}
 			tag, err := tx.Exec(ctx, queries.Get(t.query))
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.query, err)
+			}
+			if bulk {
+				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-check")); err != nil {
+					return fmt.Errorf("triggers.raise-check: %w", err)
+				}
 			}
 			counts = append(counts, Count{Name: t.count, Value: tag.RowsAffected()})
 		}

@@ -19,16 +19,14 @@
 -- work stay.
 CREATE UNLOGGED TABLE nightly_w_expire AS
 SELECT t.id,
-       format('%s (as of %s).',
-              CASE WHEN m.client_id IS NULL THEN 'The client is no longer active'
-                   WHEN t.product_id = ANY (m.held) THEN 'The client holds the product'
-                   WHEN pr.family = ANY (p.excluded_families) THEN 'The product''s family is left out of triggers'
-                   WHEN t.status = 'new' AND t.takeup_model_id IS NULL AND l.learned
-                        THEN 'The bank''s offers are now ranked by its take-up model'
-                   WHEN t.status = 'new' AND t.takeup_model_id IS NOT NULL AND NOT l.learned
-                        THEN 'The bank''s offers are ranked by the ideal-set rule again'
-                   ELSE 'The product is no longer in the ideal set of the client''s segment' END,
-              to_char(p.as_of, 'YYYY-MM')) AS reason
+       CASE WHEN m.client_id IS NULL THEN 'trigger.expired.inactive'
+            WHEN t.product_id = ANY (m.held) THEN 'trigger.expired.held'
+            WHEN pr.family = ANY (p.excluded_families) THEN 'trigger.expired.family-left-out'
+            WHEN t.status = 'new' AND t.takeup_model_id IS NULL AND l.learned THEN 'trigger.expired.model-ranks'
+            WHEN t.status = 'new' AND t.takeup_model_id IS NOT NULL AND NOT l.learned
+                 THEN 'trigger.expired.rule-ranks'
+            ELSE 'trigger.expired.not-ideal' END AS reason_key,
+       jsonb_build_object('as_of', p.as_of) AS reason_args
 FROM cross_sell_trigger t
 CROSS JOIN nightly_w_param p
 JOIN product pr ON pr.id = t.product_id
@@ -237,44 +235,25 @@ SELECT x.client_id, x.product_id, x.segment_id,
        ('x' || substr(md5('relay-control-group:' || x.client_id), 1, 8))::bit(32)::bigint / 4294967296.0
            < p.control_share AS hidden,
        x.expected_value, x.priority, x.adoption, x.product_value, x.best_clients, x.best_holders,
-       CASE WHEN x.probability IS NOT NULL THEN concat(
-           format('%s: a %s%% chance that this client takes it within %s months (take-up model %s, learned from '
-                  'the bank''s own history). ', pr.name, to_char(100 * x.probability, 'FM990.0'), p.win_months,
-                  x.takeup_model_id),
-           CASE WHEN x.evidence <> '' THEN format('The client''s own evidence: %s. ', x.evidence)
-                ELSE 'No model of its own for this product: its chance is how often clients took it. ' END,
-           CASE WHEN x.best_holders > 0
-                THEN format('Peers: held by %s%% of the best clients in %s (%s of %s). ', round(x.adoption * 100),
-                            sn.label, x.best_holders, x.best_clients) END,
-           format('Clients that hold it bring %s a month: %s a year. ',
-                  money_text(x.product_value, c.minor_digits, c.currency),
-                  money_text(x.expected_value, c.minor_digits, c.currency)),
-           format('Priority %s = %s a year × %s%% chance', money_text(x.priority, c.minor_digits, c.currency),
-                  money_text(x.expected_value, c.minor_digits, c.currency), to_char(100 * x.probability, 'FM990.0')),
-           CASE WHEN x.income_weight <> 1
-                THEN format(' × %s for interest income (fee income counts in full)', x.income_weight) END,
-           '.')
-       ELSE concat(
-           format('%s is held by %s%% of the best clients in %s (%s of %s)', pr.name, round(x.adoption * 100),
-                  sn.label, x.best_holders, x.best_clients),
-           CASE WHEN x.own_id <> x.segment_id
-                THEN format(', learned there because its own segment, %s, has %s best %s, too few to learn from',
-                            own.label, x.own_best, CASE WHEN x.own_best = 1 THEN 'client' ELSE 'clients' END) END,
-           format('; this client has none. The segment''s clients that hold it bring %s a month (median of their '
-                  'average over the last %s months): %s a year. ',
-                  money_text(x.product_value, c.minor_digits, c.currency), p.profit_months,
-                  money_text(x.expected_value, c.minor_digits, c.currency)),
-           format('Priority %s = %s a year × %s%% adoption', money_text(x.priority, c.minor_digits, c.currency),
-                  money_text(x.expected_value, c.minor_digits, c.currency), round(x.adoption * 100)),
-           CASE WHEN x.income_weight <> 1
-                THEN format(' × %s for interest income (fee income counts in full)', x.income_weight) END,
-           CASE WHEN x.takeup_factor <> 1
-                THEN format(' × %s take-up: %s of %s past triggers for it were taken within %s months (%s%%), '
-                            'against %s of %s clients without one (%s%%)',
-                            rtrim(to_char(x.takeup_factor, 'FM990.99'), '.'), x.tu_taken, x.tu_triggers, p.win_months,
-                            to_char(100.0 * x.tu_taken / x.tu_triggers, 'FM990.0'), x.tu_base_taken, x.tu_base,
-                            to_char(100.0 * x.tu_base_taken / x.tu_base, 'FM990.0')) END,
-           '.') END AS reason,
+       -- why, as a message key and its figures (internal/reasons writes the
+       -- sentence when it is shown): no text is formatted per row here
+       CASE WHEN x.probability IS NOT NULL THEN 'trigger.takeup-model' ELSE 'trigger.ideal-set' END AS reason_key,
+       CASE WHEN x.probability IS NOT NULL
+            THEN jsonb_build_object(
+                'product', pr.name, 'probability', x.probability, 'win_months', p.win_months,
+                'model_id', x.takeup_model_id, 'evidence', x.evidence, 'segment', sn.label,
+                'adoption', x.adoption, 'best_holders', x.best_holders, 'best_clients', x.best_clients,
+                'product_value', x.product_value, 'expected_value', x.expected_value, 'priority', x.priority,
+                'income_weight', x.income_weight)
+            ELSE jsonb_build_object(
+                'product', pr.name, 'segment', sn.label, 'adoption', x.adoption, 'best_holders', x.best_holders,
+                'best_clients', x.best_clients,
+                'own_segment', CASE WHEN x.own_id <> x.segment_id THEN own.label END, 'own_best', x.own_best,
+                'product_value', x.product_value, 'profit_months', p.profit_months,
+                'expected_value', x.expected_value, 'priority', x.priority, 'income_weight', x.income_weight,
+                'takeup_factor', x.takeup_factor, 'win_months', p.win_months, 'takeup_triggers', x.tu_triggers,
+                'takeup_taken', x.tu_taken, 'base_clients', x.tu_base, 'base_taken', x.tu_base_taken) END
+           AS reason_args,
        x.income_weight, x.takeup_factor, x.probability, x.takeup_model_id
 FROM ranked x
 CROSS JOIN LATERAL (SELECT np.*, ((date_part('year', age(np.cutoff, np.profit_from)) * 12
@@ -301,21 +280,41 @@ WHERE t.id = x.id AND t.status = 'won' AND t.won_confirmed_at IS NULL;
 
 -- name: expire
 UPDATE cross_sell_trigger t
-SET status = 'expired', status_reason = x.reason, status_changed_at = now(), status_changed_by = NULL,
+SET status = 'expired', status_reason = '', status_key = x.reason_key, status_args = x.reason_args,
+    status_changed_at = now(), status_changed_by = NULL,
     closed_at = now()
 FROM nightly_w_expire x
 WHERE t.id = x.id AND t.status IN ('new', 'contacted', 'offered');
+
+-- name: raise-unchecked
+-- A long raise list (a first night: 1.7 million triggers at 1,000,000
+-- clients) is inserted without checking its foreign keys row by row (35 s
+-- there, a key lookup and a row lock on client per trigger); raise-check
+-- puts them back in the same transaction, which checks every row of the
+-- table against client and product in one join, so that the run commits
+-- with the keys whole or not at all. Dropping them locks client and product
+-- (ACCESS EXCLUSIVE) until the run commits, as the switch already locks the
+-- published tables; a short raise list (an ordinary night) keeps the
+-- per-row checks and takes no such lock.
+ALTER TABLE cross_sell_trigger
+    DROP CONSTRAINT cross_sell_trigger_client_id_fkey,
+    DROP CONSTRAINT cross_sell_trigger_product_id_fkey;
+
+-- name: raise-check
+ALTER TABLE cross_sell_trigger
+    ADD CONSTRAINT cross_sell_trigger_client_id_fkey FOREIGN KEY (client_id) REFERENCES client ON DELETE CASCADE,
+    ADD CONSTRAINT cross_sell_trigger_product_id_fkey FOREIGN KEY (product_id) REFERENCES product;
 
 -- name: raise
 -- A manager can only close triggers meanwhile, never open one, so the raise
 -- list cannot overfill a client; the unique index on open triggers guards the
 -- rest.
 INSERT INTO cross_sell_trigger (client_id, product_id, segment_id, hidden, expected_value, priority, adoption,
-                                product_value, best_clients, best_holders, reason, raised_as_of, run_id,
-                                income_weight, takeup_factor, probability, takeup_model_id)
+                                product_value, best_clients, best_holders, reason_key, reason_args, raised_as_of,
+                                run_id, income_weight, takeup_factor, probability, takeup_model_id)
 SELECT x.client_id, x.product_id, x.segment_id, x.hidden, x.expected_value, x.priority, x.adoption,
-       x.product_value, x.best_clients, x.best_holders, x.reason, p.as_of, p.run_id, x.income_weight,
-       x.takeup_factor, x.probability, x.takeup_model_id
+       x.product_value, x.best_clients, x.best_holders, x.reason_key, x.reason_args, p.as_of, p.run_id,
+       x.income_weight, x.takeup_factor, x.probability, x.takeup_model_id
 FROM nightly_w_raise x
 CROSS JOIN nightly_w_param p
 ORDER BY x.client_id, x.priority DESC

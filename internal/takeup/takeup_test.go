@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
+	"github.com/relaycrm/relay/internal/reasons"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/takeup/takeuptest"
 )
@@ -221,10 +222,21 @@ func TestHeldOutHalf(t *testing.T) {
 	// valuable products, with their chance and the client's own evidence
 	run(t, b)
 	var learned, total int
-	var reason string
 	if err := b.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE probability IS NOT NULL AND takeup_model_id = $1),
-		count(*), coalesce(max(reason) FILTER (WHERE reason LIKE '%own evidence%'), '') FROM cross_sell_trigger`,
-		imported).Scan(&learned, &total, &reason); err != nil {
+		count(*) FROM cross_sell_trigger`,
+		imported).Scan(&learned, &total); err != nil {
+		t.Fatal(err)
+	}
+	// one with the client's own evidence, in words
+	var said reasons.Reason
+	var cur reasons.Currency
+	if err := b.Pool.QueryRow(ctx, `SELECT t.reason_key, t.reason_args, b.currency, b.minor_digits
+		FROM cross_sell_trigger t JOIN client c ON c.id = t.client_id JOIN bank b ON b.id = c.bank_id
+		WHERE t.reason_args->>'evidence' <> '' ORDER BY t.id LIMIT 1`).Scan(&said.Key, &said.Args, &cur.Code, &cur.MinorDigits); err != nil {
+		t.Fatalf("a learned trigger with the client's own evidence: %v", err)
+	}
+	reason, err := reasons.Text("en", said, cur)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if total == 0 || learned != total {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/reasons"
 )
 
 //go:embed triggers.sql
@@ -125,25 +126,66 @@ type Trigger struct {
 	WonConfirmedAt time.Time
 }
 
-// dest are the scan targets of the trigger columns every read selects.
-func dest(t *Trigger, closed, confirmed **time.Time) []any {
-	return []any{&t.ID, &t.ClientID, &t.ClientRef, &t.ClientName, &t.ManagerID, &t.ProductID, &t.ProductCode,
-		&t.ProductName, &t.SegmentID, &t.Status, &t.StatusReason, &t.Hidden, &t.Reason, &t.ExpectedValue,
-		&t.Priority, &t.Adoption, &t.ProductValue, &t.BestClients, &t.BestHolders, &t.Currency, &t.MinorDigits,
-		&t.RaisedAsOf, &t.RaisedAt, &t.ChangedAt, closed, confirmed}
+// said is what a row keeps of why: a sentence written before migration
+// 00014, or a message key and its figures (internal/reasons).
+type said struct {
+	text string
+	key  *string
+	args []byte
 }
+
+// read is one read of a trigger's columns: the scan targets every read
+// selects, and what is turned into the trigger once scanned.
+type read struct {
+	t                 *Trigger
+	closed, confirmed *time.Time
+	reason, status    said
+}
+
+func newRead(t *Trigger) *read { return &read{t: t} }
+
+// dest are the scan targets of the trigger columns every read selects.
+func (r *read) dest() []any {
+	t := r.t
+	return []any{&t.ID, &t.ClientID, &t.ClientRef, &t.ClientName, &t.ManagerID, &t.ProductID, &t.ProductCode,
+		&t.ProductName, &t.SegmentID, &t.Status, &r.status.text, &r.status.key, &r.status.args, &t.Hidden,
+		&r.reason.text, &r.reason.key, &r.reason.args, &t.ExpectedValue,
+		&t.Priority, &t.Adoption, &t.ProductValue, &t.BestClients, &t.BestHolders, &t.Currency, &t.MinorDigits,
+		&t.RaisedAsOf, &t.RaisedAt, &t.ChangedAt, &r.closed, &r.confirmed}
+}
+
+// finish writes the scanned trigger's dates and its reasons in words.
+func (r *read) finish() error {
+	t := r.t
+	if r.closed != nil {
+		t.ClosedAt = *r.closed
+	}
+	if r.confirmed != nil {
+		t.WonConfirmedAt = *r.confirmed
+	}
+	cur := reasons.Currency{Code: t.Currency, MinorDigits: t.MinorDigits}
+	var err error
+	if t.Reason, err = reasons.Stored(Language, r.reason.text, r.reason.key, r.reason.args, cur); err != nil {
+		return fmt.Errorf("trigger %d: %w", t.ID, err)
+	}
+	if t.StatusReason, err = reasons.Stored(Language, r.status.text, r.status.key, r.status.args, cur); err != nil {
+		return fmt.Errorf("trigger %d: %w", t.ID, err)
+	}
+	return nil
+}
+
+// Language is the language reasons are written in: English until issue 14
+// gives each viewer theirs.
+const Language = "en"
 
 func scan(row pgx.Row) (Trigger, error) {
 	var t Trigger
-	var closed, confirmed *time.Time
-	if err := row.Scan(dest(&t, &closed, &confirmed)...); err != nil {
+	r := newRead(&t)
+	if err := row.Scan(r.dest()...); err != nil {
 		return Trigger{}, err
 	}
-	if closed != nil {
-		t.ClosedAt = *closed
-	}
-	if confirmed != nil {
-		t.WonConfirmedAt = *confirmed
+	if err := r.finish(); err != nil {
+		return Trigger{}, err
 	}
 	return t, nil
 }
@@ -237,8 +279,11 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 	page := Page{Page: f.Page, PerPage: f.PerPage}
 	for rows.Next() {
 		var t Trigger
-		var closed, confirmed *time.Time
-		if err := rows.Scan(append(dest(&t, &closed, &confirmed), &page.Total)...); err != nil {
+		rd := newRead(&t)
+		if err := rows.Scan(append(rd.dest(), &page.Total)...); err != nil {
+			return Page{}, fmt.Errorf("open triggers: %w", err)
+		}
+		if err := rd.finish(); err != nil {
 			return Page{}, fmt.Errorf("open triggers: %w", err)
 		}
 		page.Triggers = append(page.Triggers, t)
@@ -280,8 +325,11 @@ func ListRanked(ctx context.Context, q db.Querier, v access.Viewer, watchFactor 
 	total := 0
 	for rows.Next() {
 		var r Ranked
-		var closed, confirmed *time.Time
-		if err := rows.Scan(append(dest(&r.Trigger, &closed, &confirmed), &r.WarningLevel, &r.WarningScore, &r.Rank, &total)...); err != nil {
+		rd := newRead(&r.Trigger)
+		if err := rows.Scan(append(rd.dest(), &r.WarningLevel, &r.WarningScore, &r.Rank, &total)...); err != nil {
+			return nil, 0, fmt.Errorf("ranked triggers: %w", err)
+		}
+		if err := rd.finish(); err != nil {
 			return nil, 0, fmt.Errorf("ranked triggers: %w", err)
 		}
 		out = append(out, r)

@@ -6,7 +6,8 @@
 -- A client's triggers: open ones by priority, then past ones newest first.
 -- $1 client, $2 include the control group's.
 SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
-       t.segment_id, t.status, t.status_reason, t.hidden, t.reason, t.expected_value, t.priority, t.adoption,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
        t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
        t.status_changed_at, t.closed_at, t.won_confirmed_at
 FROM cross_sell_trigger t
@@ -21,7 +22,8 @@ ORDER BY t.status IN ('new', 'contacted', 'offered') DESC,
 -- name: get
 -- One trigger. $1 trigger, $2 include the control group's.
 SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
-       t.segment_id, t.status, t.status_reason, t.hidden, t.reason, t.expected_value, t.priority, t.adoption,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
        t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
        t.status_changed_at, t.closed_at, t.won_confirmed_at
 FROM cross_sell_trigger t
@@ -35,7 +37,8 @@ WHERE t.id = $1 AND ($2::boolean OR NOT t.hidden) AND {{scope:c}};
 -- manager (0: all), $3 product (0: all), $4 status ('': every open one),
 -- $5 limit, $6 offset.
 SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
-       t.segment_id, t.status, t.status_reason, t.hidden, t.reason, t.expected_value, t.priority, t.adoption,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
        t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
        t.status_changed_at, t.closed_at, t.won_confirmed_at,
        count(*) OVER ()::integer
@@ -64,7 +67,7 @@ FOR UPDATE OF t;
 -- name: move
 -- $1 trigger, $2 new status, $3 reason, $4 user.
 UPDATE cross_sell_trigger
-SET status = $2, status_reason = $3, status_changed_at = now(), status_changed_by = $4,
+SET status = $2, status_reason = $3, status_key = NULL, status_args = NULL, status_changed_at = now(), status_changed_by = $4,
     closed_at = CASE WHEN $2 IN ('won', 'lost', 'dismissed') THEN now() END
 WHERE id = $1;
 
@@ -75,7 +78,8 @@ WHERE id = $1;
 -- trigger.watch_factor. Control-group triggers never show. $1 watch factor,
 -- $2 limit, $3 offset.
 SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
-       t.segment_id, t.status, t.status_reason, t.hidden, t.reason, t.expected_value, t.priority, t.adoption,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
        t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
        t.status_changed_at, t.closed_at, t.won_confirmed_at,
        coalesce(w.level, ''), coalesce(w.score, 0)::integer,
@@ -96,7 +100,8 @@ LIMIT $2 OFFSET $3;
 -- The open triggers that wait because their client has a high churn warning,
 -- by client and priority. Control-group triggers never show.
 SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
-       t.segment_id, t.status, t.status_reason, t.hidden, t.reason, t.expected_value, t.priority, t.adoption,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
        t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
        t.status_changed_at, t.closed_at, t.won_confirmed_at
 FROM client_warning w

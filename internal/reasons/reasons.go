@@ -1,0 +1,224 @@
+// Package reasons writes the sentences that say why: why the nightly run
+// raised a trigger, why it expired one. The run stores a reason as data, a
+// message key and its figures (a JSON object of named arguments: amounts in
+// minor units, shares as fractions, counts, dates, and the names the run
+// saw); this package is the one place that turns them into words, for every
+// reader (the card, the worklist, the pipeline, the exports, the API).
+//
+// A language is a catalogue of messages, one per key, each a function of the
+// named arguments; only English exists yet. Amounts are formatted from minor
+// units by the money package; the other figures the way the nightly SQL used
+// to write them (the sentences are word for word those it stored before
+// migration 00014).
+package reasons
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/relaycrm/relay/internal/money"
+)
+
+// Reason is why, as data: a message key and its named figures.
+type Reason struct {
+	Key  string
+	Args json.RawMessage
+}
+
+// Currency is what an amount among the figures is in.
+type Currency struct {
+	Code        string
+	MinorDigits int
+}
+
+// Text writes r in lang (a language tag; an unknown one gets English) with
+// its amounts in cur. An unknown key or a missing or malformed figure is an
+// error naming it.
+func Text(lang string, r Reason, cur Currency) (string, error) {
+	cat := catalogues[lang]
+	if cat == nil {
+		cat = english
+	}
+	msg, ok := cat[r.Key]
+	if !ok {
+		return "", fmt.Errorf("reasons: no message for key %q", r.Key)
+	}
+	a := args{cur: cur}
+	if len(r.Args) > 0 {
+		d := json.NewDecoder(bytes.NewReader(r.Args))
+		d.UseNumber()
+		if err := d.Decode(&a.m); err != nil {
+			return "", fmt.Errorf("reasons: %s: figures: %w", r.Key, err)
+		}
+	}
+	s := msg(&a)
+	if a.err != nil {
+		return "", fmt.Errorf("reasons: %s: %w", r.Key, a.err)
+	}
+	return s, nil
+}
+
+// Stored is what a row keeps: the sentence written before migration 00014
+// (text, with no key), or a key and its figures. It returns the sentence to
+// show either way.
+func Stored(lang, text string, key *string, figures []byte, cur Currency) (string, error) {
+	if key == nil || *key == "" {
+		return text, nil
+	}
+	return Text(lang, Reason{Key: *key, Args: figures}, cur)
+}
+
+// catalogues are the languages by tag.
+var catalogues = map[string]map[string]func(*args) string{
+	"en": english,
+}
+
+// args reads the named figures of one message; the first missing or
+// malformed one is kept in err and the message's text is then discarded.
+type args struct {
+	m   map[string]any
+	cur Currency
+	err error
+}
+
+func (a *args) fail(name, what string) {
+	if a.err == nil {
+		a.err = fmt.Errorf("figure %q %s", name, what)
+	}
+}
+
+// null tells whether the figure is absent or null.
+func (a *args) null(name string) bool {
+	v, ok := a.m[name]
+	return !ok || v == nil
+}
+
+func (a *args) number(name string) json.Number {
+	v, ok := a.m[name]
+	if !ok || v == nil {
+		a.fail(name, "is missing")
+		return "0"
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		a.fail(name, "is not a number")
+		return "0"
+	}
+	return n
+}
+
+// Int is a whole figure: a count, a number of months, an amount.
+func (a *args) Int(name string) int64 {
+	n := a.number(name)
+	i, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil {
+		// a whole number written with a fraction (1.0)
+		f, ferr := strconv.ParseFloat(n.String(), 64)
+		if ferr != nil || f != math.Trunc(f) {
+			a.fail(name, "is not a whole number")
+			return 0
+		}
+		return int64(f)
+	}
+	return i
+}
+
+// Float is a fraction or a factor, exactly as the run computed it.
+func (a *args) Float(name string) float64 {
+	f, err := strconv.ParseFloat(a.number(name).String(), 64)
+	if err != nil {
+		a.fail(name, "is not a number")
+	}
+	return f
+}
+
+// Text is a name (a product, a segment) or words the run was given.
+func (a *args) Text(name string) string {
+	v, ok := a.m[name]
+	if !ok || v == nil {
+		a.fail(name, "is missing")
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		a.fail(name, "is not text")
+	}
+	return s
+}
+
+// Date is a day (YYYY-MM-DD).
+func (a *args) Date(name string) time.Time {
+	d, err := time.Parse("2006-01-02", a.Text(name))
+	if err != nil && a.err == nil {
+		a.fail(name, "is not a date")
+	}
+	return d
+}
+
+// Money is an amount in minor units, in whole units of the currency
+// ("112,400 EUR").
+func (a *args) Money(name string) string {
+	return money.Whole(a.Int(name), a.cur.Code, a.cur.MinorDigits)
+}
+
+// number formats a float as PostgreSQL writes a float8 (shortest exact
+// digits, an exponent below 1e-4 and from 1e15): 0.1, 12, 1e+16.
+func number(f float64) string {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	if e := math.Floor(math.Log10(math.Abs(f))); e < -4 || e >= 15 {
+		s := strconv.FormatFloat(f, 'e', -1, 64)
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// fixed writes f with the given decimals, rounded as C's printf rounds (as
+// to_char does a float8): fixed(12.345, 1) is "12.3".
+func fixed(f float64, decimals int) string {
+	return strconv.FormatFloat(f, 'f', decimals, 64)
+}
+
+// trimmed is fixed without trailing zeros or a bare point (to_char's FM with
+// 9s after the point): trimmed(2.50, 2) is "2.5", trimmed(2, 2) is "2".
+func trimmed(f float64, decimals int) string {
+	s := fixed(f, decimals)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// wholePercent is a fraction as a whole percentage, rounded half to even as
+// PostgreSQL rounds a float8: 0.125 is "12" (12.5 rounds to 12).
+func wholePercent(fraction float64) string {
+	return number(math.RoundToEven(fraction * 100))
+}
+
+// ratioPercent is part of whole as a percentage with one decimal, rounded
+// half away from zero as PostgreSQL rounds a numeric: 1 of 3 is "33.3".
+func ratioPercent(part, whole int64) string {
+	if whole == 0 {
+		return ""
+	}
+	// tenths of a percent, rounded half up on exact integers
+	n := 1000 * part
+	t := (2*n + whole) / (2 * whole)
+	if n < 0 {
+		t = -((-2*n + whole) / (2 * whole))
+	}
+	return fmt.Sprintf("%d.%d", t/10, abs(t%10))
+}
+
+func abs(i int64) int64 {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
