@@ -53,7 +53,7 @@ func BenchmarkNightly(b *testing.B) {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	runner := New(pool, Options{Settings: settings.NewStore(g), Log: log})
+	runner := New(pool, Options{Settings: settings.NewStore(pool, g), Log: log})
 	defer runner.Close()
 
 	for i := 0; i < b.N; i++ {

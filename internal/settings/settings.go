@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/robfig/cron/v3"
 	"gorm.io/gorm"
 
@@ -38,11 +39,17 @@ type Setting struct {
 // TableName maps Setting to its table.
 func (Setting) TableName() string { return "setting" }
 
-// Store reads and writes settings.
-type Store struct{ g *gorm.DB }
+// Store reads and writes settings: its queries are the package's named
+// queries over the pool, and gorm does the record work on Setting over the
+// same pool.
+type Store struct {
+	pool *pgxpool.Pool
+	g    *gorm.DB
+}
 
-// NewStore returns a Store over g.
-func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+// NewStore returns a Store over pool, and g, gorm over the same pool
+// (db.Gorm(pool)).
+func NewStore(pool *pgxpool.Pool, g *gorm.DB) *Store { return &Store{pool: pool, g: g} }
 
 // All returns every setting, by area and key.
 func (s *Store) All(ctx context.Context) ([]Setting, error) {

@@ -72,15 +72,15 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	if checkQueries.err != nil {
 		t.Fatalf("queries: %v", checkQueries.err)
 	}
-	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
+	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(pool, g)})
 	t.Cleanup(runner.Close)
 	app := dbtest.AppPool(t, pool.Config().ConnString())
 	ag, err := db.Gorm(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(ag), Clients: clients.NewStore(app),
-		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
+	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(app, ag), Clients: clients.NewStore(app),
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
 		Metrics: o.Metrics, Log: o.Log})
 	if err != nil {
 		t.Fatal(err)
