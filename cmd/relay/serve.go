@@ -79,7 +79,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		func() float64 { n, _ := userStore.Hashing(); return float64(n) })
 	m.Gauge("relay_db_connections_in_use", "Connections of the pages' pool in use.",
 		func() float64 { return float64(app.Stat().AcquiredConns()) })
-	cfg := web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m,
+	ssoc, err := ssoClient()
+	if err != nil {
+		return err
+	}
+	cfg := web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m, SSO: ssoc,
 		Users: userStore, Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
 		Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/products"
+	"github.com/relaycrm/relay/internal/sso"
 )
 
 // Setting is one row of the setting table.
@@ -95,6 +97,9 @@ func (v Values) Ratio(key string) float64 {
 	}
 	return f
 }
+
+// On tells whether a switch setting is on.
+func (v Values) On(key string) bool { return v.must(key) == "on" }
 
 // String returns a text setting.
 func (v Values) String(key string) string { return v.must(key) }
@@ -204,6 +209,32 @@ func Validate(st Setting, value string) (string, error) {
 			out[i] = n.String()
 		}
 		return strings.Join(out, ", "), nil
+	case "url":
+		if value == "" {
+			return "", nil
+		}
+		u, err := url.Parse(value)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return bad("%q is not an address such as https://login.bank.example/realms/staff", value)
+		}
+		return value, nil // as the provider writes it: its ID tokens must name the same issuer
+	case "groupmap":
+		m, err := sso.ParseGroupMap(value)
+		if err != nil {
+			return bad("%v", err)
+		}
+		if len(value) > 4000 {
+			return bad("longer than 4,000 characters")
+		}
+		return m.String(), nil
+	case "switch":
+		switch strings.ToLower(value) {
+		case "on", "true", "yes":
+			return "on", nil
+		case "off", "false", "no":
+			return "off", nil
+		}
+		return bad("%q is neither on nor off", value)
 	default:
 		if len(value) > 500 {
 			return bad("longer than 500 characters")

@@ -82,6 +82,9 @@ func (s *Store) update(ctx context.Context, by audit.Actor, key string, value fu
 		if err := checkOrder(ctx, tx, st, norm); err != nil {
 			return err
 		}
+		if err := checkBreakGlass(ctx, tx, st, norm); err != nil {
+			return err
+		}
 		old := st.Value
 		if norm == old {
 			return nil
@@ -130,6 +133,32 @@ func checkOrder(ctx context.Context, tx db.Querier, st Setting, value string) er
 		case !below && a <= b:
 			return invalid(st, "%s must stay above %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
 		}
+	}
+	return nil
+}
+
+// checkBreakGlass refuses to turn password sign-in off without a
+// break-glass administrator, or to clear them while it is off: with the
+// identity provider down, nobody could sign in to fix it.
+func checkBreakGlass(ctx context.Context, tx db.Querier, st Setting, value string) error {
+	var other string
+	switch {
+	case st.Key == "sso.passwords" && value == "off":
+		other = "sso.break_glass_login"
+	case st.Key == "sso.break_glass_login" && value == "":
+		other = "sso.passwords"
+	default:
+		return nil
+	}
+	o, err := Get(ctx, tx, other)
+	if err != nil {
+		return err
+	}
+	switch {
+	case other == "sso.break_glass_login" && o.Value == "":
+		return invalid(st, "name a break-glass administrator first, so that someone can sign in when the identity provider is down")
+	case other == "sso.passwords" && o.Value == "off":
+		return invalid(st, "password sign-in is off: turn it on before removing the break-glass administrator")
 	}
 	return nil
 }
