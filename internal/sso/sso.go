@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -140,7 +141,9 @@ type Identity struct {
 // document and keys between sign-ins.
 type Client struct {
 	secret string
-	// HTTP makes the requests to the provider; nil: http.DefaultClient.
+	// HTTP makes the requests to the provider (discovery, keys, the code
+	// exchange); a provider that does not answer in its timeout fails the
+	// sign-in rather than holding it.
 	HTTP      *http.Client
 	mu        sync.Mutex
 	providers map[string]*oidc.Provider
@@ -149,7 +152,7 @@ type Client struct {
 // NewClient returns a Client that authenticates to the provider with secret
 // (RELAY_OIDC_CLIENT_SECRET).
 func NewClient(secret string) *Client {
-	return &Client{secret: secret, providers: map[string]*oidc.Provider{}}
+	return &Client{secret: secret, providers: map[string]*oidc.Provider{}, HTTP: &http.Client{Timeout: 15 * time.Second}}
 }
 
 // Secret is the client secret; the caller puts it in the Config.
@@ -170,8 +173,8 @@ func (c *Client) provider(ctx context.Context, issuer string) (*oidc.Provider, e
 	if p, ok := c.providers[issuer]; ok {
 		return p, nil
 	}
-	// The provider keeps this context to fetch its keys later: not the request's.
-	p, err := oidc.NewProvider(c.context(context.WithoutCancel(ctx)), issuer)
+	// The provider keeps only the HTTP client of this context, for its keys.
+	p, err := oidc.NewProvider(c.context(ctx), issuer)
 	if err != nil {
 		return nil, fmt.Errorf("identity provider %s: %w", issuer, err)
 	}
