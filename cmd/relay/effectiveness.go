@@ -54,7 +54,7 @@ func runEffectiveness(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := settings.NewStore(g).Load(ctx)
+	cfg, err := settings.NewStore(pool, g).Load(ctx)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func openWithSettings(ctx context.Context, e *env) (*pgxpool.Pool, *settings.Sto
 		pool.Close()
 		return nil, nil, err
 	}
-	return pool, settings.NewStore(g), nil
+	return pool, settings.NewStore(pool, g), nil
 }
 
 // monthFlags parses --from and --to.

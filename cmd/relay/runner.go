@@ -16,7 +16,7 @@ import (
 // newRunner builds the nightly runner. Its first step imports the feeds
 // waiting in the inbox directory (setting import.inbox_dir).
 func newRunner(pool *pgxpool.Pool, g *gorm.DB, log *slog.Logger, inboxRoot string, m *metrics.Set) *nightly.Runner {
-	return nightly.New(pool, nightly.Options{Settings: settings.NewStore(g), Log: log, Metrics: m,
+	return nightly.New(pool, nightly.Options{Settings: settings.NewStore(pool, g), Log: log, Metrics: m,
 		Import: func(ctx context.Context) ([]nightly.Count, error) {
 			results, err := imports.FromInbox(ctx, pool, inboxRoot, imports.Options{Source: imports.SourceInbox, Metrics: m})
 			var applied, rejected, rows int64

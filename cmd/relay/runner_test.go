@@ -45,7 +45,7 @@ func TestNightlyImportsTheInboxFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The setting cannot lead out of the inbox root.
-	if _, err := settings.NewStore(g).Set(ctx, 1, "import.inbox_dir", "../etc"); err == nil {
+	if _, err := settings.NewStore(pool, g).Set(ctx, 1, "import.inbox_dir", "../etc"); err == nil {
 		t.Error("import.inbox_dir took a path out of the inbox root")
 	}
 	runner := newRunner(pool, g, nil, inbox, nil)

@@ -74,14 +74,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	userStore := users.NewStore(ag)
+	userStore := users.NewStore(app, ag)
 	m.Gauge("relay_password_hashes_in_flight", "Password hashes being computed now (64 MiB each).",
 		func() float64 { n, _ := userStore.Hashing(); return float64(n) })
 	m.Gauge("relay_db_connections_in_use", "Connections of the pages' pool in use.",
 		func() float64 { return float64(app.Stat().AcquiredConns()) })
-	cfg := web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m,
+	ssoc, err := ssoClient()
+	if err != nil {
+		return err
+	}
+	cfg := web.Config{Nightly: runner, Pool: app, Jobs: pool, Metrics: m, SSO: ssoc,
 		Users: userStore, Clients: clients.NewStore(app), Contacts: contacts.NewStore(app),
-		Settings: settings.NewStore(ag), Products: products.NewStore(ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
+		Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Log: e.log, SecureCookies: *secure, TrustProxy: *trustProxy, InboxRoot: e.inboxRoot,
 	}
 	handler, err := web.New(ctx, cfg)
 	if err != nil {
@@ -101,8 +105,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		rcfg := cfg
 		rcfg.Pool, rcfg.SessionPool = replica, app
-		rcfg.Users, rcfg.Clients, rcfg.Contacts = users.NewStore(rg), clients.NewStore(replica), contacts.NewStore(replica)
-		rcfg.Settings, rcfg.Products = settings.NewStore(rg), products.NewStore(rg)
+		rcfg.Users, rcfg.Clients, rcfg.Contacts = users.NewStore(replica, rg), clients.NewStore(replica), contacts.NewStore(replica)
+		rcfg.Settings, rcfg.Products = settings.NewStore(replica, rg), products.NewStore(replica, rg)
 		reads, err := web.New(ctx, rcfg)
 		if err != nil {
 			return err

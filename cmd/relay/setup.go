@@ -69,7 +69,7 @@ func runSetup(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		u, err := users.NewStore(g).Create(ctx, users.NewUser{Login: *admin, Name: *admin, Password: password,
+		u, err := users.NewStore(pool, g).Create(ctx, users.NewUser{Login: *admin, Name: *admin, Password: password,
 			Role: access.Admin, GroupCode: res.Group.Code})
 		if err != nil {
 			return fmt.Errorf("setup: administrator: %w", err)

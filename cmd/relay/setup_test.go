@@ -52,7 +52,7 @@ func TestSetupThenFirstFeed(t *testing.T) {
 		t.Errorf("after the first feed: %d groups, %d industries, %d clients; want 1, 21, 4", groups, industries, clients)
 	}
 	g, _ := db.Gorm(pool)
-	if u, err := users.NewStore(g).Authenticate(ctx, "root", "a-long-admin-password"); err != nil || u.Role != "admin" {
+	if u, err := users.NewStore(pool, g).Authenticate(ctx, "root", "a-long-admin-password"); err != nil || u.Role != "admin" {
 		t.Errorf("the first administrator cannot sign in: %+v %v", u, err)
 	}
 	e, _ = testEnv(url, "")

@@ -43,7 +43,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := users.NewStore(g).Create(ctx, users.NewUser{Login: *login, Name: *name, Password: password,
+	u, err := users.NewStore(pool, g).Create(ctx, users.NewUser{Login: *login, Name: *name, Password: password,
 		Role: access.Role(*role), BranchCode: *branch, GroupCode: *group})
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)

@@ -71,7 +71,7 @@ func TestUserAdd(t *testing.T) {
 		})
 	}
 	g, _ := db.Gorm(pool)
-	u, err := users.NewStore(g).Authenticate(ctx, "anna", "long-enough-pw")
+	u, err := users.NewStore(pool, g).Authenticate(ctx, "anna", "long-enough-pw")
 	if err != nil {
 		t.Fatalf("the created manager cannot sign in: %v", err)
 	}

@@ -27,8 +27,7 @@ type Entry struct {
 
 // Record writes e through q, which may be a transaction so that the entry
 // lands or fails with the change it describes: a pgx pool, connection or
-// transaction, or a gorm transaction of the record packages (db.GormTx). It
-// is the one writer of the audit log.
+// transaction. It is the one writer of the audit log.
 func Record(ctx context.Context, q db.Execer, e Entry) error {
 	vals, err := e.values()
 	if err != nil {

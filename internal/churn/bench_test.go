@@ -116,7 +116,7 @@ func benchDB(b *testing.B) (*pgxpool.Pool, *settings.Store) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return pool, settings.NewStore(g)
+	return pool, settings.NewStore(pool, g)
 }
 
 // heapSampler records the Go heap's peak, sampled every second.

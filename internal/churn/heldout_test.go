@@ -32,7 +32,7 @@ func newBank(t *testing.T) bank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bank{Bank: b, st: settings.NewStore(g)}
+	return bank{Bank: b, st: settings.NewStore(pool, g)}
 }
 
 // run runs the nightly chain on the bank's data.

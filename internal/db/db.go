@@ -103,6 +103,13 @@ func IsUniqueViolation(err error) (string, bool) {
 	return "", false
 }
 
+// IsForeignKeyViolation tells whether err is PostgreSQL's
+// foreign_key_violation.
+func IsForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
 // IsConstraintViolation tells whether err is any integrity or check violation
 // (class 23), and on which constraint.
 func IsConstraintViolation(err error) (string, bool) {
@@ -128,25 +135,6 @@ func (a *Args) Values() []any { return a.vals }
 // Execer runs a statement for its effect: what writing the audit log needs.
 type Execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-// GormTx lets a gorm transaction run a statement written for pgx ($1
-// placeholders), so that the record packages that change their rows with
-// gorm write the audit log through audit.Record, inside the same transaction.
-func GormTx(tx *gorm.DB) Execer { return gormTx{tx} }
-
-type gormTx struct{ tx *gorm.DB }
-
-func (g gormTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	res, err := g.tx.Statement.ConnPool.ExecContext(ctx, sql, args...)
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return pgconn.CommandTag{}, err
-	}
-	return pgconn.NewCommandTag(fmt.Sprintf("EXEC %d", n)), nil
 }
 
 // Querier is what both a pool and a transaction can do, so that record code

@@ -40,7 +40,7 @@ func Scored(t testing.TB, clients int) *pgxpool.Pool {
 			if err != nil {
 				return err
 			}
-			runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
+			runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(pool, g)})
 			defer runner.Close()
 			_, err = seeds.Story(ctx, pool, seeds.HistoryOptions{Seed: 1, LostReasons: triggers.LostReasons,
 				DismissReasons: triggers.DismissReasons}, func(ctx context.Context) error {

@@ -54,7 +54,7 @@ func BenchmarkNightly(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := settings.NewStore(g)
+	store := settings.NewStore(pool, g)
 	var clients, facts int64
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM monthly_fact)`).Scan(&clients, &facts); err != nil {
 		b.Fatal(err)

@@ -27,7 +27,7 @@ func TestDemoBankWarnsLeavers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := New(pool, Options{Settings: settings.NewStore(g)})
+	r := New(pool, Options{Settings: settings.NewStore(pool, g)})
 	defer r.Close()
 	asOf := nightlytest.Month(2026, 4)
 	run, err := r.Run(ctx, Request{AsOf: asOf})

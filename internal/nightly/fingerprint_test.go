@@ -55,7 +55,7 @@ func TestNightlyFingerprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := New(pool, Options{Settings: settings.NewStore(g)})
+	r := New(pool, Options{Settings: settings.NewStore(pool, g)})
 	defer r.Close()
 
 	var got []string

@@ -127,7 +127,7 @@ func TestReasonsWordForWord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := New(pool, Options{Settings: settings.NewStore(g)})
+	r := New(pool, Options{Settings: settings.NewStore(pool, g)})
 	defer r.Close()
 	r.bulkRaise = 1
 	for _, asOf := range []string{"2026-03-01", "2026-10-01"} {

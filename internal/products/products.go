@@ -7,6 +7,7 @@ package products
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,8 +15,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
@@ -95,11 +97,25 @@ func (f *Form) check(creating bool, errs input.Errors) {
 	}
 }
 
-// Store reads and writes the catalogue.
-type Store struct{ g *gorm.DB }
+//go:embed products.sql
+var sqlFiles embed.FS
 
-// NewStore returns a Store over g.
-func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFiles, "internal/products", "products.sql")}
+
+var queries = SQL[0].Queries
+
+// Store reads and writes the catalogue: gorm reads Product records, and the
+// changes, each in one transaction with its audit entry, are the package's
+// named queries over the same pool.
+type Store struct {
+	pool *pgxpool.Pool
+	g    *gorm.DB
+}
+
+// NewStore returns a Store over pool, and g, gorm over the same pool
+// (db.Gorm(pool)).
+func NewStore(pool *pgxpool.Pool, g *gorm.DB) *Store { return &Store{pool: pool, g: g} }
 
 // List returns the group's catalogue by family and code.
 func (s *Store) List(ctx context.Context, groupID int64) ([]Product, error) {
@@ -128,8 +144,6 @@ func (s *Store) Get(ctx context.Context, groupID, id int64) (Product, error) {
 	return p, nil
 }
 
-var lockForUpdate = clause.Locking{Strength: "UPDATE"}
-
 func productObject(id int64) string { return fmt.Sprintf("product:%d", id) }
 
 // Create adds the product f describes to the group's catalogue, as by, and
@@ -137,17 +151,16 @@ func productObject(id int64) string { return fmt.Sprintf("product:%d", id) }
 // field, and nothing is written.
 func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f Form) (Product, error) {
 	var p Product
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		errs := input.Errors{}
 		f.check(true, errs)
 		if _, bad := errs["code"]; !bad {
-			var taken []string
-			if err := tx.WithContext(ctx).Raw(`SELECT name FROM product WHERE group_id = ? AND code = ?`, groupID, f.Code).
-				Scan(&taken).Error; err != nil {
+			var owner string
+			switch err := tx.QueryRow(ctx, queries.Get("code-owner"), groupID, f.Code).Scan(&owner); {
+			case err == nil:
+				errs.Add("code", fmt.Sprintf("%s is already the code of %s; codes are unique in the catalogue", f.Code, owner))
+			case !errors.Is(err, pgx.ErrNoRows):
 				return fmt.Errorf("check product code: %w", err)
-			}
-			if len(taken) > 0 {
-				errs.Add("code", fmt.Sprintf("%s is already the code of %s; codes are unique in the catalogue", f.Code, taken[0]))
 			}
 		}
 		if len(errs) > 0 {
@@ -155,13 +168,15 @@ func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f For
 		}
 		p = Product{GroupID: groupID, Code: f.Code, Name: f.Name, Family: f.Family, IncomeKind: f.IncomeKind,
 			KeyProduct: f.KeyProduct, Active: f.Active}
-		if err := tx.WithContext(ctx).Create(&p).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return input.Errors{"code": fmt.Sprintf("%s is already in the catalogue", f.Code)}
-			}
+		err := tx.QueryRow(ctx, queries.Get("insert"), p.GroupID, p.Code, p.Name, p.Family, p.IncomeKind, p.KeyProduct, p.Active).
+			Scan(&p.ID)
+		if _, dup := db.IsUniqueViolation(err); dup {
+			return input.Errors{"code": fmt.Sprintf("%s is already in the catalogue", f.Code)}
+		}
+		if err != nil {
 			return fmt.Errorf("create product %s: %w", f.Code, err)
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("product.create", productObject(p.ID), map[string]any{
+		return audit.Record(ctx, tx, by.Entry("product.create", productObject(p.ID), map[string]any{
 			"code": p.Code, "name": p.Name, "family": p.Family, "income_kind": p.IncomeKind,
 			"key_product": p.KeyProduct, "active": p.Active,
 		}))
@@ -175,10 +190,11 @@ func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f For
 // the names of the fields that changed.
 func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, f Form) ([]string, error) {
 	var changed []string
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		var cur Product
-		err := tx.WithContext(ctx).Clauses(lockForUpdate).Where("group_id = ?", groupID).First(&cur, id).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
+		err := tx.QueryRow(ctx, queries.Get("get-for-update"), groupID, id).Scan(&cur.ID, &cur.GroupID, &cur.Code,
+			&cur.Name, &cur.Family, &cur.IncomeKind, &cur.KeyProduct, &cur.Active)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("product %d: %w", id, db.ErrNotFound)
 		}
 		if err != nil {
@@ -204,12 +220,10 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, f
 		if len(changed) == 0 {
 			return nil
 		}
-		if err := tx.WithContext(ctx).Model(&cur).Select("name", "family", "income_kind", "key_product", "active").
-			Updates(Product{Name: f.Name, Family: f.Family, IncomeKind: f.IncomeKind, KeyProduct: f.KeyProduct, Active: f.Active}).
-			Error; err != nil {
+		if _, err := tx.Exec(ctx, queries.Get("update"), id, f.Name, f.Family, f.IncomeKind, f.KeyProduct, f.Active); err != nil {
 			return fmt.Errorf("update product %s: %w", cur.Code, err)
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("product.update", productObject(id), details))
+		return audit.Record(ctx, tx, by.Entry("product.update", productObject(id), details))
 	})
 	if err != nil {
 		return nil, err

@@ -21,8 +21,10 @@ import (
 	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
+	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/tokens"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -35,7 +37,7 @@ import (
 // All is every package's files of named queries. A package that embeds a new
 // .sql file exports it in its SQL and, if the package is new, joins this list.
 var All = [][]db.File{
-	clients.SQL, users.SQL, reference.SQL, imports.SQL,
+	clients.SQL, users.SQL, settings.SQL, products.SQL, reference.SQL, imports.SQL,
 	segments.SQL, triggers.SQL, warnings.SQL,
 	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL, tokens.SQL,
 	seeds.SQL,

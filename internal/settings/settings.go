@@ -8,16 +8,19 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/robfig/cron/v3"
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/products"
+	"github.com/relaycrm/relay/internal/sso"
 )
 
 // Setting is one row of the setting table.
@@ -38,11 +41,17 @@ type Setting struct {
 // TableName maps Setting to its table.
 func (Setting) TableName() string { return "setting" }
 
-// Store reads and writes settings.
-type Store struct{ g *gorm.DB }
+// Store reads and writes settings: its queries are the package's named
+// queries over the pool, and gorm does the record work on Setting over the
+// same pool.
+type Store struct {
+	pool *pgxpool.Pool
+	g    *gorm.DB
+}
 
-// NewStore returns a Store over g.
-func NewStore(g *gorm.DB) *Store { return &Store{g: g} }
+// NewStore returns a Store over pool, and g, gorm over the same pool
+// (db.Gorm(pool)).
+func NewStore(pool *pgxpool.Pool, g *gorm.DB) *Store { return &Store{pool: pool, g: g} }
 
 // All returns every setting, by area and key.
 func (s *Store) All(ctx context.Context) ([]Setting, error) {
@@ -88,6 +97,9 @@ func (v Values) Ratio(key string) float64 {
 	}
 	return f
 }
+
+// On tells whether a switch setting is on.
+func (v Values) On(key string) bool { return v.must(key) == "on" }
 
 // String returns a text setting.
 func (v Values) String(key string) string { return v.must(key) }
@@ -197,6 +209,32 @@ func Validate(st Setting, value string) (string, error) {
 			out[i] = n.String()
 		}
 		return strings.Join(out, ", "), nil
+	case "url":
+		if value == "" {
+			return "", nil
+		}
+		u, err := url.Parse(value)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return bad("%q is not an address such as https://login.bank.example/realms/staff", value)
+		}
+		return value, nil // as the provider writes it: its ID tokens must name the same issuer
+	case "groupmap":
+		m, err := sso.ParseGroupMap(value)
+		if err != nil {
+			return bad("%v", err)
+		}
+		if len(value) > 4000 {
+			return bad("longer than 4,000 characters")
+		}
+		return m.String(), nil
+	case "switch":
+		switch strings.ToLower(value) {
+		case "on", "true", "yes":
+			return "on", nil
+		case "off", "false", "no":
+			return "off", nil
+		}
+		return bad("%q is neither on nor off", value)
 	default:
 		if len(value) > 500 {
 			return bad("longer than 500 characters")

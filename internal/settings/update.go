@@ -2,28 +2,43 @@ package settings
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
 )
 
+//go:embed settings.sql
+var sqlFiles embed.FS
+
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFiles, "internal/settings", "settings.sql")}
+
+var queries = SQL[0].Queries
+
 // Get returns the setting called key.
 func (s *Store) Get(ctx context.Context, key string) (Setting, error) {
-	return get(ctx, s.g, key)
+	return Get(ctx, s.pool, key)
 }
 
-func get(ctx context.Context, g *gorm.DB, key string) (Setting, error) {
+// Get returns the setting called key.
+func Get(ctx context.Context, q db.Querier, key string) (Setting, error) {
+	return getSetting(ctx, q, "get", key)
+}
+
+// getSetting reads the setting key with the named query get or get-for-update.
+func getSetting(ctx context.Context, q db.Querier, query, key string) (Setting, error) {
 	var st Setting
-	err := g.WithContext(ctx).Where("key = ?", key).First(&st).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := q.QueryRow(ctx, queries.Get(query), key).Scan(&st.Key, &st.Value, &st.DefaultValue, &st.Kind,
+		&st.MinValue, &st.MaxValue, &st.Area, &st.Label, &st.Description, &st.UpdatedAt, &st.UpdatedBy)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return st, fmt.Errorf("setting %q: %w", key, db.ErrNotFound)
 	}
 	if err != nil {
@@ -31,8 +46,6 @@ func get(ctx context.Context, g *gorm.DB, key string) (Setting, error) {
 	}
 	return st, nil
 }
-
-var lockForUpdate = clause.Locking{Strength: "UPDATE"}
 
 // ordered are pairs of settings whose values must keep an order: the first
 // strictly below the second.
@@ -55,21 +68,21 @@ func (s *Store) Reset(ctx context.Context, by audit.Actor, key string) (Setting,
 
 func (s *Store) update(ctx context.Context, by audit.Actor, key string, value func(Setting) string, reset bool) (Setting, error) {
 	var st Setting
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		// Lock the row, so that two admins saving the same setting at once
 		// record the old values they really replaced.
-		err := tx.WithContext(ctx).Clauses(lockForUpdate).Where("key = ?", key).First(&st).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("setting %q: %w", key, db.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("setting %q: %w", key, err)
+		var err error
+		if st, err = getSetting(ctx, tx, "get-for-update", key); err != nil {
+			return err
 		}
 		norm, err := Validate(st, value(st))
 		if err != nil {
 			return err
 		}
 		if err := checkOrder(ctx, tx, st, norm); err != nil {
+			return err
+		}
+		if err := checkBreakGlass(ctx, tx, st, norm); err != nil {
 			return err
 		}
 		old := st.Value
@@ -80,20 +93,20 @@ func (s *Store) update(ctx context.Context, by audit.Actor, key string, value fu
 		if by.UserID != 0 {
 			st.UpdatedBy = &by.UserID
 		}
-		if err := tx.WithContext(ctx).Model(&st).Select("value", "updated_at", "updated_by").Updates(&st).Error; err != nil {
+		if _, err := tx.Exec(ctx, queries.Get("save"), key, st.Value, st.UpdatedAt, st.UpdatedBy); err != nil {
 			return fmt.Errorf("save setting %q: %w", key, err)
 		}
 		details := map[string]any{"from": old, "to": norm}
 		if reset {
 			details["reset"] = true
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("setting.update", "setting:"+key, details))
+		return audit.Record(ctx, tx, by.Entry("setting.update", "setting:"+key, details))
 	})
 	return st, err
 }
 
 // checkOrder refuses a value that would put an ordered pair out of order.
-func checkOrder(ctx context.Context, tx *gorm.DB, st Setting, value string) error {
+func checkOrder(ctx context.Context, tx db.Querier, st Setting, value string) error {
 	for _, p := range ordered {
 		var other string
 		var below bool
@@ -105,7 +118,7 @@ func checkOrder(ctx context.Context, tx *gorm.DB, st Setting, value string) erro
 		default:
 			continue
 		}
-		o, err := get(ctx, tx, other)
+		o, err := Get(ctx, tx, other)
 		if err != nil {
 			return err
 		}
@@ -120,6 +133,32 @@ func checkOrder(ctx context.Context, tx *gorm.DB, st Setting, value string) erro
 		case !below && a <= b:
 			return invalid(st, "%s must stay above %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
 		}
+	}
+	return nil
+}
+
+// checkBreakGlass refuses to turn password sign-in off without a
+// break-glass administrator, or to clear them while it is off: with the
+// identity provider down, nobody could sign in to fix it.
+func checkBreakGlass(ctx context.Context, tx db.Querier, st Setting, value string) error {
+	var other string
+	switch {
+	case st.Key == "sso.passwords" && value == "off":
+		other = "sso.break_glass_login"
+	case st.Key == "sso.break_glass_login" && value == "":
+		other = "sso.passwords"
+	default:
+		return nil
+	}
+	o, err := Get(ctx, tx, other)
+	if err != nil {
+		return err
+	}
+	switch {
+	case other == "sso.break_glass_login" && o.Value == "":
+		return invalid(st, "name a break-glass administrator first, so that someone can sign in when the identity provider is down")
+	case other == "sso.passwords" && o.Value == "off":
+		return invalid(st, "password sign-in is off: turn it on before removing the break-glass administrator")
 	}
 	return nil
 }
@@ -141,12 +180,20 @@ type Listed struct {
 }
 
 // List returns every setting, by area and key, with who changed it last.
-func (s *Store) List(ctx context.Context) ([]Listed, error) {
-	var out []Listed
-	err := s.g.WithContext(ctx).Raw(`
-		SELECT s.*, coalesce(u.login, '') AS updated_by_login
-		FROM setting s LEFT JOIN app_user u ON u.id = s.updated_by
-		ORDER BY s.area, s.key`).Scan(&out).Error
+func (s *Store) List(ctx context.Context) ([]Listed, error) { return List(ctx, s.pool) }
+
+// List returns every setting, by area and key, with who changed it last.
+func List(ctx context.Context, q db.Querier) ([]Listed, error) {
+	rows, err := q.Query(ctx, queries.Get("list"))
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Listed, error) {
+		var l Listed
+		err := row.Scan(&l.Key, &l.Value, &l.DefaultValue, &l.Kind, &l.MinValue, &l.MaxValue, &l.Area, &l.Label,
+			&l.Description, &l.UpdatedAt, &l.UpdatedBy, &l.UpdatedByLogin)
+		return l, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
@@ -29,16 +29,26 @@ type Branch struct {
 
 // Branches lists the branches of the group, by bank and name.
 func (s *Store) Branches(ctx context.Context, groupID int64) ([]Branch, error) {
-	var out []Branch
-	err := s.g.WithContext(ctx).Raw(`
-		SELECT br.id, br.code, br.name, bk.name AS bank
-		FROM branch br JOIN bank bk ON bk.id = br.bank_id
-		WHERE bk.group_id = ?
-		ORDER BY bk.name, br.name`, groupID).Scan(&out).Error
+	return Branches(ctx, s.pool, groupID)
+}
+
+// Branches lists the branches of the group, by bank and name.
+func Branches(ctx context.Context, q db.Querier, groupID int64) ([]Branch, error) {
+	rows, err := q.Query(ctx, queries.Get("branches"), groupID)
+	if err != nil {
+		return nil, fmt.Errorf("branches: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanBranch)
 	if err != nil {
 		return nil, fmt.Errorf("branches: %w", err)
 	}
 	return out, nil
+}
+
+func scanBranch(row pgx.CollectableRow) (Branch, error) {
+	var b Branch
+	err := row.Scan(&b.ID, &b.Code, &b.Name, &b.Bank)
+	return b, err
 }
 
 // Filter narrows the administrators' list of users. Zero values mean "any".
@@ -101,96 +111,81 @@ type Page struct {
 // Pages is the number of pages of the list.
 func (p Page) Pages() int { return (p.Total + PerPage - 1) / PerPage }
 
-const listedColumns = `
-	u.id, u.group_id, u.login, u.name, u.role, u.branch_id, u.active, u.created_at, u.updated_at,
-	coalesce(br.code, '') AS branch_code, coalesce(br.name, '') AS branch_name,
-	(SELECT count(*) FROM client c WHERE c.manager_id = u.id) AS clients,
-	(SELECT count(*) FROM client c WHERE c.manager_id = u.id AND c.left_on IS NULL) AS active_clients`
-
 // List returns the page of the group's users that f selects, by name.
 func (s *Store) List(ctx context.Context, groupID int64, f Filter) (Page, error) {
+	return List(ctx, s.pool, groupID, f)
+}
+
+// List returns the page of the group's users that f selects, by name.
+func List(ctx context.Context, q db.Querier, groupID int64, f Filter) (Page, error) {
 	if err := f.Validate(); err != nil {
 		return Page{}, err
 	}
-	where := []string{"u.group_id = @group"}
-	args := map[string]any{"group": groupID, "limit": PerPage, "offset": (f.Page - 1) * PerPage}
+	pattern := ""
 	if f.Query != "" {
-		where = append(where, "(u.login ILIKE @q OR u.name ILIKE @q)")
-		args["q"] = "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
+		pattern = "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Query) + "%"
 	}
-	if f.Role != "" {
-		where = append(where, "u.role = @role")
-		args["role"] = f.Role
-	}
-	if f.Branch != "" {
-		where = append(where, "br.code = @branch")
-		args["branch"] = f.Branch
-	}
+	var active *bool
 	if f.Status != "" {
-		where = append(where, "u.active = @active")
-		args["active"] = f.Status == "active"
+		a := f.Status == "active"
+		active = &a
 	}
-	var rows []struct {
-		Listed
-		Total int
-	}
-	err := s.g.WithContext(ctx).Raw(`
-		SELECT `+listedColumns+`, count(*) OVER () AS total
-		FROM app_user u LEFT JOIN branch br ON br.id = u.branch_id
-		WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY u.name, u.id
-		LIMIT @limit OFFSET @offset`, args).Scan(&rows).Error
+	filters := []any{groupID, pattern, f.Role, f.Branch, active}
+	rows, err := q.Query(ctx, queries.Get("list"), append(filters, PerPage, (f.Page-1)*PerPage)...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list users: %w", err)
 	}
 	p := Page{Page: f.Page}
-	for _, r := range rows {
-		p.Rows = append(p.Rows, r.Listed)
-		p.Total = r.Total
+	p.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Listed, error) {
+		return scanListed(row, &p.Total)
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("list users: %w", err)
 	}
-	if len(rows) == 0 && f.Page > 1 {
+	if len(p.Rows) == 0 && f.Page > 1 {
 		// past the last page: count what there is, for the pager
-		var n int64
-		q := s.g.WithContext(ctx).Table("app_user u").Joins("LEFT JOIN branch br ON br.id = u.branch_id")
-		for _, w := range where {
-			q = q.Where(w, args)
-		}
-		if err := q.Count(&n).Error; err != nil {
+		if err := q.QueryRow(ctx, queries.Get("count"), filters...).Scan(&p.Total); err != nil {
 			return Page{}, fmt.Errorf("count users: %w", err)
 		}
-		p.Total = int(n)
 	}
 	return p, nil
 }
 
-// Describe returns the group's user id with their branch and clients.
-func (s *Store) Describe(ctx context.Context, groupID, id int64) (Listed, error) {
-	return describe(ctx, s.g, groupID, id, false)
+// scanListed reads a row of the queries list and describe, the last column
+// into total.
+func scanListed(row pgx.Row, total *int) (Listed, error) {
+	var l Listed
+	err := row.Scan(&l.ID, &l.GroupID, &l.Login, &l.Name, &l.Role, &l.BranchID, &l.Active, &l.CreatedAt, &l.UpdatedAt,
+		&l.BranchCode, &l.BranchName, &l.Clients, &l.ActiveClients, total)
+	return l, err
 }
 
-func describe(ctx context.Context, g *gorm.DB, groupID, id int64, lock bool) (Listed, error) {
-	if lock {
-		// Lock the user's row: a client being given to them (which checks the
-		// row through the foreign key) waits until this change is done.
-		var locked int64
-		err := g.WithContext(ctx).Raw(`SELECT id FROM app_user WHERE id = ? AND group_id = ? FOR UPDATE`, id, groupID).
-			Scan(&locked).Error
-		if err != nil {
-			return Listed{}, fmt.Errorf("user %d: %w", id, err)
-		}
+// Describe returns the group's user id with their branch and clients.
+func (s *Store) Describe(ctx context.Context, groupID, id int64) (Listed, error) {
+	return Describe(ctx, s.pool, groupID, id)
+}
+
+// Describe returns the group's user id with their branch and clients.
+func Describe(ctx context.Context, q db.Querier, groupID, id int64) (Listed, error) {
+	var total int
+	l, err := scanListed(q.QueryRow(ctx, queries.Get("describe"), id, groupID), &total)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Listed{}, fmt.Errorf("user %d: %w", id, db.ErrNotFound)
 	}
-	var out []Listed
-	err := g.WithContext(ctx).Raw(`
-		SELECT `+listedColumns+`
-		FROM app_user u LEFT JOIN branch br ON br.id = u.branch_id
-		WHERE u.id = ? AND u.group_id = ?`, id, groupID).Scan(&out).Error
 	if err != nil {
 		return Listed{}, fmt.Errorf("user %d: %w", id, err)
 	}
-	if len(out) == 0 {
-		return Listed{}, fmt.Errorf("user %d: %w", id, db.ErrNotFound)
+	return l, nil
+}
+
+// describeLocked is Describe in tx, the user's row locked until tx ends: a
+// client being given to them (which checks the row through the foreign key)
+// waits until this change is done.
+func describeLocked(ctx context.Context, tx pgx.Tx, groupID, id int64) (Listed, error) {
+	if _, err := tx.Exec(ctx, queries.Get("lock"), id, groupID); err != nil {
+		return Listed{}, fmt.Errorf("user %d: %w", id, err)
 	}
-	return out[0], nil
+	return Describe(ctx, tx, groupID, id)
 }
 
 // Form is a new user as the administrator types them: text, so that the form
@@ -210,7 +205,7 @@ const MaxNameLength = 200
 
 // placement checks a name, role and branch code and returns the role and the
 // branch (nil for the roles without one), adding what is wrong to errs.
-func placement(ctx context.Context, g *gorm.DB, groupID int64, name, role, branch string, errs input.Errors) (string, access.Role, *Branch, error) {
+func placement(ctx context.Context, q db.Querier, groupID int64, name, role, branch string, errs input.Errors) (string, access.Role, *Branch, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -235,19 +230,16 @@ func placement(ctx context.Context, g *gorm.DB, groupID int64, name, role, branc
 	case !needsBranch:
 		return name, r, nil, nil
 	}
-	var found []Branch
-	err := g.WithContext(ctx).Raw(`
-		SELECT br.id, br.code, br.name, bk.name AS bank
-		FROM branch br JOIN bank bk ON bk.id = br.bank_id
-		WHERE br.code = ? AND bk.group_id = ?`, code, groupID).Scan(&found).Error
-	if err != nil {
-		return name, r, nil, fmt.Errorf("find branch %s: %w", code, err)
-	}
-	if len(found) == 0 {
+	var b Branch
+	err := q.QueryRow(ctx, queries.Get("branch"), code, groupID).Scan(&b.ID, &b.Code, &b.Name, &b.Bank)
+	if errors.Is(err, pgx.ErrNoRows) {
 		errs.Add("branch", fmt.Sprintf("no branch of this group has the code %q", code))
 		return name, r, nil, nil
 	}
-	return name, r, &found[0], nil
+	if err != nil {
+		return name, r, nil, fmt.Errorf("find branch %s: %w", code, err)
+	}
+	return name, r, &b, nil
 }
 
 // checkPassword adds what is wrong with a new password for login and its
@@ -268,18 +260,18 @@ func checkPassword(password, confirm, login string, errs input.Errors) {
 // nothing is written.
 func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) (User, error) {
 	var u User
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		errs := input.Errors{}
 		login := strings.ToLower(strings.TrimSpace(f.Login))
 		if !loginPattern.MatchString(login) {
 			errs.Add("login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
 		} else {
-			var taken []string
-			if err := tx.WithContext(ctx).Raw(`SELECT name FROM app_user WHERE login = ?`, login).Scan(&taken).Error; err != nil {
+			var owner string
+			switch err := tx.QueryRow(ctx, queries.Get("login-owner"), login).Scan(&owner); {
+			case err == nil:
+				errs.Add("login", fmt.Sprintf("%q is already the login of %s; choose another", login, owner))
+			case !errors.Is(err, pgx.ErrNoRows):
 				return fmt.Errorf("check login: %w", err)
-			}
-			if len(taken) > 0 {
-				errs.Add("login", fmt.Sprintf("%q is already the login of %s; choose another", login, taken[0]))
 			}
 		}
 		name, role, branch, err := placement(ctx, tx, groupID, f.Name, f.Role, f.Branch, errs)
@@ -300,13 +292,15 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 			u.BranchID = &branch.ID
 			details["branch"] = branch.Code
 		}
-		if err := tx.WithContext(ctx).Create(&u).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
-				return input.Errors{"login": fmt.Sprintf("%q is already taken; choose another", login)}
-			}
+		err = tx.QueryRow(ctx, queries.Get("insert"), u.GroupID, u.Login, u.Name, u.Role, u.BranchID, u.PasswordHash).
+			Scan(&u.ID, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt)
+		if _, dup := db.IsUniqueViolation(err); dup {
+			return input.Errors{"login": fmt.Sprintf("%q is already taken; choose another", login)}
+		}
+		if err != nil {
 			return fmt.Errorf("create user %s: %w", login, err)
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.create", userObject(u.ID), details))
+		return audit.Record(ctx, tx, by.Entry("user.create", userObject(u.ID), details))
 	})
 	return u, err
 }
@@ -320,8 +314,8 @@ func userObject(id int64) string { return fmt.Sprintf("user:%d", id) }
 // clients to reassign first.
 func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e Edit) ([]string, error) {
 	var changed []string
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := describe(ctx, tx, groupID, id, true)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := describeLocked(ctx, tx, groupID, id)
 		if err != nil {
 			return err
 		}
@@ -366,10 +360,8 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 			}
 			return input.Errors{field: stillManages(cur, act)}
 		}
-		err = tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(map[string]any{
-			"name": name, "role": role, "branch_id": branchID, "updated_at": time.Now(),
-		}).Error
-		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		_, err = tx.Exec(ctx, queries.Get("place"), id, name, role, branchID)
+		if db.IsForeignKeyViolation(err) {
 			// a client was given to them between the check and the update
 			return input.Errors{"branch": cur.Name + " was just given clients in " + cur.BranchName +
 				"; reassign them to another manager of the branch first"}
@@ -377,7 +369,7 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.update", userObject(id), details))
+		return audit.Record(ctx, tx, by.Entry("user.update", userObject(id), details))
 	})
 	if err != nil {
 		return nil, err
@@ -419,16 +411,15 @@ func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64
 		return false, input.Errors{"status": "you cannot deactivate yourself; another administrator can"}
 	}
 	changed := false
-	err := s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := describe(ctx, tx, groupID, id, true)
+	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := describeLocked(ctx, tx, groupID, id)
 		if err != nil {
 			return err
 		}
 		if cur.Active == active {
 			return nil
 		}
-		if err := tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).
-			Updates(map[string]any{"active": active, "updated_at": time.Now()}).Error; err != nil {
+		if _, err := tx.Exec(ctx, queries.Get("set-active"), id, active); err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
 		}
 		changed = true
@@ -439,7 +430,7 @@ func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64
 				details["active_clients"] = cur.ActiveClients
 			}
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry(action, userObject(id), details))
+		return audit.Record(ctx, tx, by.Entry(action, userObject(id), details))
 	})
 	return changed, err
 }
@@ -447,8 +438,8 @@ func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64
 // ResetPassword sets a new password for the group's user id, as by, and
 // writes user.password_reset (never the password) to the audit log.
 func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id int64, password, confirm string) error {
-	return s.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		cur, err := describe(ctx, tx, groupID, id, true)
+	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := describeLocked(ctx, tx, groupID, id)
 		if err != nil {
 			return err
 		}
@@ -461,10 +452,9 @@ func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id i
 		if err != nil {
 			return err
 		}
-		if err := tx.WithContext(ctx).Model(&User{}).Where("id = ?", id).
-			Updates(map[string]any{"password_hash": hash, "password_changed_at": time.Now(), "updated_at": time.Now()}).Error; err != nil {
+		if _, err := tx.Exec(ctx, queries.Get("set-password"), id, hash, time.Now()); err != nil {
 			return fmt.Errorf("reset password of user %d: %w", id, err)
 		}
-		return audit.Record(ctx, db.GormTx(tx), by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))
+		return audit.Record(ctx, tx, by.Entry("user.password_reset", userObject(id), map[string]any{"login": cur.Login}))
 	})
 }

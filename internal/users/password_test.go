@@ -45,7 +45,7 @@ func TestPasswordHashingIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := users.NewStore(g)
+	store := users.NewStore(pool, g)
 	var wg sync.WaitGroup
 	for i := 0; i < 12; i++ {
 		wg.Add(1)

@@ -14,13 +14,21 @@ import (
 	"github.com/relaycrm/relay/internal/db"
 )
 
-//go:embed throttle.sql
-var throttleSQL embed.FS
+//go:embed throttle.sql users.sql oidc.sql
+var sqlFiles embed.FS
 
 // SQL is the package's named queries, for the check at start.
-var SQL = []db.File{db.MustLoadFile(throttleSQL, "internal/users", "throttle.sql")}
+var SQL = []db.File{
+	db.MustLoadFile(sqlFiles, "internal/users", "throttle.sql"),
+	db.MustLoadFile(sqlFiles, "internal/users", "users.sql"),
+	db.MustLoadFile(sqlFiles, "internal/users", "oidc.sql"),
+}
 
-var throttleQueries = SQL[0].Queries
+var (
+	throttleQueries = SQL[0].Queries
+	queries         = SQL[1].Queries
+	oidcQueries     = SQL[2].Queries
+)
 
 // ThrottleRules are the sign-in throttle's settings: MaxFailures failed
 // sign-ins for a login from one address (four times that for a login from

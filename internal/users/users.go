@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/access"
@@ -47,9 +49,11 @@ func (u User) Viewer() access.Viewer {
 	return v
 }
 
-// Store reads and writes users.
+// Store reads and writes users: its queries are the package's named queries
+// over the pool, and gorm does the record work on User over the same pool.
 type Store struct {
-	g *gorm.DB
+	pool *pgxpool.Pool
+	g    *gorm.DB
 	// hashing bounds the argon2 computations under way at once: each takes
 	// 64 MiB, so parallel sign-ins must not multiply it.
 	hashing chan struct{}
@@ -60,8 +64,11 @@ type Store struct {
 // HashSlots is how many password hashes a Store computes at once (64 MiB each).
 const HashSlots = 2
 
-// NewStore returns a Store over g.
-func NewStore(g *gorm.DB) *Store { return &Store{g: g, hashing: make(chan struct{}, HashSlots)} }
+// NewStore returns a Store over pool, and g, gorm over the same pool
+// (db.Gorm(pool)).
+func NewStore(pool *pgxpool.Pool, g *gorm.DB) *Store {
+	return &Store{pool: pool, g: g, hashing: make(chan struct{}, HashSlots)}
+}
 
 // ErrBusy is returned when a password could not be checked in time because
 // others are being checked; the caller asks the user to try again.
@@ -152,26 +159,22 @@ func (s *Store) Create(ctx context.Context, nu NewUser) (User, error) {
 	case !needsBranch && nu.BranchCode != "":
 		return User{}, input.Errors{"branch": "only managers and branch heads belong to a branch"}
 	case needsBranch:
-		var b struct {
-			ID      int64
-			GroupID int64
+		var id, group int64
+		err := s.pool.QueryRow(ctx, queries.Get("group-branch"), strings.ToUpper(nu.BranchCode)).Scan(&id, &group)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return User{}, input.Errors{"branch": fmt.Sprintf("no branch has the code %q", nu.BranchCode)}
 		}
-		err := s.g.WithContext(ctx).Raw(`SELECT br.id, bk.group_id FROM branch br JOIN bank bk ON bk.id = br.bank_id WHERE br.code = ?`,
-			strings.ToUpper(nu.BranchCode)).Scan(&b).Error
 		if err != nil {
 			return User{}, fmt.Errorf("find branch: %w", err)
 		}
-		if b.ID == 0 {
-			return User{}, input.Errors{"branch": fmt.Sprintf("no branch has the code %q", nu.BranchCode)}
-		}
-		u.BranchID, u.GroupID = &b.ID, b.GroupID
+		u.BranchID, u.GroupID = &id, group
 	default:
-		q := s.g.WithContext(ctx).Table("banking_group").Select("id")
-		if nu.GroupCode != "" {
-			q = q.Where("code = ?", nu.GroupCode)
+		rows, err := s.pool.Query(ctx, queries.Get("groups"), nu.GroupCode)
+		if err != nil {
+			return User{}, fmt.Errorf("find group: %w", err)
 		}
-		var ids []int64
-		if err := q.Pluck("id", &ids).Error; err != nil {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
 			return User{}, fmt.Errorf("find group: %w", err)
 		}
 		switch {

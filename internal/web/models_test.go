@@ -34,7 +34,7 @@ func TestModelsAndBacktestPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := settings.NewStore(g)
+	st := settings.NewStore(pool, g)
 	for k, v := range map[string]string{"model.months": "4", "model.test_months": "1", "model.min_leavers": "10"} {
 		if _, err := pool.Exec(ctx, `UPDATE setting SET value = $2 WHERE key = $1`, k, v); err != nil {
 			t.Fatal(err)

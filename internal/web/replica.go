@@ -16,7 +16,8 @@ const (
 // and everything else from the primary's: GET and HEAD go to replica, except
 // the pages that write as they are read (the admin pages, which reconcile
 // runs and imports; exports, which are audited; sign-in; health and
-// metrics), and except for a browser that changed something in the last
+// metrics; the single sign-on's callback, which creates or updates the
+// user), and except for a browser that changed something in the last
 // seconds. The replica's handler keeps its sessions on the primary
 // (Config.SessionPool).
 func Split(primary, replica http.Handler) http.Handler {
@@ -35,7 +36,7 @@ func readsFromReplica(r *http.Request) bool {
 	}
 	p := r.URL.Path
 	switch {
-	case p == "/login", p == "/healthz", p == "/metrics", strings.HasPrefix(p, "/admin/"),
+	case p == "/login", strings.HasPrefix(p, "/login/"), p == "/healthz", p == "/metrics", strings.HasPrefix(p, "/admin/"),
 		strings.HasPrefix(p, "/churn/export"):
 		return false
 	}

@@ -27,6 +27,8 @@ var settingAreas = []pages.SettingArea{
 	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
 	{Key: "security", Label: "Security",
 		Note: "Session timeouts apply to sessions started after Relay restarts; sign-in limits apply at once."},
+	{Key: "sign-in", Label: "Single sign-on", Page: "/login", PageLabel: "the sign-in page",
+		Note: "The identity provider's client secret is read from RELAY_OIDC_CLIENT_SECRET or RELAY_OIDC_CLIENT_SECRET_FILE when Relay starts, and is never shown here."},
 }
 
 // settingItem shapes a setting for its row.

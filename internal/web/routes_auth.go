@@ -19,13 +19,18 @@ func (s *server) authRoutes(g *echo.Group) {
 	g.GET("/login", s.loginForm)
 	g.POST("/login", s.login)
 	g.POST("/logout", s.logout)
+	s.oidcRoutes(g)
 }
 
 func (s *server) loginForm(c echo.Context) error {
 	if s.sessions.GetInt64(c.Request().Context(), sessionUser) != 0 {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
-	return render(c, http.StatusOK, pages.LoginPage(pages.Login{CSRF: s.loginCSRF(c)}))
+	cfg, err := s.loadSSO(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, pages.LoginPage(loginView(cfg, s.loginCSRF(c), "")))
 }
 
 // failedLoginDelay slows every failed sign-in a little, on top of the
@@ -36,12 +41,15 @@ func (s *server) login(c echo.Context) error {
 	ctx := c.Request().Context()
 	login, password := c.FormValue("login"), c.FormValue("password")
 	ip := c.RealIP()
-	vm := pages.Login{CSRF: s.loginCSRF(c), Login: login}
-
 	cfg, err := s.Settings.Load(ctx)
 	if err != nil {
 		return err
 	}
+	sc, err := ssoConfig(cfg, s.SSO)
+	if err != nil {
+		return err
+	}
+	vm := loginView(sc, s.loginCSRF(c), login)
 	rules := users.ThrottleRules{MaxFailures: cfg.Int("login.max_failures"),
 		Window: time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute}
 	attempt := users.Attempt{Login: login, IP: ip}
@@ -58,6 +66,17 @@ func (s *server) login(c echo.Context) error {
 		vm.Error = fmt.Sprintf("Too many failed sign-ins for this login. Wait %s and try again, or ask an administrator to reset your password.",
 			waitText(secs))
 		return render(c, http.StatusTooManyRequests, pages.LoginPage(vm))
+	}
+	// Refused when passwords are off, before the password is checked; counted
+	// by the throttle like a failure, so that refusals cannot flood the
+	// audit log.
+	if why, err := s.passwordRefused(c, sc, login); err != nil || why != "" {
+		if err != nil {
+			return err
+		}
+		s.Metrics.SignInFailed()
+		vm.Error = why
+		return render(c, http.StatusForbidden, pages.LoginPage(vm))
 	}
 
 	u, err := s.Users.Authenticate(ctx, login, password)

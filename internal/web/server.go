@@ -33,6 +33,7 @@ import (
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/sso"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/static"
 	"github.com/relaycrm/relay/views/layouts"
@@ -56,6 +57,9 @@ type Config struct {
 	Contacts    *contacts.Store
 	Settings    *settings.Store
 	Products    *products.Store
+	// SSO signs users in with the identity provider of the sso.* settings;
+	// nil: one without a client secret (RELAY_OIDC_CLIENT_SECRET).
+	SSO *sso.Client
 	// Nightly runs the nightly chain when an admin starts it.
 	Nightly *nightly.Runner
 	Log     *slog.Logger
@@ -111,6 +115,9 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	}
 	if cfg.Jobs == nil {
 		cfg.Jobs = cfg.Pool
+	}
+	if cfg.SSO == nil {
+		cfg.SSO = sso.NewClient("")
 	}
 	if cfg.SessionPool == nil {
 		cfg.SessionPool = cfg.Pool

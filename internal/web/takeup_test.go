@@ -37,7 +37,7 @@ func TestTakeupPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fit, err := takeup.Fit(ctx, pool, settings.NewStore(g), takeup.FitRequest{})
+	fit, err := takeup.Fit(ctx, pool, settings.NewStore(pool, g), takeup.FitRequest{})
 	if err != nil {
 		t.Fatalf("fit: %v", err)
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/queries"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/sso"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/web"
 )
@@ -51,6 +52,9 @@ type Options struct {
 	// Metrics and Log, when set, record and log as `relay serve` does.
 	Metrics *metrics.Set
 	Log     *slog.Logger
+	// SSO signs in with the identity provider of the sso.* settings (with
+	// its client secret); nil: one without a secret.
+	SSO *sso.Client
 }
 
 // checkQueries prepares every named query as `relay serve` does at start,
@@ -72,16 +76,16 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 	if checkQueries.err != nil {
 		t.Fatalf("queries: %v", checkQueries.err)
 	}
-	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(g)})
+	runner := nightly.New(pool, nightly.Options{Settings: settings.NewStore(pool, g)})
 	t.Cleanup(runner.Close)
 	app := dbtest.AppPool(t, pool.Config().ConnString())
 	ag, err := db.Gorm(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(ag), Clients: clients.NewStore(app),
-		Contacts: contacts.NewStore(app), Settings: settings.NewStore(ag), Products: products.NewStore(ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
-		Metrics: o.Metrics, Log: o.Log})
+	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(app, ag), Clients: clients.NewStore(app),
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
+		Metrics: o.Metrics, Log: o.Log, SSO: o.SSO})
 	if err != nil {
 		t.Fatal(err)
 	}

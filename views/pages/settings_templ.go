@@ -443,7 +443,7 @@ func SettingRow(s SettingItem) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var26 = []any{"setting-input", templ.KV("wide-input", s.Kind == "path" || s.Kind == "text" || s.Kind == "cron" || s.Kind == "families")}
+		var templ_7745c5c3_Var26 = []any{"setting-input", templ.KV("wide-input", s.Kind == "path" || s.Kind == "text" || s.Kind == "cron" || s.Kind == "families" || s.Kind == "url" || s.Kind == "groupmap")}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var26...)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -106,7 +106,7 @@ func New(t testing.TB, pool *pgxpool.Pool) *Bank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.Settings = settings.NewStore(g)
+	b.Settings = settings.NewStore(pool, g)
 	// A hand-built segment has a handful of clients, so by default its
 	// profile is learned from any number of best clients and a product needs
 	// one best holder; a test of those rules sets them back.
