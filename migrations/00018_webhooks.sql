@@ -35,7 +35,7 @@ CREATE TABLE webhook_delivery (
     uid             uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
     endpoint_id     bigint NOT NULL REFERENCES webhook_endpoint ON DELETE CASCADE,
     event           text NOT NULL,
-    payload         jsonb NOT NULL,
+    payload         json NOT NULL,     -- json, not jsonb: built and sent as text, 10x cheaper to aggregate
     items           integer NOT NULL DEFAULT 1 CHECK (items >= 0),
     status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),

@@ -45,9 +45,9 @@ func EnqueueNightlyWarnings(ctx context.Context, q db.Execer) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// EnqueueNightlyTriggers enqueues the run's trigger events (raised, won), batched:
-// called in the publish transaction after the triggers are raised and
-// confirmed. It returns the number of deliveries.
+// EnqueueNightlyTriggers enqueues the run's trigger events (raised, won),
+// batched: called right after the publish transaction that raised and
+// confirmed the triggers committed. It returns the number of deliveries.
 func EnqueueNightlyTriggers(ctx context.Context, q db.Execer) (int64, error) {
 	tag, err := q.Exec(ctx, queries["nightly-triggers"])
 	if err != nil {

@@ -29,7 +29,7 @@ SELECT coalesce((SELECT value::integer FROM setting WHERE key = 'webhook.allow_h
 -- One event for every enabled endpoint subscribed to it; the number of rows
 -- written is the number of deliveries.
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
-SELECT e.id, $1::text, $2::jsonb, $3::integer
+SELECT e.id, $1::text, $2::json, $3::integer
 FROM webhook_endpoint e
 WHERE e.enabled AND $1::text = ANY (e.events);
 
@@ -38,7 +38,7 @@ WHERE e.enabled AND $1::text = ANY (e.events);
 -- sends nothing): the trigger as it now stands.
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
 SELECT e.id, 'trigger.moved',
-       jsonb_build_object('items', jsonb_build_array(jsonb_build_object(
+       json_build_object('items', json_build_array(json_build_object(
            'trigger_id', t.id, 'client_id', t.client_id, 'product_id', t.product_id,
            'from', $2::text, 'to', t.status, 'moved_by', $3::text, 'moved_at', t.status_changed_at))),
        1
@@ -75,7 +75,7 @@ WITH p AS (
     FROM change c CROSS JOIN p
 ), batch AS (
     SELECT event, part, count(*) AS items, max(part) OVER (PARTITION BY event) + 1 AS parts,
-           jsonb_agg(jsonb_build_object('client_id', client_id, 'level', level,
+           json_agg(json_build_object('client_id', client_id, 'level', level,
                                         'previous_level', previous_level, 'score', score)
                      ORDER BY client_id) AS list
     FROM numbered
@@ -83,7 +83,7 @@ WITH p AS (
 )
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
 SELECT e.id, b.event,
-       jsonb_build_object('run_id', p.run_id, 'as_of', p.as_of, 'part', b.part + 1, 'parts', b.parts,
+       json_build_object('run_id', p.run_id, 'as_of', p.as_of, 'part', b.part + 1, 'parts', b.parts,
                           'items', b.list),
        b.items
 FROM batch b
@@ -92,10 +92,12 @@ JOIN webhook_endpoint e ON e.enabled AND b.event = ANY (e.events)
 ORDER BY b.event, b.part, e.id;
 
 -- name: nightly-triggers
--- The run's trigger events, after it raised and confirmed them in its
--- publish transaction: raised (this run's, shown ones only: the control
--- group stays hidden everywhere) and won (a won trigger the data confirmed
--- in this transaction: the client took the product). Batched as above.
+-- The run's trigger events, right after its publish transaction raised and
+-- confirmed them (run after the commit, so that the tables it switched in
+-- are not held locked while a million items are written): raised (this
+-- run's, shown ones only: the control group stays hidden everywhere) and won
+-- (a won trigger the data confirmed since this run started: one run at a
+-- time, so by this run). Batched as above.
 WITH p AS (
     SELECT pa.run_id, pa.as_of,
            coalesce((SELECT value::integer FROM setting WHERE key = 'webhook.batch_items'), 500) AS n
@@ -110,14 +112,16 @@ WITH p AS (
     UNION ALL
     SELECT 'trigger.won', t.id, t.client_id, t.product_id, t.expected_value, t.priority
     FROM cross_sell_trigger t
-    WHERE t.won_confirmed_at = now() AND t.status = 'won' AND NOT t.hidden
+    CROSS JOIN p
+    WHERE t.won_confirmed_as_of = p.as_of AND t.status = 'won' AND NOT t.hidden
+      AND t.won_confirmed_at >= (SELECT r.started_at FROM nightly_run r WHERE r.id = p.run_id)
       AND EXISTS (SELECT 1 FROM wanted WHERE ev = 'trigger.won')
 ), numbered AS (
     SELECT c.*, (row_number() OVER (PARTITION BY c.event ORDER BY c.id) - 1) / p.n AS part
     FROM change c CROSS JOIN p
 ), batch AS (
     SELECT event, part, count(*) AS items, max(part) OVER (PARTITION BY event) + 1 AS parts,
-           jsonb_agg(jsonb_build_object('trigger_id', id, 'client_id', client_id, 'product_id', product_id,
+           json_agg(json_build_object('trigger_id', id, 'client_id', client_id, 'product_id', product_id,
                                         'expected_value', expected_value, 'priority', priority)
                      ORDER BY id) AS list
     FROM numbered
@@ -125,7 +129,7 @@ WITH p AS (
 )
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
 SELECT e.id, b.event,
-       jsonb_build_object('run_id', p.run_id, 'as_of', p.as_of, 'part', b.part + 1, 'parts', b.parts,
+       json_build_object('run_id', p.run_id, 'as_of', p.as_of, 'part', b.part + 1, 'parts', b.parts,
                           'items', b.list),
        b.items
 FROM batch b
@@ -137,11 +141,11 @@ ORDER BY b.event, b.part, e.id;
 -- The run as it ended, with what its steps counted.
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
 SELECT e.id, 'nightly.finished',
-       jsonb_build_object('run_id', r.id, 'status', r.status, 'source', r.source, 'as_of', r.as_of,
+       json_build_object('run_id', r.id, 'status', r.status, 'source', r.source, 'as_of', r.as_of,
                           'started_at', r.started_at, 'finished_at', r.finished_at, 'error', r.error,
-                          'counts', coalesce((SELECT jsonb_object_agg(c->>'name', (c->>'value')::bigint)
+                          'counts', coalesce((SELECT json_object_agg(c->>'name', (c->>'value')::bigint)
                                               FROM nightly_run_step s, jsonb_array_elements(s.counts) c
-                                              WHERE s.run_id = r.id), '{}'::jsonb)),
+                                              WHERE s.run_id = r.id), '{}'::json)),
        1
 FROM nightly_run r
 JOIN webhook_endpoint e ON e.enabled AND 'nightly.finished' = ANY (e.events)
@@ -150,7 +154,7 @@ WHERE r.id = $1;
 -- name: import-finished
 INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
 SELECT e.id, 'import.finished',
-       jsonb_build_object('import_id', i.id, 'status', i.status, 'source', i.source, 'rows', i.rows,
+       json_build_object('import_id', i.id, 'status', i.status, 'source', i.source, 'rows', i.rows,
                           'errors', i.error_count, 'started_at', i.started_at, 'finished_at', i.finished_at),
        1
 FROM feed_import i

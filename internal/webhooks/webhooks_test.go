@@ -361,11 +361,13 @@ func TestAClaimOfADeadWorkerExpires(t *testing.T) {
 	pool, _ := setup(t, rcv, webhooks.ImportFinished)
 	enqueue(t, pool, 1)
 	// claim as a worker does, then "die" before sending
-	exec(t, pool, `UPDATE webhook_delivery SET attempts = 1, next_attempt_at = now() + interval '50 milliseconds'`)
+	exec(t, pool, `UPDATE webhook_delivery SET attempts = 1, next_attempt_at = now() + interval '5 minutes'`)
 	w := &webhooks.Worker{DB: pool}
 	if tried, err := w.Once(context.Background()); err != nil || tried != 0 {
 		t.Fatalf("tried %d (%v) while the claim holds, want 0", tried, err)
 	}
+	// the lease runs out
+	exec(t, pool, `UPDATE webhook_delivery SET next_attempt_at = now() - interval '1 second'`)
 	drain(t, pool, w)
 	if got := rcv.received(); len(got) != 1 || got[0].attempt != "2" {
 		t.Errorf("received %+v, want one request, attempt 2", got)
@@ -507,3 +509,5 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		t.Errorf("last answer %d, want 307", code)
 	}
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
