@@ -58,6 +58,7 @@ func commands() []command {
 		{"effectiveness", "effectiveness --out F.csv [--bank CODE] [--from YYYY-MM] [--to YYYY-MM]", "write what the triggers add: take-up shown against held back, by product and level", runEffectiveness},
 		{"token", tokenUsage, "personal access tokens of the API (docs/api.md)", runToken},
 		{"user", "user add --login L --role manager|branch_head|risk|admin [--branch CODE] [--name NAME] --password-stdin", "manage users", runUser},
+		{"webhook", "webhook add --url URL --events E1,E2 [--description D] | list | enable|disable|delete --id N", "manage the webhook endpoints (docs/webhooks.md)", runWebhook},
 	}
 }
 

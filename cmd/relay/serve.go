@@ -18,6 +18,7 @@ import (
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/web"
+	"github.com/relaycrm/relay/internal/webhooks"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -70,6 +71,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := nightly.Schedule(ctx, runner); err != nil {
 		return fmt.Errorf("nightly schedule: %w", err)
 	}
+	// webhooks: the outbox's worker, on the owner's pool; it finishes the
+	// attempt under way when the server stops.
+	hooksCtx, stopHooks := context.WithCancel(ctx)
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); (&webhooks.Worker{DB: pool, Log: e.log}).Run(hooksCtx) }()
+	defer func() { stopHooks(); <-hooksDone }()
 	ag, err := db.Gorm(app)
 	if err != nil {
 		return err

@@ -27,6 +27,7 @@ import (
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/metrics"
+	"github.com/relaycrm/relay/internal/webhooks"
 )
 
 //go:embed *.sql
@@ -216,6 +217,9 @@ func importWith(ctx context.Context, pool *pgxpool.Pool, files []File, opts Opti
 	recCtx := context.WithoutCancel(ctx)
 	opts.Metrics.Import(string(opts.Source), string(res.Status), res.Rows())
 	if err := finishRecord(recCtx, pool, res); err != nil {
+		return res, errors.Join(runErr, err)
+	}
+	if err := webhooks.EnqueueImportFinished(recCtx, pool, res.ID); err != nil { // webhooks: import.finished
 		return res, errors.Join(runErr, err)
 	}
 	if res.Status != Applied { // an applied import is audited in its own transaction

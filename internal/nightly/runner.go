@@ -32,6 +32,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/webhooks"
 )
 
 // lockKey is the advisory lock that keeps a second run from starting anywhere.
@@ -243,8 +244,12 @@ func (r *Runner) execute(ctx context.Context, s *session) (err error) {
 	book := context.WithoutCancel(ctx)
 	defer func() {
 		if err != nil {
-			if _, e := r.pool.Exec(book, queries.Get("runs.run-fail"), s.runID, err.Error()); e != nil {
+			if tag, e := r.pool.Exec(book, queries.Get("runs.run-fail"), s.runID, err.Error()); e != nil {
 				err = errors.Join(err, fmt.Errorf("record failure: %w", e))
+			} else if tag.RowsAffected() == 1 { // webhooks: nightly.finished (failed), unless it was sent as succeeded
+				if e := webhooks.EnqueueNightlyFinished(book, r.pool, s.runID); e != nil {
+					err = errors.Join(err, e)
+				}
 			}
 		}
 		// Empty the working tables and drop what a failed run left, so the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/warnings"
+	"github.com/relaycrm/relay/internal/webhooks"
 )
 
 // step is one step of the chain, recorded on its own.
@@ -298,6 +299,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	}
 	var counts []Count
 	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
+		// webhooks: the run's warning events, set-based, before the published warnings are switched
+		if _, err := webhooks.EnqueueNightlyWarnings(ctx, tx); err != nil {
+			return err
+		}
 		for _, name := range []string{"publish.lock-timeout", "publish.switch"} {
 			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
@@ -343,5 +348,16 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		}
 		return nil
 	})
-	return counts, err
+	if err != nil {
+		return counts, err
+	}
+	// webhooks: the run's trigger events (raised, won), batched, and nightly.finished, right after the commit, so
+	// that the switched tables stay locked no longer; the run has succeeded, so a failure here is logged
+	book := context.WithoutCancel(ctx)
+	if _, err := webhooks.EnqueueNightlyTriggers(book, rc.s.conn); err != nil {
+		rc.log.Warn("nightly: webhook events", "err", err)
+	} else if err := webhooks.EnqueueNightlyFinished(book, rc.s.conn, rc.s.runID); err != nil {
+		rc.log.Warn("nightly: webhook events", "err", err)
+	}
+	return counts, nil
 }

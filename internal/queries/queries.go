@@ -30,6 +30,7 @@ import (
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/internal/warnings"
+	"github.com/relaycrm/relay/internal/webhooks"
 	"github.com/relaycrm/relay/internal/worklist"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -40,7 +41,7 @@ var All = [][]db.File{
 	clients.SQL, users.SQL, settings.SQL, products.SQL, reference.SQL, imports.SQL,
 	segments.SQL, triggers.SQL, warnings.SQL,
 	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL, tokens.SQL,
-	seeds.SQL,
+	seeds.SQL, webhooks.SQL,
 }
 
 // Check prepares every statement of All on pool.

@@ -14,6 +14,7 @@ import (
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/webhooks"
 )
 
 // Change is a manager's move of a trigger to a new status.
@@ -112,6 +113,10 @@ func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (T
 				"client_id": clientID, "product": product, "from": string(from), "to": string(c.To), "reason": reason,
 			},
 		}); err != nil {
+			return err
+		}
+		// webhooks: trigger.moved, in the move's transaction (a rolled-back move sends nothing)
+		if err := webhooks.EnqueueTriggerMove(ctx, tx, c.TriggerID, string(from), v.Login); err != nil {
 			return err
 		}
 		moved, err = Get(ctx, tx, v, c.TriggerID)

@@ -46,6 +46,11 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 		{"POST", "/admin/reference/banks", url.Values{"code": {"ZB"}, "name": {"Z Bank"}, "currency": {"EUR"}, "minor_digits": {"2"}}, 303},
 		{"POST", "/admin/reference/regions", url.Values{"code": {"ZZ-1"}, "name": {"Zed"}}, 303},
 		{"POST", "/admin/reference/industries", url.Values{"code": {"Z9"}, "name": {"Zed works"}, "nace": {"C"}}, 303},
+		{"GET", "/admin/webhooks", nil, 200},
+		{"POST", "/admin/webhooks", url.Values{"url": {"https://hooks.bank.example/relay"}, "events": {"trigger.moved"}}, 303},
+		{"POST", "/admin/webhooks/1/disable", nil, 303},
+		{"POST", "/admin/webhooks/1/enable", nil, 303},
+		{"POST", "/admin/webhooks/1/delete", nil, 303},
 	}
 	snapshot := func() string {
 		return dbValue[string](t, srv, `SELECT concat_ws('|',
@@ -56,6 +61,7 @@ func TestAdminRoutesAreForAdminsOnly(t *testing.T) {
 			(SELECT md5(string_agg(concat_ws(',', code, name, currency), ';' ORDER BY code)) FROM bank),
 			(SELECT md5(string_agg(concat_ws(',', code, name), ';' ORDER BY code)) FROM region),
 			(SELECT md5(string_agg(concat_ws(',', code, name, nace_section), ';' ORDER BY code)) FROM industry),
+			(SELECT md5(string_agg(concat_ws(',', id, url, enabled), ';' ORDER BY id)) FROM webhook_endpoint),
 			(SELECT count(*) FROM audit_log WHERE action NOT LIKE 'auth.%'))`)
 	}
 	before := snapshot()

@@ -38,7 +38,7 @@ func TestAdminSettingsPageGroupsAndLinksAreas(t *testing.T) {
 	}
 	want := map[string]string{"segments": "/segments", "triggers": "/effectiveness", "warnings": "/churn", "contacts": "/worklist",
 		"worklist": "/worklist",
-		"nightly":  "/admin/runs", "imports": "/admin/imports", "security": ""}
+		"nightly":  "/admin/runs", "imports": "/admin/imports", "webhooks": "/admin/webhooks", "security": ""}
 	for area, href := range want {
 		got, ok := links[area]
 		if !ok {

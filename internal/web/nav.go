@@ -36,6 +36,7 @@ func navFor(v access.Viewer) []layouts.NavItem {
 			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
 			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
 			layouts.NavItem{Key: "runs", Label: "Nightly runs", Href: "/admin/runs"},
+			layouts.NavItem{Key: "webhooks", Label: "Webhooks", Href: "/admin/webhooks"},
 			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"},
 			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
 			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},

@@ -53,6 +53,8 @@ func (s *server) adminRoutes(g *echo.Group) {
 
 	ag.GET("/runs", s.adminRuns)
 	ag.POST("/runs", s.adminRunStart)
+
+	s.webhookRoutes(ag) // webhooks: routes_admin_webhooks.go
 }
 
 // actor is the signed-in user as the audit log records them.

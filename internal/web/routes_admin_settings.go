@@ -25,6 +25,7 @@ var settingAreas = []pages.SettingArea{
 	{Key: "worklist", Label: "Worklist", Page: "/worklist", PageLabel: "the worklist"},
 	{Key: "nightly", Label: "Nightly run", Page: "/admin/runs", PageLabel: "nightly runs"},
 	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
+	{Key: "webhooks", Label: "Webhooks", Page: "/admin/webhooks", PageLabel: "webhooks"},
 	{Key: "security", Label: "Security",
 		Note: "Session timeouts apply to sessions started after Relay restarts; sign-in limits apply at once."},
 	{Key: "sign-in", Label: "Single sign-on", Page: "/login", PageLabel: "the sign-in page",

@@ -91,6 +91,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		{"take-up models", "GET", "/takeup"},
 		{"no such take-up model", "GET", "/takeup?model=99999999"},
 		{"a take-up model that is no number", "GET", "/takeup?model=x"},
+		{"webhooks", "GET", "/admin/webhooks"},
+		{"re-send no such delivery", "POST", "/admin/webhooks/deliveries/99999999/resend"},
 	}
 	// Signed out, a POST has no session and so no CSRF token to match: 403.
 	want := map[string][]int{ // per route, in the order manager, branch head, risk, admin, signed out
@@ -116,6 +118,8 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		"take-up models":                    {403, 200, 200, 200, 303},
 		"no such take-up model":             {403, 404, 404, 404, 303},
 		"a take-up model that is no number": {403, 400, 400, 400, 303},
+		"webhooks":                          {403, 403, 403, 200, 303},
+		"re-send no such delivery":          {403, 403, 403, 404, 403},
 	}
 	logins := []string{managerLogin, headLogin, riskLogin, adminLogin, ""}
 	for i, login := range logins {

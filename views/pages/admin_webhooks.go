@@ -1,0 +1,35 @@
+package pages
+
+import (
+	"net/url"
+	"strconv"
+)
+
+func webhookAction(id int64, verb string) string {
+	return "/admin/webhooks/" + strconv.FormatInt(id, 10) + "/" + verb
+}
+
+func enableVerb(enabled bool) string {
+	if enabled {
+		return "disable"
+	}
+	return "enable"
+}
+
+func enableLabel(enabled bool) string {
+	if enabled {
+		return "Disable"
+	}
+	return "Enable"
+}
+
+func boolText(b bool) string { return strconv.FormatBool(b) }
+
+func deliveriesHref(status string, offset int) string {
+	q := url.Values{}
+	if status != "" {
+		q.Set("status", status)
+	}
+	q.Set("offset", strconv.Itoa(offset))
+	return "/admin/webhooks?" + q.Encode()
+}
