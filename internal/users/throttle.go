@@ -36,11 +36,12 @@ var (
 // further attempt waits for a delay that doubles with each failure, up to
 // Window for a login from one address and a minute for the others, so that an
 // attacker is slowed down to a crawl while the user, from their own address,
-// waits a minute at most. The first delay is 5 seconds. Failures are
-// forgotten Window after the first.
+// waits a minute at most. The first delay is FirstDelay (zero: 5 seconds).
+// Failures are forgotten Window after the first.
 type ThrottleRules struct {
 	MaxFailures int
 	Window      time.Duration
+	FirstDelay  time.Duration
 }
 
 // Attempt is one sign-in attempt as the throttle counts it.
@@ -106,7 +107,7 @@ func Begin(ctx context.Context, pool *pgxpool.Pool, a Attempt, r ThrottleRules) 
 			}
 			failures++
 			if failures >= k.threshold {
-				notBefore = now.Add(delay(failures-k.threshold, k.maxDelay))
+				notBefore = now.Add(delay(r.FirstDelay, failures-k.threshold, k.maxDelay))
 			}
 			plan = append(plan, counted{k, failures, windowStart, notBefore})
 		}
@@ -137,13 +138,16 @@ func Succeeded(ctx context.Context, pool *pgxpool.Pool, a Attempt, r ThrottleRul
 	return nil
 }
 
-// firstDelay is the wait after a key's threshold is reached; it doubles
-// with each further failure.
-const firstDelay = 5 * time.Second
+// defaultFirstDelay is the wait after a key's threshold is reached; it
+// doubles with each further failure.
+const defaultFirstDelay = 5 * time.Second
 
-// delay is firstDelay × 2^n, at most maxDelay.
-func delay(n int, maxDelay time.Duration) time.Duration {
-	d := time.Duration(math.Pow(2, float64(min(n, 20)))) * firstDelay
+// delay is first × 2^n (first zero: defaultFirstDelay), at most maxDelay.
+func delay(first time.Duration, n int, maxDelay time.Duration) time.Duration {
+	if first <= 0 {
+		first = defaultFirstDelay
+	}
+	d := time.Duration(math.Pow(2, float64(min(n, 20)))) * first
 	return min(d, maxDelay)
 }
 

@@ -51,7 +51,7 @@ func (s *server) login(c echo.Context) error {
 	}
 	vm := loginView(sc, s.loginCSRF(c), login)
 	rules := users.ThrottleRules{MaxFailures: cfg.Int("login.max_failures"),
-		Window: time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute}
+		Window: time.Duration(cfg.Int("login.lockout_minutes")) * time.Minute, FirstDelay: s.ThrottleFirstDelay}
 	attempt := users.Attempt{Login: login, IP: ip}
 	// The attempt is counted before its password is checked, so parallel
 	// guesses cannot all pass a count read before any of them is written.

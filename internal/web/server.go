@@ -72,6 +72,10 @@ type Config struct {
 	// IdleTimeout and Lifetime bound a session; zero takes the settings'
 	// session.idle_minutes and session.lifetime_hours.
 	IdleTimeout, Lifetime time.Duration
+	// ThrottleFirstDelay is the sign-in throttle's first wait once a login's
+	// failures reach login.max_failures; zero: 5 seconds (tests lengthen it,
+	// so a slow machine cannot let the wait run out between two attempts).
+	ThrottleFirstDelay time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// UploadLimit bounds a feed uploaded through the browser; zero means

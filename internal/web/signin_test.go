@@ -44,7 +44,8 @@ func TestSignInThrottleCountsTheNormalisedLogin(t *testing.T) {
 	srv := start(t)
 	c := srv.NewClient(t)
 	// each way of typing it right after five failures of its stored form
-	// (the first delay is 5 seconds, so the attempt follows at once)
+	// (webtest makes the first delay a minute, so the attempt follows within it
+	// however slow the machine)
 	for _, l := range []struct{ stored, typed string }{
 		{"head.bn-sof-2", " HEAD.BN-SOF-2 "}, {"head.bn-sof-1", "Head.Bn-Sof-1"},
 	} {

@@ -84,7 +84,7 @@ func Start(t testing.TB, pool *pgxpool.Pool, o Options) *Server {
 		t.Fatal(err)
 	}
 	h, err := web.New(ctx, web.Config{Nightly: runner, Pool: app, Jobs: pool, Users: users.NewStore(app, ag), Clients: clients.NewStore(app),
-		Contacts: contacts.NewStore(app), Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Now: o.Now, IdleTimeout: o.IdleTimeout, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
+		Contacts: contacts.NewStore(app), Settings: settings.NewStore(app, ag), Products: products.NewStore(app, ag), Now: o.Now, IdleTimeout: o.IdleTimeout, ThrottleFirstDelay: time.Minute, Lifetime: o.Lifetime, UploadLimit: o.UploadLimit, SecureCookies: o.SecureCookies,
 		Metrics: o.Metrics, Log: o.Log, SSO: o.SSO})
 	if err != nil {
 		t.Fatal(err)
