@@ -25,7 +25,7 @@ run: db build
 	$(BIN) nightly
 	@echo "The API (docs/api.md) as the demo manager, with a token for a day:"
 	@$(BIN) token create --login mgr.bn-sof-1.01 --name "make run" --days 1 | tee /dev/stderr | tail -n 1 | \
-		sed 's|.*|  curl -H "Authorization: Bearer &" http://127.0.0.1:8080/api/v1/worklist|'
+		sed 's|.*|  curl -H "Authorization: Bearer &" http://$(RELAY_ADDR)/api/v1/worklist|'
 	$(BIN) serve
 
 ## test: start PostgreSQL, then run every test against it (unit, web, end-to-end) and print the slowest tests
