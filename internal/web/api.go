@@ -181,6 +181,27 @@ func decodeCursor(c echo.Context, kind string) (int64, error) {
 	return n, nil
 }
 
+// pageParams reads a page-numbered list's cursor and page size (at most
+// most), adding what is wrong with them to errs; page 1 when there is no
+// cursor.
+func pageParams(c echo.Context, kind string, most int, errs input.Errors) (page, limit int) {
+	n, err := decodeCursor(c, kind)
+	errs.Merge(err)
+	limit, err = limitParam(c, apiPerPage, most)
+	errs.Merge(err)
+	return max(int(n), 1), limit
+}
+
+// nextPage is the cursor of the page after page when there is more; nil on
+// the last.
+func nextPage(kind string, page int, more bool) *string {
+	if !more {
+		return nil
+	}
+	cur := encodeCursor(kind, int64(page+1))
+	return &cur
+}
+
 // limitParam reads the optional page size.
 func limitParam(c echo.Context, def, most int) (int, error) {
 	raw := c.QueryParam("limit")

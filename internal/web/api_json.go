@@ -376,9 +376,6 @@ func worklistJSON(s worklist.Screen) jsonWorklist {
 		out.Due = append(out.Due, jsonDue{ClientID: d.ClientID, ClientName: d.LegalName, PlannedOn: day(d.PlannedOn),
 			LastContact: day(d.LastContact), AllowedFrom: day(d.AllowedFrom)})
 	}
-	if s.Page < s.Pages() {
-		c := encodeCursor("worklist", int64(s.Page+1))
-		out.NextCursor = &c
-	}
+	out.NextCursor = nextPage("worklist", s.Page, s.Page < s.Pages())
 	return out
 }

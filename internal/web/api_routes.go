@@ -137,18 +137,10 @@ func (s *server) apiTriggers(c echo.Context) error {
 	if f.Status != "" && !f.Status.Open() {
 		errs.Add("status", strings.ToLower(string(f.Status))+" is not an open status; use new, contacted or offered")
 	}
-	page, err := decodeCursor(c, "triggers")
-	if err != nil {
-		errs.Merge(err)
-	}
-	limit, err := limitParam(c, apiPerPage, 200)
-	if err != nil {
-		errs.Merge(err)
-	}
+	f.Page, f.PerPage = pageParams(c, "triggers", 200, errs)
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	f.Page, f.PerPage = max(int(page), 1), limit
 	p, err := triggers.ListOpen(ctxOf(c), s.Pool, viewer(c), f)
 	if err != nil {
 		return err
@@ -161,10 +153,7 @@ func (s *server) apiTriggers(c echo.Context) error {
 	for _, t := range p.Triggers {
 		out.Triggers = append(out.Triggers, triggerJSON(t))
 	}
-	if p.Page*p.PerPage < p.Total {
-		cur := encodeCursor("triggers", int64(p.Page+1))
-		out.NextCursor = &cur
-	}
+	out.NextCursor = nextPage("triggers", p.Page, p.Page*p.PerPage < p.Total)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -209,15 +198,7 @@ func (s *server) apiWarnings(c echo.Context) error {
 		BranchID: int64Query(q, "branch", errs), IndustryID: int64Query(q, "industry", errs),
 		ManagerID: int64Query(q, "manager", errs), Level: warnings.Level(q.Get("level")),
 		Signal: warnings.SignalName(q.Get("signal")), Sort: q.Get("sort")}
-	page, err := decodeCursor(c, "warnings")
-	if err != nil {
-		errs.Merge(err)
-	}
-	limit, err := limitParam(c, apiPerPage, warnings.MaxPerPage)
-	if err != nil {
-		errs.Merge(err)
-	}
-	f.Page, f.PerPage = max(int(page), 1), limit
+	f.Page, f.PerPage = pageParams(c, "warnings", warnings.MaxPerPage, errs)
 	if err := errs.Merge(f.Validate()); err != nil {
 		return err
 	}
@@ -236,10 +217,7 @@ func (s *server) apiWarnings(c echo.Context) error {
 	for _, w := range p.Warnings {
 		out.Warnings = append(out.Warnings, warningJSON(w))
 	}
-	if p.Page < p.Pages() {
-		cur := encodeCursor("warnings", int64(p.Page+1))
-		out.NextCursor = &cur
-	}
+	out.NextCursor = nextPage("warnings", p.Page, p.Page < p.Pages())
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -248,18 +226,10 @@ func (s *server) apiSegments(c echo.Context) error {
 	q := c.QueryParams()
 	errs := input.Errors{}
 	f := segments.ListFilter{BankID: int64Query(q, "bank", errs)}
-	page, err := decodeCursor(c, "segments")
-	if err != nil {
-		errs.Merge(err)
-	}
-	limit, err := limitParam(c, apiPerPage, 200)
-	if err != nil {
-		errs.Merge(err)
-	}
+	f.Page, f.PerPage = pageParams(c, "segments", 200, errs)
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	f.Page, f.PerPage = max(int(page), 1), limit
 	p, err := segments.List(ctxOf(c), s.Pool, viewer(c), f)
 	if err != nil {
 		return err
@@ -272,10 +242,7 @@ func (s *server) apiSegments(c echo.Context) error {
 	for _, sg := range p.Segments {
 		out.Segments = append(out.Segments, segmentJSON(sg))
 	}
-	if p.Page*p.PerPage < p.Total {
-		cur := encodeCursor("segments", int64(p.Page+1))
-		out.NextCursor = &cur
-	}
+	out.NextCursor = nextPage("segments", p.Page, p.Page*p.PerPage < p.Total)
 	return c.JSON(http.StatusOK, out)
 }
 
