@@ -1,12 +1,10 @@
 package churn_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 )
@@ -36,7 +35,7 @@ func BenchmarkModelFit(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i := 0; i < b.N; i++ {
-		fmt.Printf("\nmodel fit benchmark: %d clients, %d monthly facts; load average before: %s\n", clients, facts, loadavg())
+		fmt.Printf("\nmodel fit benchmark: %d clients, %d monthly facts; load average before: %s\n", clients, facts, metrics.LoadAverage())
 		heap := startHeapSampler()
 		start := time.Now()
 		out, err := churn.Fit(ctx, pool, st, churn.FitRequest{Progress: func(s string) { fmt.Println("  replayed", s) }})
@@ -46,11 +45,11 @@ func BenchmarkModelFit(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := out.Card
-		rss := readKB("/proc/self/status", "VmHWM:")
+		rss := metrics.ProcKB("/proc/self/status", "VmHWM:")
 		fmt.Printf("  fit of model %d: %s for %d client-months (%d leavers, %d clients); target: under 10 minutes\n",
 			out.ModelID, took.Round(time.Second), c.Rows, c.Positives, c.Entities)
 		fmt.Printf("  Go process peak RSS %d MB, peak heap %d MB (target: under 2 GB); load average after: %s\n",
-			rss/1024, peakHeap>>20, loadavg())
+			rss/1024, peakHeap>>20, metrics.LoadAverage())
 		fmt.Printf("  out of time (%s): learned AUC %.3f lift %.2f; fixed weights AUC %.3f lift %.2f\n",
 			strings.Join(c.TestedOn, ", "), c.Test.AUC, c.Test.Lift10, c.Baseline.AUC, c.Baseline.Lift10)
 		b.ReportMetric(took.Seconds(), "fit-s")
@@ -74,7 +73,7 @@ func BenchmarkTakeupFit(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i := 0; i < b.N; i++ {
-		fmt.Printf("\ntake-up fit benchmark: %d clients x %d products; load average before: %s\n", clients, products, loadavg())
+		fmt.Printf("\ntake-up fit benchmark: %d clients x %d products; load average before: %s\n", clients, products, metrics.LoadAverage())
 		heap := startHeapSampler()
 		start := time.Now()
 		out, err := takeup.Fit(ctx, pool, st, takeup.FitRequest{Progress: func(s string) { fmt.Println("  ", s) }})
@@ -84,10 +83,10 @@ func BenchmarkTakeupFit(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := out.Bundle.Card
-		rss := readKB("/proc/self/status", "VmHWM:")
+		rss := metrics.ProcKB("/proc/self/status", "VmHWM:")
 		fmt.Printf("  fit of take-up model %d: %s for %d client-months (%.1f%% of the clients each month), %d candidates\n",
 			out.ModelID, took.Round(time.Second), c.ClientMonths, 100*c.Share, c.Candidates)
-		fmt.Printf("  Go process peak RSS %d MB, peak heap %d MB; load average after: %s\n", rss/1024, peakHeap>>20, loadavg())
+		fmt.Printf("  Go process peak RSS %d MB, peak heap %d MB; load average after: %s\n", rss/1024, peakHeap>>20, metrics.LoadAverage())
 		fmt.Printf("  out of time (%s): model lift %.2f AUC %.3f; ideal-set rule lift %.2f AUC %.3f; popularity lift %.2f AUC %.3f\n",
 			strings.Join(c.TestedOn, ", "), c.Overall.Model.Lift10, c.Overall.Model.AUC, c.Overall.Rule.Lift10,
 			c.Overall.Rule.AUC, c.Overall.Popularity.Lift10, c.Overall.Popularity.AUC)
@@ -151,35 +150,4 @@ func (s *heapSampler) stop() uint64 {
 	close(s.done)
 	s.wg.Wait()
 	return s.peak
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-// readKB reads a "Key:   123 kB" line of a /proc file; 0 when absent.
-func readKB(path, key string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
-			if fields := strings.Fields(rest); len(fields) > 0 {
-				n, _ := strconv.ParseInt(fields[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
 }

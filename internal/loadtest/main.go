@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/metrics"
 )
 
 func main() {
@@ -95,7 +97,7 @@ func run() error {
 		defer stop()
 	}
 	fmt.Printf("%s: %d users signed in; %d requests a second for %s; load average %s\n", *label, len(users), *rate,
-		*duration, loadAverage())
+		*duration, metrics.LoadAverage())
 	dbBefore, err := readDBTime(ctx, pool)
 	if err != nil {
 		return err
@@ -151,7 +153,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("load average at the end %s\n", loadAverage())
+	fmt.Printf("load average at the end %s\n", metrics.LoadAverage())
 	return report(*label, collected, sent, *duration, rss, *maxP99, dbAfter.minus(dbBefore), *nightly)
 }
 
@@ -178,19 +180,6 @@ func readDBTime(ctx context.Context, pool *pgxpool.Pool) (dbTime, error) {
 	t.active = time.Duration(active * float64(time.Millisecond))
 	t.busy = time.Duration(session * float64(time.Millisecond))
 	return t, nil
-}
-
-// loadAverage is the machine's load average over 1, 5 and 15 minutes.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // startNightly starts `relay nightly` on the database and waits headStart;

@@ -1,14 +1,12 @@
 package nightly
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/settings"
 )
 
@@ -94,7 +93,7 @@ func BenchmarkNightly(b *testing.B) {
 				}
 			}
 			before, groups := floorPass(b, pool, from, to)
-			loadBefore := loadAverage()
+			loadBefore := metrics.LoadAverage()
 			sampler := startMemSampler()
 			start := time.Now()
 			run, err := runner.Run(ctx, Request{Source: SourceCLI})
@@ -103,7 +102,7 @@ func BenchmarkNightly(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			loadAfter := loadAverage()
+			loadAfter := metrics.LoadAverage()
 			after, _ := floorPass(b, pool, from, to)
 			floor = (before + after) / 2
 			ratio := took.Seconds() / floor.Seconds()
@@ -127,7 +126,7 @@ func BenchmarkNightly(b *testing.B) {
 			fmt.Printf("    PostgreSQL peak memory during the run: %d MB proportional (PSS: shared buffers shared out), %d MB private\n",
 				pgPeak.pss/1024, pgPeak.private/1024)
 		}
-		goPeak := readProcKB("/proc/self/status", "VmHWM:")
+		goPeak := metrics.ProcKB("/proc/self/status", "VmHWM:")
 		fmt.Printf("  Go process peak RSS: %d MB (target: under 200 MB)\n", goPeak/1024)
 		b.ReportMetric(took.Seconds(), "run-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
@@ -153,19 +152,6 @@ func floorPass(b *testing.B, pool *pgxpool.Pool, from, to time.Time) (time.Durat
 		b.Fatal(err)
 	}
 	return time.Since(start), groups
-}
-
-// loadAverage is the machine's load average over 1, 5 and 15 minutes.
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(raw))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // memPeak is the highest memory the server's processes held together, in kB.
@@ -216,28 +202,8 @@ func postgresMemory() memPeak {
 		if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
 			continue
 		}
-		m.pss += readProcKB(filepath.Join(d, "smaps_rollup"), "Pss:")
-		m.private += readProcKB(filepath.Join(d, "smaps_rollup"), "Private_Dirty:")
+		m.pss += metrics.ProcKB(filepath.Join(d, "smaps_rollup"), "Pss:")
+		m.private += metrics.ProcKB(filepath.Join(d, "smaps_rollup"), "Private_Dirty:")
 	}
 	return m
-}
-
-// readProcKB reads a "Key:   123 kB" line of a /proc file; 0 when absent.
-func readProcKB(path, key string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
-			fields := strings.Fields(rest)
-			if len(fields) > 0 {
-				n, _ := strconv.ParseInt(fields[0], 10, 64)
-				return n
-			}
-		}
-	}
-	return 0
 }

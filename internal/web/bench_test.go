@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -21,20 +22,6 @@ import (
 // pageGoal is the p95 every page must stay under at 1,000,000 clients
 // (issue 15).
 const pageGoal = 30 * time.Millisecond
-
-// loadAverage is the machine's load average over 1, 5 and 15 minutes, read
-// beside every figure: the benchmark machine is shared.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
 // BenchmarkPages times the pages over HTTP, signed in, on the benchmark
 // database (`make bench` loads a 1,000,000-client demo bank into it), and
@@ -158,7 +145,7 @@ func BenchmarkPages(b *testing.B) {
 			b.StopTimer()
 			slices.Sort(times)
 			pct := func(q float64) float64 { return float64(times[int(q*float64(len(times)-1))].Microseconds()) / 1000 }
-			load := loadAverage()
+			load := metrics.LoadAverage()
 			b.ReportMetric(pct(0.50), "p50-ms")
 			b.ReportMetric(pct(0.95), "p95-ms")
 			b.ReportMetric(float64(pageGoal.Milliseconds()), "goal-p95-ms")
@@ -184,5 +171,5 @@ func BenchmarkPages(b *testing.B) {
 		fmt.Printf("%-36s %9.1f %9.1f %9d  %-6s %s\n", f.name, f.p50, f.p95, pageGoal.Milliseconds(), verdict, f.load)
 	}
 	fmt.Printf("%d of %d pages over the %d ms p95 goal; %d clients; load average at the end %s\n\n",
-		missed, len(figures), pageGoal.Milliseconds(), clients, loadAverage())
+		missed, len(figures), pageGoal.Milliseconds(), clients, metrics.LoadAverage())
 }

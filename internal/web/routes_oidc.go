@@ -56,6 +56,16 @@ func (s *server) loadSSO(c echo.Context) (sso.Config, error) {
 	return ssoConfig(v, s.SSO)
 }
 
+// enabledSSO is the single sign-on's configuration, or not found when it is
+// not configured: its routes exist only then.
+func (s *server) enabledSSO(c echo.Context) (sso.Config, error) {
+	cfg, err := s.loadSSO(c)
+	if err == nil && !cfg.Enabled() {
+		err = echo.ErrNotFound
+	}
+	return cfg, err
+}
+
 // loginView is the sign-in page's view model, with the provider's button
 // when single sign-on is configured.
 func loginView(cfg sso.Config, csrf, login string) pages.Login {
@@ -67,12 +77,9 @@ func loginView(cfg sso.Config, csrf, login string) pages.Login {
 }
 
 func (s *server) oidcBegin(c echo.Context) error {
-	cfg, err := s.loadSSO(c)
+	cfg, err := s.enabledSSO(c)
 	if err != nil {
 		return err
-	}
-	if !cfg.Enabled() {
-		return echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
 	st, err := s.SSO.Begin(ctx, cfg)
@@ -91,12 +98,9 @@ func (s *server) oidcBegin(c echo.Context) error {
 }
 
 func (s *server) oidcCallback(c echo.Context) error {
-	cfg, err := s.loadSSO(c)
+	cfg, err := s.enabledSSO(c)
 	if err != nil {
 		return err
-	}
-	if !cfg.Enabled() {
-		return echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
 	// Each sign-in's state, nonce and verifier are used once.
