@@ -110,6 +110,7 @@ type Row struct {
 	Since                 time.Time
 	LeftOn                *time.Time
 	Manager               string
+	TenureMonths          int // to the day it left, or to now (ListView fills it)
 }
 
 // Page is one page of the list.
@@ -220,11 +221,11 @@ func escapeLike(s string) string {
 
 // List returns one page of the clients v may see that match f.
 func (s *Store) List(ctx context.Context, v access.Viewer, f Filter, now time.Time) (Page, error) {
+	err := f.Validate()
 	page := Page{Filter: f}
-	if err := f.Validate(); err != nil {
+	if err != nil {
 		return page, err
 	}
-	page.Filter = f
 	args := &db.Args{}
 	from := f.from(v, args)
 	where := f.where(v, now, args, true)
@@ -376,21 +377,14 @@ func (s *Store) FilterOptions(ctx context.Context, v access.Viewer, branchID int
 	return o, nil
 }
 
-// MaxAfter bounds a page of After.
+// MaxAfter bounds a keyset page of the list (ListQuery.Limit).
 const MaxAfter = 200
 
-// After returns up to limit of the clients v may see that match f, by id
-// from the first id above after: the API's list, paged by keyset (so a page
-// costs the same however deep, and a client added meanwhile is neither
-// skipped nor repeated). f.Sort and f.Page do not apply.
-func (s *Store) After(ctx context.Context, v access.Viewer, f Filter, after int64, limit int, now time.Time) ([]Row, error) {
-	f.Sort, f.Page = "", 0
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	if limit < 1 || limit > MaxAfter {
-		return nil, input.Errors{"limit": fmt.Sprintf("%d: give a page size from 1 to %d", limit, MaxAfter)}
-	}
+// after returns up to limit of the clients v may see that match f (as
+// validated), by id from the first id above after: the API's list, paged by
+// keyset (so a page costs the same however deep, and a client added
+// meanwhile is neither skipped nor repeated).
+func (s *Store) after(ctx context.Context, v access.Viewer, f Filter, after int64, limit int, now time.Time) ([]Row, error) {
 	args := &db.Args{}
 	where := f.where(v, now, args, false)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`

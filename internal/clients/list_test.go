@@ -2,6 +2,7 @@ package clients_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/input"
 )
 
 // The client list reads its page through whichever index suits the filters
@@ -115,4 +117,84 @@ func plainList(t *testing.T, pool *pgxpool.Pool, v access.Viewer, f clients.Filt
 	}
 	return ids(t, pool, fmt.Sprintf(`SELECT id FROM client WHERE %s ORDER BY %s`, strings.Join(conds, " AND "), orders[f.Sort]),
 		v.GroupID, v.BranchID, v.UserID, f.Query, f.RegionID, f.IndustryID, f.Size, now)
+}
+
+// ListView is the one read model of the screen and the API: its numbered
+// pages and its keyset pages hold the same clients, each with its tenure to
+// the day it left or to now, and it names the parameter it cannot use.
+func TestListViewByPageAndByKeysetAgree(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.NewDemo(t, 2000)
+	ctx := context.Background()
+	store := clients.NewStore(dbtest.AppPool(t, pool.Config().ConnString()))
+	now := dbtest.DemoNow
+	head := viewerOf(t, pool, "head.bn-sof-1")
+	ctx = access.WithViewer(ctx, head)
+	f := clients.Filter{Status: "all"}
+
+	byPage := map[int64]clients.Row{}
+	first, err := store.ListView(ctx, head, clients.ListQuery{Filter: f, Options: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Options.Branches) != 1 || first.Options.Branches[0].ID != head.BranchID || first.Filter.Sort != "name" {
+		t.Errorf("the screen's view: branches %v, sort %q", first.Options.Branches, first.Filter.Sort)
+	}
+	for p := 1; p <= first.Pages(); p++ {
+		f.Page = p
+		view, err := store.ListView(ctx, head, clients.ListQuery{Filter: f}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range view.Rows {
+			byPage[r.ID] = r
+		}
+	}
+	if len(byPage) != first.Total || first.Total < 2*clients.PerPage {
+		t.Fatalf("%d clients on %d pages, total %d", len(byPage), first.Pages(), first.Total)
+	}
+
+	f.Page = 0
+	seen, pages, left := 0, 0, 0
+	for after := int64(0); ; pages++ {
+		view, err := store.ListView(ctx, head, clients.ListQuery{Filter: f, After: after, Limit: 40}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range view.Rows {
+			if r.ID <= after {
+				t.Fatalf("client %d after %d", r.ID, after)
+			}
+			after = r.ID
+			seen++
+			if p, ok := byPage[r.ID]; !ok || p.TenureMonths != r.TenureMonths {
+				t.Errorf("client %d: by keyset %+v, by page %+v", r.ID, r, p)
+			}
+			end := now
+			if r.LeftOn != nil {
+				end, left = *r.LeftOn, left+1
+			}
+			if r.TenureMonths != clients.MonthsBetween(r.Since, end) {
+				t.Errorf("client %d: tenure %d months from %s to %s", r.ID, r.TenureMonths, r.Since, end)
+			}
+		}
+		if view.Next == 0 {
+			break
+		}
+		if view.Next != after || len(view.Rows) != 40 {
+			t.Fatalf("next %d after a page of %d ending at %d", view.Next, len(view.Rows), after)
+		}
+	}
+	if seen != len(byPage) || pages < 2 || left == 0 {
+		t.Errorf("the keyset read %d clients on %d pages (%d who left), the numbered pages %d", seen, pages+1, left, len(byPage))
+	}
+
+	for _, q := range []clients.ListQuery{{Filter: clients.Filter{Size: "huge"}}, {Filter: clients.Filter{Size: "huge"}, Limit: 5},
+		{Limit: clients.MaxAfter + 1}} {
+		_, err := store.ListView(ctx, head, q, now)
+		var errs input.Errors
+		if !errors.As(err, &errs) || (errs["size"] == "" && errs["limit"] == "") {
+			t.Errorf("%+v: %v, want the parameter named", q, err)
+		}
+	}
 }
