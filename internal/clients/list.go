@@ -110,6 +110,7 @@ type Row struct {
 	Since                 time.Time
 	LeftOn                *time.Time
 	Manager               string
+	TenureMonths          int // to the day it left, or to now (ListView fills it)
 }
 
 // Page is one page of the list.
@@ -127,12 +128,27 @@ type Page struct {
 // Pages is the number of pages the total fills.
 func (p Page) Pages() int { return min((p.Total+PerPage-1)/PerPage, MaxPage) }
 
-// where builds the list's WHERE clause: the viewer's scope first, then each
-// filter that is set.
-func (f Filter) where(v access.Viewer, now time.Time, args *db.Args) string {
+// from is the list's FROM clause, the clients aliased c: for the risk
+// team's search by name, the matching clients of its group as
+// client_search_named returns them (migration 00022), with the columns that
+// where and the list read; otherwise the client table.
+func (f Filter) from(v access.Viewer, args *db.Args) string {
+	if f.Query == "" || v.Role != access.Risk || looksLikeID(f.Query) {
+		return "client c"
+	}
+	return fmt.Sprintf("client_search_named(%s::text, %s::smallint, %d) c",
+		args.Add("%"+escapeLike(f.Query)+"%"), args.Add(v.GroupID), searchCap)
+}
+
+// where builds the list's WHERE clause over the clients aliased c: the
+// viewer's scope first, then each filter that is set. With rows, c is what
+// from gives, whose name search is done already.
+func (f Filter) where(v access.Viewer, now time.Time, args *db.Args, rows bool) string {
 	conds := []string{access.ClientScope(v, "c", args)}
 	if f.Query != "" {
 		switch {
+		case v.Role == access.Risk && rows && !looksLikeID(f.Query):
+			// searched by from
 		case v.Role == access.Risk:
 			// The whole group: its name and tax id indexes, which row-level
 			// security keeps a plain ILIKE from (client_ids_named, 00011).
@@ -205,15 +221,22 @@ func escapeLike(s string) string {
 
 // List returns one page of the clients v may see that match f.
 func (s *Store) List(ctx context.Context, v access.Viewer, f Filter, now time.Time) (Page, error) {
+	err := f.Validate()
 	page := Page{Filter: f}
-	if err := f.Validate(); err != nil {
+	if err != nil {
 		return page, err
 	}
-	page.Filter = f
 	args := &db.Args{}
-	where := f.where(v, now, args)
+	from := f.from(v, args)
+	where := f.where(v, now, args, true)
 	limit, offset := args.Add(PerPage), args.Add((f.Page-1)*PerPage)
 	searching := fmt.Sprint(f.Query != "") // a literal true or false
+	// A text search with more matches than countCap is paged within its
+	// first matches by id, the order in which the list has always found them.
+	first := ""
+	if f.Query != "" {
+		first = "ORDER BY c.id"
+	}
 	// First, the matching clients up to countCap+1, in no order, so the
 	// planner may use any index the filters suit; when they are all there the
 	// page is cut from them. When more match, the filters are weak and the
@@ -222,13 +245,13 @@ func (s *Store) List(ctx context.Context, v access.Viewer, f Filter, now time.Ti
 	// is cut from the first matches found and the list says so.
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
 		WITH m AS MATERIALIZED (
-		    SELECT c.id, c.legal_name, c.since, c.tax_id, c.bank_id FROM client c WHERE %s LIMIT %d),
+		    SELECT c.id, c.legal_name, c.since, c.tax_id, c.bank_id FROM %s WHERE %s %s LIMIT %d),
 		n AS (SELECT count(*) AS total FROM m),
 		p AS (SELECT c.id FROM m c, n WHERE n.total <= %d OR %s ORDER BY %s LIMIT %s OFFSET %s)
 		SELECT n.total, %s
 		FROM n LEFT JOIN (p JOIN client c ON c.id = p.id %s) ON true
 		ORDER BY %s`,
-		where, countCap+1, countCap, searching, Sorts[f.Sort], limit, offset, rowColumns, rowJoins, Sorts[f.Sort]),
+		from, where, first, countCap+1, countCap, searching, Sorts[f.Sort], limit, offset, rowColumns, rowJoins, Sorts[f.Sort]),
 		args.Values()...)
 	if err != nil {
 		return page, fmt.Errorf("list clients: %w", err)
@@ -354,23 +377,16 @@ func (s *Store) FilterOptions(ctx context.Context, v access.Viewer, branchID int
 	return o, nil
 }
 
-// MaxAfter bounds a page of After.
+// MaxAfter bounds a keyset page of the list (ListQuery.Limit).
 const MaxAfter = 200
 
-// After returns up to limit of the clients v may see that match f, by id
-// from the first id above after: the API's list, paged by keyset (so a page
-// costs the same however deep, and a client added meanwhile is neither
-// skipped nor repeated). f.Sort and f.Page do not apply.
-func (s *Store) After(ctx context.Context, v access.Viewer, f Filter, after int64, limit int, now time.Time) ([]Row, error) {
-	f.Sort, f.Page = "", 0
-	if err := f.Validate(); err != nil {
-		return nil, err
-	}
-	if limit < 1 || limit > MaxAfter {
-		return nil, input.Errors{"limit": fmt.Sprintf("%d: give a page size from 1 to %d", limit, MaxAfter)}
-	}
+// after returns up to limit of the clients v may see that match f (as
+// validated), by id from the first id above after: the API's list, paged by
+// keyset (so a page costs the same however deep, and a client added
+// meanwhile is neither skipped nor repeated).
+func (s *Store) after(ctx context.Context, v access.Viewer, f Filter, after int64, limit int, now time.Time) ([]Row, error) {
 	args := &db.Args{}
-	where := f.where(v, now, args)
+	where := f.where(v, now, args, false)
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
 		SELECT 0, %s FROM client c %s WHERE %s AND c.id > %s ORDER BY c.id LIMIT %s`,
 		rowColumns, rowJoins, where, args.Add(after), args.Add(limit)), args.Values()...)

@@ -152,11 +152,9 @@ type ChurnOptions struct {
 // Churn writes the churn list of the clients v sees, filtered and ordered as
 // opts.Filter says (the same rows, in the same order, as the page), to out in
 // opts.Format, reading and writing one row at a time: CSV goes straight to
-// out; XLSX goes through excelize's stream writer, which keeps at most 16 MB
-// of the sheet in memory and the rest in a temporary file, then is zipped
-// straight into out. Every export, finished or not, is written to the audit
-// log with who, the filters and the rows written. It returns the rows
-// written.
+// out; XLSX is written into its zip entry in out as the rows come (xlsx.go).
+// Every export, finished or not, is written to the audit log with who, the
+// filters and the rows written. It returns the rows written.
 func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, opts ChurnOptions) (n int64, err error) {
 	if err := opts.Filter.Validate(); err != nil {
 		return 0, err
@@ -166,7 +164,7 @@ func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, op
 	case CSV:
 		w = newCSVRows(out)
 	case XLSX:
-		w, err = newXLSXRows(out)
+		w, err = newXLSXRows(out, churnSheet)
 		if err != nil {
 			return 0, fmt.Errorf("export churn list: %w", err)
 		}

@@ -1,16 +1,12 @@
 package exports
 
 import (
-	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	units "github.com/relaycrm/relay/internal/money"
 )
@@ -103,156 +99,7 @@ func (c *csvRows) Finish() error { return c.buf.Flush() }
 
 func (c *csvRows) Close() error { return nil }
 
-// xlsxRows writes one sheet with excelize's stream writer: numbers as numbers
-// (money with the currency's decimals), flags as booleans, months as dates
-// shown 2006-01. The sheet is held in a 16 MB buffer that spills to a
-// temporary file; at the end it is zipped straight into out (excelize's own
-// Write would first build the whole file in memory).
-type xlsxRows struct {
-	out    io.Writer
-	file   *excelize.File
-	sheet  *excelize.StreamWriter
-	row    int
-	cells  []any
-	money  map[int]int // minor digits -> style
-	month  int
-	header int
-}
-
 const churnSheet = "Churn list"
-
-func newXLSXRows(out io.Writer) (*xlsxRows, error) {
-	f := excelize.NewFile()
-	x := &xlsxRows{out: out, file: f, money: map[int]int{}}
-	if err := f.SetSheetName("Sheet1", churnSheet); err != nil {
-		return x, err
-	}
-	if err := f.SetDocProps(&excelize.DocProperties{Title: "Churn list", Creator: "Relay"}); err != nil {
-		return x, err
-	}
-	var err error
-	if x.month, err = f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm")}); err != nil {
-		return x, err
-	}
-	if x.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF4"}}}); err != nil {
-		return x, err
-	}
-	x.sheet, err = f.NewStreamWriter(churnSheet)
-	return x, err
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func (x *xlsxRows) Header(names []string) error {
-	// Widths and the frozen header row must come before the first row.
-	if err := x.sheet.SetColWidth(1, len(names), 14); err != nil {
-		return err
-	}
-	for i, n := range names {
-		width := 0.0
-		switch {
-		case n == "client_name" || n == "segment":
-			width = 36
-		case len(n) > 8 && n[len(n)-8:] == "_figures":
-			width = 60
-		}
-		if width > 0 {
-			if err := x.sheet.SetColWidth(i+1, i+1, width); err != nil {
-				return err
-			}
-		}
-	}
-	if err := x.sheet.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	x.cells = make([]any, len(names))
-	for i, n := range names {
-		x.cells[i] = excelize.Cell{StyleID: x.header, Value: n}
-	}
-	return x.next()
-}
-
-func (x *xlsxRows) Row(cells []any) error {
-	for i, v := range cells {
-		switch v := v.(type) {
-		case string:
-			x.cells[i] = Neutralise(v)
-		case nil, int64, float64, bool:
-			x.cells[i] = v
-		case money:
-			style, err := x.moneyStyle(v.digits)
-			if err != nil {
-				return err
-			}
-			x.cells[i] = excelize.Cell{StyleID: style, Value: float64(v.minor) / pow10(v.digits)}
-		case month:
-			x.cells[i] = excelize.Cell{StyleID: x.month, Value: time.Time(v)}
-		default:
-			return fmt.Errorf("column %d: cannot write a %T", i+1, v)
-		}
-	}
-	return x.next()
-}
-
-func (x *xlsxRows) next() error {
-	x.row++
-	cell, err := excelize.CoordinatesToCellName(1, x.row)
-	if err != nil {
-		return err
-	}
-	return x.sheet.SetRow(cell, x.cells)
-}
-
-// moneyStyle is the number format of a currency with digits decimals: 0.00
-// for two.
-func (x *xlsxRows) moneyStyle(digits int) (int, error) {
-	if s, ok := x.money[digits]; ok {
-		return s, nil
-	}
-	format := "0"
-	if digits > 0 {
-		format += "."
-		for range digits {
-			format += "0"
-		}
-	}
-	s, err := x.file.NewStyle(&excelize.Style{CustomNumFmt: &format})
-	if err != nil {
-		return 0, err
-	}
-	x.money[digits] = s
-	return s, nil
-}
-
-func pow10(n int) float64 {
-	p := 1.0
-	for range n {
-		p *= 10
-	}
-	return p
-}
-
-func (x *xlsxRows) Finish() error {
-	if err := x.sheet.Flush(); err != nil {
-		return err
-	}
-	// excelize's Write builds the whole zip in a memory buffer before copying
-	// it out; a zip writer of our own over out streams it instead (the
-	// buffer excelize passes in stays empty). Fast compression: a churn list
-	// is read once, and most of an XLSX's size is repeated markup.
-	x.file.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(x.out)
-		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(w, flate.BestSpeed)
-		})
-		return zw
-	})
-	return x.file.Write(io.Discard)
-}
-
-// Close removes the stream writer's temporary file.
-func (x *xlsxRows) Close() error { return x.file.Close() }
 
 // Neutralise makes a text cell safe to open in a spreadsheet. A cell that
 // begins with =, +, - or @ (or a tab or carriage return, which spreadsheets

@@ -25,11 +25,8 @@ const apiPerPage = 50
 // apiClients lists the clients the token's user sees, by id, with the
 // filters of the client list.
 func (s *server) apiClients(c echo.Context) error {
-	q := c.QueryParams()
 	errs := input.Errors{}
-	f := clients.Filter{Query: q.Get("q"), BankID: int64Query(q, "bank", errs), RegionID: int64Query(q, "region", errs),
-		BranchID: int64Query(q, "branch", errs), IndustryID: int64Query(q, "industry", errs),
-		ManagerID: int64Query(q, "manager", errs), Tenure: q.Get("tenure"), Size: q.Get("size"), Status: q.Get("status")}
+	f := clientFilter(c.QueryParams(), errs)
 	after, err := decodeCursor(c, "clients")
 	if err != nil {
 		errs.Merge(err)
@@ -41,7 +38,7 @@ func (s *server) apiClients(c echo.Context) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	rows, err := s.Clients.After(ctxOf(c), viewer(c), f, after, limit+1, s.Now())
+	view, err := s.Clients.ListView(ctxOf(c), viewer(c), clients.ListQuery{Filter: f, After: after, Limit: limit}, s.Now())
 	if err != nil {
 		return err
 	}
@@ -49,12 +46,11 @@ func (s *server) apiClients(c echo.Context) error {
 		Clients    []jsonClient `json:"clients"`
 		NextCursor *string      `json:"next_cursor"`
 	}{Clients: []jsonClient{}}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		cur := encodeCursor("clients", rows[limit-1].ID)
+	if view.Next != 0 {
+		cur := encodeCursor("clients", view.Next)
 		out.NextCursor = &cur
 	}
-	for _, r := range rows {
+	for _, r := range view.Rows {
 		out.Clients = append(out.Clients, clientRowJSON(r))
 	}
 	return c.JSON(http.StatusOK, out)

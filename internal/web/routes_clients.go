@@ -51,35 +51,36 @@ func int64Query(q url.Values, name string, errs input.Errors) int64 {
 	return n
 }
 
-func (s *server) clientList(c echo.Context) error {
-	ctx := c.Request().Context()
-	v := viewer(c)
-	q := c.QueryParams()
-	errs := input.Errors{}
-	f := clients.Filter{
+// clientFilter binds the client list's filters from the query string, for
+// the screen and the API alike; a value that is not a number is added to errs.
+func clientFilter(q url.Values, errs input.Errors) clients.Filter {
+	return clients.Filter{
 		Query: q.Get("q"), BankID: int64Query(q, "bank", errs), RegionID: int64Query(q, "region", errs),
 		BranchID: int64Query(q, "branch", errs), IndustryID: int64Query(q, "industry", errs),
 		ManagerID: int64Query(q, "manager", errs), Tenure: q.Get("tenure"), Size: q.Get("size"),
 		Status: q.Get("status"), Sort: q.Get("sort"),
 	}
+}
+
+// clientList is the client list: its read model (clients.Store.ListView,
+// which the API's list reads too) shaped for the page.
+func (s *server) clientList(c echo.Context) error {
+	v := viewer(c)
+	q := c.QueryParams()
+	errs := input.Errors{}
+	f := clientFilter(q, errs)
 	if q.Get("page") != "" {
 		f.Page = pageParam(q, errs)
 	}
-	if err := errs.Merge(f.Validate()); err != nil {
+	view, err := s.Clients.ListView(c.Request().Context(), v, clients.ListQuery{Filter: f, Options: true}, s.Now())
+	if err := errs.Merge(err); err != nil {
 		return err
 	}
-	var page clients.Page
-	if len(errs) == 0 {
-		var err error
-		page, err = s.Clients.List(ctx, v, f, s.Now())
-		if err != nil {
-			return err
-		}
+	if len(errs) > 0 {
+		// the form again with the errors, and no rows
+		view.Rows, view.Total, view.Capped, view.Partial = nil, 0, false, false
 	}
-	opts, err := s.Clients.FilterOptions(ctx, v, f.BranchID)
-	if err != nil {
-		return err
-	}
+	f, opts := view.Filter, view.Options
 	vm := pages.Clients{
 		Query: q, Q: f.Query, Bank: q.Get("bank"), Region: q.Get("region"), Branch: q.Get("branch"),
 		Industry: q.Get("industry"), Manager: q.Get("manager"), Tenure: f.Tenure, Size: f.Size,
@@ -92,7 +93,7 @@ func (s *server) clientList(c echo.Context) error {
 		ManagerHint:       "All managers",
 		Statuses:          []components.Option{{Value: "active", Label: "Active"}, {Value: "left", Label: "Left"}, {Value: "all", Label: "Active and left"}},
 		Sizes:             []components.Option{{Value: "micro", Label: "Micro"}, {Value: "small", Label: "Small"}, {Value: "medium", Label: "Medium"}},
-		Page:              f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped, Partial: page.Partial,
+		Page:              f.Page, Pages: view.Pages(), Total: view.Total, Capped: view.Capped, Partial: view.Partial,
 		Errors: errs,
 	}
 	if v.Role == access.Risk && f.BranchID == 0 {
@@ -101,16 +102,13 @@ func (s *server) clientList(c echo.Context) error {
 	for _, b := range clients.TenureBands {
 		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: b.Label})
 	}
-	now := s.Now()
-	for _, r := range page.Rows {
+	for _, r := range view.Rows {
 		row := pages.ClientRow{ID: r.ID, Name: r.LegalName, TaxID: r.TaxID, Ref: r.Ref, Bank: r.Bank,
 			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: r.Size,
-			Since: components.Date(r.Since), Manager: r.Manager}
-		end := now
+			Since: components.Date(r.Since), Manager: r.Manager, Tenure: tenureText(r.TenureMonths)}
 		if r.LeftOn != nil {
-			row.LeftOn, end = components.Date(*r.LeftOn), *r.LeftOn
+			row.LeftOn = components.Date(*r.LeftOn)
 		}
-		row.Tenure = tenureText(clients.MonthsBetween(r.Since, end))
 		vm.Rows = append(vm.Rows, row)
 	}
 	status := http.StatusOK
