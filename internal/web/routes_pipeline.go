@@ -13,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/pipeline"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -31,24 +32,24 @@ func (s *server) pipelineRoutes(g *echo.Group) {
 // "show all": enough to review, few enough to reach the clients below.
 const bookTriggersShown = 20
 
-// untouchedDays is triggers.UntouchedAfter in days, as the pages say it.
-var untouchedDays = int(triggers.UntouchedAfter / (24 * time.Hour))
+// untouchedDays is pipeline.UntouchedAfter in days, as the pages say it.
+var untouchedDays = int(pipeline.UntouchedAfter / (24 * time.Hour))
 
 func (s *server) pipeline(c echo.Context) error {
 	v := viewer(c)
 	now := s.Now()
-	p, err := triggers.BranchPipeline(c.Request().Context(), s.Pool, v, now)
+	p, err := pipeline.ForBranch(c.Request().Context(), s.Pool, v, now)
 	if err != nil {
 		return err
 	}
 	vm := pages.Pipeline{
 		Branch: p.BranchName, BranchCode: p.BranchCode, Bank: p.BankName, Currency: p.Currency,
-		Period: pipelinePeriod(p), Today: components.Date(now), UntouchedDays: untouchedDays,
-		Flash: s.popFlash(c), Total: pipelineRow(p, triggers.ManagerFigures{Figures: p.Total}),
+		Period: pipelinePeriod(p.Heading), Today: components.Date(now), UntouchedDays: untouchedDays,
+		Flash: s.popFlash(c), Total: pipelineRow(p.Heading, pipeline.ManagerFigures{Figures: p.Total}),
 		TrendTick: func(v int64) string { return money.Whole(v, "", p.MinorDigits) },
 	}
 	for _, m := range p.Managers {
-		r := pipelineRow(p, m)
+		r := pipelineRow(p.Heading, m)
 		if m.ManagerID == 0 {
 			r.Name = "No manager" // the branch's clients without one
 		}
@@ -67,12 +68,12 @@ func (s *server) pipeline(c echo.Context) error {
 }
 
 // pipelinePeriod names the period's first and last months.
-func pipelinePeriod(p triggers.Pipeline) string {
+func pipelinePeriod(p pipeline.Heading) string {
 	return components.Month(p.From) + " to " + components.Month(p.Until.AddDate(0, 0, -1))
 }
 
 // pipelineRow shapes a manager's figures (or the branch's) for the table.
-func pipelineRow(p triggers.Pipeline, m triggers.ManagerFigures) pages.PipelineRow {
+func pipelineRow(p pipeline.Heading, m pipeline.ManagerFigures) pages.PipelineRow {
 	f := m.Figures
 	r := pages.PipelineRow{
 		ManagerID: m.ManagerID, Name: m.Name, Login: m.Login, Inactive: m.ManagerID != 0 && !m.Active,
@@ -117,15 +118,12 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 	ctx := c.Request().Context()
 	v := viewer(c)
 	now := s.Now()
-	book, err := triggers.ManagerBook(ctx, s.Pool, v, id)
+	book, err := pipeline.BookOf(ctx, s.Pool, v, id, now)
 	if err != nil {
 		return err
 	}
-	p, err := triggers.BranchPipeline(ctx, s.Pool, v, now)
-	if err != nil {
-		return err
-	}
-	figures, _ := p.Manager(id) // a deactivated manager with no clients has no row: all zero
+	p := book.Heading
+	figures := pipeline.ManagerFigures{Figures: book.Figures}
 	m := book.Manager
 	vm := pages.PipelineManager{
 		ID: m.ID, Name: m.Name, Login: m.Login, Inactive: !m.Active, Branch: p.BranchName, Currency: p.Currency,
@@ -212,7 +210,7 @@ func daysText(d time.Duration) string {
 }
 
 // lastMoveText says when an open trigger last moved, or that it never did.
-func lastMoveText(t triggers.OpenItem, now time.Time) string {
+func lastMoveText(t pipeline.OpenItem, now time.Time) string {
 	if !t.ChangedAt.After(t.RaisedAt) {
 		return "never moved"
 	}
