@@ -45,19 +45,22 @@ WITH cl AS (
     WHERE w.level = 'high' AND {{scope:w}} AND ($2::integer IS NULL OR w.manager_id = $2)
     GROUP BY w.manager_id
 ), k AS (
-    SELECT u.id AS manager_id FROM app_user u
-    WHERE u.branch_id = $1 AND u.role = 'manager' AND u.active AND ($2::integer IS NULL OR u.id = $2)
-    UNION
-    SELECT manager_id FROM cl
+    -- a client's manager works in its branch (the foreign key of client
+    -- (manager_id, branch_id) says so): the branch's users are all there is
+    SELECT u.id AS manager_id, u.name, u.login, u.active
+    FROM app_user u
+    WHERE u.branch_id = $1 AND ($2::integer IS NULL OR u.id = $2)
+      AND ((u.role = 'manager' AND u.active) OR u.id IN (SELECT cl.manager_id FROM cl))
+    UNION ALL
+    SELECT NULL, '', '', false WHERE EXISTS (SELECT 1 FROM cl WHERE cl.manager_id IS NULL)
 )
-SELECT coalesce(k.manager_id, 0), coalesce(u.name, ''), coalesce(u.login, ''), coalesce(u.active, false),
+SELECT coalesce(k.manager_id, 0), k.name, k.login, k.active,
        coalesce(cl.clients, 0)::integer, coalesce(cl.active, 0)::integer,
        coalesce(wa.high, 0)::integer, coalesce(wa.high_no_contact, 0)::integer
 FROM k
-LEFT JOIN app_user u ON u.id = k.manager_id
 LEFT JOIN cl ON cl.manager_id IS NOT DISTINCT FROM k.manager_id
 LEFT JOIN wa ON wa.manager_id IS NOT DISTINCT FROM k.manager_id
-ORDER BY k.manager_id IS NULL, u.name, u.id;
+ORDER BY k.manager_id IS NULL, k.name, k.manager_id;
 
 -- name: pipeline-triggers
 -- The branch's triggers (or manager $4's, when not null) that the pipeline
