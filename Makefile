@@ -62,7 +62,7 @@ bench-load: db build
 	./.ci/bench-db $(BENCH_CLIENTS)
 
 bench-pages: bench-load
-	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Pages' -benchtime 200x -timeout 60m ./internal/web/
+	RELAY_BENCH=1 $(GO) test -run '^$$' -bench 'Pages|AuditLog' -benchtime 200x -timeout 60m ./internal/web/
 
 ## bench-nightly: time the nightly run (first night, ordinary night; whole and by step) on the 1,000,000-client demo
 ## bank against one plain aggregate pass over the months it reads, taken right before and after each run, with the goal

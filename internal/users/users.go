@@ -31,6 +31,9 @@ type User struct {
 	BranchID     *int64
 	PasswordHash string
 	Active       bool
+	// Locale is the language the user chose (en, bg, ru); nil follows the
+	// browser.
+	Locale *string
 	// PasswordChangedAt closes sessions signed in before it.
 	PasswordChangedAt time.Time `gorm:"default:now()"`
 	CreatedAt         time.Time

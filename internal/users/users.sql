@@ -85,3 +85,7 @@ UPDATE app_user SET active = $2, updated_at = now() WHERE id = $1;
 -- name: set-password
 -- $3 is the application's clock, which sessions' sign-in times are read from.
 UPDATE app_user SET password_hash = $2, password_changed_at = $3, updated_at = $3 WHERE id = $1;
+
+-- name: set-locale
+-- $2 is 'en', 'bg', 'ru' or NULL (follow the browser).
+UPDATE app_user SET locale = $2, updated_at = now() WHERE id = $1;

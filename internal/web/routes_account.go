@@ -19,6 +19,7 @@ import (
 func (s *server) accountRoutes(g *echo.Group) {
 	g.GET("/account", s.account)
 	g.POST("/account/tokens", s.accountTokenCreate)
+	g.POST("/account/locale", s.accountLocale)
 	g.POST("/account/tokens/:id/revoke", s.accountTokenRevoke)
 }
 
@@ -39,7 +40,14 @@ func (s *server) accountView(c echo.Context) (pages.Account, error) {
 		return pages.Account{}, err
 	}
 	now := s.Now()
+	u, err := s.Users.Get(ctxOf(c), v.UserID)
+	if err != nil {
+		return pages.Account{}, err
+	}
 	vm := pages.Account{Name: v.Name, Login: v.Login, Role: v.Role.Label(), CSRF: s.csrfToken(c), Flash: s.popFlash(c)}
+	if u.Locale != nil {
+		vm.Locale = *u.Locale
+	}
 	for _, t := range list {
 		at := pages.AccountToken{ID: t.ID, Prefix: t.Prefix, Name: t.Name, Created: components.Date(t.CreatedAt),
 			Expires: components.Date(t.ExpiresAt), LastUsed: "never", State: "live", Live: t.Live(now)}

@@ -152,6 +152,7 @@ func New(ctx context.Context, cfg Config) (http.Handler, error) {
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
 	e.Use(s.securityHeaders)
+	e.Use(browserLocale)
 
 	assets, err := fs.Sub(static.FS, ".")
 	if err != nil {

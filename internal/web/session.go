@@ -123,6 +123,7 @@ func (s *server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 		v := u.Viewer()
 		c.Set(viewerKey, v)
 		c.SetRequest(c.Request().WithContext(access.WithViewer(ctx, v)))
+		userLocale(c, u.Locale)
 		return next(c)
 	}
 }

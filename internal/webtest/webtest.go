@@ -100,6 +100,8 @@ type Client struct {
 	srv  *Server
 	HTTP *http.Client
 	CSRF string
+	// Lang, when set, is sent as Accept-Language.
+	Lang string
 }
 
 // NewClient returns a client with an empty cookie jar that does not follow
@@ -122,6 +124,9 @@ var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (c *Client) do(req *http.Request) Response {
 	c.t.Helper()
+	if c.Lang != "" {
+		req.Header.Set("Accept-Language", c.Lang)
+	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
