@@ -21,6 +21,7 @@ import (
 	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/nightly"
+	"github.com/relaycrm/relay/internal/pipeline"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
@@ -39,7 +40,7 @@ import (
 // .sql file exports it in its SQL and, if the package is new, joins this list.
 var All = [][]db.File{
 	clients.SQL, users.SQL, settings.SQL, products.SQL, reference.SQL, imports.SQL,
-	segments.SQL, triggers.SQL, warnings.SQL,
+	segments.SQL, triggers.SQL, warnings.SQL, pipeline.SQL,
 	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL, tokens.SQL,
 	seeds.SQL, webhooks.SQL,
 }

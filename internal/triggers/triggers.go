@@ -22,13 +22,10 @@ import (
 //go:embed triggers.sql
 var sqlFS embed.FS
 
-// SQL is the package's named queries, for the check at start: its own and
-// the pipeline's.
-var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/triggers", "triggers.sql"),
-	db.MustLoadFile(pipelineFS, "internal/triggers", "pipeline.sql")}
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/triggers", "triggers.sql")}
 
-// queries are both files' queries: a name defined in both panics at start.
-var queries = db.Merge(SQL[0].Queries, SQL[1].Queries)
+var queries = SQL[0].Queries
 
 // Status is where a trigger stands.
 type Status string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -45,6 +46,12 @@ func newPipelineDesk(t *testing.T) *pipelineDesk {
 		    RETURNING id),
 		moved AS (UPDATE client c SET manager_id = m.id FROM m WHERE c.manager_id = $1 AND c.id % 3 = 0)
 		SELECT id FROM m`, d.mgr)
+	// A warning carries its client's manager and moves with it in a
+	// reassignment (clients.Reassign): so does the one above, made by hand.
+	if _, err := srv.Pool.Exec(context.Background(), `UPDATE client_warning w SET manager_id = c.manager_id FROM client c
+		WHERE c.id = w.client_id AND w.manager_id IS DISTINCT FROM c.manager_id`); err != nil {
+		t.Fatal(err)
+	}
 	d.gone = dbValue[int64](t, srv, `
 		INSERT INTO app_user (group_id, login, name, role, branch_id, password_hash, active)
 		SELECT group_id, 'mgr.bn-sof-1.03', 'Tsvetan Gone', 'manager', branch_id, password_hash, false FROM app_user WHERE id = $1
@@ -444,5 +451,46 @@ func TestPipelineReassignsClients(t *testing.T) {
 	wantStatusOf(t, res, http.StatusUnprocessableEntity)
 	if msg := testIDText(t, res.Body, "reassign-all-errors"); !strings.Contains(msg, "has no clients to reassign") {
 		t.Errorf("moving all of nobody says %q", msg)
+	}
+}
+
+// TestPipelineInEveryLanguage: the branch head's pipeline and a manager's
+// book in Bulgarian and Russian say every word and figure in that language:
+// no message falls back to English or shows its id, no English sentence of
+// the pages is left, and figures are grouped as the language groups them.
+func TestPipelineInEveryLanguage(t *testing.T) {
+	t.Parallel()
+	d := newPipelineDesk(t)
+	english := []string{"Open potential", "By manager", "How these figures are counted", "Branch total",
+		"Hand over all clients", "Open triggers", "Churn warnings", "a year", "highest priority first"}
+	for _, lang := range []string{"bg", "ru"} {
+		if r := d.head.Post("/account/locale", url.Values{"locale": {lang}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("choosing %s: %d", lang, r.Status)
+		}
+		for path, openValue := range map[string]string{"/pipeline": "total-open-value", managerPath(d.mgr): "f-open-value"} {
+			res := d.head.Get(path)
+			wantStatusOf(t, res, http.StatusOK)
+			if !strings.Contains(res.Body, `<html lang="`+lang+`"`) {
+				t.Errorf("%s in %s: the page is not marked as %s", path, lang, lang)
+			}
+			if strings.Contains(res.Body, "pipeline.") {
+				t.Errorf("%s in %s shows a message id", path, lang)
+			}
+			for _, s := range english {
+				if strings.Contains(res.Body, s) {
+					t.Errorf("%s in %s still says %q", path, lang, s)
+				}
+			}
+			// the open potential is thousands of euros: grouped by a (no-break)
+			// space, never by a comma
+			if value := testIDText(t, res.Body, openValue); !strings.ContainsAny(value, " \u00a0") || strings.Contains(value, ",") {
+				t.Errorf("%s in %s: open potential %q, want its digits grouped by a space", path, lang, value)
+			}
+		}
+	}
+	for _, m := range i18n.Missing() {
+		if strings.Contains(m, ":pipeline.") {
+			t.Errorf("message %s is missing", m)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,8 +12,9 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/clients"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/pipeline"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -31,60 +33,62 @@ func (s *server) pipelineRoutes(g *echo.Group) {
 // "show all": enough to review, few enough to reach the clients below.
 const bookTriggersShown = 20
 
-// untouchedDays is triggers.UntouchedAfter in days, as the pages say it.
-var untouchedDays = int(triggers.UntouchedAfter / (24 * time.Hour))
+// untouchedDays is pipeline.UntouchedAfter in days, as the pages say it.
+var untouchedDays = int(pipeline.UntouchedAfter / (24 * time.Hour))
 
 func (s *server) pipeline(c echo.Context) error {
+	ctx := c.Request().Context()
 	v := viewer(c)
 	now := s.Now()
-	p, err := triggers.BranchPipeline(c.Request().Context(), s.Pool, v, now)
+	p, err := pipeline.ForBranch(ctx, s.Pool, v, now)
 	if err != nil {
 		return err
 	}
 	vm := pages.Pipeline{
 		Branch: p.BranchName, BranchCode: p.BranchCode, Bank: p.BankName, Currency: p.Currency,
-		Period: pipelinePeriod(p), Today: components.Date(now), UntouchedDays: untouchedDays,
-		Flash: s.popFlash(c), Total: pipelineRow(p, triggers.ManagerFigures{Figures: p.Total}),
-		TrendTick: func(v int64) string { return money.Whole(v, "", p.MinorDigits) },
+		Period: pipelinePeriod(ctx, p.Heading), Today: i18n.Date(ctx, now), UntouchedDays: untouchedDays,
+		Flash: s.popFlash(c), Total: pipelineRow(ctx, p.Heading, pipeline.ManagerFigures{Figures: p.Total}),
+		TrendTick: func(v int64) string { return i18n.MoneyWhole(ctx, v, "", p.MinorDigits) },
 	}
 	for _, m := range p.Managers {
-		r := pipelineRow(p, m)
+		r := pipelineRow(ctx, p.Heading, m)
 		if m.ManagerID == 0 {
-			r.Name = "No manager" // the branch's clients without one
+			r.Name = i18n.T(ctx, "pipeline.no-manager") // the branch's clients without one
 		}
 		vm.Rows = append(vm.Rows, r)
 	}
 	for _, st := range p.Total.Funnel() {
-		vm.Funnel = append(vm.Funnel, components.FunnelStage{Label: st.Name, Count: st.Count})
+		vm.Funnel = append(vm.Funnel, components.FunnelStage{Label: i18n.T(ctx, "pipeline.status."+strings.ToLower(st.Name)), Count: st.Count})
 	}
 	for _, m := range p.WonTrend {
 		vm.Trend = append(vm.Trend, components.BarPoint{Month: m.Month, Value: m.Value,
-			Title: fmt.Sprintf("%s: %s from %s", components.Month(m.Month), money.Whole(m.Value, p.Currency, p.MinorDigits),
-				plural(m.Count, "confirmed win"))})
+			Title: i18n.T(ctx, "pipeline.trend-bar", "Month", i18n.Month(ctx, m.Month),
+				"Value", i18n.MoneyWhole(ctx, m.Value, p.Currency, p.MinorDigits),
+				"Wins", i18n.Plural(ctx, "pipeline.confirmed-wins", int64(m.Count)))})
 	}
-	vm.TrendTotal = money.Whole(p.Total.WonValue, p.Currency, p.MinorDigits)
-	return render(c, http.StatusOK, pages.PipelinePage(s.layout(c, v, "Pipeline", "pipeline"), vm))
+	vm.TrendTotal = i18n.MoneyWhole(ctx, p.Total.WonValue, p.Currency, p.MinorDigits)
+	return render(c, http.StatusOK, pages.PipelinePage(s.layout(c, v, i18n.T(ctx, "pipeline.title"), "pipeline"), vm))
 }
 
 // pipelinePeriod names the period's first and last months.
-func pipelinePeriod(p triggers.Pipeline) string {
-	return components.Month(p.From) + " to " + components.Month(p.Until.AddDate(0, 0, -1))
+func pipelinePeriod(ctx context.Context, p pipeline.Heading) string {
+	return i18n.T(ctx, "pipeline.period", "From", i18n.Month(ctx, p.From), "Until", i18n.Month(ctx, p.Until.AddDate(0, 0, -1)))
 }
 
 // pipelineRow shapes a manager's figures (or the branch's) for the table.
-func pipelineRow(p triggers.Pipeline, m triggers.ManagerFigures) pages.PipelineRow {
+func pipelineRow(ctx context.Context, p pipeline.Heading, m pipeline.ManagerFigures) pages.PipelineRow {
 	f := m.Figures
 	r := pages.PipelineRow{
 		ManagerID: m.ManagerID, Name: m.Name, Login: m.Login, Inactive: m.ManagerID != 0 && !m.Active,
 		Clients: f.Clients, ActiveClients: f.ActiveClients,
 		Raised: f.Raised, New: f.New, Contacted: f.Contacted, Offered: f.Offered, Won: f.Won, Lost: f.Lost,
 		Dismissed: f.Dismissed, Expired: f.Expired, WonConfirmed: f.WonConfirmed, Decided: f.Decided(),
-		Open: f.Open, OpenValue: money.Whole(f.OpenValue, "", p.MinorDigits), OpenValueMinor: f.OpenValue,
-		Untouched: f.Untouched, WonValue: money.Whole(f.WonValue, "", p.MinorDigits), WonValueMinor: f.WonValue,
-		WonCount: f.WonCount, High: f.HighWarnings, HighNoContact: f.HighNoContact, Conversion: "–",
+		Open: f.Open, OpenValue: i18n.MoneyWhole(ctx, f.OpenValue, "", p.MinorDigits), OpenValueMinor: f.OpenValue,
+		Untouched: f.Untouched, WonValue: i18n.MoneyWhole(ctx, f.WonValue, "", p.MinorDigits), WonValueMinor: f.WonValue,
+		WonCount: f.WonCount, High: f.HighWarnings, HighNoContact: f.HighNoContact, Conversion: i18n.T(ctx, "pipeline.no-conversion"),
 	}
 	if rate, ok := f.Conversion(); ok {
-		r.Conversion = fmt.Sprintf("%.0f%%", rate*100)
+		r.Conversion = i18n.Percent(ctx, rate, 0)
 		r.ConversionValue = strconv.FormatFloat(rate, 'f', 4, 64)
 	}
 	if m.ManagerID != 0 {
@@ -117,24 +121,21 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 	ctx := c.Request().Context()
 	v := viewer(c)
 	now := s.Now()
-	book, err := triggers.ManagerBook(ctx, s.Pool, v, id)
+	book, err := pipeline.BookOf(ctx, s.Pool, v, id, now)
 	if err != nil {
 		return err
 	}
-	p, err := triggers.BranchPipeline(ctx, s.Pool, v, now)
-	if err != nil {
-		return err
-	}
-	figures, _ := p.Manager(id) // a deactivated manager with no clients has no row: all zero
+	p := book.Heading
+	figures := pipeline.ManagerFigures{Figures: book.Figures}
 	m := book.Manager
 	vm := pages.PipelineManager{
 		ID: m.ID, Name: m.Name, Login: m.Login, Inactive: !m.Active, Branch: p.BranchName, Currency: p.Currency,
-		Period: pipelinePeriod(p), UntouchedDays: untouchedDays, Flash: s.popFlash(c),
-		Figures: pipelineRow(p, figures), OpenTotal: book.OpenTotal, ClientsTotal: book.ClientsTotal,
+		Period: pipelinePeriod(ctx, p), UntouchedDays: untouchedDays, Flash: s.popFlash(c),
+		Figures: pipelineRow(ctx, p, figures), OpenTotal: book.OpenTotal, ClientsTotal: book.ClientsTotal,
 		CSRF: s.csrfToken(c), Errors: forms.errs, AllErrors: forms.errsOfAll,
 	}
-	vm.Figures.OpenValue = money.Whole(figures.OpenValue, p.Currency, p.MinorDigits)
-	vm.Figures.WonValue = money.Whole(figures.WonValue, p.Currency, p.MinorDigits)
+	vm.Figures.OpenValue = i18n.MoneyWhole(ctx, figures.OpenValue, p.Currency, p.MinorDigits)
+	vm.Figures.WonValue = i18n.MoneyWhole(ctx, figures.WonValue, p.Currency, p.MinorDigits)
 	vm.ClientsLeft = figures.Clients - figures.ActiveClients
 	if forms.all {
 		vm.AllTo = forms.to
@@ -152,34 +153,48 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 	for _, t := range open {
 		vm.Open = append(vm.Open, pages.PipelineTrigger{
 			ClientID: t.ClientID, Client: t.ClientName, Product: t.Product, ProductCode: t.ProductCode,
-			Status: string(t.Status), StatusLabel: t.Status.Label(), StatusTone: bookStatusTone(t.Status),
-			Value: money.Whole(t.ExpectedValue, "", p.MinorDigits), Priority: money.Whole(t.Priority, "", p.MinorDigits),
-			Raised: components.Date(t.RaisedAt), Age: daysText(now.Sub(t.RaisedAt)),
-			LastMove: lastMoveText(t, now), Untouched: t.Untouched(now),
+			Status: string(t.Status), StatusLabel: statusLabel(ctx, t.Status), StatusTone: bookStatusTone(t.Status),
+			Value: i18n.MoneyWhole(ctx, t.ExpectedValue, "", p.MinorDigits), Priority: i18n.MoneyWhole(ctx, t.Priority, "", p.MinorDigits),
+			Raised: i18n.Date(ctx, t.RaisedAt), Age: daysText(ctx, now.Sub(t.RaisedAt)),
+			LastMove: lastMoveText(ctx, t, now), Untouched: t.Untouched(now),
 		})
 	}
 	for _, w := range book.Warnings {
-		pw := pages.PipelineWarning{ClientID: w.ClientID, Client: w.ClientName, Level: w.Level,
-			LevelTone: bookLevelTone(w.Level), Score: strconv.Itoa(w.Score), Since: components.Month(w.Since),
-			LastContact: "never", NoContact: w.Level == "high" && !w.ContactedSince()}
+		pw := pages.PipelineWarning{ClientID: w.ClientID, Client: w.ClientName, Level: levelLabel(ctx, w.Level),
+			LevelTone: bookLevelTone(w.Level), Score: i18n.Int(ctx, int64(w.Score)), Since: i18n.Month(ctx, w.Since),
+			LastContact: i18n.T(ctx, "pipeline.never"), NoContact: w.Level == "high" && !w.ContactedSince()}
 		if !w.LastContact.IsZero() {
-			pw.LastContact = components.Date(w.LastContact)
+			pw.LastContact = i18n.Date(ctx, w.LastContact)
 		}
 		vm.Warnings = append(vm.Warnings, pw)
 	}
 	for _, cl := range book.Clients {
-		pc := pages.PipelineClient{ID: cl.ID, Name: cl.LegalName, Ref: cl.Ref, Since: components.Date(cl.Since),
-			Open: cl.OpenTriggers, OpenValue: money.Whole(cl.OpenValue, "", p.MinorDigits),
-			Warning: cl.WarningLevel, WarningTone: bookLevelTone(cl.WarningLevel), Checked: forms.selected[cl.ID]}
+		pc := pages.PipelineClient{ID: cl.ID, Name: cl.LegalName, Ref: cl.Ref, Since: i18n.Date(ctx, cl.Since),
+			Open: cl.OpenTriggers, OpenValue: i18n.MoneyWhole(ctx, cl.OpenValue, "", p.MinorDigits),
+			Warning: levelLabel(ctx, cl.WarningLevel), WarningTone: bookLevelTone(cl.WarningLevel), Checked: forms.selected[cl.ID]}
 		if cl.LeftOn != nil {
-			pc.LeftOn = components.Date(*cl.LeftOn)
+			pc.LeftOn = i18n.Date(ctx, *cl.LeftOn)
 		}
 		if cl.OpenTriggers == 0 {
 			pc.OpenValue = ""
 		}
 		vm.Clients = append(vm.Clients, pc)
 	}
-	return render(c, status, pages.PipelineManagerPage(s.layout(c, v, m.Name+" · Pipeline", "pipeline"), vm))
+	return render(c, status, pages.PipelineManagerPage(s.layout(c, v, m.Name+" · "+i18n.T(ctx, "pipeline.title"), "pipeline"), vm))
+}
+
+// statusLabel names a trigger's status in the viewer's language.
+func statusLabel(ctx context.Context, st triggers.Status) string {
+	return i18n.T(ctx, "pipeline.status."+string(st))
+}
+
+// levelLabel names a warning level (watch or high) in the viewer's language;
+// "" for none.
+func levelLabel(ctx context.Context, level string) string {
+	if level == "" {
+		return ""
+	}
+	return i18n.T(ctx, "pipeline.level."+level)
 }
 
 func bookStatusTone(st triggers.Status) string {
@@ -203,20 +218,20 @@ func bookLevelTone(level string) string {
 }
 
 // daysText says a duration in whole days.
-func daysText(d time.Duration) string {
-	days := int(d / (24 * time.Hour))
+func daysText(ctx context.Context, d time.Duration) string {
+	days := int64(d / (24 * time.Hour))
 	if days < 1 {
-		return "less than a day"
+		return i18n.T(ctx, "pipeline.less-than-day")
 	}
-	return plural(days, "day")
+	return i18n.Plural(ctx, "pipeline.days", days)
 }
 
 // lastMoveText says when an open trigger last moved, or that it never did.
-func lastMoveText(t triggers.OpenItem, now time.Time) string {
+func lastMoveText(ctx context.Context, t pipeline.OpenItem, now time.Time) string {
 	if !t.ChangedAt.After(t.RaisedAt) {
-		return "never moved"
+		return i18n.T(ctx, "pipeline.never-moved")
 	}
-	return t.Status.Label() + " " + daysText(now.Sub(t.ChangedAt)) + " ago"
+	return i18n.T(ctx, "pipeline.last-move", "Status", statusLabel(ctx, t.Status), "Ago", daysText(ctx, now.Sub(t.ChangedAt)))
 }
 
 func (s *server) pipelineReassign(c echo.Context) error {
@@ -270,17 +285,15 @@ func (s *server) pipelineReassign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	what := plural(len(done.ClientIDs), "client")
+	ctx := c.Request().Context()
+	what := i18n.Plural(ctx, "pipeline.clients", int64(len(done.ClientIDs)))
 	if len(done.ClientNames) == 1 {
 		what = done.ClientNames[0]
 	}
-	msg := fmt.Sprintf("Reassigned %s from %s to %s", what, done.From.Name, done.To.Name)
-	switch {
-	case done.Left == 1:
-		msg += " (1 of them has left the bank)"
-	case done.Left > 1:
-		msg += fmt.Sprintf(" (%d of them have left the bank)", done.Left)
+	msg := i18n.T(ctx, "pipeline.reassigned", "What", what, "From", done.From.Name, "To", done.To.Name)
+	if done.Left > 0 {
+		msg += i18n.Plural(ctx, "pipeline.of-them-left", int64(done.Left))
 	}
-	s.setFlash(c, msg+". Their open triggers and warnings went with them.")
+	s.setFlash(c, msg+". "+i18n.T(ctx, "pipeline.went-with"))
 	return seeOther(c, pipelineManagerPath(from))
 }

@@ -1,4 +1,10 @@
-package triggers
+// Package pipeline owns the branch head's pipeline screens' read models: the
+// branch per manager (ForBranch) and one manager's book (BookOf), each read
+// by one call in one read-only transaction. The pages call them; neither
+// assembles a screen from its parts. The figures are counted at request
+// time over covering indexes of the branch's clients and their triggers
+// (migration 00023), so that a move or a reassignment shows at once.
+package pipeline
 
 import (
 	"context"
@@ -8,13 +14,20 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/triggers"
 )
 
 //go:embed pipeline.sql
-var pipelineFS embed.FS
+var sqlFS embed.FS
+
+// SQL is the package's named queries, for the check at start.
+var SQL = []db.File{db.MustLoadFile(sqlFS, "internal/pipeline", "pipeline.sql")}
+
+var queries = SQL[0].Queries
 
 // UntouchedAfter is how long an open trigger may wait without a move before
 // the pipeline flags it as untouched.
@@ -50,21 +63,21 @@ type Figures struct {
 }
 
 // Count returns the number of triggers of the period in status s.
-func (f Figures) Count(s Status) int {
+func (f Figures) Count(s triggers.Status) int {
 	switch s {
-	case New:
+	case triggers.New:
 		return f.New
-	case Contacted:
+	case triggers.Contacted:
 		return f.Contacted
-	case Offered:
+	case triggers.Offered:
 		return f.Offered
-	case Won:
+	case triggers.Won:
 		return f.Won
-	case Lost:
+	case triggers.Lost:
 		return f.Lost
-	case Dismissed:
+	case triggers.Dismissed:
 		return f.Dismissed
-	case Expired:
+	case triggers.Expired:
 		return f.Expired
 	}
 	return 0
@@ -130,6 +143,7 @@ type ManagerFigures struct {
 	Name, Login string
 	Active      bool
 	Figures
+	won []MonthValue // WonValue and WonCount by month of the period
 }
 
 // MonthValue is the value of the wins confirmed in one month.
@@ -139,8 +153,9 @@ type MonthValue struct {
 	Count int
 }
 
-// Pipeline is a branch's cross-sell pipeline, per manager.
-type Pipeline struct {
+// Heading is the branch a screen of the pipeline is of, and the period its
+// figures cover.
+type Heading struct {
 	BranchCode, BranchName, BankName string
 	Currency                         string // a branch is of one bank, so of one currency
 	MinorDigits                      int
@@ -150,9 +165,16 @@ type Pipeline struct {
 	// UntouchedBefore is the moment before which an open trigger's last move
 	// makes it untouched.
 	UntouchedBefore time.Time
-	Managers        []ManagerFigures // by name; clients without a manager last
-	Total           Figures
-	WonTrend        []MonthValue // every month of the period, oldest first
+	months          []time.Time // the first instant of each month of the period
+}
+
+// Pipeline is a branch's cross-sell pipeline, per manager: the branch head's
+// screen.
+type Pipeline struct {
+	Heading
+	Managers []ManagerFigures // by name; clients without a manager last
+	Total    Figures
+	WonTrend []MonthValue // every month of the period, oldest first
 }
 
 // Manager returns the row of manager id, and whether there is one.
@@ -165,62 +187,144 @@ func (p Pipeline) Manager(id int64) (ManagerFigures, bool) {
 	return ManagerFigures{}, false
 }
 
-// BranchPipeline returns the pipeline of v's branch as of now. Only a branch
-// head has one; anyone else gets ErrNotBranchHead.
-func BranchPipeline(ctx context.Context, q db.Querier, v access.Viewer, now time.Time) (Pipeline, error) {
+// ForBranch returns the pipeline of v's branch as of now. Only a branch head
+// has one; anyone else gets ErrNotBranchHead.
+func ForBranch(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, now time.Time) (Pipeline, error) {
 	if v.Role != access.BranchHead {
 		return Pipeline{}, ErrNotBranchHead
 	}
-	p := Pipeline{UntouchedBefore: now.Add(-UntouchedAfter)}
-	err := q.QueryRow(ctx, queries.Get("pipeline-branch"), v.BranchID, now).Scan(
-		&p.BranchCode, &p.BranchName, &p.BankName, &p.Currency, &p.MinorDigits, &p.From, &p.Until)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Pipeline{}, fmt.Errorf("branch %d: %w", v.BranchID, db.ErrNotFound)
-	}
-	if err != nil {
-		return Pipeline{}, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
-	}
-
-	var args db.Args
-	args.Add(v.BranchID)
-	args.Add(p.From)
-	args.Add(p.Until)
-	args.Add(p.UntouchedBefore)
-	rows, err := q.Query(ctx, access.Scoped(queries.Get("pipeline-managers"), v, &args), args.Values()...)
-	if err != nil {
-		return Pipeline{}, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
-	}
-	p.Managers, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ManagerFigures, error) {
-		var m ManagerFigures
-		f := &m.Figures
-		err := r.Scan(&m.ManagerID, &m.Name, &m.Login, &m.Active, &f.Clients, &f.ActiveClients,
-			&f.Raised, &f.New, &f.Contacted, &f.Offered, &f.Won, &f.Lost, &f.Dismissed, &f.Expired,
-			&f.WonConfirmed, &f.Open, &f.OpenValue, &f.Untouched, &f.WonCount, &f.WonValue,
-			&f.HighWarnings, &f.HighNoContact)
-		return m, err
+	var p Pipeline
+	err := readOnly(ctx, pool, func(q db.Querier) error {
+		var err error
+		if p.Heading, err = heading(ctx, q, v, now); err != nil {
+			return err
+		}
+		if p.Managers, err = managerFigures(ctx, q, v, p.Heading, 0); err != nil {
+			return err
+		}
+		return nil
 	})
 	if err != nil {
-		return Pipeline{}, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
+		return Pipeline{}, err
+	}
+	p.WonTrend = make([]MonthValue, len(p.months))
+	for i, m := range p.months {
+		p.WonTrend[i].Month = m
 	}
 	for _, m := range p.Managers {
 		p.Total.add(m.Figures)
+		for i, w := range m.won {
+			p.WonTrend[i].Value += w.Value
+			p.WonTrend[i].Count += w.Count
+		}
+	}
+	return p, nil
+}
+
+// heading reads v's branch and the period as of now.
+func heading(ctx context.Context, q db.Querier, v access.Viewer, now time.Time) (Heading, error) {
+	h := Heading{UntouchedBefore: now.Add(-UntouchedAfter)}
+	err := q.QueryRow(ctx, queries.Get("pipeline-branch"), v.BranchID, now).Scan(
+		&h.BranchCode, &h.BranchName, &h.BankName, &h.Currency, &h.MinorDigits, &h.From, &h.Until, &h.months)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Heading{}, fmt.Errorf("branch %d: %w", v.BranchID, db.ErrNotFound)
+	}
+	if err != nil {
+		return Heading{}, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
+	}
+	return h, nil
+}
+
+// managerFigures returns the rows of the managers of v's branch, or of
+// manager only when it is not 0, with their figures over the period of h.
+func managerFigures(ctx context.Context, q db.Querier, v access.Viewer, h Heading, manager int64) ([]ManagerFigures, error) {
+	var only *int64
+	if manager != 0 {
+		only = &manager
+	}
+	var args db.Args
+	args.Add(v.BranchID)
+	args.Add(only)
+	rows, err := q.Query(ctx, access.Scoped(queries.Get("pipeline-managers"), v, &args), args.Values()...)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
+	}
+	ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ManagerFigures, error) {
+		var m ManagerFigures
+		f := &m.Figures
+		err := r.Scan(&m.ManagerID, &m.Name, &m.Login, &m.Active, &f.Clients, &f.ActiveClients,
+			&f.HighWarnings, &f.HighNoContact)
+		m.won = make([]MonthValue, len(h.months))
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pipeline of branch %d: %w", v.BranchID, err)
+	}
+	at := make(map[int64]int, len(ms))
+	for i, m := range ms {
+		at[m.ManagerID] = i
 	}
 
 	args = db.Args{}
-	args.Add(p.From)
-	args.Add(p.Until)
-	rows, err = q.Query(ctx, access.Scoped(queries.Get("pipeline-won-trend"), v, &args), args.Values()...)
+	args.Add(h.From)
+	args.Add(h.Until)
+	args.Add(h.UntouchedBefore)
+	args.Add(only)
+	rows, err = q.Query(ctx, access.Scoped(queries.Get("pipeline-triggers"), v, &args), args.Values()...)
 	if err != nil {
-		return Pipeline{}, fmt.Errorf("won trend of branch %d: %w", v.BranchID, err)
+		return nil, fmt.Errorf("triggers of branch %d: %w", v.BranchID, err)
 	}
-	p.WonTrend, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (MonthValue, error) {
-		var m MonthValue
-		return m, r.Scan(&m.Month, &m.Value, &m.Count)
-	})
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var month *time.Time
+		var f Figures
+		if err := rows.Scan(&id, &month, &f.Raised, &f.New, &f.Contacted, &f.Offered, &f.Won, &f.Lost, &f.Dismissed,
+			&f.Expired, &f.WonConfirmed, &f.Open, &f.OpenValue, &f.Untouched, &f.WonCount, &f.WonValue); err != nil {
+			return nil, fmt.Errorf("triggers of branch %d: %w", v.BranchID, err)
+		}
+		i, ok := at[id]
+		if !ok { // a client's manager is always listed with its clients
+			return nil, fmt.Errorf("triggers of branch %d: manager %d has triggers but no row", v.BranchID, id)
+		}
+		ms[i].add(f)
+		if month != nil {
+			m := monthIndex(h.months, *month)
+			if m < 0 {
+				return nil, fmt.Errorf("triggers of branch %d: month %v is not of the period", v.BranchID, *month)
+			}
+			ms[i].won[m].Value += f.WonValue
+			ms[i].won[m].Count += f.WonCount
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("triggers of branch %d: %w", v.BranchID, err)
+	}
+	return ms, nil
+}
+
+// monthIndex returns the place of month among months, -1 if none.
+func monthIndex(months []time.Time, month time.Time) int {
+	for i, m := range months {
+		if m.Equal(month) {
+			return i
+		}
+	}
+	return -1
+}
+
+// readOnly runs fn in a read-only transaction of pool: one connection and
+// one snapshot for every part of a screen.
+func readOnly(ctx context.Context, pool *pgxpool.Pool, fn func(q db.Querier) error) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return Pipeline{}, fmt.Errorf("won trend of branch %d: %w", v.BranchID, err)
+		return fmt.Errorf("begin read: %w", err)
 	}
-	return p, nil
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // BranchManager is a manager of a branch as the pipeline names them.
@@ -236,7 +340,7 @@ type OpenItem struct {
 	ClientID             int64
 	ClientName           string
 	ProductCode, Product string
-	Status               Status
+	Status               triggers.Status
 	ExpectedValue        int64
 	Priority             int64
 	RaisedAt, ChangedAt  time.Time
@@ -273,11 +377,14 @@ type BookClient struct {
 	WarningLevel   string // "", watch or high
 }
 
-// Book is what one manager of the branch has in hand: their open triggers,
-// their clients' warnings and their clients, and the colleagues their clients
-// may be given to.
+// Book is what one manager of the branch has in hand: their figures in the
+// pipeline, their open triggers, their clients' warnings and their clients,
+// and the colleagues their clients may be given to. It is the manager's page
+// of the pipeline.
 type Book struct {
+	Heading
 	Manager      BranchManager
+	Figures      Figures    // the manager's row of the pipeline (all zero for a deactivated one without clients)
 	Open         []OpenItem // highest priority first, at most BookLimit
 	OpenTotal    int
 	Warnings     []WarnedClient
@@ -289,12 +396,39 @@ type Book struct {
 // BookLimit bounds the triggers and the clients a book lists.
 const BookLimit = 1000
 
-// ManagerBook returns the book of manager id of v's branch, or db.ErrNotFound
-// when id is not a manager of that branch.
-func ManagerBook(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Book, error) {
+// BookOf returns the book of manager id of v's branch as of now, or
+// db.ErrNotFound when id is not a manager of that branch. It counts the
+// figures of that manager's clients only, not the whole branch's.
+func BookOf(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, id int64, now time.Time) (Book, error) {
 	if v.Role != access.BranchHead {
 		return Book{}, ErrNotBranchHead
 	}
+	var b Book
+	err := readOnly(ctx, pool, func(q db.Querier) error {
+		var err error
+		if b, err = book(ctx, q, v, id); err != nil {
+			return err
+		}
+		if b.Heading, err = heading(ctx, q, v, now); err != nil {
+			return err
+		}
+		rows, err := managerFigures(ctx, q, v, b.Heading, id)
+		if err != nil {
+			return err
+		}
+		for _, m := range rows {
+			b.Figures.add(m.Figures)
+		}
+		return nil
+	})
+	if err != nil {
+		return Book{}, err
+	}
+	return b, nil
+}
+
+// book reads the lists of manager id's book.
+func book(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Book, error) {
 	var b Book
 	m := &b.Manager
 	err := q.QueryRow(ctx, queries.Get("branch-manager"), id, v.BranchID).Scan(&m.ID, &m.Name, &m.Login, &m.Active)
