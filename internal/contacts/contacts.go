@@ -18,6 +18,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -73,34 +74,34 @@ func NewForm(now time.Time) Form {
 }
 
 // Parse validates the form against the client's start date and now, and
-// returns the contact or every problem by field.
-func (f Form) Parse(since, now time.Time, loc *time.Location) (Contact, error) {
+// returns the contact or every problem by field, in ctx's language.
+func (f Form) Parse(ctx context.Context, since, now time.Time, loc *time.Location) (Contact, error) {
 	errs := input.Errors{}
 	c := Contact{Kind: f.Kind, Outcome: f.Outcome, Notes: strings.TrimSpace(f.Notes), Proactive: f.Proactive}
 	if !input.IsChoice(Kinds, f.Kind) {
-		errs.Add("kind", "choose call, meeting, email or visit")
+		errs.Add("kind", i18n.T(ctx, "card.v.kind"))
 	}
 	if !input.IsChoice(Outcomes, f.Outcome) {
-		errs.Add("outcome", "choose an outcome from the list")
+		errs.Add("outcome", i18n.T(ctx, "card.v.outcome"))
 	}
 	at, err := time.ParseInLocation(formTime, strings.TrimSpace(f.HappenedAt), loc)
 	switch {
 	case strings.TrimSpace(f.HappenedAt) == "":
-		errs.Add("happened_at", "say when the contact happened")
+		errs.Add("happened_at", i18n.T(ctx, "card.v.nowhen"))
 	case err != nil:
-		errs.Add("happened_at", fmt.Sprintf("%q is not a date and time (YYYY-MM-DD HH:MM)", f.HappenedAt))
+		errs.Add("happened_at", i18n.T(ctx, "card.v.badwhen", "Text", fmt.Sprintf("%q", f.HappenedAt)))
 	case at.After(now.Add(5 * time.Minute)):
-		errs.Add("happened_at", "a contact cannot be in the future")
+		errs.Add("happened_at", i18n.T(ctx, "card.v.future"))
 	case at.Before(since):
-		errs.Add("happened_at", "the client was not yet a client then (since "+since.Format("2006-01-02")+")")
+		errs.Add("happened_at", i18n.T(ctx, "card.v.beforesince", "Since", i18n.Date(ctx, since)))
 	default:
 		c.HappenedAt = at
 	}
 	if utf8.RuneCountInString(c.Notes) > 4000 {
-		errs.Add("notes", fmt.Sprintf("notes are %d characters long; keep them under 4,000", utf8.RuneCountInString(c.Notes)))
+		errs.Add("notes", i18n.T(ctx, "card.v.longnotes", "Length", i18n.Int(ctx, int64(utf8.RuneCountInString(c.Notes))), "Max", i18n.Int(ctx, 4000)))
 	}
 	if !utf8.ValidString(c.Notes) {
-		errs.Add("notes", "notes contain characters that are not valid text")
+		errs.Add("notes", i18n.T(ctx, "card.v.badnotes"))
 	}
 	score := func(field, s string, lo, hi int) *int {
 		s = strings.TrimSpace(s)
@@ -109,7 +110,7 @@ func (f Form) Parse(since, now time.Time, loc *time.Location) (Contact, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < lo || n > hi {
-			errs.Add(field, fmt.Sprintf("%q: give a whole number from %d to %d, or leave it empty", s, lo, hi))
+			errs.Add(field, i18n.T(ctx, "card.v.score", "Text", fmt.Sprintf("%q", s), "Low", lo, "High", hi))
 			return nil
 		}
 		return &n
@@ -118,18 +119,18 @@ func (f Form) Parse(since, now time.Time, loc *time.Location) (Contact, error) {
 	c.NPS = score("nps", f.NPS, 0, 10)
 	if c.CSAT != nil && c.NPS != nil {
 		// A contact records one satisfaction score: CSAT or NPS.
-		errs.Add("nps", "give either a CSAT or an NPS score, not both")
+		errs.Add("nps", i18n.T(ctx, "card.v.both"))
 		c.NPS = nil
 	}
 	if s := strings.TrimSpace(f.NextContactOn); s != "" {
 		d, err := time.ParseInLocation("2006-01-02", s, loc)
 		switch {
 		case err != nil:
-			errs.Add("next_contact_on", fmt.Sprintf("%q is not a date (YYYY-MM-DD)", s))
+			errs.Add("next_contact_on", i18n.T(ctx, "card.v.baddate", "Text", fmt.Sprintf("%q", s)))
 		case !c.HappenedAt.IsZero() && d.Before(c.HappenedAt.Truncate(24*time.Hour)):
-			errs.Add("next_contact_on", "the next contact must come after this one")
+			errs.Add("next_contact_on", i18n.T(ctx, "card.v.nextbefore"))
 		case d.After(now.AddDate(1, 0, 0)):
-			errs.Add("next_contact_on", "plan the next contact within a year")
+			errs.Add("next_contact_on", i18n.T(ctx, "card.v.nextfar"))
 		default:
 			c.NextContactOn = &d
 		}
@@ -213,9 +214,12 @@ func checkPlan(ctx context.Context, tx pgx.Tx, clientID int64, at time.Time, max
 	if n < maxProactive {
 		return nil
 	}
-	return input.Errors{"proactive": fmt.Sprintf(
-		"the contact plan allows %d proactive contact(s) a month and this client had %d within a month of this one (the latest on %s); "+
-			"if the client contacted you, untick this box", maxProactive, n, last.Format("2006-01-02"))}
+	latest := ""
+	if last != nil {
+		latest = i18n.Date(ctx, *last)
+	}
+	return input.Errors{"proactive": i18n.Plural(ctx, "card.v.plan", int64(maxProactive), "Had", i18n.Int(ctx, int64(n)),
+		"Latest", latest)}
 }
 
 // Due is a client whose planned next contact has come, with when the contact
@@ -392,7 +396,7 @@ func (s *Store) Log(ctx context.Context, v access.Viewer, clientID int64, f Form
 	if loc == nil {
 		loc = time.Local
 	}
-	c, err := f.Parse(since, o.Now, loc)
+	c, err := f.Parse(ctx, since, o.Now, loc)
 	if err != nil {
 		return Contact{}, err
 	}

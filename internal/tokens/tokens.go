@@ -23,6 +23,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -69,21 +70,21 @@ type New struct {
 	Days int // zero: DefaultDays
 }
 
-// Validate checks n, naming each bad field.
-func (n *New) Validate() error {
+// Validate checks n, naming each bad field in ctx's language.
+func (n *New) Validate(ctx context.Context) error {
 	errs := input.Errors{}
 	n.Name = strings.TrimSpace(n.Name)
 	switch l := utf8.RuneCountInString(n.Name); {
 	case l == 0:
-		errs.Add("name", "give the token a name that says what uses it")
+		errs.Add("name", i18n.T(ctx, "account.token.noname"))
 	case l > 100:
-		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it to 100", l))
+		errs.Add("name", i18n.T(ctx, "account.token.longname", "Length", i18n.Int(ctx, int64(l)), "Max", 100))
 	}
 	if n.Days == 0 {
 		n.Days = DefaultDays
 	}
 	if n.Days < 1 || n.Days > MaxDays {
-		errs.Add("days", fmt.Sprintf("%d days: a token lives from 1 to %d days", n.Days, MaxDays))
+		errs.Add("days", i18n.T(ctx, "account.token.baddays", "Days", i18n.Int(ctx, int64(n.Days)), "Max", MaxDays))
 	}
 	return errs.Err()
 }
@@ -91,7 +92,7 @@ func (n *New) Validate() error {
 // Create makes a token for user userID, audited as by, and returns it with
 // the token itself, which is never shown again.
 func Create(ctx context.Context, pool *pgxpool.Pool, by audit.Actor, userID int64, n New, now time.Time) (Token, string, error) {
-	if err := n.Validate(); err != nil {
+	if err := n.Validate(ctx); err != nil {
 		return Token{}, "", err
 	}
 	raw := make([]byte, 32)

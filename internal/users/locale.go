@@ -17,7 +17,7 @@ func (s *Store) SetLocale(ctx context.Context, by audit.Actor, id int64, code st
 	var value *string
 	if code != "" {
 		if _, ok := i18n.Parse(code); !ok {
-			return input.Errors{"locale": fmt.Sprintf("%q is not a language Relay speaks (en, bg, ru)", code)}
+			return input.Errors{"locale": i18n.T(ctx, "account.language.unknown", "Code", fmt.Sprintf("%q", code))}
 		}
 		value = &code
 	}

@@ -45,7 +45,7 @@ func (s *server) accountLocale(c echo.Context) error {
 			return err
 		}
 		vm.Errors = fe
-		return render(c, statusInvalid, pages.AccountPage(s.layout(c, v, "Your account", ""), vm))
+		return render(c, statusInvalid, pages.AccountPage(s.layout(c, v, i18n.T(ctxOf(c), "account.title"), ""), vm))
 	}
 	if err != nil {
 		return err

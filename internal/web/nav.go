@@ -1,48 +1,55 @@
 package web
 
 import (
+	"context"
+
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/views/layouts"
 )
 
-// navFor lists the top-bar links of a role.
-func navFor(v access.Viewer) []layouts.NavItem {
-	var nav []layouts.NavItem
+// navFor lists the top-bar links of a role, labelled in ctx's language.
+func navFor(ctx context.Context, v access.Viewer) []layouts.NavItem {
+	var keys []string
 	// Each role's own page comes first: it is where they land.
 	switch v.Role {
 	case access.Manager:
-		nav = append(nav, layouts.NavItem{Key: "worklist", Label: "Worklist", Href: "/worklist"},
-			layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
+		keys = append(keys, "worklist", "churn")
 	case access.BranchHead:
-		nav = append(nav, layouts.NavItem{Key: "pipeline", Label: "Pipeline", Href: "/pipeline"},
-			layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"})
+		keys = append(keys, "pipeline", "churn")
 	case access.Risk:
-		nav = append(nav, layouts.NavItem{Key: "churn", Label: "Churn list", Href: "/churn"},
-			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
-			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"})
+		keys = append(keys, "churn", "backtest", "models")
 	}
 	if v.SeesClients() {
-		nav = append(nav, layouts.NavItem{Key: "clients", Label: "Clients", Href: "/clients"},
-			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"})
+		keys = append(keys, "clients", "segments")
 	}
 	if v.Role == access.BranchHead || v.Role == access.Risk {
-		nav = append(nav, layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"})
+		keys = append(keys, "effectiveness")
 	}
 	if v.Role == access.Admin {
-		nav = append(nav,
-			layouts.NavItem{Key: "users", Label: "Users", Href: "/admin/users"},
-			layouts.NavItem{Key: "reference", Label: "Reference", Href: "/admin/reference"},
-			layouts.NavItem{Key: "products", Label: "Products", Href: "/admin/products"},
-			layouts.NavItem{Key: "settings", Label: "Settings", Href: "/admin/settings"},
-			layouts.NavItem{Key: "imports", Label: "Imports", Href: "/admin/imports"},
-			layouts.NavItem{Key: "runs", Label: "Nightly runs", Href: "/admin/runs"},
-			layouts.NavItem{Key: "webhooks", Label: "Webhooks", Href: "/admin/webhooks"},
-			layouts.NavItem{Key: "models", Label: "Churn models", Href: "/models"},
-			layouts.NavItem{Key: "backtest", Label: "Backtest", Href: "/backtest"},
-			layouts.NavItem{Key: "segments", Label: "Segments", Href: "/segments"},
-			layouts.NavItem{Key: "effectiveness", Label: "Effectiveness", Href: "/effectiveness"},
-			layouts.NavItem{Key: "audit", Label: "Audit log", Href: "/admin/audit"},
-		)
+		keys = append(keys, "users", "reference", "products", "settings", "imports", "runs", "webhooks", "models",
+			"backtest", "segments", "effectiveness", "audit")
+	}
+	nav := make([]layouts.NavItem, len(keys))
+	for i, k := range keys {
+		nav[i] = layouts.NavItem{Key: k, Label: i18n.T(ctx, "nav."+k), Href: navHref[k]}
 	}
 	return nav
+}
+
+// navHref is where each top-bar link goes.
+var navHref = map[string]string{
+	"worklist": "/worklist", "churn": "/churn", "pipeline": "/pipeline", "backtest": "/backtest", "models": "/models",
+	"clients": "/clients", "segments": "/segments", "effectiveness": "/effectiveness", "users": "/admin/users",
+	"reference": "/admin/reference", "products": "/admin/products", "settings": "/admin/settings",
+	"imports": "/admin/imports", "runs": "/admin/runs", "webhooks": "/admin/webhooks", "audit": "/admin/audit",
+}
+
+// roleLabel names a role in ctx's language.
+func roleLabel(ctx context.Context, r access.Role) string {
+	switch r {
+	case access.Manager, access.BranchHead, access.Risk, access.Admin:
+		return i18n.T(ctx, "common.role."+string(r))
+	}
+	return string(r)
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/tokens"
-	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
@@ -29,7 +29,7 @@ func (s *server) account(c echo.Context) error {
 		return err
 	}
 	vm.FormDays = strconv.Itoa(tokens.DefaultDays)
-	return render(c, http.StatusOK, pages.AccountPage(s.layout(c, viewer(c), "Your account", ""), vm))
+	return render(c, http.StatusOK, pages.AccountPage(s.layout(c, viewer(c), i18n.T(ctxOf(c), "account.title"), ""), vm))
 }
 
 // accountView is the account page with the user's tokens.
@@ -44,21 +44,23 @@ func (s *server) accountView(c echo.Context) (pages.Account, error) {
 	if err != nil {
 		return pages.Account{}, err
 	}
-	vm := pages.Account{Name: v.Name, Login: v.Login, Role: v.Role.Label(), CSRF: s.csrfToken(c), Flash: s.popFlash(c)}
+	ctx := ctxOf(c)
+	vm := pages.Account{Name: v.Name, Login: v.Login, Role: roleLabel(ctx, v.Role), CSRF: s.csrfToken(c), Flash: s.popFlash(c)}
 	if u.Locale != nil {
 		vm.Locale = *u.Locale
 	}
 	for _, t := range list {
-		at := pages.AccountToken{ID: t.ID, Prefix: t.Prefix, Name: t.Name, Created: components.Date(t.CreatedAt),
-			Expires: components.Date(t.ExpiresAt), LastUsed: "never", State: "live", Live: t.Live(now)}
+		at := pages.AccountToken{ID: t.ID, Prefix: t.Prefix, Name: t.Name, Created: i18n.Date(ctx, t.CreatedAt),
+			Expires: i18n.Date(ctx, t.ExpiresAt), LastUsed: i18n.T(ctx, "account.token.never"),
+			State: i18n.T(ctx, "account.token.live"), Live: t.Live(now)}
 		if t.LastUsedAt != nil {
-			at.LastUsed = components.DateTime(*t.LastUsedAt)
+			at.LastUsed = i18n.DateTime(ctx, *t.LastUsedAt)
 		}
 		switch {
 		case t.RevokedAt != nil:
-			at.State = "revoked " + components.Date(*t.RevokedAt)
+			at.State = i18n.T(ctx, "account.token.revoked", "On", i18n.Date(ctx, *t.RevokedAt))
 		case !at.Live:
-			at.State = "expired"
+			at.State = i18n.T(ctx, "account.token.expired")
 		}
 		vm.Tokens = append(vm.Tokens, at)
 	}
@@ -74,7 +76,7 @@ func (s *server) accountTokenCreate(c echo.Context) error {
 	if daysText != "" {
 		d, err := strconv.Atoi(daysText)
 		if err != nil {
-			errs = input.Errors{"days": fmt.Sprintf("%q is not a whole number of days", daysText)}
+			errs = input.Errors{"days": i18n.T(ctxOf(c), "account.token.notdays", "Text", fmt.Sprintf("%q", daysText))}
 		}
 		n.Days = d
 	}
@@ -95,12 +97,12 @@ func (s *server) accountTokenCreate(c echo.Context) error {
 	}
 	if errs != nil {
 		vm.FormName, vm.FormDays, vm.Errors = name, daysText, errs
-		return render(c, statusInvalid, pages.AccountPage(s.layout(c, v, "Your account", ""), vm))
+		return render(c, statusInvalid, pages.AccountPage(s.layout(c, v, i18n.T(ctxOf(c), "account.title"), ""), vm))
 	}
 	// The token is in this answer only: it is not put in the session or a
 	// redirect, so it is shown once.
 	vm.NewToken, vm.NewTokenName, vm.FormDays = secret, made.Name, strconv.Itoa(tokens.DefaultDays)
-	return render(c, http.StatusOK, pages.AccountPage(s.layout(c, v, "Your account", ""), vm))
+	return render(c, http.StatusOK, pages.AccountPage(s.layout(c, v, i18n.T(ctxOf(c), "account.title"), ""), vm))
 }
 
 // accountTokenRevoke revokes one of the signed-in user's tokens; another
@@ -114,6 +116,6 @@ func (s *server) accountTokenRevoke(c echo.Context) error {
 	if err := tokens.Revoke(ctxOf(c), s.Pool, actor(c), v.UserID, id, s.Now()); err != nil {
 		return err
 	}
-	s.setFlash(c, "The token is revoked: it no longer opens the API.")
+	s.setFlash(c, i18n.T(ctxOf(c), "account.token.revokedflash"))
 	return c.Redirect(http.StatusSeeOther, "/account")
 }

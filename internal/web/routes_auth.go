@@ -1,8 +1,8 @@
 package web
 
 import (
+	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/views/pages"
 )
@@ -63,8 +64,7 @@ func (s *server) login(c echo.Context) error {
 		s.Metrics.SignInThrottled()
 		secs := int(math.Ceil(time.Duration(wait).Seconds()))
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
-		vm.Error = fmt.Sprintf("Too many failed sign-ins for this login. Wait %s and try again, or ask an administrator to reset your password.",
-			waitText(secs))
+		vm.Error = i18n.T(ctx, "auth.throttled", "Wait", waitText(ctx, secs))
 		return render(c, http.StatusTooManyRequests, pages.LoginPage(vm))
 	}
 	// Refused when passwords are off, before the password is checked; counted
@@ -87,11 +87,11 @@ func (s *server) login(c echo.Context) error {
 		}
 		s.Metrics.SignInFailed()
 		time.Sleep(failedLoginDelay)
-		vm.Error = "The login or password is not right."
+		vm.Error = i18n.T(ctx, "auth.bad")
 		return render(c, http.StatusUnauthorized, pages.LoginPage(vm))
 	case errors.Is(err, users.ErrBusy):
 		c.Response().Header().Set("Retry-After", "5")
-		vm.Error = "Relay is busy checking other sign-ins. Try again in a few seconds."
+		vm.Error = i18n.T(ctx, "auth.busy")
 		return render(c, http.StatusServiceUnavailable, pages.LoginPage(vm))
 	case err != nil:
 		return err
@@ -113,14 +113,14 @@ func (s *server) login(c echo.Context) error {
 }
 
 // waitText says a wait of secs seconds in words.
-func waitText(secs int) string {
+func waitText(ctx context.Context, secs int) string {
 	switch {
 	case secs <= 1:
-		return "a second"
+		return i18n.T(ctx, "auth.wait.second")
 	case secs < 120:
-		return fmt.Sprintf("%d seconds", secs)
+		return i18n.Plural(ctx, "auth.wait.seconds", int64(secs))
 	default:
-		return fmt.Sprintf("%d minutes", (secs+59)/60)
+		return i18n.Plural(ctx, "auth.wait.minutes", int64((secs+59)/60))
 	}
 }
 

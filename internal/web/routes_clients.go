@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,9 +15,8 @@ import (
 	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
-	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
@@ -184,35 +184,37 @@ func (s *server) card(c echo.Context, v access.Viewer, id int64) (cards.View, er
 // cardPage is the whole client card: the record, the nightly run's picture
 // and the contacts section.
 func (s *server) cardPage(c echo.Context, v access.Viewer, card cards.View, section pages.ContactsSection) templ.Component {
-	vm := cardView(card.Client, section)
+	vm := cardView(ctxOf(c), card.Client, section)
 	vm.Flash = s.popFlash(c)
 	vm.Nightly = pages.CardNightly(s.cardPicture(c, v, card.Picture, card.WatchFactor))
 	return pages.ClientCardPage(s.layout(c, v, card.Client.LegalName, "clients"), vm)
 }
 
-// cardView shapes a client card for the page.
-func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
+// cardView shapes a client card for the page, in ctx's language.
+func cardView(ctx context.Context, card clients.Card, section pages.ContactsSection) pages.Card {
 	ccy, digits := card.Currency, card.MinorDigits
+	loc := i18n.From(ctx)
 	vm := pages.Card{
 		ID: card.ID, Name: card.LegalName, TaxID: card.TaxID, Ref: card.Ref, Bank: card.Bank, Currency: ccy,
 		Branch: card.Branch, Region: card.Region, IndustryCode: card.IndustryCode, Industry: card.Industry,
-		Size: card.Size, Since: components.Date(card.Since), Tenure: tenureText(card.TenureMonths),
-		TenureBand: card.Tenure.Label, Manager: card.Manager, Contacts: section,
-		FormatTick: func(v int64) string { return money.Whole(v, "", digits) },
+		Size: cardCode(ctx, "card.size.", card.Size), Since: i18n.Date(ctx, card.Since), Tenure: cardTenure(ctx, card.TenureMonths),
+		TenureBand: cardCode(ctx, "card.band.", card.Tenure.Code), Manager: card.Manager, Contacts: section,
+		FormatTick: func(v int64) string { return loc.MoneyWhole(v, "", digits) },
 	}
 	if card.LeftOn != nil {
-		vm.LeftOn = components.Date(*card.LeftOn)
+		vm.LeftOn = i18n.Date(ctx, *card.LeftOn)
 	}
 	p := card.Profitability
 	if p.Months > 0 {
-		vm.AsOf = components.Month(p.To)
-		vm.Profit = pages.CardProfit{HasData: true, AvgMonthly: money.Whole(p.AvgMonthly, ccy, digits), Months: p.Months,
-			Period: components.Month(p.From) + " to " + components.Month(p.To), Trend: "not enough history", TrendTone: ""}
+		vm.AsOf = i18n.Month(ctx, p.To)
+		vm.Profit = pages.CardProfit{HasData: true, AvgMonthly: i18n.MoneyWhole(ctx, p.AvgMonthly, ccy, digits), Months: p.Months,
+			Period: i18n.T(ctx, "card.profit.fromto", "From", i18n.Month(ctx, p.From), "To", i18n.Month(ctx, p.To)),
+			Trend:  i18n.T(ctx, "card.profit.notrend"), TrendTone: ""}
 		vm.ChartAvg = p.AvgMonthly
 		if p.HasTrend {
-			vm.Profit.Trend = components.Pct(p.TrendPct)
-			vm.Profit.TrendNote = fmt.Sprintf("Trend: the last 3 months averaged %s a month against %s in the 3 months before.",
-				money.Whole(p.Last3Avg, ccy, digits), money.Whole(p.Prior3Avg, ccy, digits))
+			vm.Profit.Trend = signedPercent(ctx, p.TrendPct)
+			vm.Profit.TrendNote = i18n.T(ctx, "card.profit.trendnote", "Last", i18n.MoneyWhole(ctx, p.Last3Avg, ccy, digits),
+				"Prior", i18n.MoneyWhole(ctx, p.Prior3Avg, ccy, digits))
 			switch {
 			case p.TrendPct <= -10:
 				vm.Profit.TrendTone = "bad"
@@ -225,15 +227,15 @@ func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
 	}
 	for _, f := range card.Facts {
 		vm.Chart = append(vm.Chart, components.BarPoint{Month: f.Month, Value: f.Income,
-			Title: components.Month(f.Month) + ": " + money.Whole(f.Income, ccy, digits)})
+			Title: i18n.Month(ctx, f.Month) + ": " + i18n.MoneyWhole(ctx, f.Income, ccy, digits)})
 	}
 	for _, h := range card.Held {
-		vm.Held = append(vm.Held, pages.CardHolding{Code: h.Code, Name: h.Name, Family: input.LabelOf(products.Families, h.Family),
-			Kind: h.IncomeKind, From: components.Date(h.Opened)})
+		vm.Held = append(vm.Held, pages.CardHolding{Code: h.Code, Name: h.Name, Family: productFamily(ctx, h.Family),
+			Kind: cardCode(ctx, "card.income.", h.IncomeKind), From: i18n.Date(ctx, h.Opened)})
 	}
 	for _, h := range card.Closed {
-		vm.Closed = append(vm.Closed, pages.CardHolding{Code: h.Code, Name: h.Name, Family: input.LabelOf(products.Families, h.Family),
-			Kind: h.IncomeKind, From: components.Date(h.Opened), Until: components.Date(*h.Closed)})
+		vm.Closed = append(vm.Closed, pages.CardHolding{Code: h.Code, Name: h.Name, Family: productFamily(ctx, h.Family),
+			Kind: cardCode(ctx, "card.income.", h.IncomeKind), From: i18n.Date(ctx, h.Opened), Until: i18n.Date(ctx, *h.Closed)})
 	}
 	return vm
 }
@@ -243,11 +245,12 @@ func cardView(card clients.Card, section pages.ContactsSection) pages.Card {
 func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64, cs cards.Contacts, form pages.ContactForm,
 	errs input.Errors, saved bool) pages.ContactsSection {
 	today := s.Now()
-	sec := pages.ContactsSection{Plan: planView(cs.Plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
-		Form: form, Errors: errs, Kinds: choices(contacts.Kinds), Outcomes: choices(contacts.Outcomes)}
+	ctx := ctxOf(c)
+	sec := pages.ContactsSection{Plan: planView(ctx, cs.Plan, today), ClientID: clientID, CSRF: s.csrfToken(c), CanWrite: v.WritesClients(), Saved: saved,
+		Form: form, Errors: errs, Kinds: localChoices(ctx, "card.kind.", contacts.Kinds), Outcomes: localChoices(ctx, "card.outcome.", contacts.Outcomes)}
 	for _, k := range cs.Items {
-		it := pages.ContactItem{When: components.DateTime(k.HappenedAt), Kind: input.LabelOf(contacts.Kinds, k.Kind),
-			Outcome: input.LabelOf(contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
+		it := pages.ContactItem{When: i18n.DateTime(ctx, k.HappenedAt), Kind: localLabel(ctx, "card.kind.", contacts.Kinds, k.Kind),
+			Outcome: localLabel(ctx, "card.outcome.", contacts.Outcomes, k.Outcome), OutcomeTone: outcomeTone(k.Outcome),
 			By: k.User, Notes: k.Notes, Proactive: k.Proactive, Topic: k.Topic}
 		if k.Source != contacts.SourceRelay {
 			it.From = k.Source
@@ -259,7 +262,7 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 			it.Score = fmt.Sprintf("NPS %d/10", *k.NPS)
 		}
 		if k.NextContactOn != nil {
-			it.Next = components.Date(*k.NextContactOn)
+			it.Next = i18n.Date(ctx, *k.NextContactOn)
 		}
 		sec.Items = append(sec.Items, it)
 	}
@@ -267,18 +270,18 @@ func (s *server) contactsSection(c echo.Context, v access.Viewer, clientID int64
 }
 
 // planView says the contact plan in a sentence or two.
-func planView(p contacts.Plan, today time.Time) pages.ContactPlan {
-	v := pages.ContactPlan{Used: fmt.Sprintf("%d of %d proactive contact(s) in the last month", p.ProactiveUsed, p.Limit)}
+func planView(ctx context.Context, p contacts.Plan, today time.Time) pages.ContactPlan {
+	v := pages.ContactPlan{Used: i18n.Plural(ctx, "card.c.used", int64(p.Limit), "Used", i18n.Int(ctx, int64(p.ProactiveUsed)))}
 	if p.LastContact != nil {
-		v.Last = components.Date(*p.LastContact)
+		v.Last = i18n.Date(ctx, *p.LastContact)
 	}
 	if p.PlannedOn != nil {
-		v.Planned = components.Date(*p.PlannedOn)
+		v.Planned = i18n.Date(ctx, *p.PlannedOn)
 		v.Overdue = p.PlannedOn.Before(today.Truncate(24 * time.Hour))
 	}
 	if p.AllowedFrom.After(today) {
 		v.Blocked = true
-		v.AllowedFrom = components.Date(p.AllowedFrom)
+		v.AllowedFrom = i18n.Date(ctx, p.AllowedFrom)
 	}
 	return v
 }
@@ -293,14 +296,6 @@ func outcomeTone(o string) string {
 		return "warn"
 	}
 	return "info"
-}
-
-func choices(in []contacts.Choice) []components.Option {
-	out := make([]components.Option, len(in))
-	for i, ch := range in {
-		out[i] = components.Option{Value: ch.Value, Label: ch.Label}
-	}
-	return out
 }
 
 func (s *server) contactCreate(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/sso"
 	"github.com/relaycrm/relay/internal/users"
@@ -88,7 +89,7 @@ func (s *server) oidcBegin(c echo.Context) error {
 			s.Log.Error("single sign-on: the identity provider does not answer", "err", err)
 		}
 		vm := loginView(cfg, s.loginCSRF(c), "")
-		vm.Error = fmt.Sprintf("%s does not answer at the moment. Try again in a minute.", cfg.ProviderName)
+		vm.Error = i18n.T(ctxOf(c), "auth.sso.down", "Provider", cfg.ProviderName)
 		return render(c, http.StatusBadGateway, pages.LoginPage(vm))
 	}
 	s.sessions.Put(ctx, sessionOIDCState, st.State)
@@ -107,7 +108,14 @@ func (s *server) oidcCallback(c echo.Context) error {
 	state := s.sessions.PopString(ctx, sessionOIDCState)
 	nonce := s.sessions.PopString(ctx, sessionOIDCNonce)
 	verifier := s.sessions.PopString(ctx, sessionOIDCVerifier)
-	refuse := func(login, why string, details map[string]any) error {
+	// refuse audits the refusal in English and tells the user in their
+	// language: the message id and its values, or shown as it is when id is
+	// "" (why is then already a sentence).
+	refuse := func(login, id string, kv []any, why string, details map[string]any) error {
+		shown := why
+		if id != "" {
+			why, shown = i18n.English.T(id, kv...), i18n.T(ctx, id, kv...)
+		}
 		if details == nil {
 			details = map[string]any{}
 		}
@@ -117,35 +125,34 @@ func (s *server) oidcCallback(c echo.Context) error {
 		}
 		s.Metrics.SignInFailed()
 		vm := loginView(cfg, s.loginCSRF(c), "")
-		vm.Error = why
+		vm.Error = shown
 		return render(c, http.StatusForbidden, pages.LoginPage(vm))
 	}
+	provider := []any{"Provider", cfg.ProviderName}
 	if state == "" || subtle.ConstantTimeCompare([]byte(state), []byte(c.QueryParam("state"))) != 1 {
-		return refuse("", "This sign-in did not start here, or it has expired. Start again from the sign-in page.", nil)
+		return refuse("", "auth.sso.stale", nil, "", nil)
 	}
 	if e := c.QueryParam("error"); e != "" {
-		return refuse("", fmt.Sprintf("%s did not sign you in (%s).", cfg.ProviderName, clip(e+" "+c.QueryParam("error_description"), 200)), nil)
+		return refuse("", "auth.sso.error", append(provider, "Error", clip(e+" "+c.QueryParam("error_description"), 200)), "", nil)
 	}
 	id, err := s.SSO.Finish(ctx, cfg, c.QueryParam("code"), verifier, nonce)
 	if errors.Is(err, sso.ErrRefused) {
 		if s.Log != nil {
 			s.Log.Warn("single sign-on refused", "err", err)
 		}
-		return refuse("", fmt.Sprintf("The answer from %s could not be verified, so you are not signed in. Start again from the sign-in page.", cfg.ProviderName),
-			map[string]any{"error": clip(err.Error(), 300)})
+		return refuse("", "auth.sso.unverified", provider, "", map[string]any{"error": clip(err.Error(), 300)})
 	}
 	if err != nil {
 		return err
 	}
 	rule, ok := cfg.Groups.Place(id.Groups)
 	if !ok {
-		return refuse(id.Login, fmt.Sprintf("Your groups at %s give you no role in Relay, so you cannot sign in. Ask an administrator to add one of your groups to the setting Groups to roles.", cfg.ProviderName),
-			map[string]any{"subject": id.Subject, "groups": id.Groups})
+		return refuse(id.Login, "auth.sso.norole", provider, "", map[string]any{"subject": id.Subject, "groups": id.Groups})
 	}
 	u, err := s.Users.SignInExternal(ctx, users.External{Issuer: id.Issuer, Subject: id.Subject, Login: id.Login,
 		Name: id.Name, Role: rule.Role, BranchCode: rule.Branch, BreakGlass: cfg.BreakGlass, IP: c.RealIP()})
 	if errors.Is(err, access.ErrForbidden) {
-		return refuse(id.Login, err.Error(), map[string]any{"subject": id.Subject, "groups": id.Groups})
+		return refuse(id.Login, "", nil, err.Error(), map[string]any{"subject": id.Subject, "groups": id.Groups})
 	}
 	if err != nil {
 		return err
@@ -170,13 +177,14 @@ func (s *server) passwordRefused(c echo.Context, cfg sso.Config, login string) (
 	if cfg.PasswordAllowed(login) {
 		return "", nil
 	}
-	why := "Password sign-in is turned off; only the break-glass administrator may use a password."
+	id, kv := "auth.passwords.breakglass", []any(nil)
 	if cfg.Enabled() {
-		why = fmt.Sprintf("Password sign-in is turned off: sign in with %s.", cfg.ProviderName)
+		id, kv = "auth.passwords.sso", []any{"Provider", cfg.ProviderName}
 	}
+	// The audit log keeps the reason in English; the user reads it in theirs.
 	err := audit.Record(c.Request().Context(), s.Pool, audit.Entry{Login: clip(strings.TrimSpace(login), 100), IP: c.RealIP(),
-		Action: "auth.login_refused", Details: map[string]any{"via": "password", "reason": why}})
-	return why, err
+		Action: "auth.login_refused", Details: map[string]any{"via": "password", "reason": i18n.English.T(id, kv...)}})
+	return i18n.T(ctxOf(c), id, kv...), err
 }
 
 func clip(s string, n int) string {

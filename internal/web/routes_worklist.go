@@ -1,20 +1,20 @@
 package web
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/contacts"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/worklist"
-	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
@@ -49,67 +49,100 @@ func (s *server) worklist(c echo.Context) error {
 		DailyActions: today.PerPage, Retentions: today.Retentions, Waiting: today.Waiting, Page: page,
 		Pages: today.Pages(), WarningsTotal: today.Warnings.Total, ContactLimit: limit}
 	if !asOf.IsZero() {
-		vm.AsOf = components.Month(asOf)
+		vm.AsOf = i18n.Month(ctx, asOf)
 	}
 	for _, a := range today.Actions {
 		switch {
 		case a.Retention != nil:
-			vm.Actions = append(vm.Actions, pages.WorkAction{Retention: workRetention(*a.Retention)})
+			vm.Actions = append(vm.Actions, pages.WorkAction{Retention: workRetention(ctx, *a.Retention)})
 		case a.Offer != nil:
 			row := s.triggerRow(c, v, a.Offer.Trigger)
 			if a.Offer.WarningLevel == string(warnings.Watch) {
-				row.Note = watchNote(today.WatchFactor, a.Offer.WarningScore)
+				row.Note = watchNote(ctx, today.WatchFactor, a.Offer.WarningScore)
 				row.NoteTone = "warn"
 			}
 			vm.Actions = append(vm.Actions, pages.WorkAction{Offer: &row})
 		}
 	}
 	for _, w := range today.Warnings.Warnings {
-		vm.Warnings = append(vm.Warnings, workWarning(w))
+		vm.Warnings = append(vm.Warnings, workWarning(ctx, w))
 	}
 	for _, d := range today.Due {
-		vm.Due = append(vm.Due, workDue(d, now))
+		vm.Due = append(vm.Due, workDue(ctx, d, now))
 	}
-	return render(c, http.StatusOK, pages.WorklistPage(s.layout(c, v, "Worklist", "worklist"), vm))
+	return render(c, http.StatusOK, pages.WorklistPage(s.layout(c, v, i18n.T(ctx, "nav.worklist"), "worklist"), vm))
 }
 
 // watchNote says why an offer ranks lower: its client's watch warning.
-func watchNote(factor float64, score int) string {
-	return fmt.Sprintf("Priority × %s while the client has a watch-level churn warning (score %d).", strconv.FormatFloat(factor, 'f', -1, 64), score)
+func watchNote(ctx context.Context, factor float64, score int) string {
+	return i18n.T(ctx, "worklist.retention.watch", "Factor", i18n.From(ctx).Decimal(factor, decimals(factor)),
+		"Score", i18n.Int(ctx, int64(score)))
+}
+
+// decimals is how many decimals f needs, up to 3 (a factor of 0.5 is "0.5").
+func decimals(f float64) int {
+	for d := 0; d < 3; d++ {
+		s := strconv.FormatFloat(f, 'f', d, 64)
+		if v, _ := strconv.ParseFloat(s, 64); v == f {
+			return d
+		}
+	}
+	return 3
 }
 
 // waitNote says why an offer waits: its client's high warning.
-func waitNote(score int) string {
-	return fmt.Sprintf("Waits: high churn warning (score %d). Call to keep the client first; the offer returns when the warning clears.", score)
+func waitNote(ctx context.Context, score int) string {
+	return i18n.T(ctx, "worklist.retention.wait", "Score", i18n.Int(ctx, int64(score)))
 }
 
-func workRetention(r worklist.Retention) *pages.WorkRetention {
+func workRetention(ctx context.Context, r worklist.Retention) *pages.WorkRetention {
 	w := r.Warning
-	out := &pages.WorkRetention{ClientID: w.ClientID, Client: w.ClientName, Score: strconv.Itoa(w.Score),
-		IncomeAtRisk: money.Whole(r.IncomeAtRisk, w.Currency, w.MinorDigits), CLV: "not known"}
+	out := &pages.WorkRetention{ClientID: w.ClientID, Client: w.ClientName, Score: i18n.Int(ctx, int64(w.Score)),
+		IncomeAtRisk: i18n.MoneyWhole(ctx, r.IncomeAtRisk, w.Currency, w.MinorDigits), CLV: i18n.T(ctx, "worklist.notknown")}
 	if w.CLV != nil {
-		out.CLV = money.Whole(*w.CLV, w.Currency, w.MinorDigits)
+		out.CLV = i18n.MoneyWhole(ctx, *w.CLV, w.Currency, w.MinorDigits)
 	}
 	for _, rs := range r.Reasons {
-		out.Reasons = append(out.Reasons, pages.WorkSignal{Label: rs.Label, Figures: rs.Figures, Share: fmt.Sprintf("%.0f%%", rs.Share*100)})
+		out.Reasons = append(out.Reasons, pages.WorkSignal{Label: rs.Label, Figures: rs.Figures, Share: i18n.Percent(ctx, rs.Share, 0)})
 	}
 	var waiting []string
 	for _, t := range r.Waiting {
 		waiting = append(waiting, t.ProductName)
 	}
-	out.Waiting = joinAnd(waiting)
+	out.Waiting = listAnd(ctx, waiting)
 	return out
 }
 
-func workWarning(w warnings.Warning) pages.WorkWarning {
-	ww := pages.WorkWarning{ClientID: w.ClientID, Client: w.ClientName, Score: strconv.Itoa(w.Score),
-		Level: string(w.Level), LevelTone: levelTone(w.Level), Since: components.Month(w.Since), LastContact: "never"}
+// listAnd lists words as people do, in ctx's language: a, b and c.
+func listAnd(ctx context.Context, words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + i18n.T(ctx, "worklist.retention.and") + " " + words[len(words)-1]
+}
+
+// warningLevel names a churn warning's level in ctx's language.
+func warningLevel(ctx context.Context, l warnings.Level) string {
+	switch l {
+	case warnings.Watch, warnings.High:
+		return i18n.T(ctx, "card.level."+string(l))
+	}
+	return string(l)
+}
+
+func workWarning(ctx context.Context, w warnings.Warning) pages.WorkWarning {
+	ww := pages.WorkWarning{ClientID: w.ClientID, Client: w.ClientName, Score: i18n.Int(ctx, int64(w.Score)),
+		Level: warningLevel(ctx, w.Level), LevelTone: levelTone(w.Level), Since: i18n.Month(ctx, w.Since),
+		LastContact: i18n.T(ctx, "worklist.nocontact")}
 	if !w.LastContact.IsZero() {
-		ww.LastContact = components.Date(w.LastContact)
+		ww.LastContact = i18n.Date(ctx, w.LastContact)
 	}
 	for _, sg := range w.Fired() {
 		ww.Signals = append(ww.Signals, pages.WorkSignal{Label: sg.Name.Label(), Figures: sg.Figures,
-			Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
+			Share: i18n.Percent(ctx, sg.Share, 0)})
 	}
 	return ww
 }
@@ -121,9 +154,18 @@ func levelTone(l warnings.Level) string {
 	return "warn"
 }
 
-func workDue(d contacts.Due, today time.Time) pages.WorkDue {
-	return pages.WorkDue{ClientID: d.ClientID, Client: d.LegalName, Planned: components.Date(d.PlannedOn),
-		Last: components.Date(d.LastContact), LastKind: d.LastKind,
+func workDue(ctx context.Context, d contacts.Due, today time.Time) pages.WorkDue {
+	return pages.WorkDue{ClientID: d.ClientID, Client: d.LegalName, Planned: i18n.Date(ctx, d.PlannedOn),
+		Last: i18n.Date(ctx, d.LastContact), LastKind: contactKind(ctx, d.LastKind),
 		Overdue: d.PlannedOn.Before(today.Truncate(24 * time.Hour)), Blocked: d.AllowedFrom.After(today),
-		AllowedFrom: components.Date(d.AllowedFrom)}
+		AllowedFrom: i18n.Date(ctx, d.AllowedFrom)}
+}
+
+// contactKind names a kind of contact in ctx's language, lower case as a
+// sentence has it ("last call 2026-11-02").
+func contactKind(ctx context.Context, kind string) string {
+	if !input.IsChoice(contacts.Kinds, kind) {
+		return kind
+	}
+	return i18n.T(ctx, "card.kindword."+kind)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/logs"
 	"github.com/relaycrm/relay/internal/metrics"
@@ -317,27 +318,40 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p := pages.Problem{Status: http.StatusInternalServerError, Title: "Something went wrong",
-		Message:   "Relay could not finish this request. Try again; if it keeps failing, tell the service desk.",
+	ctx := ctxOf(c)
+	p := pages.Problem{Status: http.StatusInternalServerError, Title: i18n.T(ctx, "errors.failed.title"),
+		Message:   i18n.T(ctx, "errors.failed.message"),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	var he *echo.HTTPError
 	var fields input.Errors
 	switch {
 	case errors.As(err, &he):
 		p.Status = he.Code
-		p.Title = http.StatusText(he.Code)
+		p.Title = statusTitle(ctx, he.Code)
 		p.Message = fmt.Sprint(he.Message)
-		if he.Code == http.StatusNotFound && p.Message == "Not Found" {
-			p.Message = "There is no such page."
+		switch {
+		case he.Code == http.StatusNotFound && p.Message == "Not Found":
+			p.Message = i18n.T(ctx, "errors.nopage")
+		case he == errCSRF:
+			p.Message = i18n.T(ctx, "errors.csrf")
+		case he == errBodyTooLarge:
+			p.Message = i18n.T(ctx, "errors.toolarge")
+		case p.Message == http.StatusText(he.Code):
+			p.Message = p.Title
 		}
 	case errors.Is(err, db.ErrNotFound):
-		p.Status, p.Title = http.StatusNotFound, "Not found"
-		p.Message = "This record does not exist, or it is not one your role can see."
+		p.Status, p.Title = http.StatusNotFound, i18n.T(ctx, "errors.notfound.title")
+		p.Message = i18n.T(ctx, "errors.notfound.message")
 	case errors.As(err, &fields):
-		p.Status, p.Title = http.StatusBadRequest, "Bad request"
+		p.Status, p.Title = http.StatusBadRequest, statusTitle(ctx, http.StatusBadRequest)
 		p.Message = fields.Error()
 	case errors.Is(err, access.ErrForbidden):
-		p.Status, p.Title, p.Message = http.StatusForbidden, "Forbidden", sentence(err.Error())
+		p.Status, p.Title, p.Message = http.StatusForbidden, statusTitle(ctx, http.StatusForbidden), sentence(err.Error())
+		if i18n.From(ctx) != i18n.English {
+			// The reasons of access.Forbidden are written in English where
+			// the refusal is made; a translated page says it in general.
+			p.Message = i18n.T(ctx, "errors.forbidden")
+		}
 	}
 	if p.Status >= 500 && s.Log != nil {
 		s.Log.ErrorContext(c.Request().Context(), "request failed", "err", err, "path", c.Request().URL.Path)
@@ -361,6 +375,18 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 }
 
+// statusTitle names an HTTP status in ctx's language.
+func statusTitle(ctx context.Context, code int) string {
+	switch code {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
+		http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
+		http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusServiceUnavailable:
+		return i18n.T(ctx, "errors.status."+strconv.Itoa(code))
+	}
+	return http.StatusText(code)
+}
+
 // sentence makes an error's words a sentence for a page: a capital first
 // letter and a full stop.
 func sentence(s string) string {
@@ -376,13 +402,14 @@ func sentence(s string) string {
 
 // layout is the frame of a signed-in page.
 func (s *server) layout(c echo.Context, v access.Viewer, title, current string) layouts.Layout {
-	return layouts.Layout{Title: title, UserName: v.Name, RoleName: v.Role.Label(), CSRF: s.csrfToken(c),
-		Nav: navFor(v), Current: current}
+	ctx := ctxOf(c)
+	return layouts.Layout{Title: title, UserName: v.Name, RoleName: roleLabel(ctx, v.Role), CSRF: s.csrfToken(c),
+		Nav: navFor(ctx, v), Current: current}
 }
 
 func (s *server) home(c echo.Context) error {
 	v := viewer(c)
-	nav := navFor(v)
+	nav := navFor(ctxOf(c), v)
 	if len(nav) == 0 {
 		return errForbidden
 	}

@@ -3,7 +3,11 @@ package components
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // Option is a value and label in a drop-down.
@@ -46,7 +50,9 @@ const (
 )
 
 // layoutBars lays out points (oldest first) with an optional average line.
-func layoutBars(points []BarPoint, avg int64, hasAvg bool, fmtTick func(int64) string) barChart {
+//
+// monthLabel writes a month under its bar, short ("Jan 06").
+func layoutBars(points []BarPoint, avg int64, hasAvg bool, fmtTick func(int64) string, monthLabel func(time.Time) string) barChart {
 	c := barChart{Width: chartW, Height: chartH, PlotLeft: padL, PlotBot: chartH - padB}
 	var top int64 = 1
 	for _, p := range points {
@@ -73,7 +79,7 @@ func layoutBars(points []BarPoint, avg int64, hasAvg bool, fmtTick func(int64) s
 		b := bar{X: padL + float64(i)*slot + slot*0.15, W: slot * 0.7, Y: y(math.Max(float64(p.Value), 0)), H: h,
 			Title: p.Title, Last: i == n-1}
 		if (n-1-i)%3 == 0 {
-			b.Label = p.Month.Format("Jan 06")
+			b.Label = monthLabel(p.Month)
 		}
 		c.Bars = append(c.Bars, b)
 	}
@@ -98,3 +104,14 @@ func niceStep(raw float64) float64 {
 }
 
 func f1(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+// shortMonth writes a month short in locale l, as "Jan 06" in English.
+func shortMonth(l i18n.Locale) func(time.Time) string {
+	return func(t time.Time) string {
+		m := l.Month(t)
+		if y := strconv.Itoa(t.Year()); strings.HasSuffix(m, y) && len(y) == 4 {
+			m = strings.TrimSuffix(m, y) + y[2:]
+		}
+		return m
+	}
+}
