@@ -249,3 +249,57 @@ func TestReplayReadsTheSettingsOfItsOpening(t *testing.T) {
 		t.Errorf("the replay's weights read back share %v, want 0.5", r.params.SampleShare)
 	}
 }
+
+// TestParamValuesAreTheRunsSet: the run's Go code that reads settings (the
+// take-up offers) gets every registered setting back from the parameter row
+// as the setting table held it when the row was built, whatever is saved
+// since.
+func TestParamValuesAreTheRunsSet(t *testing.T) {
+	t.Parallel()
+	b := newBank(t)
+	b.Set("trigger.excluded_families", "fx,cards")
+	b.Set("trigger.interest_weight", "0.25")
+	ctx := context.Background()
+	want := map[string]string{}
+	rows, err := b.Pool.Query(ctx, `SELECT key, value FROM setting WHERE nightly_param IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		want[k] = v
+	}
+	if err := rows.Err(); err != nil || len(want) < 30 {
+		t.Fatalf("registered settings: %d, %v", len(want), err)
+	}
+	b.Exec(`DROP TABLE nightly_w_param`)
+	b.Exec(`SELECT nightly_param(1, '2026-10-01', false)`)
+	b.Set("trigger.interest_weight", "0.75") // saved while the run goes on
+	b.Set("trigger.excluded_families", "")
+	got := map[string]string{}
+	rows, err = b.Pool.Query(ctx, queries.Get("runs.param-values"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: the run's value %q, want %q (the value when its row was built)", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d values back, want %d", len(got), len(want))
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/webhooks"
@@ -126,7 +127,7 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 			return nil, err
 		}
 	}
-	vals, err := rc.settings.Load(ctx)
+	vals, err := rc.settingValues(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +140,32 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 		return nil, err
 	}
 	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+}
+
+// settingValues are the settings for the run's Go code that reads
+// settings.Values: those the run reads as its parameter row holds them (the
+// set of the run's start), over the settings of now for any other.
+func (rc *runContext) settingValues(ctx context.Context) (settings.Values, error) {
+	vals, err := rc.settings.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := rc.s.conn.Query(ctx, queries.Get("runs.param-values"))
+	if err != nil {
+		return nil, fmt.Errorf("runs.param-values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, fmt.Errorf("runs.param-values: %w", err)
+		}
+		vals[key] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("runs.param-values: %w", err)
+	}
+	return vals, nil
 }
 
 // warnings builds every client's signals and inputs, scores them with its
