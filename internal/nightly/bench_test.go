@@ -58,18 +58,20 @@ func BenchmarkNightly(b *testing.B) {
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM client), (SELECT count(*) FROM monthly_fact)`).Scan(&clients, &facts); err != nil {
 		b.Fatal(err)
 	}
-	// The months the run reads, as the run works them out.
-	vals, err := store.Load(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p := paramsFrom(vals)
+	// The months the run reads, as the run works them out (its parameter
+	// row's SQL, for the latest month).
 	var latest *time.Time
 	if err := pool.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&latest); err != nil || latest == nil {
 		b.Fatalf("latest month: %v (or no facts)", err)
 	}
-	p.AsOf = *latest
-	from, to := p.scanFrom(), p.AsOf
+	var paramSQL string
+	if err := pool.QueryRow(ctx, `SELECT nightly_param_sql(false, NULL, $1, false, 1, 12)`, *latest).Scan(&paramSQL); err != nil {
+		b.Fatal(err)
+	}
+	var from, to time.Time
+	if err := pool.QueryRow(ctx, `SELECT scan_from, as_of FROM (`+paramSQL+`) p`).Scan(&from, &to); err != nil {
+		b.Fatal(err)
+	}
 	level := slog.LevelInfo
 	if os.Getenv("RELAY_BENCH_DEBUG") != "" {
 		level = slog.LevelDebug

@@ -30,17 +30,18 @@ type Replay struct {
 }
 
 // OpenReplay opens a replay on a connection of its own, with the settings of
-// now. Close drops its schema.
-func OpenReplay(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, workMem string) (*Replay, error) {
-	vals, err := st.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
+// now: it copies the setting table into its schema, which comes first in the
+// connection's search path, so that every month it builds reads the settings
+// as they were when it opened (as a run reads them once), through the same
+// SQL as the run (nightly_param). A setting the run reads whose value is
+// unusable fails it here with ErrSettings, naming the setting. Close drops
+// its schema. (st is no longer read: the settings are read in SQL.)
+func OpenReplay(ctx context.Context, pool *pgxpool.Pool, _ *settings.Store, workMem string) (*Replay, error) {
 	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return nil, fmt.Errorf("replay: connect: %w", err)
 	}
-	r := &Replay{pool: pool, conn: conn, base: paramsFrom(vals)}
+	r := &Replay{pool: pool, conn: conn}
 	fail := func(err error) (*Replay, error) {
 		_ = conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("replay: %w", err)
@@ -52,7 +53,13 @@ func OpenReplay(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, wor
 	if err := conn.QueryRow(ctx, queries.Get("runs.replay-schema")).Scan(&r.schema); err != nil {
 		return fail(err)
 	}
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{r.schema}.Sanitize()); err != nil {
+	schema := pgx.Identifier{r.schema}.Sanitize()
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return fail(err)
+	}
+	// the settings of now that the run reads, copied before the search path
+	// puts the copy first
+	if _, err := conn.Exec(ctx, "CREATE TABLE "+schema+".setting AS SELECT * FROM setting WHERE nightly_param IS NOT NULL"); err != nil {
 		return fail(err)
 	}
 	if workMem == "" {
@@ -61,7 +68,21 @@ func OpenReplay(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, wor
 	if _, err := conn.Exec(ctx, queries.Get("runs.replay-session"), r.schema, workMem); err != nil {
 		return fail(err)
 	}
+	// a parameter row for no month yet: checks the settings, gives the weights
+	if r.base, err = r.build(ctx, nil, 1, 1); err != nil {
+		return fail(err)
+	}
 	return r, nil
+}
+
+// build builds the replay's parameter row (segments.replay-param) in its
+// schema and reads it back.
+func (r *Replay) build(ctx context.Context, asOf *time.Time, share float64, keep int) (Params, error) {
+	args := func(Params) []any { return []any{asOf, share, keep} }
+	if _, err := createOn(ctx, r.conn, r.schema, build{"segments.replay-param", "nightly_w_param", args, nil}, Params{}); err != nil {
+		return Params{}, settingsError(err)
+	}
+	return readParams(ctx, r.conn)
 }
 
 // Close drops the replay's schema and closes its connection.
@@ -71,7 +92,8 @@ func (r *Replay) Close() error {
 	return errors.Join(err, r.conn.Close(ctx))
 }
 
-// Params are the settings the replay runs with.
+// Params are the settings the replay runs with (no month's windows: those of
+// the month last built are its own).
 func (r *Replay) Params() Params { return r.base }
 
 // Month builds the inputs of the clients active at the end of asOf: every one
@@ -85,15 +107,13 @@ func (r *Replay) Month(ctx context.Context, asOf time.Time, share float64, keep 
 	if keep < 1 {
 		return fmt.Errorf("replay: keep months %d is not 1 or more", keep)
 	}
-	p := r.base
-	p.AsOf = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
-	p.ContactsTo = time.Time{}
-	p.SampleShare = share
-	p.SampleSalt = int64(p.AsOf.Year()*12 + int(p.AsOf.Month()))
-	p.KeepMonths = keep
+	month := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	p, err := r.build(ctx, &month, share, keep)
+	if err != nil {
+		return fmt.Errorf("replay %s: %w", month.Format("2006-01"), err)
+	}
 	r.params = p
 	for _, b := range []build{
-		{"segments.param", "nightly_w_param", Params.paramArgs, nil},
 		{"segments.panel", "nightly_w_panel", nil, nil},
 		{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
 			[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},

@@ -76,7 +76,9 @@ type ImportFunc func(ctx context.Context) ([]Count, error)
 
 // Options configure a Runner.
 type Options struct {
-	// Settings is where the run reads its thresholds and windows. Required.
+	// Settings are the settings the run's Go code reads beside its
+	// parameter row (settingValues); the thresholds and windows themselves
+	// are read in SQL from the setting table (nightly_param). Required.
 	Settings *settings.Store
 	// Import, when set, is called first inside every run.
 	Import ImportFunc

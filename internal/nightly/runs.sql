@@ -72,6 +72,33 @@ FROM (SELECT substring(pg_get_expr(c.relpartbound, c.oid) FROM 'FROM \(''([0-9-]
       WHERE i.inhparent = 'monthly_fact'::regclass) p
 CROSS JOIN LATERAL (SELECT 1 FROM monthly_fact f WHERE f.month = p.month LIMIT 1) x;
 
+-- name: check-settings
+-- The settings the run reads, checked before it writes anything (the feed's
+-- import included): fails naming every one whose value is unusable.
+SELECT nightly_param_check();
+
+-- name: params
+-- What Go uses of the run's parameter row: the windows the fact statements
+-- take as parameters, the raise limit, a replay's sample share and the fixed
+-- weights of the churn score.
+SELECT as_of, profit_from, recent_from, base_from, scan_from, input_from, max_open, sample_share,
+       w_intercept, w_turnover, w_balance, w_tx, w_closed, w_income, w_lifetime, w_contact
+FROM nightly_w_param;
+
+-- name: param-values
+-- The registered settings as the run's parameter row holds them, written back
+-- as settings' values (a list comma-joined), for the Go code of the run that
+-- reads settings.Values (the take-up offers): it sees the run's set, not one
+-- an admin saved since the run started.
+SELECT s.key,
+       CASE WHEN jsonb_typeof(x.params -> s.nightly_param) = 'array'
+            THEN coalesce((SELECT string_agg(e, ',' ORDER BY n)
+                           FROM jsonb_array_elements_text(x.params -> s.nightly_param) WITH ORDINALITY AS a(e, n)), '')
+            ELSE x.params ->> s.nightly_param END
+FROM setting s
+CROSS JOIN (SELECT to_jsonb(p) AS params FROM nightly_w_param p) x
+WHERE s.nightly_param IS NOT NULL;
+
 -- name: session
 -- The run's connection: memory for its sorts and hashes, no statement timeout.
 SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', false),

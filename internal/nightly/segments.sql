@@ -7,25 +7,21 @@
 -- read only the source tables, nightly_w_param and each other.
 
 -- name: param
--- One row: the as-of month, the windows derived from it and every setting the
--- run uses, read once so that the whole run sees one consistent set.
-CREATE UNLOGGED TABLE nightly_w_param AS
-SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS profit_from,
-       $5::date AS recent_from, $6::date AS base_from, $7::date AS scan_from, $8::date AS churn_from,
-       $9::integer AS recent_months, $10::integer AS base_months, $11::integer AS series_len,
-       $12::integer AS min_clients, $13::integer AS best_min_tenure, $14::numeric AS ideal_adoption,
-       $15::numeric AS control_share, $16::integer AS cooldown_days, $17::integer AS max_open,
-       $18::numeric AS turnover_drop, $19::numeric AS balance_drop, $20::numeric AS tx_drop,
-       $21::integer AS closed_days, $22::integer AS income_fall_months, $23::integer AS lifetime_margin,
-       $24::integer AS lifetime_min_leavers, $25::integer AS no_contact_days, $26::integer AS level_high,
-       $27::integer AS level_watch, $28::integer AS onboarding_months, $29::integer AS ltv_max_years,
-       $30::numeric AS stage_trend, $31::float8 AS w_intercept, $32::float8 AS w_turnover,
-       $33::float8 AS w_balance, $34::float8 AS w_tx, $35::float8 AS w_closed, $36::float8 AS w_income,
-       $37::float8 AS w_lifetime, $38::float8 AS w_contact,
-       $39::integer AS min_best_clients, $40::integer AS min_best_holders, $41::float8 AS interest_weight,
-       $42::text[] AS excluded_families, $43::integer AS win_months, $44::integer AS takeup_min_cases,
-       $45::date AS input_from, $46::date AS contacts_to, $47::float8 AS sample_share, $48::bigint AS sample_salt,
-       $49::integer AS keep_months;
+-- The run's parameter row (nightly_w_param): the as-of month, the windows
+-- derived from it and every setting the run reads, built in SQL from the
+-- setting table (nightly_param, migration 00020) once, so that the whole run
+-- sees one consistent set; the statements read a setting as p.<its
+-- nightly_param>. It checks the settings first and fails naming any whose
+-- value is unusable. $1 the run, $2 the as-of month, $3 whether contacts are
+-- counted to today (the latest month's run).
+SELECT nightly_param($1::bigint, $2::date, $3::boolean);
+
+-- name: replay-param
+-- A replay's parameter row (in its own schema, from its snapshot of the
+-- settings): $1 the as-of month (null: no month yet, only the settings), $2
+-- the share of staying clients it reads, $3 the months after the as-of month
+-- within which a leaver is always kept.
+SELECT nightly_param(NULL, $1::date, false, $2::float8, $3::integer);
 
 -- name: panel
 -- The clients a replay reads when it samples (sample_share < 1; a nightly run

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/warnings"
 	"github.com/relaycrm/relay/internal/webhooks"
@@ -58,9 +59,14 @@ func (r *Runner) plan() []step {
 	}
 }
 
-// importFeed calls the configured importer, then fixes the as-of month: the
-// request's, or the latest month of facts, which the import may have added.
+// importFeed checks the settings the run reads (a bad one fails the run
+// before anything is written), calls the configured importer, then fixes the
+// as-of month: the request's, or the latest month of facts, which the import
+// may have added.
 func (rc *runContext) importFeed(ctx context.Context) ([]Count, error) {
+	if _, err := rc.s.conn.Exec(ctx, queries.Get("runs.check-settings")); err != nil {
+		return nil, settingsError(err)
+	}
 	var counts []Count
 	skipped := rc.Runner.importFeed == nil
 	if !skipped {
@@ -78,34 +84,32 @@ func (rc *runContext) importFeed(ctx context.Context) ([]Count, error) {
 	return counts, nil
 }
 
-// start reads the settings and the as-of month and writes the run's
-// parameters.
+// start fixes the as-of month, builds the run's parameter row from the
+// settings (segments.param) and reads back what Go uses of it.
 func (rc *runContext) start(ctx context.Context) error {
-	vals, err := rc.settings.Load(ctx)
-	if err != nil {
-		return err
-	}
-	p := paramsFrom(vals)
-	p.RunID = rc.s.runID
 	asOf := rc.s.req.AsOf
-	if asOf.IsZero() {
-		// the latest month's run counts contacts to today
-		p.ContactsTo = time.Now()
-		var latest *time.Time
-		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&latest); err != nil {
+	// the latest month's run counts contacts to today
+	latest := asOf.IsZero()
+	if latest {
+		var month *time.Time
+		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&month); err != nil {
 			return fmt.Errorf("latest month: %w", err)
 		}
-		if latest == nil {
+		if month == nil {
 			return ErrNoFacts
 		}
-		asOf = *latest
+		asOf = *month
 	}
-	p.AsOf = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
-	rc.params = p
-	if _, err := rc.pool.Exec(ctx, queries.Get("runs.run-as-of"), rc.s.runID, p.AsOf); err != nil {
+	asOf = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if _, err := rc.pool.Exec(ctx, queries.Get("runs.run-as-of"), rc.s.runID, asOf); err != nil {
 		return fmt.Errorf("record as-of month: %w", err)
 	}
-	_, err = rc.create(ctx, build{"segments.param", "nightly_w_param", Params.paramArgs, nil})
+	args := func(Params) []any { return []any{rc.s.runID, asOf, latest} }
+	if _, err := rc.create(ctx, build{"segments.param", "nightly_w_param", args, nil}); err != nil {
+		return settingsError(err)
+	}
+	var err error
+	rc.params, err = readParams(ctx, rc.s.conn)
 	return err
 }
 
@@ -123,7 +127,7 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 			return nil, err
 		}
 	}
-	vals, err := rc.settings.Load(ctx)
+	vals, err := rc.settingValues(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +140,32 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 		return nil, err
 	}
 	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+}
+
+// settingValues are the settings for the run's Go code that reads
+// settings.Values: those the run reads as its parameter row holds them (the
+// set of the run's start), over the settings of now for any other.
+func (rc *runContext) settingValues(ctx context.Context) (settings.Values, error) {
+	vals, err := rc.settings.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := rc.s.conn.Query(ctx, queries.Get("runs.param-values"))
+	if err != nil {
+		return nil, fmt.Errorf("runs.param-values: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, value string
+		if err := rows.Scan(&key, &value); err != nil {
+			return nil, fmt.Errorf("runs.param-values: %w", err)
+		}
+		vals[key] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("runs.param-values: %w", err)
+	}
+	return vals, nil
 }
 
 // warnings builds every client's signals and inputs, scores them with its
