@@ -14,6 +14,7 @@ import (
 	"github.com/relaycrm/relay/internal/cards"
 	"github.com/relaycrm/relay/internal/clients"
 	"github.com/relaycrm/relay/internal/contacts"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/products"
@@ -68,6 +69,7 @@ func (s *server) clientList(c echo.Context) error {
 	if err := errs.Merge(f.Validate()); err != nil {
 		return err
 	}
+	localFilterErrors(ctx, errs, q, clients.MaxPage)
 	var page clients.Page
 	if len(errs) == 0 {
 		var err error
@@ -89,28 +91,30 @@ func (s *server) clientList(c echo.Context) error {
 		ShowBankFilter:    v.Role == access.Risk,
 		ShowBranchFilter:  v.Role == access.Risk,
 		ShowManagerFilter: v.Role != access.Manager,
-		ManagerHint:       "All managers",
-		Statuses:          []components.Option{{Value: "active", Label: "Active"}, {Value: "left", Label: "Left"}, {Value: "all", Label: "Active and left"}},
-		Sizes:             []components.Option{{Value: "micro", Label: "Micro"}, {Value: "small", Label: "Small"}, {Value: "medium", Label: "Medium"}},
-		Page:              f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped, Partial: page.Partial,
+		ManagerHint:       i18n.T(ctx, "clients.all_managers"),
+		Statuses: []components.Option{{Value: "active", Label: i18n.T(ctx, "clients.state.active")},
+			{Value: "left", Label: i18n.T(ctx, "clients.state.left")}, {Value: "all", Label: i18n.T(ctx, "clients.state.all")}},
+		Sizes: []components.Option{{Value: "micro", Label: sizeLabel(ctx, "micro")},
+			{Value: "small", Label: sizeLabel(ctx, "small")}, {Value: "medium", Label: sizeLabel(ctx, "medium")}},
+		Page: f.Page, Pages: page.Pages(), Total: page.Total, Capped: page.Capped, Partial: page.Partial,
 		Errors: errs,
 	}
 	if v.Role == access.Risk && f.BranchID == 0 {
-		vm.ManagerHint = "Choose a branch to list its managers"
+		vm.ManagerHint = i18n.T(ctx, "clients.choose_branch")
 	}
 	for _, b := range clients.TenureBands {
-		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: b.Label})
+		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: tenureBandLabel(ctx, b)})
 	}
 	now := s.Now()
 	for _, r := range page.Rows {
 		row := pages.ClientRow{ID: r.ID, Name: r.LegalName, TaxID: r.TaxID, Ref: r.Ref, Bank: r.Bank,
-			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: r.Size,
-			Since: components.Date(r.Since), Manager: r.Manager}
+			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: sizeLabel(ctx, r.Size),
+			Since: i18n.Date(ctx, r.Since), Manager: r.Manager}
 		end := now
 		if r.LeftOn != nil {
-			row.LeftOn, end = components.Date(*r.LeftOn), *r.LeftOn
+			row.LeftOn, end = i18n.Date(ctx, *r.LeftOn), *r.LeftOn
 		}
-		row.Tenure = tenureText(clients.MonthsBetween(r.Since, end))
+		row.Tenure = tenureIn(ctx, clients.MonthsBetween(r.Since, end))
 		vm.Rows = append(vm.Rows, row)
 	}
 	status := http.StatusOK
@@ -120,7 +124,7 @@ func (s *server) clientList(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, status, pages.ClientResults(vm))
 	}
-	return render(c, status, pages.ClientsPage(s.layout(c, v, "Clients", "clients"), vm))
+	return render(c, status, pages.ClientsPage(s.layout(c, v, i18n.T(ctx, "clients.title"), "clients"), vm))
 }
 
 func options(in []clients.Option) []components.Option {
