@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/warnings"
 )
 
@@ -56,38 +57,49 @@ func (f Format) ContentType() string {
 	return "text/csv; charset=utf-8"
 }
 
-// signalColumns name each signal's columns in the churn export; the measure
-// column says its unit (see warnings.SignalName.Unit).
-var signalColumns = map[warnings.SignalName]string{
-	warnings.Turnover:      "turnover_fall",
-	warnings.Balance:       "balance_fall",
-	warnings.Transactions:  "transactions_fall",
-	warnings.ProductClosed: "product_closed_days",
-	warnings.IncomeFalling: "income_falling_months",
-	warnings.Lifetime:      "lifetime_distance_months",
-	warnings.NoContact:     "no_contact_days",
-}
+// ChurnHeader is the first row of a churn list export, in CSV and XLSX alike,
+// as scripts read it (ChurnHeaderIn(i18n.English)): the client and where it
+// stands, the warning, the value at risk (the client's lifetime value, a
+// plain decimal in the bank's currency, named in the next column), the fired
+// signals' names, then for each signal whether it fired, its measure, its
+// strength (0-1), its share of the score (0-1) and its figures in words; then
+// the score's probability (0-1), the learned model that gave it (empty: the
+// fixed weights), its top reasons in words, and for every input of the score
+// its value and its contribution to the log-odds.
+var ChurnHeader = ChurnHeaderIn(i18n.English)
 
-// ChurnHeader is the first row of a churn list export, in CSV and XLSX alike:
-// the client and where it stands, the warning, the value at risk (the
-// client's lifetime value, a plain decimal in the bank's currency, named in
-// the next column), the fired signals' names, then for each signal whether it
-// fired, its measure, its strength (0-1), its share of the score (0-1) and its
-// figures in words; then the score's probability (0-1), the learned model
-// that gave it (empty: the fixed weights), its top reasons in words, and for
-// every input of the score its value and its contribution to the log-odds.
-var ChurnHeader = churnHeader()
-
-func churnHeader() []string {
-	h := []string{"client_id", "client_ref", "client_name", "bank_code", "region", "branch", "industry_code",
+// churnBase are the message ids (exports.churn.<code>) of the columns before
+// the signals', and churnTail those between the signals' and the inputs'.
+var (
+	churnBase = []string{"client_id", "client_ref", "client_name", "bank_code", "region", "branch", "industry_code",
 		"industry", "segment", "stage", "manager_login", "manager", "score", "level", "warned_since", "as_of",
 		"value_at_risk", "currency", "signals_fired"}
-	for _, n := range warnings.SignalNames {
-		h = append(h, string(n)+"_fired", signalColumns[n], string(n)+"_strength", string(n)+"_share",
-			string(n)+"_figures")
+	churnTail = []string{"probability", "model_id", "top_reasons"}
+)
+
+// ChurnHeaderIn is the header row of a churn list export in language l: the
+// column codes in English (the same as ChurnHeader), the columns named for
+// people in Bulgarian and Russian. Every language has the same columns in
+// the same order; only the names differ.
+func ChurnHeaderIn(l i18n.Locale) []string {
+	var h []string
+	for _, code := range churnBase {
+		h = append(h, l.T("exports.churn."+code))
 	}
-	h = append(h, "probability", "model_id", "top_reasons")
-	return append(h, InputColumns()...)
+	for _, n := range warnings.SignalNames {
+		name := l.T("exports.signal." + string(n))
+		h = append(h, l.T("exports.churn.signal_fired", "Signal", name), l.T("exports.measure."+string(n)),
+			l.T("exports.churn.signal_strength", "Signal", name), l.T("exports.churn.signal_share", "Signal", name),
+			l.T("exports.churn.signal_figures", "Signal", name))
+	}
+	for _, code := range churnTail {
+		h = append(h, l.T("exports.churn."+code))
+	}
+	for _, in := range warnings.Inputs {
+		name := l.T("exports.input." + in.Code)
+		h = append(h, name, l.T("exports.churn.contribution", "Input", name))
+	}
+	return h
 }
 
 // InputColumns are the columns of every input of the churn score: its value,
@@ -147,6 +159,9 @@ type ChurnOptions struct {
 	// Labels name the filters for the audit log as the requester chose them
 	// (a bank's code, a level); the filter's ids are recorded anyway.
 	Labels map[string]string
+	// Locale is the language of the header row (ChurnHeaderIn); empty:
+	// English, the column codes. The rows are the same in every language.
+	Locale i18n.Locale
 }
 
 // Churn writes the churn list of the clients v sees, filtered and ordered as
@@ -180,7 +195,11 @@ func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, op
 			err = rerr
 		}
 	}()
-	if err := w.Header(ChurnHeader); err != nil {
+	locale := opts.Locale
+	if locale == "" {
+		locale = i18n.English
+	}
+	if err := w.Header(ChurnHeaderIn(locale)); err != nil {
 		return 0, fmt.Errorf("export churn list: %w", err)
 	}
 	row := make([]any, len(ChurnHeader))

@@ -13,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/webhooks"
 )
@@ -36,26 +37,34 @@ var ErrReadOnly = access.Forbidden("your role reads triggers but does not move t
 // TransitionError is a move the trigger's status does not allow.
 type TransitionError struct{ From, To Status }
 
-func (e *TransitionError) Error() string {
+func (e *TransitionError) Error() string { return e.Message(context.Background()) }
+
+// Message is the error in ctx's language.
+func (e *TransitionError) Message(ctx context.Context) string {
+	from := lower(ctx, e.From)
 	if len(e.From.Next()) == 0 {
-		return fmt.Sprintf("status: the trigger is %s and can no longer move", strings.ToLower(e.From.Label()))
+		return i18n.T(ctx, "triggers.error.final", "Status", from)
 	}
 	names := make([]string, 0, len(e.From.Next()))
 	for _, s := range e.From.Next() {
-		names = append(names, string(s))
+		names = append(names, lower(ctx, s))
 	}
-	return fmt.Sprintf("status: a %s trigger can move to %s, not to %s",
-		strings.ToLower(e.From.Label()), strings.Join(names, ", "), e.To)
+	return i18n.T(ctx, "triggers.error.transition", "From", from, "Next", strings.Join(names, ", "), "To", lower(ctx, e.To))
 }
 
 // StaleError is a move asked for from a page that showed the trigger in
 // another status than it now has.
 type StaleError struct{ Shown, Now Status }
 
-func (e *StaleError) Error() string {
-	return fmt.Sprintf("status: the trigger is %s now, not %s as the page showed: it changed since the page was loaded, so nothing was saved; check it and choose again",
-		strings.ToLower(e.Now.Label()), strings.ToLower(e.Shown.Label()))
+func (e *StaleError) Error() string { return e.Message(context.Background()) }
+
+// Message is the error in ctx's language.
+func (e *StaleError) Message(ctx context.Context) string {
+	return i18n.T(ctx, "triggers.error.stale", "Now", lower(ctx, e.Now), "Shown", lower(ctx, e.Shown))
 }
+
+// lower is a status's name inside a sentence.
+func lower(ctx context.Context, s Status) string { return strings.ToLower(s.Text(ctx)) }
 
 // Move moves a trigger v sees to c.To, in one transaction with its audit
 // entry, and returns it as it now stands. It returns db.ErrNotFound for a
@@ -74,14 +83,14 @@ func Move(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, c Change) (T
 		valid = valid || s == c.To
 	}
 	if !valid {
-		return Trigger{}, input.Errors{"status": fmt.Sprintf("%q is not a status; use contacted, offered, won, lost or dismissed", c.To)}
+		return Trigger{}, input.Errors{"status": i18n.T(ctx, "triggers.error.not_status", "Value", string(c.To))}
 	}
 	reason := strings.TrimSpace(c.Reason)
 	if c.To.NeedsReason() && reason == "" {
-		return Trigger{}, input.Errors{"reason": fmt.Sprintf("say why the trigger is %s", c.To)}
+		return Trigger{}, input.Errors{"reason": i18n.T(ctx, "triggers.error.reason_required", "Status", lower(ctx, c.To))}
 	}
 	if n := utf8.RuneCountInString(reason); n > 1000 {
-		return Trigger{}, input.Errors{"reason": fmt.Sprintf("is %d characters long; keep it to 1000", n)}
+		return Trigger{}, input.Errors{"reason": i18n.T(ctx, "triggers.error.reason_long", "Length", n)}
 	}
 	var moved Trigger
 	err := db.InTx(ctx, pool, func(tx pgx.Tx) error {

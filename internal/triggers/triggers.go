@@ -10,12 +10,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/reasons"
 )
 
@@ -50,25 +52,16 @@ func (s Status) Open() bool { return s == New || s == Contacted || s == Offered 
 // NeedsReason tells whether moving to s takes a reason.
 func (s Status) NeedsReason() bool { return s == Lost || s == Dismissed }
 
-// Label names the status.
-func (s Status) Label() string {
-	switch s {
-	case New:
-		return "New"
-	case Contacted:
-		return "Contacted"
-	case Offered:
-		return "Offered"
-	case Won:
-		return "Won"
-	case Lost:
-		return "Lost"
-	case Dismissed:
-		return "Dismissed"
-	case Expired:
-		return "Expired"
+// Label names the status in English (the API, the command line).
+func (s Status) Label() string { return s.Text(context.Background()) }
+
+// Text names the status in ctx's language; a status Relay does not know
+// shows its code.
+func (s Status) Text(ctx context.Context) string {
+	if !slices.Contains(Statuses, s) {
+		return string(s)
 	}
-	return string(s)
+	return i18n.T(ctx, "triggers.status."+string(s))
 }
 
 // next are the moves a manager may make from each status.

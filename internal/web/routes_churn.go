@@ -1,18 +1,18 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/exports"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -50,13 +50,14 @@ func churnFilter(q url.Values) (warnings.ListFilter, input.Errors, error) {
 }
 
 func (s *server) churnList(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx := ctxOf(c)
 	v := viewer(c)
 	q := c.QueryParams()
 	f, errs, err := churnFilter(q)
 	if err != nil {
 		return err
 	}
+	localFilterErrors(ctx, errs, q, maxListPage)
 	var page warnings.Page
 	if len(errs) == 0 {
 		var err error
@@ -79,12 +80,13 @@ func (s *server) churnList(c echo.Context) error {
 		Sort:  f.Sort,
 		Banks: options(opts.Banks), Regions: options(opts.Regions), Branches: options(opts.Branches),
 		Industries: options(opts.Industries), Managers: options(opts.Managers),
-		Levels:            []components.Option{{Value: string(warnings.High), Label: "High"}, {Value: string(warnings.Watch), Label: "Watch"}},
+		Levels: []components.Option{{Value: string(warnings.High), Label: levelLabel(ctx, warnings.High)},
+			{Value: string(warnings.Watch), Label: levelLabel(ctx, warnings.Watch)}},
 		ShowBankFilter:    v.Role == access.Risk,
 		ShowBranchFilter:  v.Role == access.Risk,
 		ShowManagerFilter: v.Role != access.Manager,
-		ManagerHint:       "All managers",
-		Scope:             "The group's clients",
+		ManagerHint:       i18n.T(ctx, "churn.all_managers"),
+		Scope:             i18n.T(ctx, "churn.sub_group"),
 		Page:              page.Page, Pages: page.Pages(), Total: page.Total,
 		CanExport:  v.Role == access.Risk,
 		ExportCSV:  components.Href("/churn/export.csv", filters),
@@ -93,22 +95,22 @@ func (s *server) churnList(c echo.Context) error {
 	}
 	switch v.Role {
 	case access.Manager:
-		vm.Scope = "Your clients"
+		vm.Scope = i18n.T(ctx, "churn.sub_mine")
 	case access.BranchHead:
-		vm.Scope = "Your branch's clients"
+		vm.Scope = i18n.T(ctx, "churn.sub_branch")
 	case access.Risk:
 		if f.BranchID == 0 {
-			vm.ManagerHint = "All (choose a branch)"
+			vm.ManagerHint = i18n.T(ctx, "churn.choose_branch")
 		}
 	}
 	if !asOf.IsZero() {
-		vm.AsOf = components.Month(asOf)
+		vm.AsOf = i18n.Month(ctx, asOf)
 	}
 	for _, n := range warnings.SignalNames {
 		vm.Signals = append(vm.Signals, components.Option{Value: string(n), Label: n.Label()})
 	}
 	for _, w := range page.Warnings {
-		vm.Rows = append(vm.Rows, churnRow(w))
+		vm.Rows = append(vm.Rows, churnRow(ctx, w))
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -117,25 +119,25 @@ func (s *server) churnList(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, status, pages.ChurnResults(vm))
 	}
-	return render(c, status, pages.ChurnPage(s.layout(c, v, "Churn list", "churn"), vm))
+	return render(c, status, pages.ChurnPage(s.layout(c, v, i18n.T(ctx, "churn.title"), "churn"), vm))
 }
 
-// churnRow shapes a warning for the list.
-func churnRow(w warnings.Warning) pages.ChurnRow {
+// churnRow shapes a warning for the list, in ctx's language.
+func churnRow(ctx context.Context, w warnings.Warning) pages.ChurnRow {
 	st := segments.Stage(w.Stage)
 	r := pages.ChurnRow{ClientID: w.ClientID, Client: w.ClientName, Ref: w.ClientRef,
 		Where:   w.BankCode + " · " + w.Branch + " · " + w.Region,
-		Segment: w.Segment, Stage: st.Label(), StageTone: stageTone(st), Manager: w.ManagerName,
-		Score: strconv.Itoa(w.Score), Level: w.Level.Label(), LevelTone: levelTone(w.Level),
-		Since: components.Month(w.Since), ValueAtRisk: "not known"}
+		Segment: w.Segment, Stage: stageLabel(ctx, st), StageTone: stageTone(st), Manager: w.ManagerName,
+		Score: i18n.Int(ctx, int64(w.Score)), Level: levelLabel(ctx, w.Level), LevelTone: levelTone(w.Level),
+		Since: i18n.Month(ctx, w.Since), ValueAtRisk: i18n.T(ctx, "churn.not_known")}
 	if w.SegmentID != 0 {
 		r.SegmentHref = fmt.Sprintf("/segments/%d", w.SegmentID)
 	}
 	if r.Manager == "" {
-		r.Manager = "none assigned"
+		r.Manager = i18n.T(ctx, "churn.no_manager")
 	}
 	if w.CLV != nil {
-		r.ValueAtRisk = money.Whole(*w.CLV, w.Currency, w.MinorDigits)
+		r.ValueAtRisk = i18n.MoneyWhole(ctx, *w.CLV, w.Currency, w.MinorDigits)
 	}
 	r.Drivers = churnDrivers(w.Inputs)
 	for _, d := range r.Drivers {
@@ -147,7 +149,7 @@ func churnRow(w warnings.Warning) pages.ChurnRow {
 	sort.SliceStable(fired, func(i, j int) bool { return fired[i].Share > fired[j].Share })
 	for _, sg := range fired {
 		r.Signals = append(r.Signals, pages.ChurnSignal{Label: sg.Name.Label(), Figures: sg.Figures,
-			Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
+			Share: i18n.Percent(ctx, sg.Share, 0)})
 	}
 	return r
 }
@@ -164,6 +166,7 @@ func (s *server) churnExport(format exports.Format) echo.HandlerFunc {
 			return err
 		}
 		if len(errs) > 0 {
+			localFilterErrors(ctxOf(c), errs, c.QueryParams(), maxListPage)
 			return errs
 		}
 		res := c.Response()
@@ -172,8 +175,8 @@ func (s *server) churnExport(format exports.Format) echo.HandlerFunc {
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="relay-churn-%s.%s"`,
 			s.Now().Format("2006-01-02-1504"), format))
 		h.Set("Cache-Control", "no-store")
-		_, err = exports.Churn(c.Request().Context(), s.Pool, v, res,
-			exports.ChurnOptions{Filter: f, Format: format, IP: c.RealIP()})
+		_, err = exports.Churn(ctxOf(c), s.Pool, v, res,
+			exports.ChurnOptions{Filter: f, Format: format, IP: c.RealIP(), Locale: i18n.From(ctxOf(c))})
 		if err == nil {
 			if !res.Committed {
 				res.WriteHeader(http.StatusOK)

@@ -65,17 +65,18 @@ func clientFilter(q url.Values, errs input.Errors) clients.Filter {
 // clientList is the client list: its read model (clients.Store.ListView,
 // which the API's list reads too) shaped for the page.
 func (s *server) clientList(c echo.Context) error {
-	v := viewer(c)
+	v, ctx := viewer(c), ctxOf(c)
 	q := c.QueryParams()
 	errs := input.Errors{}
 	f := clientFilter(q, errs)
 	if q.Get("page") != "" {
 		f.Page = pageParam(q, errs)
 	}
-	view, err := s.Clients.ListView(c.Request().Context(), v, clients.ListQuery{Filter: f, Options: true}, s.Now())
+	view, err := s.Clients.ListView(ctx, v, clients.ListQuery{Filter: f, Options: true}, s.Now())
 	if err := errs.Merge(err); err != nil {
 		return err
 	}
+	localFilterErrors(ctx, errs, q, clients.MaxPage)
 	if len(errs) > 0 {
 		// the form again with the errors, and no rows
 		view.Rows, view.Total, view.Capped, view.Partial = nil, 0, false, false
@@ -90,24 +91,26 @@ func (s *server) clientList(c echo.Context) error {
 		ShowBankFilter:    v.Role == access.Risk,
 		ShowBranchFilter:  v.Role == access.Risk,
 		ShowManagerFilter: v.Role != access.Manager,
-		ManagerHint:       "All managers",
-		Statuses:          []components.Option{{Value: "active", Label: "Active"}, {Value: "left", Label: "Left"}, {Value: "all", Label: "Active and left"}},
-		Sizes:             []components.Option{{Value: "micro", Label: "Micro"}, {Value: "small", Label: "Small"}, {Value: "medium", Label: "Medium"}},
-		Page:              f.Page, Pages: view.Pages(), Total: view.Total, Capped: view.Capped, Partial: view.Partial,
+		ManagerHint:       i18n.T(ctx, "clients.all_managers"),
+		Statuses: []components.Option{{Value: "active", Label: i18n.T(ctx, "clients.state.active")},
+			{Value: "left", Label: i18n.T(ctx, "clients.state.left")}, {Value: "all", Label: i18n.T(ctx, "clients.state.all")}},
+		Sizes: []components.Option{{Value: "micro", Label: sizeLabel(ctx, "micro")},
+			{Value: "small", Label: sizeLabel(ctx, "small")}, {Value: "medium", Label: sizeLabel(ctx, "medium")}},
+		Page: f.Page, Pages: view.Pages(), Total: view.Total, Capped: view.Capped, Partial: view.Partial,
 		Errors: errs,
 	}
 	if v.Role == access.Risk && f.BranchID == 0 {
-		vm.ManagerHint = "Choose a branch to list its managers"
+		vm.ManagerHint = i18n.T(ctx, "clients.choose_branch")
 	}
 	for _, b := range clients.TenureBands {
-		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: b.Label})
+		vm.Tenures = append(vm.Tenures, components.Option{Value: b.Code, Label: tenureBandLabel(ctx, b)})
 	}
 	for _, r := range view.Rows {
 		row := pages.ClientRow{ID: r.ID, Name: r.LegalName, TaxID: r.TaxID, Ref: r.Ref, Bank: r.Bank,
-			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: r.Size,
-			Since: components.Date(r.Since), Manager: r.Manager, Tenure: tenureText(r.TenureMonths)}
+			Branch: r.Branch, Region: r.Region, IndustryCode: r.IndustryCode, Industry: r.Industry, Size: sizeLabel(ctx, r.Size),
+			Since: i18n.Date(ctx, r.Since), Manager: r.Manager, Tenure: tenureIn(ctx, r.TenureMonths)}
 		if r.LeftOn != nil {
-			row.LeftOn = components.Date(*r.LeftOn)
+			row.LeftOn = i18n.Date(ctx, *r.LeftOn)
 		}
 		vm.Rows = append(vm.Rows, row)
 	}
@@ -118,7 +121,7 @@ func (s *server) clientList(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, status, pages.ClientResults(vm))
 	}
-	return render(c, status, pages.ClientsPage(s.layout(c, v, "Clients", "clients"), vm))
+	return render(c, status, pages.ClientsPage(s.layout(c, v, i18n.T(ctx, "clients.title"), "clients"), vm))
 }
 
 func options(in []clients.Option) []components.Option {

@@ -160,7 +160,7 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 		})
 	}
 	for _, w := range book.Warnings {
-		pw := pages.PipelineWarning{ClientID: w.ClientID, Client: w.ClientName, Level: levelLabel(ctx, w.Level),
+		pw := pages.PipelineWarning{ClientID: w.ClientID, Client: w.ClientName, Level: bookLevelLabel(ctx, w.Level),
 			LevelTone: bookLevelTone(w.Level), Score: i18n.Int(ctx, int64(w.Score)), Since: i18n.Month(ctx, w.Since),
 			LastContact: i18n.T(ctx, "pipeline.never"), NoContact: w.Level == "high" && !w.ContactedSince()}
 		if !w.LastContact.IsZero() {
@@ -171,7 +171,7 @@ func (s *server) renderBook(c echo.Context, id int64, status int, forms bookForm
 	for _, cl := range book.Clients {
 		pc := pages.PipelineClient{ID: cl.ID, Name: cl.LegalName, Ref: cl.Ref, Since: i18n.Date(ctx, cl.Since),
 			Open: cl.OpenTriggers, OpenValue: i18n.MoneyWhole(ctx, cl.OpenValue, "", p.MinorDigits),
-			Warning: levelLabel(ctx, cl.WarningLevel), WarningTone: bookLevelTone(cl.WarningLevel), Checked: forms.selected[cl.ID]}
+			Warning: bookLevelLabel(ctx, cl.WarningLevel), WarningTone: bookLevelTone(cl.WarningLevel), Checked: forms.selected[cl.ID]}
 		if cl.LeftOn != nil {
 			pc.LeftOn = i18n.Date(ctx, *cl.LeftOn)
 		}
@@ -190,7 +190,7 @@ func statusLabel(ctx context.Context, st triggers.Status) string {
 
 // levelLabel names a warning level (watch or high) in the viewer's language;
 // "" for none.
-func levelLabel(ctx context.Context, level string) string {
+func bookLevelLabel(ctx context.Context, level string) string {
 	if level == "" {
 		return ""
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,8 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -25,26 +26,40 @@ func (s *server) triggerRoutes(g *echo.Group) {
 	tg.POST("/:id/move", s.triggerMove)
 }
 
-// triggerRow shapes a trigger for the worklist or the card.
+// triggerRow shapes a trigger for the worklist or the card, in the viewer's
+// language.
 func (s *server) triggerRow(c echo.Context, v access.Viewer, t triggers.Trigger) pages.TriggerRow {
+	ctx := ctxOf(c)
 	r := pages.TriggerRow{ID: t.ID, ClientID: t.ClientID, ClientName: t.ClientName, Product: t.ProductName,
-		ProductCode: t.ProductCode, Reason: t.Reason, Value: money.Whole(t.ExpectedValue, t.Currency, t.MinorDigits),
-		Priority: money.Whole(t.Priority, t.Currency, t.MinorDigits), Status: string(t.Status),
-		StatusLabel: t.Status.Label(), StatusTone: triggerTone(t.Status), StatusReason: t.StatusReason,
-		Raised: components.Month(t.RaisedAsOf), Changed: components.Date(t.ChangedAt), Open: t.Status.Open(),
+		ProductCode: t.ProductCode, Reason: t.Reason, Value: i18n.MoneyWhole(ctx, t.ExpectedValue, t.Currency, t.MinorDigits),
+		Priority: i18n.MoneyWhole(ctx, t.Priority, t.Currency, t.MinorDigits), Status: string(t.Status),
+		StatusLabel: t.Status.Text(ctx), StatusTone: triggerTone(t.Status),
+		StatusReason: triggers.ReasonText(ctx, t.Status, t.StatusReason),
+		Raised:       i18n.Month(ctx, t.RaisedAsOf), Changed: i18n.Date(ctx, t.ChangedAt), Open: t.Status.Open(),
 		Hidden: t.Hidden, CanMove: v.WritesClients() && t.Status.Open(), CSRF: s.csrfToken(c),
-		LostReasons: triggers.LostReasons, DismissReasons: triggers.DismissReasons}
+		LostReasons: reasonOptions(ctx, triggers.Lost), DismissReasons: reasonOptions(ctx, triggers.Dismissed)}
 	if t.Status.Open() && s.Now().Sub(t.ChangedAt) > untouchedAfter {
 		r.Untouched = true
-		r.Age = fmt.Sprintf("%d days", int(s.Now().Sub(t.ChangedAt).Hours()/24))
+		r.Age = i18n.Plural(ctx, "triggers.untouched", int64(s.Now().Sub(t.ChangedAt).Hours()/24))
 	}
 	if !t.WonConfirmedAt.IsZero() {
-		r.StatusLabel += " · confirmed " + components.Month(t.WonConfirmedAt)
+		r.StatusLabel = i18n.T(ctx, "triggers.confirmed", "Status", r.StatusLabel, "Month", i18n.Month(ctx, t.WonConfirmedAt))
 	}
 	for _, n := range t.Status.Next() {
-		r.Next = append(r.Next, components.Option{Value: string(n), Label: n.Label()})
+		r.Next = append(r.Next, components.Option{Value: string(n), Label: n.Text(ctx)})
 	}
 	return r
+}
+
+// reasonOptions are the reasons for moving to st, the stored English text as
+// the value and the viewer's language as the label.
+func reasonOptions(ctx context.Context, st triggers.Status) []components.Option {
+	list := triggers.ReasonsFor(st)
+	out := make([]components.Option, len(list))
+	for i, r := range list {
+		out[i] = components.Option{Value: r, Label: triggers.ReasonLabel(ctx, st, r)}
+	}
+	return out
 }
 
 func triggerTone(st triggers.Status) string {
@@ -64,7 +79,7 @@ func triggerTone(st triggers.Status) string {
 // triggerMove moves a trigger along: contacted, offered, won, or lost or
 // dismissed with a reason from the list. It answers the trigger's row.
 func (s *server) triggerMove(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx := ctxOf(c)
 	v := viewer(c)
 	id, err := idParam(c, "id")
 	if err != nil {
@@ -72,7 +87,7 @@ func (s *server) triggerMove(c echo.Context) error {
 	}
 	showClient := c.FormValue("show_client") != ""
 	to := triggers.Status(c.FormValue("to"))
-	reason, rerr := triggers.ComposeReason(to, c.FormValue("reason"), c.FormValue("note"))
+	reason, rerr := triggers.ComposeReasonIn(ctx, to, c.FormValue("reason"), c.FormValue("note"))
 	var moved triggers.Trigger
 	if rerr == nil {
 		moved, err = triggers.Move(ctx, s.Pool, v, triggers.Change{TriggerID: id, From: triggers.Status(c.FormValue("from")),
@@ -91,7 +106,12 @@ func (s *server) triggerMove(c echo.Context) error {
 		}
 		row := s.triggerRow(c, v, current)
 		row.Error = err.Error()
-		if fieldErr != nil {
+		switch {
+		case transErr != nil:
+			row.Error = transErr.Message(ctx)
+		case staleErr != nil:
+			row.Error = staleErr.Message(ctx)
+		case fieldErr != nil:
 			row.Error = fieldErr.Messages()
 		}
 		if staleErr == nil && current.Status.CanMoveTo(to) {
@@ -99,7 +119,7 @@ func (s *server) triggerMove(c echo.Context) error {
 			row.To, row.ReasonChoice, row.NoteText = string(to), c.FormValue("reason"), c.FormValue("note")
 		}
 		if !isHTMX(c) {
-			s.setFlash(c, "The trigger was not moved: "+row.Error)
+			s.setFlash(c, i18n.T(ctx, "triggers.not_moved", "Error", row.Error))
 			return c.Redirect(http.StatusSeeOther, backTo(c, current.ClientID))
 		}
 		return render(c, statusInvalid, pages.TriggerRowView(row, showClient))
@@ -107,11 +127,12 @@ func (s *server) triggerMove(c echo.Context) error {
 		return err
 	}
 	if !isHTMX(c) {
-		s.setFlash(c, fmt.Sprintf("%s for %s: %s.", moved.ProductName, moved.ClientName, strings.ToLower(moved.Status.Label())))
+		s.setFlash(c, i18n.T(ctx, "triggers.moved", "Product", moved.ProductName, "Client", moved.ClientName,
+			"Status", strings.ToLower(moved.Status.Text(ctx))))
 		return c.Redirect(http.StatusSeeOther, backTo(c, moved.ClientID))
 	}
 	row := s.triggerRow(c, v, moved)
-	row.Saved = "Saved: " + strings.ToLower(moved.Status.Label())
+	row.Saved = i18n.T(ctx, "triggers.saved", "Status", strings.ToLower(moved.Status.Text(ctx)))
 	return render(c, http.StatusOK, pages.TriggerRowView(row, showClient))
 }
 
