@@ -21,6 +21,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -72,28 +73,28 @@ const MaxNameLength = 120
 
 // check normalises f and adds what is wrong with it to errs; the code is
 // checked only when creating, since it never changes afterwards.
-func (f *Form) check(creating bool, errs input.Errors) {
+func (f *Form) check(ctx context.Context, creating bool, errs input.Errors) {
 	f.Name = strings.TrimSpace(f.Name)
 	if creating {
 		f.Code = strings.ToUpper(strings.TrimSpace(f.Code))
 		switch {
 		case f.Code == "":
-			errs.Add("code", "give the product's code, as the core banking feed names it")
+			errs.Add("code", i18n.T(ctx, "products.problem.code.empty"))
 		case !codePattern.MatchString(f.Code):
-			errs.Add("code", "use 1-30 capital letters, digits, dashes or underscores, starting with a letter or digit")
+			errs.Add("code", i18n.T(ctx, "products.problem.code.pattern"))
 		}
 	}
 	switch {
 	case f.Name == "":
-		errs.Add("name", "give the product's name as managers know it")
+		errs.Add("name", i18n.T(ctx, "products.problem.name.empty"))
 	case utf8.RuneCountInString(f.Name) > MaxNameLength:
-		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it under %d", utf8.RuneCountInString(f.Name), MaxNameLength))
+		errs.Add("name", i18n.T(ctx, "products.problem.name.long", "Length", utf8.RuneCountInString(f.Name), "Max", MaxNameLength))
 	}
 	if !input.IsChoice(Families, f.Family) {
-		errs.Add("family", "choose the product's family from the list")
+		errs.Add("family", i18n.T(ctx, "products.problem.family"))
 	}
 	if !input.IsChoice(IncomeKinds, f.IncomeKind) {
-		errs.Add("income_kind", "say whether the product earns a fee or interest")
+		errs.Add("income_kind", i18n.T(ctx, "products.problem.income_kind"))
 	}
 }
 
@@ -153,12 +154,12 @@ func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f For
 	var p Product
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		errs := input.Errors{}
-		f.check(true, errs)
+		f.check(ctx, true, errs)
 		if _, bad := errs["code"]; !bad {
 			var owner string
 			switch err := tx.QueryRow(ctx, queries.Get("code-owner"), groupID, f.Code).Scan(&owner); {
 			case err == nil:
-				errs.Add("code", fmt.Sprintf("%s is already the code of %s; codes are unique in the catalogue", f.Code, owner))
+				errs.Add("code", i18n.T(ctx, "products.problem.code.owner", "Code", f.Code, "Owner", owner))
 			case !errors.Is(err, pgx.ErrNoRows):
 				return fmt.Errorf("check product code: %w", err)
 			}
@@ -171,7 +172,7 @@ func (s *Store) Create(ctx context.Context, by audit.Actor, groupID int64, f For
 		err := tx.QueryRow(ctx, queries.Get("insert"), p.GroupID, p.Code, p.Name, p.Family, p.IncomeKind, p.KeyProduct, p.Active).
 			Scan(&p.ID)
 		if _, dup := db.IsUniqueViolation(err); dup {
-			return input.Errors{"code": fmt.Sprintf("%s is already in the catalogue", f.Code)}
+			return input.Errors{"code": i18n.T(ctx, "products.problem.code.taken", "Code", f.Code)}
 		}
 		if err != nil {
 			return fmt.Errorf("create product %s: %w", f.Code, err)
@@ -201,7 +202,7 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, f
 			return fmt.Errorf("product %d: %w", id, err)
 		}
 		errs := input.Errors{}
-		f.check(false, errs)
+		f.check(ctx, false, errs)
 		if len(errs) > 0 {
 			return errs
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -113,14 +114,14 @@ func Load(ctx context.Context, q db.Querier, groupID int64) (Data, error) {
 }
 
 // checkName adds what is wrong with a name to errs.
-func checkName(errs input.Errors, field, name string) {
+func checkName(ctx context.Context, errs input.Errors, field, name string) {
 	switch {
 	case strings.TrimSpace(name) == "":
-		errs.Add(field, "give a name")
+		errs.Add(field, i18n.T(ctx, "reference.problem.name.empty"))
 	case utf8.RuneCountInString(name) > MaxNameLength:
-		errs.Add(field, fmt.Sprintf("at most %d characters", MaxNameLength))
+		errs.Add(field, i18n.Plural(ctx, "reference.problem.name.long", int64(MaxNameLength)))
 	case strings.IndexFunc(name, unicode.IsControl) >= 0 || !utf8.ValidString(name):
-		errs.Add(field, "a name is one line of text")
+		errs.Add(field, i18n.T(ctx, "reference.problem.name.line"))
 	}
 }
 
@@ -142,7 +143,7 @@ func Setup(ctx context.Context, pool *pgxpool.Pool, code, name string, nace bool
 	if !CodePattern.MatchString(code) {
 		errs.Add("group", fmt.Sprintf("%q is not a group code: use 1-20 capital letters, digits, dashes or underscores", code))
 	}
-	checkName(errs, "name", name)
+	checkName(ctx, errs, "name", name)
 	if err := errs.Err(); err != nil {
 		return res, err
 	}
@@ -188,7 +189,7 @@ func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 func (s *Store) RenameGroup(ctx context.Context, by audit.Actor, groupID int64, f GroupForm) error {
 	f.Name = strings.TrimSpace(f.Name)
 	errs := input.Errors{}
-	checkName(errs, "name", f.Name)
+	checkName(ctx, errs, "name", f.Name)
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -205,15 +206,15 @@ func (s *Store) SaveBank(ctx context.Context, by audit.Actor, groupID int64, f B
 	f.Currency = strings.ToUpper(strings.TrimSpace(f.Currency))
 	errs := input.Errors{}
 	if !CodePattern.MatchString(f.Code) {
-		errs.Add("code", "use 1-20 capital letters, digits, dashes or underscores, as the feed names the bank")
+		errs.Add("code", i18n.T(ctx, "reference.problem.code.bank"))
 	}
-	checkName(errs, "name", f.Name)
+	checkName(ctx, errs, "name", f.Name)
 	if !CurrencyPattern.MatchString(f.Currency) {
-		errs.Add("currency", "give the ISO 4217 code of its currency: three letters, e.g. EUR")
+		errs.Add("currency", i18n.T(ctx, "reference.problem.currency"))
 	}
 	digits, err := strconv.Atoi(strings.TrimSpace(f.MinorDigits))
 	if err != nil || digits < 0 || digits > 4 {
-		errs.Add("minor_digits", "give 0 to 4 (2 for cents)")
+		errs.Add("minor_digits", i18n.T(ctx, "reference.problem.minor_digits"))
 	}
 	if len(errs) == 0 {
 		var other bool
@@ -226,10 +227,9 @@ func (s *Store) SaveBank(ctx context.Context, by audit.Actor, groupID int64, f B
 		case err != nil:
 			return fmt.Errorf("bank %s: %w", f.Code, err)
 		case other:
-			errs.Add("code", "is the code of a bank of another banking group; bank codes are unique across Relay")
+			errs.Add("code", i18n.T(ctx, "reference.problem.code.other"))
 		case clients > 0 && (currency != f.Currency || curDigits != digits):
-			errs.Add("currency", fmt.Sprintf("bank %s has clients whose amounts are kept in %s with %d minor digits; its currency cannot change",
-				f.Code, currency, curDigits))
+			errs.Add("currency", i18n.T(ctx, "reference.problem.currency.fixed", "Code", f.Code, "Currency", currency, "Digits", curDigits))
 		}
 	}
 	if err := errs.Err(); err != nil {
@@ -246,9 +246,9 @@ func (s *Store) SaveRegion(ctx context.Context, by audit.Actor, groupID int64, f
 	f.Name = strings.TrimSpace(f.Name)
 	errs := input.Errors{}
 	if !CodePattern.MatchString(f.Code) {
-		errs.Add("code", "use 1-20 capital letters, digits, dashes or underscores, as the feed names the region")
+		errs.Add("code", i18n.T(ctx, "reference.problem.code.region"))
 	}
-	checkName(errs, "name", f.Name)
+	checkName(ctx, errs, "name", f.Name)
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -264,11 +264,11 @@ func (s *Store) SaveIndustry(ctx context.Context, by audit.Actor, groupID int64,
 	f.NACE = strings.ToUpper(strings.TrimSpace(f.NACE))
 	errs := input.Errors{}
 	if !IndustryPattern.MatchString(f.Code) {
-		errs.Add("code", "use 1-20 capital letters, digits, dots, dashes or underscores, as the feed names the industry")
+		errs.Add("code", i18n.T(ctx, "reference.problem.code.industry"))
 	}
-	checkName(errs, "name", f.Name)
+	checkName(ctx, errs, "name", f.Name)
 	if f.NACE != "" && (len(f.NACE) != 1 || f.NACE[0] < 'A' || f.NACE[0] > 'U') {
-		errs.Add("nace", "one letter from A to U, or empty")
+		errs.Add("nace", i18n.T(ctx, "reference.problem.nace"))
 	}
 	if err := errs.Err(); err != nil {
 		return err

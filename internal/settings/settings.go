@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/sso"
 )
@@ -128,63 +130,107 @@ func (v Values) must(key string) string {
 // every such error); Problem says what is wrong, for the user.
 var ErrInvalid = errors.New("invalid setting")
 
-// invalidError is a value the setting does not accept: problem names the
-// setting and what is wrong.
-type invalidError struct{ problem string }
+// invalidError is a value the setting does not accept: it names the setting
+// and says what is wrong, in a language.
+type invalidError struct {
+	st  Setting
+	say func(l i18n.Locale) string
+}
 
-func (e *invalidError) Error() string        { return ErrInvalid.Error() + ": " + e.problem }
+func (e *invalidError) Error() string        { return ErrInvalid.Error() + ": " + e.problem(i18n.English) }
 func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
 
-// invalid returns the refusal of st's value, format saying why.
-func invalid(st Setting, format string, a ...any) error {
-	return &invalidError{problem: st.Label + ": " + fmt.Sprintf(format, a...)}
+func (e *invalidError) problem(l i18n.Locale) string {
+	return LabelIn(l, e.st.Key, e.st.Label) + ": " + e.say(l)
+}
+
+// invalid returns the refusal of st's value: the message id says why, with
+// the named values of kv (which may be a func(i18n.Locale) string, written
+// in the same language).
+func invalid(st Setting, id string, kv ...any) error {
+	return &invalidError{st: st, say: func(l i18n.Locale) string {
+		args := make([]any, len(kv))
+		for i, v := range kv {
+			if f, ok := v.(func(i18n.Locale) string); ok {
+				v = f(l)
+			}
+			args[i] = v
+		}
+		return l.T(id, args...)
+	}}
+}
+
+var (
+	catalogueOnce sync.Once
+	catalogue     map[string]string
+)
+
+// translated is the id's message in l when the message files have it, else
+// the stored English.
+func translated(l i18n.Locale, id, stored string) string {
+	catalogueOnce.Do(func() { catalogue = i18n.Messages(i18n.English) })
+	if _, ok := catalogue[id]; !ok {
+		return stored
+	}
+	return l.T(id)
+}
+
+// LabelIn is setting key's label in l; stored, the database's English, when
+// the message files do not have it (a setting added since).
+func LabelIn(l i18n.Locale, key, stored string) string {
+	return translated(l, "settings.label."+key, stored)
+}
+
+// DescriptionIn is setting key's description in l, as LabelIn.
+func DescriptionIn(l i18n.Locale, key, stored string) string {
+	return translated(l, "settings.desc."+key, stored)
 }
 
 // Validate checks value against the setting's kind and bounds and returns it
 // normalised.
 func Validate(st Setting, value string) (string, error) {
 	value = strings.TrimSpace(value)
-	bad := func(format string, a ...any) (string, error) {
-		return "", invalid(st, format, a...)
+	bad := func(id string, kv ...any) (string, error) {
+		return "", invalid(st, id, kv...)
 	}
 	inBounds := func(f float64) bool {
 		return (st.MinValue == nil || f >= *st.MinValue) && (st.MaxValue == nil || f <= *st.MaxValue)
 	}
-	bounds := func() string {
+	bounds := func(l i18n.Locale) string {
 		switch {
 		case st.MinValue != nil && st.MaxValue != nil:
-			return fmt.Sprintf("between %s and %s", fmtNum(*st.MinValue), fmtNum(*st.MaxValue))
+			return l.T("settings.problem.between", "Min", fmtNum(*st.MinValue), "Max", fmtNum(*st.MaxValue))
 		case st.MinValue != nil:
-			return "at least " + fmtNum(*st.MinValue)
+			return l.T("settings.problem.atleast", "Min", fmtNum(*st.MinValue))
 		default:
-			return "at most " + fmtNum(*st.MaxValue)
+			return l.T("settings.problem.atmost", "Max", fmtNum(*st.MaxValue))
 		}
 	}
 	switch st.Kind {
 	case "int":
 		n, err := strconv.Atoi(value)
 		if err != nil {
-			return bad("%q is not a whole number", value)
+			return bad("settings.problem.int", "Value", value)
 		}
 		if !inBounds(float64(n)) {
-			return bad("%d is out of range; it must be %s", n, bounds())
+			return bad("settings.problem.range", "Value", strconv.Itoa(n), "Bounds", bounds)
 		}
 		return strconv.Itoa(n), nil
 	case "ratio":
 		f, err := strconv.ParseFloat(strings.TrimSuffix(value, "%"), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return bad("%q is not a number", value)
+			return bad("settings.problem.number", "Value", value)
 		}
 		if strings.HasSuffix(value, "%") {
 			f /= 100
 		}
 		if !inBounds(f) {
-			return bad("%s is out of range; it must be %s", fmtNum(f), bounds())
+			return bad("settings.problem.range", "Value", fmtNum(f), "Bounds", bounds)
 		}
 		return strconv.FormatFloat(f, 'f', -1, 64), nil
 	case "cron":
 		if _, err := cron.ParseStandard(value); err != nil {
-			return bad("%q is not a cron schedule (minute hour day month weekday): %v", value, err)
+			return bad("settings.problem.cron", "Value", value, "Error", err.Error())
 		}
 		return value, nil
 	case "families":
@@ -196,13 +242,17 @@ func Validate(st Setting, value string) (string, error) {
 			return "", nil
 		}
 		if !filepath.IsLocal(value) || strings.ContainsRune(value, '\\') {
-			return bad("%q is not a directory under the root: give a relative path without ..", value)
+			return bad("settings.problem.path", "Value", value)
 		}
 		return filepath.ToSlash(filepath.Clean(value)), nil
 	case "networks":
 		nets, err := ParseNetworks(value)
 		if err != nil {
-			return bad("%v", err)
+			var b badNetwork
+			if errors.As(err, &b) {
+				return bad("settings.problem.networks", "Value", string(b))
+			}
+			return bad("settings.problem.groupmap", "Error", err.Error())
 		}
 		out := make([]string, len(nets))
 		for i, n := range nets {
@@ -215,16 +265,16 @@ func Validate(st Setting, value string) (string, error) {
 		}
 		u, err := url.Parse(value)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return bad("%q is not an address such as https://login.bank.example/realms/staff", value)
+			return bad("settings.problem.url", "Value", value)
 		}
 		return value, nil // as the provider writes it: its ID tokens must name the same issuer
 	case "groupmap":
 		m, err := sso.ParseGroupMap(value)
 		if err != nil {
-			return bad("%v", err)
+			return bad("settings.problem.groupmap", "Error", err.Error())
 		}
 		if len(value) > 4000 {
-			return bad("longer than 4,000 characters")
+			return bad("settings.problem.long4000")
 		}
 		return m.String(), nil
 	case "switch":
@@ -234,10 +284,10 @@ func Validate(st Setting, value string) (string, error) {
 		case "off", "false", "no":
 			return "off", nil
 		}
-		return bad("%q is neither on nor off", value)
+		return bad("settings.problem.switch", "Value", value)
 	default:
 		if len(value) > 500 {
-			return bad("longer than 500 characters")
+			return bad("settings.problem.long500")
 		}
 		return value, nil
 	}
@@ -261,7 +311,7 @@ func validFamilies(value string, bad func(string, ...any) (string, error)) (stri
 			for i, f := range products.Families {
 				names[i] = f.Value
 			}
-			return bad("%q is not a product family; use %s", item, strings.Join(names, ", "))
+			return bad("settings.problem.family", "Value", item, "Families", strings.Join(names, ", "))
 		}
 		want[item] = true
 	}
@@ -298,6 +348,14 @@ func (s *Store) Set(ctx context.Context, userID int64, key, value string) (Setti
 	return st, nil
 }
 
+// badNetwork is an item of a networks setting that is neither an address
+// nor a range.
+type badNetwork string
+
+func (b badNetwork) Error() string {
+	return fmt.Sprintf("%q is not an address or a CIDR range (192.0.2.10, 10.0.0.0/8, fd00::/8)", string(b))
+}
+
 // ParseNetworks reads a networks setting: addresses or CIDR ranges separated
 // by commas or spaces (an address is a range of one).
 func ParseNetworks(value string) ([]netip.Prefix, error) {
@@ -309,7 +367,7 @@ func ParseNetworks(value string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(f)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not an address or a CIDR range (192.0.2.10, 10.0.0.0/8, fd00::/8)", f)
+			return nil, badNetwork(f)
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 //go:embed settings.sql
@@ -129,9 +130,9 @@ func checkOrder(ctx context.Context, tx db.Querier, st Setting, value string) er
 		}
 		switch {
 		case below && a >= b:
-			return invalid(st, "%s must stay below %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
+			return invalid(st, "settings.problem.below", "Value", value, "Other", lowerLabel(o), "OtherValue", o.Value)
 		case !below && a <= b:
-			return invalid(st, "%s must stay above %s (%s)", value, strings.ToLower(o.Label[:1])+o.Label[1:], o.Value)
+			return invalid(st, "settings.problem.above", "Value", value, "Other", lowerLabel(o), "OtherValue", o.Value)
 		}
 	}
 	return nil
@@ -156,21 +157,36 @@ func checkBreakGlass(ctx context.Context, tx db.Querier, st Setting, value strin
 	}
 	switch {
 	case other == "sso.break_glass_login" && o.Value == "":
-		return invalid(st, "name a break-glass administrator first, so that someone can sign in when the identity provider is down")
+		return invalid(st, "settings.problem.breakglass.name")
 	case other == "sso.passwords" && o.Value == "off":
-		return invalid(st, "password sign-in is off: turn it on before removing the break-glass administrator")
+		return invalid(st, "settings.problem.breakglass.off")
 	}
 	return nil
 }
 
 // Problem is what is wrong with a value, as Validate or Update reported it:
 // the message shown beside the field.
-func Problem(err error) string {
+func Problem(err error) string { return ProblemIn(i18n.English, err) }
+
+// ProblemIn is Problem in language l.
+func ProblemIn(l i18n.Locale, err error) string {
 	var e *invalidError
 	if errors.As(err, &e) {
-		return e.problem
+		return e.problem(l)
 	}
 	return err.Error()
+}
+
+// lowerLabel is another setting's label, to name it within a sentence, in
+// the language the sentence is written in.
+func lowerLabel(o Setting) func(i18n.Locale) string {
+	return func(l i18n.Locale) string {
+		label := []rune(LabelIn(l, o.Key, o.Label))
+		if len(label) == 0 {
+			return ""
+		}
+		return strings.ToLower(string(label[:1])) + string(label[1:])
+	}
 }
 
 // Listed is a setting with the login of whoever changed it last.

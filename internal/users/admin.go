@@ -13,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -70,24 +71,24 @@ const (
 var Statuses = []string{"active", "inactive"}
 
 // Validate normalises f and reports every value it cannot use, by parameter.
-func (f *Filter) Validate() error {
+func (f *Filter) Validate(ctx context.Context) error {
 	errs := input.Errors{}
 	f.Query = strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(f.Query) > 100 {
-		errs.Add("q", "search text is longer than 100 characters")
+		errs.Add("q", i18n.T(ctx, "users.problem.filter.q"))
 	}
 	if f.Role != "" && !access.Role(f.Role).Valid() {
-		errs.Add("role", fmt.Sprintf("%q is not a role; use manager, branch_head, risk or admin", f.Role))
+		errs.Add("role", i18n.T(ctx, "users.problem.filter.role", "Role", f.Role))
 	}
 	f.Branch = strings.ToUpper(strings.TrimSpace(f.Branch))
 	if f.Status != "" && f.Status != "active" && f.Status != "inactive" {
-		errs.Add("status", fmt.Sprintf("%q is not a status; use active or inactive", f.Status))
+		errs.Add("status", i18n.T(ctx, "users.problem.filter.status", "Status", f.Status))
 	}
 	switch {
 	case f.Page == 0:
 		f.Page = 1
 	case f.Page < 1 || f.Page > MaxPage:
-		errs.Add("page", fmt.Sprintf("page must be between 1 and %d", MaxPage))
+		errs.Add("page", i18n.T(ctx, "users.problem.filter.page", "Max", MaxPage))
 	}
 	return errs.Err()
 }
@@ -118,7 +119,7 @@ func (s *Store) List(ctx context.Context, groupID int64, f Filter) (Page, error)
 
 // List returns the page of the group's users that f selects, by name.
 func List(ctx context.Context, q db.Querier, groupID int64, f Filter) (Page, error) {
-	if err := f.Validate(); err != nil {
+	if err := f.Validate(ctx); err != nil {
 		return Page{}, err
 	}
 	pattern := ""
@@ -209,23 +210,23 @@ func placement(ctx context.Context, q db.Querier, groupID int64, name, role, bra
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
-		errs.Add("name", "give the person's name as colleagues know it")
+		errs.Add("name", i18n.T(ctx, "users.problem.name.empty"))
 	case utf8.RuneCountInString(name) > MaxNameLength:
-		errs.Add("name", fmt.Sprintf("the name is %d characters long; keep it under %d", utf8.RuneCountInString(name), MaxNameLength))
+		errs.Add("name", i18n.T(ctx, "users.problem.name.long", "Length", utf8.RuneCountInString(name), "Max", MaxNameLength))
 	}
 	r := access.Role(role)
 	if !r.Valid() {
-		errs.Add("role", "choose a role: personal manager, branch head, risk team or administrator")
+		errs.Add("role", i18n.T(ctx, "users.problem.role"))
 		return name, r, nil, nil
 	}
 	code := strings.ToUpper(strings.TrimSpace(branch))
 	needsBranch := r == access.Manager || r == access.BranchHead
 	switch {
 	case needsBranch && code == "":
-		errs.Add("branch", "a "+strings.ToLower(r.Label())+" works in a branch; choose it")
+		errs.Add("branch", i18n.T(ctx, "users.problem.branch.needed."+string(r)))
 		return name, r, nil, nil
 	case !needsBranch && code != "":
-		errs.Add("branch", "the "+strings.ToLower(r.Label())+" role sees the whole group and has no branch; leave it empty")
+		errs.Add("branch", i18n.T(ctx, "users.problem.branch.none."+string(r)))
 		return name, r, nil, nil
 	case !needsBranch:
 		return name, r, nil, nil
@@ -233,7 +234,7 @@ func placement(ctx context.Context, q db.Querier, groupID int64, name, role, bra
 	var b Branch
 	err := q.QueryRow(ctx, queries.Get("branch"), code, groupID).Scan(&b.ID, &b.Code, &b.Name, &b.Bank)
 	if errors.Is(err, pgx.ErrNoRows) {
-		errs.Add("branch", fmt.Sprintf("no branch of this group has the code %q", code))
+		errs.Add("branch", i18n.T(ctx, "users.problem.branch.unknown", "Code", code))
 		return name, r, nil, nil
 	}
 	if err != nil {
@@ -244,14 +245,14 @@ func placement(ctx context.Context, q db.Querier, groupID int64, name, role, bra
 
 // checkPassword adds what is wrong with a new password for login and its
 // confirmation.
-func checkPassword(password, confirm, login string, errs input.Errors) {
+func checkPassword(ctx context.Context, password, confirm, login string, errs input.Errors) {
 	switch {
 	case password == "":
-		errs.Add("password", fmt.Sprintf("give a password of at least %d characters", MinPasswordLength))
-	case PasswordProblem(password, login) != "":
-		errs.Add("password", PasswordProblem(password, login))
+		errs.Add("password", i18n.Plural(ctx, "users.problem.password.empty", int64(MinPasswordLength)))
+	case passwordProblem(ctx, password, login) != "":
+		errs.Add("password", passwordProblem(ctx, password, login))
 	case confirm != password:
-		errs.Add("confirm", "the two passwords differ; type the same password twice")
+		errs.Add("confirm", i18n.T(ctx, "users.problem.password.confirm"))
 	}
 }
 
@@ -264,12 +265,12 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 		errs := input.Errors{}
 		login := strings.ToLower(strings.TrimSpace(f.Login))
 		if !loginPattern.MatchString(login) {
-			errs.Add("login", "use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
+			errs.Add("login", i18n.T(ctx, "users.problem.login.pattern"))
 		} else {
 			var owner string
 			switch err := tx.QueryRow(ctx, queries.Get("login-owner"), login).Scan(&owner); {
 			case err == nil:
-				errs.Add("login", fmt.Sprintf("%q is already the login of %s; choose another", login, owner))
+				errs.Add("login", i18n.T(ctx, "users.problem.login.owner", "Login", login, "Owner", owner))
 			case !errors.Is(err, pgx.ErrNoRows):
 				return fmt.Errorf("check login: %w", err)
 			}
@@ -278,7 +279,7 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 		if err != nil {
 			return err
 		}
-		checkPassword(f.Password, f.Confirm, login, errs)
+		checkPassword(ctx, f.Password, f.Confirm, login, errs)
 		if len(errs) > 0 {
 			return errs
 		}
@@ -295,7 +296,7 @@ func (s *Store) Add(ctx context.Context, by audit.Actor, groupID int64, f Form) 
 		err = tx.QueryRow(ctx, queries.Get("insert"), u.GroupID, u.Login, u.Name, u.Role, u.BranchID, u.PasswordHash).
 			Scan(&u.ID, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt)
 		if _, dup := db.IsUniqueViolation(err); dup {
-			return input.Errors{"login": fmt.Sprintf("%q is already taken; choose another", login)}
+			return input.Errors{"login": i18n.T(ctx, "users.problem.login.taken", "Login", login)}
 		}
 		if err != nil {
 			return fmt.Errorf("create user %s: %w", login, err)
@@ -325,7 +326,7 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 			return err
 		}
 		if id == by.UserID && cur.Role == access.Admin && role != access.Admin && role.Valid() {
-			errs.Add("role", "you cannot take the administrator role from yourself; another administrator can")
+			errs.Add("role", i18n.T(ctx, "users.problem.role.self"))
 		}
 		if len(errs) > 0 {
 			return errs
@@ -354,17 +355,16 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 		movesBranch := branchCode != cur.BranchCode
 		leavesManaging := cur.Role == access.Manager && role != access.Manager
 		if cur.Clients > 0 && (movesBranch || leavesManaging) {
-			field, act := "role", "changing their role"
+			field := "role"
 			if movesBranch {
-				field, act = "branch", "moving them to another branch"
+				field = "branch"
 			}
-			return input.Errors{field: stillManages(cur, act)}
+			return input.Errors{field: stillManages(ctx, cur, field)}
 		}
 		_, err = tx.Exec(ctx, queries.Get("place"), id, name, role, branchID)
 		if db.IsForeignKeyViolation(err) {
 			// a client was given to them between the check and the update
-			return input.Errors{"branch": cur.Name + " was just given clients in " + cur.BranchName +
-				"; reassign them to another manager of the branch first"}
+			return input.Errors{"branch": i18n.T(ctx, "users.problem.justgiven", "Name", cur.Name, "Branch", cur.BranchName)}
 		}
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
@@ -377,21 +377,14 @@ func (s *Store) Update(ctx context.Context, by audit.Actor, groupID, id int64, e
 	return changed, nil
 }
 
-// stillManages says why a manager cannot move yet, and what to do.
-func stillManages(u Listed, act string) string {
-	what := plural(u.Clients, "client")
+// stillManages says why a manager cannot move yet (field: their role or
+// branch), and what to do.
+func stillManages(ctx context.Context, u Listed, field string) string {
+	what := i18n.Plural(ctx, "users.problem.clients", int64(u.Clients))
 	if left := u.Clients - u.ActiveClients; left > 0 {
-		what += fmt.Sprintf(" (%d of them have left the bank)", left)
+		what += i18n.Plural(ctx, "users.problem.clients.left", int64(left))
 	}
-	return fmt.Sprintf("%s still manages %s in %s. Reassign them to another manager of the branch before %s.",
-		u.Name, what, u.BranchName, act)
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return i18n.T(ctx, "users.problem.stillmanages."+field, "Name", u.Name, "Clients", what, "Branch", u.BranchName)
 }
 
 func nullable(s string) any {
@@ -408,7 +401,7 @@ func nullable(s string) any {
 // themselves.
 func (s *Store) SetActive(ctx context.Context, by audit.Actor, groupID, id int64, active bool) (bool, error) {
 	if !active && id == by.UserID {
-		return false, input.Errors{"status": "you cannot deactivate yourself; another administrator can"}
+		return false, input.Errors{"status": i18n.T(ctx, "users.problem.status.self")}
 	}
 	changed := false
 	err := db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
@@ -444,7 +437,7 @@ func (s *Store) ResetPassword(ctx context.Context, by audit.Actor, groupID, id i
 			return err
 		}
 		errs := input.Errors{}
-		checkPassword(password, confirm, cur.Login, errs)
+		checkPassword(ctx, password, confirm, cur.Login, errs)
 		if len(errs) > 0 {
 			return errs
 		}

@@ -1,6 +1,7 @@
 package users
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed" // the common passwords
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // argon2id parameters (RFC 9106's second recommended option, with memory sized
@@ -52,23 +55,28 @@ var commonPasswords = func() map[string]bool {
 // login (ASVS 2.1: length, not the login, not a common password, no
 // composition rules), or "" when it will do.
 func PasswordProblem(password, login string) string {
+	return passwordProblem(context.Background(), password, login)
+}
+
+// passwordProblem is PasswordProblem in the language of ctx.
+func passwordProblem(ctx context.Context, password, login string) string {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLength:
-		return fmt.Sprintf("the password is %d characters long; use at least %d", n, MinPasswordLength)
+		return i18n.Plural(ctx, "users.problem.password.short", int64(MinPasswordLength), "Length", n)
 	case n > MaxPasswordLength:
-		return fmt.Sprintf("the password is %d characters long; use at most %d", n, MaxPasswordLength)
+		return i18n.Plural(ctx, "users.problem.password.long", int64(MaxPasswordLength), "Length", n)
 	}
 	lower := strings.ToLower(password)
 	if l := NormalizeLogin(login); len(l) >= 3 && strings.Contains(lower, l) {
-		return "the password contains the login; choose one that does not"
+		return i18n.T(ctx, "users.problem.password.login")
 	}
 	base := strings.TrimRightFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
 	if commonPasswords[lower] || commonPasswords[base] || commonPasswords[strings.TrimSpace(lower)] {
-		return "this is one of the most common passwords; choose one that is not"
+		return i18n.T(ctx, "users.problem.password.common")
 	}
 	if repeats(lower) {
-		return "the password repeats a few characters; choose a longer phrase"
+		return i18n.T(ctx, "users.problem.password.repeats")
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -28,7 +30,7 @@ func (s *server) auditLog(c echo.Context) error {
 		Object: strings.TrimSpace(q.Get("object"))}
 	for name, s := range map[string]string{"action": f.Action, "login": f.Login, "object": f.Object} {
 		if utf8.RuneCountInString(s) > 200 {
-			errs.Add(name, "longer than 200 characters")
+			errs.Add(name, i18n.T(ctx, "audit.problem.long"))
 		}
 	}
 	day := func(name string) time.Time {
@@ -38,13 +40,13 @@ func (s *server) auditLog(c echo.Context) error {
 		}
 		d, err := time.ParseInLocation("2006-01-02", v, time.Local)
 		if err != nil {
-			errs.Add(name, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", v))
+			errs.Add(name, i18n.T(ctx, "audit.problem.date", "Value", v))
 		}
 		return d
 	}
 	from, to := day("from"), day("to")
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		errs.Add("to", "the end date comes before the start date")
+		errs.Add("to", i18n.T(ctx, "audit.problem.order"))
 	}
 	f.From = from
 	if !to.IsZero() {
@@ -58,11 +60,11 @@ func (s *server) auditLog(c echo.Context) error {
 	var summary []string
 	for _, k := range []string{"action", "login", "object", "from", "to"} {
 		if v := strings.TrimSpace(q.Get(k)); v != "" {
-			summary = append(summary, k+" "+v)
+			summary = append(summary, i18n.T(ctx, "audit.filter."+k)+" "+v)
 		}
 	}
 	if len(summary) > 0 {
-		vm.Summary = "Entries with " + strings.Join(summary, ", ") + "."
+		vm.Summary = i18n.T(ctx, "audit.summary", "Filters", strings.Join(summary, ", "))
 	}
 	actions, err := audit.Actions(ctx, s.Pool)
 	if err != nil {
@@ -77,7 +79,7 @@ func (s *server) auditLog(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		vm.Rows = auditRowsOf(page.Entries)
+		vm.Rows = auditRowsOf(ctx, page.Entries)
 		base := url.Values{}
 		for _, k := range []string{"action", "login", "object", "from", "to"} {
 			if v := q.Get(k); v != "" {
@@ -97,7 +99,7 @@ func (s *server) auditLog(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, status, pages.AdminAuditResults(vm))
 	}
-	return render(c, status, pages.AdminAuditPage(s.layout(c, viewer(c), "Audit log", "audit"), vm))
+	return render(c, status, pages.AdminAuditPage(s.layout(c, viewer(c), i18n.T(ctx, "audit.title"), "audit"), vm))
 }
 
 // auditRows reads the entries f selects, shaped for a table.
@@ -106,13 +108,13 @@ func (s *server) auditRows(c echo.Context, f audit.Filter) ([]pages.AuditRow, er
 	if err != nil {
 		return nil, err
 	}
-	return auditRowsOf(page.Entries), nil
+	return auditRowsOf(ctxOf(c), page.Entries), nil
 }
 
-func auditRowsOf(entries []audit.Entry) []pages.AuditRow {
+func auditRowsOf(ctx context.Context, entries []audit.Entry) []pages.AuditRow {
 	out := make([]pages.AuditRow, 0, len(entries))
 	for _, e := range entries {
-		r := pages.AuditRow{ID: e.ID, At: e.At.Local().Format("2006-01-02 15:04:05"), Login: e.Login, IP: e.IP,
+		r := pages.AuditRow{ID: e.ID, At: i18n.Date(ctx, e.At.Local()) + " " + e.At.Local().Format("15:04:05"), Login: e.Login, IP: e.IP,
 			Action: e.Action, Object: e.Object, ObjectHref: objectHref(e.Object)}
 		if e.UserID != 0 {
 			r.UserHref = userPath(e.UserID)
@@ -121,14 +123,14 @@ func auditRowsOf(entries []audit.Entry) []pages.AuditRow {
 		if from, ok := details["from"]; ok {
 			// a change of one value (a setting) reads as "value: from → to"
 			if to, ok := details["to"]; ok {
-				r.Details = append(r.Details, pages.AuditDetail{Key: "value", Value: detailText(from) + " → " + detailText(to)})
+				r.Details = append(r.Details, pages.AuditDetail{Key: i18n.T(ctx, "audit.value"), Value: detailText(ctx, from) + " → " + detailText(ctx, to)})
 				details = maps.Clone(details)
 				delete(details, "from")
 				delete(details, "to")
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(details)) {
-			r.Details = append(r.Details, pages.AuditDetail{Key: strings.ReplaceAll(k, "_", " "), Value: detailText(details[k])})
+			r.Details = append(r.Details, pages.AuditDetail{Key: strings.ReplaceAll(k, "_", " "), Value: detailText(ctx, details[k])})
 		}
 		out = append(out, r)
 	}
@@ -154,32 +156,32 @@ func objectHref(object string) string {
 
 // detailText reads a detail's value as a person would say it: a change as
 // "from → to", yes or no for flags, lists joined by commas.
-func detailText(v any) string {
+func detailText(ctx context.Context, v any) string {
 	switch x := v.(type) {
 	case nil:
-		return "none"
+		return i18n.T(ctx, "audit.none")
 	case string:
 		if x == "" {
-			return "(empty)"
+			return i18n.T(ctx, "audit.empty.value")
 		}
 		return x
 	case bool:
 		if x {
-			return "yes"
+			return i18n.T(ctx, "audit.yes")
 		}
-		return "no"
+		return i18n.T(ctx, "audit.no")
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case map[string]any:
 		from, hasFrom := x["from"]
 		to, hasTo := x["to"]
 		if hasFrom && hasTo && len(x) == 2 {
-			return detailText(from) + " → " + detailText(to)
+			return detailText(ctx, from) + " → " + detailText(ctx, to)
 		}
 	case []any:
 		parts := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = detailText(p)
+			parts[i] = detailText(ctx, p)
 		}
 		return strings.Join(parts, ", ")
 	}

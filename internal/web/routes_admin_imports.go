@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -10,9 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/imports"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
@@ -38,30 +39,32 @@ func (s *server) adminImports(c echo.Context) error {
 		vm.InboxProblem = err.Error()
 	}
 	for _, r := range records {
-		row := importRow(r)
+		row := importRow(ctx, r)
 		vm.Rows = append(vm.Rows, row)
 		vm.Running = vm.Running || row.Running
 	}
 	for _, k := range imports.Kinds {
-		doc := pages.FeedFileDoc{Name: k.FileName(), Purpose: k.Purpose()}
+		doc := pages.FeedFileDoc{Name: k.FileName(), Purpose: i18n.T(ctx, "imports.purpose."+string(k))}
 		for _, c := range imports.Columns(k) {
 			doc.Columns = append(doc.Columns, pages.FeedColumnDoc{Name: c.Name, Example: c.Example, Required: c.Required})
 		}
 		vm.Files = append(vm.Files, doc)
 	}
-	return render(c, http.StatusOK, pages.AdminImportsPage(s.layout(c, viewer(c), "Imports", "imports"), vm))
+	return render(c, http.StatusOK, pages.AdminImportsPage(s.layout(c, viewer(c), i18n.T(ctx, "imports.title"), "imports"), vm))
 }
 
-func importRow(r imports.Record) pages.AdminImportRow {
-	row := pages.AdminImportRow{ID: r.ID, Started: components.DateTime(r.StartedAt), Who: r.Login, Source: string(r.Source),
-		Origin: r.Origin, Status: string(r.Status), StatusTone: importTone(r.Status), Rows: components.Int(int(r.Rows)),
-		Errors: components.Int(r.ErrorCount), Message: r.Message}
+func importRow(ctx context.Context, r imports.Record) pages.AdminImportRow {
+	n := func(v int64) string { return i18n.Int(ctx, v) }
+	row := pages.AdminImportRow{ID: r.ID, Started: i18n.DateTime(ctx, r.StartedAt), Who: r.Login,
+		Source: i18n.T(ctx, "imports.source."+string(r.Source)), Origin: r.Origin,
+		Status: i18n.T(ctx, "imports.statuses."+string(r.Status)), StatusTone: importTone(r.Status), Rows: n(int64(r.Rows)),
+		Errors: n(int64(r.ErrorCount)), Message: r.Message}
 	if row.Who == "" {
-		row.Who = string(r.Source)
+		row.Who = row.Source
 	}
 	for _, f := range r.Files {
-		row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Rows: components.Int(int(f.Rows)),
-			Inserted: components.Int(int(f.Inserted)), Updated: components.Int(int(f.Updated)), Unchanged: components.Int(int(f.Unchanged))})
+		row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Rows: n(int64(f.Rows)),
+			Inserted: n(int64(f.Inserted)), Updated: n(int64(f.Updated)), Unchanged: n(int64(f.Unchanged))})
 	}
 	if r.FinishedAt != nil {
 		row.Took = r.FinishedAt.Sub(r.StartedAt).Round(100 * 1e6).String()
@@ -69,17 +72,17 @@ func importRow(r imports.Record) pages.AdminImportRow {
 	if r.Status == imports.Running {
 		row.Running, row.Step = true, r.Progress.Step
 		if row.Step == "" {
-			row.Step = "starting"
+			row.Step = i18n.T(ctx, "imports.starting")
 		}
-		row.Rows = components.Int(int(r.Progress.Rows()))
+		row.Rows = n(int64(r.Progress.Rows()))
 		row.Files = nil
 		for _, f := range r.Progress.Files {
 			applied := "–" // not yet
 			if f.Applied > 0 {
-				applied = components.Int(int(f.Applied))
+				applied = n(int64(f.Applied))
 			}
-			row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Read: components.Int(int(f.Read)),
-				Valid: components.Int(int(f.Valid)), Applied: applied, Checked: f.Checked})
+			row.Files = append(row.Files, pages.AdminImportFile{Name: f.Name, Read: n(int64(f.Read)),
+				Valid: n(int64(f.Valid)), Applied: applied, Checked: f.Checked})
 		}
 	}
 	return row
@@ -91,7 +94,7 @@ func (s *server) adminImportTemplate(c echo.Context) error {
 	name := c.Param("name")
 	k, ok := imports.KindOfFile(name)
 	if !ok || name != k.FileName() {
-		return echo.NewHTTPError(http.StatusNotFound, "no file of the feed is named "+name)
+		return echo.NewHTTPError(http.StatusNotFound, i18n.T(ctxOf(c), "imports.nofile", "Name", name))
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+k.FileName()+`"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", imports.Template(k))
@@ -113,7 +116,7 @@ func uploadFormat(c echo.Context) (imports.Format, error) {
 	case ",", ";":
 		f.Delimiter = rune(d[0])
 	default:
-		return f, input.Errors{"delimiter": fmt.Sprintf("%q is not a separator; choose commas or semicolons", d)}
+		return f, input.Errors{"delimiter": i18n.T(ctxOf(c), "imports.problem.delimiter", "Value", d)}
 	}
 	switch d := c.FormValue("decimal"); d {
 	case "":
@@ -121,7 +124,7 @@ func uploadFormat(c echo.Context) (imports.Format, error) {
 		comma := d == "comma"
 		f.DecimalComma = &comma
 	default:
-		return f, input.Errors{"decimal": fmt.Sprintf("%q is not a decimal separator; choose a point or a comma", d)}
+		return f, input.Errors{"decimal": i18n.T(ctxOf(c), "imports.problem.decimal", "Value", d)}
 	}
 	return f, nil
 }
@@ -145,11 +148,11 @@ func (s *server) adminImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm := pages.AdminImport{Flash: s.popFlash(c), Row: importRow(r), More: r.ErrorCount - len(r.Errors)}
+	vm := pages.AdminImport{Flash: s.popFlash(c), Row: importRow(ctxOf(c), r), More: r.ErrorCount - len(r.Errors)}
 	for _, e := range r.Errors {
 		vm.Errors = append(vm.Errors, pages.AdminImportError{File: e.File, Line: e.Line, Column: e.Column, Value: e.Value, Message: e.Message})
 	}
-	return render(c, http.StatusOK, pages.AdminImportPage(s.layout(c, viewer(c), fmt.Sprintf("Import %d", id), "imports"), vm))
+	return render(c, http.StatusOK, pages.AdminImportPage(s.layout(c, viewer(c), i18n.T(ctxOf(c), "imports.single", "ID", id), "imports"), vm))
 }
 
 // adminImportUpload imports the uploaded CSV files, or one zip of them, and
@@ -159,11 +162,11 @@ func (s *server) adminImportUpload(c echo.Context) error {
 	// limitBody has bounded the body to the upload limit.
 	form, err := c.MultipartForm()
 	if err != nil {
-		return input.Errors{"files": fmt.Sprintf("the upload could not be read (at most %d MB): %v", s.uploadLimit()>>20, err)}
+		return input.Errors{"files": i18n.T(ctx, "imports.problem.upload", "MB", s.uploadLimit()>>20, "Error", err.Error())}
 	}
 	headers := form.File["files"]
 	if len(headers) == 0 {
-		s.setFlash(c, "Choose the feed's CSV files, or one zip of them, before importing.")
+		s.setFlash(c, i18n.T(ctx, "imports.flash.nofiles"))
 		return c.Redirect(http.StatusSeeOther, "/admin/imports")
 	}
 	v := viewer(c)
@@ -206,9 +209,9 @@ func (s *server) adminImportUpload(c echo.Context) error {
 	}
 	switch res.Status {
 	case imports.Applied:
-		s.setFlash(c, fmt.Sprintf("Feed applied: %s.", res.Message))
+		s.setFlash(c, i18n.T(ctx, "imports.flash.applied", "Message", res.Message))
 	default:
-		s.setFlash(c, fmt.Sprintf("Nothing was applied: %s.", res.Message))
+		s.setFlash(c, i18n.T(ctx, "imports.flash.rejected", "Message", res.Message))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/imports/%d", res.ID))
 }

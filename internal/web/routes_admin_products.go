@@ -1,41 +1,56 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
-func productChoices(in []products.Choice) []components.Option {
+// productChoices are the families or income kinds (prefix names their
+// messages: "products.families.") in the viewer's language.
+func productChoices(ctx context.Context, prefix string, in []products.Choice) []components.Option {
 	out := make([]components.Option, len(in))
 	for i, ch := range in {
-		out[i] = components.Option{Value: ch.Value, Label: ch.Label}
+		out[i] = components.Option{Value: ch.Value, Label: choiceLabel(ctx, prefix, in, ch.Value)}
 	}
 	return out
+}
+
+// choiceLabel is the label of value among choices in the viewer's language,
+// the value itself when it is not one of them.
+func choiceLabel(ctx context.Context, prefix string, choices []products.Choice, value string) string {
+	if !input.IsChoice(choices, value) {
+		return value
+	}
+	return i18n.T(ctx, prefix+value)
 }
 
 func productPath(id int64) string { return "/admin/products/" + strconv.FormatInt(id, 10) }
 
 func (s *server) adminProducts(c echo.Context) error {
 	v := viewer(c)
-	list, err := s.Products.List(c.Request().Context(), v.GroupID)
+	ctx := ctxOf(c)
+	list, err := s.Products.List(ctx, v.GroupID)
 	if err != nil {
 		return err
 	}
 	vm := pages.AdminProducts{Flash: s.popFlash(c)}
 	for _, p := range list {
 		vm.Rows = append(vm.Rows, pages.AdminProductRow{ID: p.ID, Code: p.Code, Name: p.Name,
-			Family: input.LabelOf(products.Families, p.Family), Kind: input.LabelOf(products.IncomeKinds, p.IncomeKind),
-			Key: p.KeyProduct, Active: p.Active})
+			Family: choiceLabel(ctx, "products.families.", products.Families, p.Family),
+			Kind:   choiceLabel(ctx, "products.kind.", products.IncomeKinds, p.IncomeKind),
+			Key:    p.KeyProduct, Active: p.Active})
 	}
-	return render(c, http.StatusOK, pages.AdminProductsPage(s.layout(c, v, "Products", "products"), vm))
+	return render(c, http.StatusOK, pages.AdminProductsPage(s.layout(c, v, i18n.T(ctx, "products.title"), "products"), vm))
 }
 
 func (s *server) adminProductNew(c echo.Context) error {
@@ -46,10 +61,12 @@ func (s *server) adminProductNew(c echo.Context) error {
 // typed and its errors.
 func (s *server) renderProduct(c echo.Context, status int, id int64, f products.Form, errs input.Errors) error {
 	v := viewer(c)
+	ctx := ctxOf(c)
 	vm := pages.AdminProductForm{CSRF: s.csrfToken(c), ID: id, Code: f.Code, Name: f.Name, Family: f.Family,
 		IncomeKind: f.IncomeKind, KeyProduct: f.KeyProduct, Active: f.Active,
-		Families: productChoices(products.Families), Kinds: productChoices(products.IncomeKinds), Errors: errs}
-	title := "New product"
+		Families: productChoices(ctx, "products.families.", products.Families),
+		Kinds:    productChoices(ctx, "products.kind.", products.IncomeKinds), Errors: errs}
+	title := i18n.T(ctx, "products.new")
 	if id != 0 {
 		cur, err := s.Products.Get(c.Request().Context(), v.GroupID, id)
 		if err != nil {
@@ -81,7 +98,7 @@ func (s *server) adminProductCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "Added "+p.Code+" · "+p.Name+" to the catalogue.")
+	s.setFlash(c, i18n.T(ctxOf(c), "products.flash.added", "Code", p.Code, "Name", p.Name))
 	return seeOther(c, "/admin/products")
 }
 
@@ -119,9 +136,9 @@ func (s *server) adminProductUpdate(c echo.Context) error {
 		return err
 	}
 	if len(changed) == 0 {
-		s.setFlash(c, "Nothing to save: "+cur.Code+" is as it was.")
+		s.setFlash(c, i18n.T(ctx, "products.flash.unchanged", "Code", cur.Code))
 		return seeOther(c, productPath(id))
 	}
-	s.setFlash(c, "Saved the new "+joinAnd(changed)+" of "+cur.Code+".")
+	s.setFlash(c, i18n.T(ctx, "products.flash.saved", "Fields", fieldsAnd(ctx, "products.field.", changed), "Code", cur.Code))
 	return seeOther(c, "/admin/products")
 }

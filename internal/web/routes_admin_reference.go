@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/views/pages"
@@ -52,7 +53,7 @@ func (s *server) renderReference(c echo.Context, status int, vm pages.AdminRefer
 	}
 	vm.Regions = codes(d.Regions, "region", &vm.Region)
 	vm.Industries = codes(d.Industries, "industry", &vm.Industry)
-	return render(c, status, pages.AdminReferencePage(s.layout(c, v, "Reference data", "reference"), vm))
+	return render(c, status, pages.AdminReferencePage(s.layout(c, v, i18n.T(ctxOf(c), "reference.title"), "reference"), vm))
 }
 
 // prefixed keys a form's field errors by the ids its fields have on the
@@ -93,7 +94,7 @@ func (s *server) saveReference(c echo.Context, form string, typed pages.RefForm,
 func (s *server) adminGroupSave(c echo.Context) error {
 	f := reference.GroupForm{Name: c.FormValue("name")}
 	err := reference.NewStore(s.Pool).RenameGroup(c.Request().Context(), actor(c), viewer(c).GroupID, f)
-	return s.saveReference(c, "group", pages.RefForm{Name: f.Name}, "Saved the group's name.", err)
+	return s.saveReference(c, "group", pages.RefForm{Name: f.Name}, i18n.T(ctxOf(c), "reference.flash.group"), err)
 }
 
 func (s *server) adminBankSave(c echo.Context) error {
@@ -101,17 +102,17 @@ func (s *server) adminBankSave(c echo.Context) error {
 		MinorDigits: c.FormValue("minor_digits")}
 	err := reference.NewStore(s.Pool).SaveBank(c.Request().Context(), actor(c), viewer(c).GroupID, f)
 	return s.saveReference(c, "bank", pages.RefForm{Code: f.Code, Name: f.Name, Currency: f.Currency, MinorDigits: f.MinorDigits},
-		"Saved bank "+strings.ToUpper(strings.TrimSpace(f.Code))+".", err)
+		i18n.T(ctxOf(c), "reference.flash.bank", "Code", strings.ToUpper(strings.TrimSpace(f.Code))), err)
 }
 
 func (s *server) adminRegionSave(c echo.Context) error {
 	f := reference.CodeForm{Code: c.FormValue("code"), Name: c.FormValue("name")}
 	err := reference.NewStore(s.Pool).SaveRegion(c.Request().Context(), actor(c), viewer(c).GroupID, f)
-	return s.saveReference(c, "region", pages.RefForm{Code: f.Code, Name: f.Name}, "Saved region "+strings.ToUpper(strings.TrimSpace(f.Code))+".", err)
+	return s.saveReference(c, "region", pages.RefForm{Code: f.Code, Name: f.Name}, i18n.T(ctxOf(c), "reference.flash.region", "Code", strings.ToUpper(strings.TrimSpace(f.Code))), err)
 }
 
 func (s *server) adminIndustrySave(c echo.Context) error {
 	f := reference.CodeForm{Code: c.FormValue("code"), Name: c.FormValue("name"), NACE: c.FormValue("nace")}
 	err := reference.NewStore(s.Pool).SaveIndustry(c.Request().Context(), actor(c), viewer(c).GroupID, f)
-	return s.saveReference(c, "industry", pages.RefForm{Code: f.Code, Name: f.Name, NACE: f.NACE}, "Saved industry "+strings.ToUpper(strings.TrimSpace(f.Code))+".", err)
+	return s.saveReference(c, "industry", pages.RefForm{Code: f.Code, Name: f.Name, NACE: f.NACE}, i18n.T(ctxOf(c), "reference.flash.industry", "Code", strings.ToUpper(strings.TrimSpace(f.Code))), err)
 }

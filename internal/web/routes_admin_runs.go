@@ -1,17 +1,19 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/nightly"
-	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
@@ -40,21 +42,23 @@ func (s *server) adminRuns(c echo.Context) error {
 	vm := pages.AdminRuns{Flash: s.popFlash(c), CSRF: s.csrfToken(c), Schedule: cfg.String("nightly.schedule"),
 		Total: page.Total, Offset: offset, PerPage: runsShown}
 	for _, r := range page.Runs {
-		row := pages.RunRow{ID: r.ID, Source: string(r.Source), Status: string(r.Status), Tone: runTone(string(r.Status)),
-			Started: components.DateTime(r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
-			Error: r.Error, AsOf: "not fixed yet"}
+		row := pages.RunRow{ID: r.ID, Source: runWord(ctx, "runs.source.", string(r.Source)), Status: string(r.Status),
+			StatusLabel: runWord(ctx, "runs.statuses.", string(r.Status)), Tone: runTone(string(r.Status)),
+			Started: i18n.DateTime(ctx, r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
+			Error: r.Error, AsOf: i18n.T(ctx, "runs.asof.none")}
 		if !r.AsOf.IsZero() {
-			row.AsOf = components.Month(r.AsOf)
+			row.AsOf = i18n.Month(ctx, r.AsOf)
 		}
 		vm.Running = vm.Running || r.Status == nightly.StatusRunning
 		for _, st := range r.Steps {
-			rs := pages.RunStep{Name: st.Name, Status: string(st.Status), Tone: runTone(string(st.Status)), Error: st.Error}
+			rs := pages.RunStep{Name: runWord(ctx, "runs.steps.", st.Name), Status: runWord(ctx, "runs.statuses.", string(st.Status)),
+				Tone: runTone(string(st.Status)), Error: st.Error}
 			if d := st.Duration(); d > 0 {
 				rs.Took = d.Round(10 * time.Millisecond).String()
 			}
 			var counts []string
 			for _, k := range st.Counts {
-				counts = append(counts, fmt.Sprintf("%s %s", k.Name, components.Int(int(k.Value))))
+				counts = append(counts, runWord(ctx, "runs.count.", k.Name)+" "+i18n.Int(ctx, k.Value))
 			}
 			rs.Counts = strings.Join(counts, " · ")
 			row.Steps = append(row.Steps, rs)
@@ -64,7 +68,29 @@ func (s *server) adminRuns(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, pages.RunsList(vm))
 	}
-	return render(c, http.StatusOK, pages.AdminRunsPage(s.layout(c, viewer(c), "Nightly runs", "runs"), vm))
+	return render(c, http.StatusOK, pages.AdminRunsPage(s.layout(c, viewer(c), i18n.T(ctx, "runs.title"), "runs"), vm))
+}
+
+// runWord is a word the nightly run records as a code (a step, a count, a
+// status, a source) in the viewer's language; the code itself when the
+// message files do not know it (a step or count added since).
+func runWord(ctx context.Context, prefix, code string) string {
+	if !hasMessage(prefix + code) {
+		return code
+	}
+	return i18n.T(ctx, prefix+code)
+}
+
+var (
+	messagesOnce sync.Once
+	messageIDs   map[string]string
+)
+
+// hasMessage tells whether the message files have id.
+func hasMessage(id string) bool {
+	messagesOnce.Do(func() { messageIDs = i18n.Messages(i18n.English) })
+	_, ok := messageIDs[id]
+	return ok
 }
 
 func runTone(status string) string {
@@ -86,7 +112,7 @@ func (s *server) adminRunStart(c echo.Context) error {
 	id, err := s.Nightly.Start(ctx, nightly.Request{Source: nightly.SourceManual, RequestedBy: v.UserID})
 	switch {
 	case errors.Is(err, nightly.ErrRunning):
-		s.setFlash(c, "A run is already under way; it is shown below.")
+		s.setFlash(c, i18n.T(ctx, "runs.flash.running"))
 		return c.Redirect(http.StatusSeeOther, "/admin/runs")
 	case err != nil:
 		return err
@@ -95,6 +121,6 @@ func (s *server) adminRunStart(c echo.Context) error {
 		Action: "nightly.start", Object: fmt.Sprintf("nightly_run:%d", id)}); err != nil {
 		return err
 	}
-	s.setFlash(c, fmt.Sprintf("Run %d started.", id))
+	s.setFlash(c, i18n.T(ctx, "runs.flash.started", "ID", id))
 	return c.Redirect(http.StatusSeeOther, "/admin/runs")
 }

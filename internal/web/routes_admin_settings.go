@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -8,34 +9,52 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/products"
 	"github.com/relaycrm/relay/internal/settings"
-	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
 )
 
 // settingAreas are the areas of the settings page in order, each with the
 // page that uses its settings (built by other parts of Relay; some may come
 // later).
+// Their label, page label and note are the messages
+// settings.area.<key>, settings.area.<key>.page and settings.area.<key>.note.
 var settingAreas = []pages.SettingArea{
-	{Key: "segments", Label: "Segments and ideal profiles", Page: "/segments", PageLabel: "the segments page"},
-	{Key: "triggers", Label: "Cross-sell triggers", Page: "/effectiveness", PageLabel: "the effectiveness page"},
-	{Key: "warnings", Label: "Churn warnings", Page: "/churn", PageLabel: "the churn list"},
-	{Key: "contacts", Label: "Contacts", Page: "/worklist", PageLabel: "the worklist"},
-	{Key: "worklist", Label: "Worklist", Page: "/worklist", PageLabel: "the worklist"},
-	{Key: "nightly", Label: "Nightly run", Page: "/admin/runs", PageLabel: "nightly runs"},
-	{Key: "imports", Label: "Imports", Page: "/admin/imports", PageLabel: "imports"},
-	{Key: "webhooks", Label: "Webhooks", Page: "/admin/webhooks", PageLabel: "webhooks"},
-	{Key: "security", Label: "Security",
-		Note: "Session timeouts apply to sessions started after Relay restarts; sign-in limits apply at once."},
-	{Key: "sign-in", Label: "Single sign-on", Page: "/login", PageLabel: "the sign-in page",
-		Note: "The identity provider's client secret is read from RELAY_OIDC_CLIENT_SECRET or RELAY_OIDC_CLIENT_SECRET_FILE when Relay starts, and is never shown here."},
+	{Key: "segments", Page: "/segments"},
+	{Key: "triggers", Page: "/effectiveness"},
+	{Key: "warnings", Page: "/churn"},
+	{Key: "contacts", Page: "/worklist"},
+	{Key: "worklist", Page: "/worklist"},
+	{Key: "nightly", Page: "/admin/runs"},
+	{Key: "imports", Page: "/admin/imports"},
+	{Key: "webhooks", Page: "/admin/webhooks"},
+	{Key: "security", Note: "settings.area.security.note"},
+	{Key: "sign-in", Page: "/login", Note: "settings.area.sign-in.note"},
+}
+
+// localAreas are settingAreas in the viewer's language.
+func localAreas(ctx context.Context) []pages.SettingArea {
+	out := make([]pages.SettingArea, len(settingAreas))
+	for i, a := range settingAreas {
+		a.Label = i18n.T(ctx, "settings.area."+a.Key)
+		if a.Page != "" {
+			a.PageLabel = i18n.T(ctx, "settings.area."+a.Key+".page")
+		}
+		if a.Note != "" {
+			a.Note = i18n.T(ctx, a.Note)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // settingItem shapes a setting for its row.
-func settingItem(st settings.Listed, csrf string) pages.SettingItem {
-	it := pages.SettingItem{CSRF: csrf, Key: st.Key, Label: st.Label, Description: st.Description,
-		Value: st.Value, Current: st.Value, Default: st.DefaultValue, Kind: st.Kind,
+func settingItem(ctx context.Context, st settings.Listed, csrf string) pages.SettingItem {
+	l := i18n.From(ctx)
+	it := pages.SettingItem{CSRF: csrf, Key: st.Key, Label: settings.LabelIn(l, st.Key, st.Label),
+		Description: settings.DescriptionIn(l, st.Key, st.Description),
+		Value:       st.Value, Current: st.Value, Default: st.DefaultValue, Kind: st.Kind,
 		Changed: st.Value != st.DefaultValue}
 	if st.MinValue != nil {
 		it.Min = strconv.FormatFloat(*st.MinValue, 'f', -1, 64)
@@ -49,7 +68,7 @@ func settingItem(st settings.Listed, csrf string) pages.SettingItem {
 		}
 	}
 	if st.UpdatedByLogin != "" {
-		it.UpdatedBy, it.UpdatedAt = st.UpdatedByLogin, components.DateTime(st.UpdatedAt)
+		it.UpdatedBy, it.UpdatedAt = st.UpdatedByLogin, i18n.DateTime(ctx, st.UpdatedAt)
 	}
 	return it
 }
@@ -57,13 +76,13 @@ func settingItem(st settings.Listed, csrf string) pages.SettingItem {
 // settingsView groups the settings by area; edited, when not nil, replaces
 // the row of its key (a value that came back with an error).
 func (s *server) settingsView(c echo.Context, edited *pages.SettingItem) (pages.Settings, error) {
-	all, err := s.Settings.List(c.Request().Context())
+	ctx := ctxOf(c)
+	all, err := s.Settings.List(ctx)
 	if err != nil {
 		return pages.Settings{}, err
 	}
 	csrf := s.csrfToken(c)
-	areas := make([]pages.SettingArea, len(settingAreas))
-	copy(areas, settingAreas)
+	areas := localAreas(ctx)
 	index := map[string]int{}
 	for i, a := range areas {
 		index[a.Key] = i
@@ -76,7 +95,7 @@ func (s *server) settingsView(c echo.Context, edited *pages.SettingItem) (pages.
 			index[st.Area] = i
 			areas = append(areas, pages.SettingArea{Key: st.Area, Label: strings.ToUpper(st.Area[:1]) + st.Area[1:]})
 		}
-		it := settingItem(st, csrf)
+		it := settingItem(ctx, st, csrf)
 		if edited != nil && edited.Key == st.Key {
 			it = *edited
 		}
@@ -97,7 +116,7 @@ func (s *server) settingsList(c echo.Context) error {
 		return err
 	}
 	vm.Flash = s.popFlash(c)
-	return render(c, http.StatusOK, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+	return render(c, http.StatusOK, pages.SettingsPage(s.layout(c, viewer(c), i18n.T(ctxOf(c), "settings.title"), "settings"), vm))
 }
 
 func (s *server) settingUpdate(c echo.Context) error {
@@ -129,7 +148,7 @@ func (s *server) changeSetting(c echo.Context, typed string, change func(key str
 		if lerr != nil {
 			return lerr
 		}
-		row.Value, row.Error = typed, settings.Problem(err)
+		row.Value, row.Error = typed, settings.ProblemIn(i18n.From(ctx), err)
 		if isHTMX(c) {
 			return render(c, statusInvalid, pages.SettingRow(row))
 		}
@@ -137,7 +156,7 @@ func (s *server) changeSetting(c echo.Context, typed string, change func(key str
 		if verr != nil {
 			return verr
 		}
-		return render(c, statusInvalid, pages.SettingsPage(s.layout(c, viewer(c), "Settings", "settings"), vm))
+		return render(c, statusInvalid, pages.SettingsPage(s.layout(c, viewer(c), i18n.T(ctx, "settings.title"), "settings"), vm))
 	}
 	if err != nil {
 		return err
@@ -147,12 +166,12 @@ func (s *server) changeSetting(c echo.Context, typed string, change func(key str
 	if err != nil {
 		return err
 	}
-	msg := "Unchanged: " + displayValue(row.Current) + " is the value already."
+	msg := i18n.T(ctx, "settings.unchanged", "Value", displayValue(ctx, row.Current))
 	if row.Current != before.Value {
-		msg = "Saved: " + displayValue(before.Value) + " → " + displayValue(row.Current) + "."
+		msg = i18n.T(ctx, "settings.saved", "From", displayValue(ctx, before.Value), "To", displayValue(ctx, row.Current))
 	}
 	if !isHTMX(c) {
-		s.setFlash(c, before.Label+" — "+msg)
+		s.setFlash(c, row.Label+" — "+msg)
 		return c.Redirect(http.StatusSeeOther, "/admin/settings#"+strings.ReplaceAll("setting-"+key, ".", "-"))
 	}
 	row.Saved = msg
@@ -167,15 +186,15 @@ func (s *server) settingRow(c echo.Context, key string) (pages.SettingItem, erro
 	}
 	for _, st := range all {
 		if st.Key == key {
-			return settingItem(st, s.csrfToken(c)), nil
+			return settingItem(ctxOf(c), st, s.csrfToken(c)), nil
 		}
 	}
-	return pages.SettingItem{}, echo.NewHTTPError(http.StatusNotFound, "There is no setting "+key+".")
+	return pages.SettingItem{}, echo.NewHTTPError(http.StatusNotFound, i18n.T(ctxOf(c), "settings.nosuch", "Key", key))
 }
 
-func displayValue(v string) string {
+func displayValue(ctx context.Context, v string) string {
 	if v == "" {
-		return "(empty)"
+		return i18n.T(ctx, "settings.empty")
 	}
 	return v
 }

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/users"
 	"github.com/relaycrm/relay/views/components"
@@ -17,10 +18,10 @@ import (
 )
 
 // roleOptions are the roles in the order screens show them.
-func roleOptions() []components.Option {
+func roleOptions(ctx context.Context) []components.Option {
 	out := make([]components.Option, len(access.Roles))
 	for i, r := range access.Roles {
-		out[i] = components.Option{Value: string(r), Label: r.Label()}
+		out[i] = components.Option{Value: string(r), Label: roleLabel(ctx, r)}
 	}
 	return out
 }
@@ -52,7 +53,7 @@ func (s *server) adminUsers(c echo.Context) error {
 	if q.Get("page") != "" {
 		f.Page = pageParam(q, errs)
 	}
-	if err := f.Validate(); err != nil {
+	if err := f.Validate(ctx); err != nil {
 		fe, ok := fieldErrors(err)
 		if !ok {
 			return err
@@ -74,16 +75,17 @@ func (s *server) adminUsers(c echo.Context) error {
 	}
 	vm := pages.AdminUsers{
 		Query: q, Q: f.Query, Role: f.Role, Branch: f.Branch, Status: f.Status,
-		Roles: roleOptions(), Branches: branches,
-		Statuses: []components.Option{{Value: "active", Label: "Active"}, {Value: "inactive", Label: "Deactivated"}},
+		Roles: roleOptions(ctx), Branches: branches,
+		Statuses: []components.Option{{Value: "active", Label: i18n.T(ctx, "users.active")},
+			{Value: "inactive", Label: i18n.T(ctx, "users.deactivated")}},
 		Filtered: f.Query != "" || f.Role != "" || f.Branch != "" || f.Status != "",
 		Page:     page.Page, Pages: page.Pages(), Total: page.Total, Errors: errs,
 		Flash: s.popFlash(c),
 	}
 	for _, u := range page.Rows {
-		vm.Rows = append(vm.Rows, pages.AdminUserRow{ID: u.ID, Login: u.Login, Name: u.Name, Role: u.Role.Label(),
+		vm.Rows = append(vm.Rows, pages.AdminUserRow{ID: u.ID, Login: u.Login, Name: u.Name, Role: roleLabel(ctx, u.Role),
 			Branch: u.BranchName, BranchCode: u.BranchCode, Active: u.Active, Clients: u.ActiveClients,
-			Created: components.Date(u.CreatedAt)})
+			Created: i18n.Date(ctx, u.CreatedAt)})
 	}
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -92,7 +94,7 @@ func (s *server) adminUsers(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, status, pages.AdminUserResults(vm))
 	}
-	return render(c, status, pages.AdminUsersPage(s.layout(c, v, "Users", "users"), vm))
+	return render(c, status, pages.AdminUsersPage(s.layout(c, v, i18n.T(ctx, "users.title"), "users"), vm))
 }
 
 func (s *server) adminUserNew(c echo.Context) error {
@@ -106,8 +108,8 @@ func (s *server) renderUserForm(c echo.Context, status int, f users.Form, errs i
 		return err
 	}
 	vm := pages.AdminUserForm{CSRF: s.csrfToken(c), Login: f.Login, Name: f.Name, Role: f.Role, Branch: f.Branch,
-		Roles: roleOptions(), Branches: branches, MinPassword: users.MinPasswordLength, Errors: errs}
-	return render(c, status, pages.AdminUserNewPage(s.layout(c, v, "New user", "users"), vm))
+		Roles: roleOptions(ctxOf(c)), Branches: branches, MinPassword: users.MinPasswordLength, Errors: errs}
+	return render(c, status, pages.AdminUserNewPage(s.layout(c, v, i18n.T(ctxOf(c), "users.new"), "users"), vm))
 }
 
 func (s *server) adminUserCreate(c echo.Context) error {
@@ -121,7 +123,7 @@ func (s *server) adminUserCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, fmt.Sprintf("Created %s (%s). Tell them their password by a safe channel.", u.Login, u.Role.Label()))
+	s.setFlash(c, i18n.T(ctxOf(c), "users.flash.created", "Login", u.Login, "Role", roleLabel(ctxOf(c), u.Role)))
 	return seeOther(c, userPath(u.ID))
 }
 
@@ -159,12 +161,12 @@ func (s *server) renderUser(c echo.Context, status int, forms userForms) error {
 		return err
 	}
 	vm := pages.AdminUser{
-		CSRF: s.csrfToken(c), ID: u.ID, Login: u.Login, Name: u.Name, RoleLabel: u.Role.Label(),
+		CSRF: s.csrfToken(c), ID: u.ID, Login: u.Login, Name: u.Name, RoleLabel: roleLabel(ctx, u.Role),
 		BranchName: u.BranchName, BranchCode: u.BranchCode, Active: u.Active, Self: u.ID == v.UserID,
 		Clients: u.Clients, ActiveClients: u.ActiveClients,
-		Created: components.DateTime(u.CreatedAt), Updated: components.DateTime(u.UpdatedAt),
+		Created: i18n.DateTime(ctx, u.CreatedAt), Updated: i18n.DateTime(ctx, u.UpdatedAt),
 		Edit:  pages.AdminUserEdit{Name: u.Name, Role: string(u.Role), Branch: u.BranchCode, Errors: forms.editErrs},
-		Roles: roleOptions(), Branches: branches, MinPassword: users.MinPasswordLength,
+		Roles: roleOptions(ctx), Branches: branches, MinPassword: users.MinPasswordLength,
 		PasswordErrors: forms.pwErrs, StatusErrors: forms.statusErrs,
 		History: history, HistoryHref: "/admin/audit?object=user:" + strconv.FormatInt(id, 10),
 		Flash: s.popFlash(c),
@@ -190,9 +192,9 @@ func (s *server) adminUserUpdate(c echo.Context) error {
 		return err
 	}
 	if len(changed) == 0 {
-		s.setFlash(c, "Nothing to save: the name, role and branch are as they were.")
+		s.setFlash(c, i18n.T(ctxOf(c), "users.flash.unchanged"))
 	} else {
-		s.setFlash(c, "Saved the new "+joinAnd(changed)+".")
+		s.setFlash(c, i18n.T(ctxOf(c), "users.flash.saved", "Fields", fieldsAnd(ctxOf(c), "users.field.", changed)))
 	}
 	return seeOther(c, userPath(id))
 }
@@ -210,7 +212,7 @@ func (s *server) adminUserPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "New password set; the old one no longer works. Tell them the new one by a safe channel.")
+	s.setFlash(c, i18n.T(ctxOf(c), "users.flash.password"))
 	return seeOther(c, userPath(id))
 }
 
@@ -237,16 +239,15 @@ func (s *server) setUserActive(c echo.Context, active bool) error {
 	}
 	switch {
 	case !changed && active:
-		s.setFlash(c, u.Login+" was already active.")
+		s.setFlash(c, i18n.T(ctx, "users.flash.alreadyactive", "Login", u.Login))
 	case !changed:
-		s.setFlash(c, u.Login+" was already deactivated.")
+		s.setFlash(c, i18n.T(ctx, "users.flash.alreadyinactive", "Login", u.Login))
 	case active:
-		s.setFlash(c, "Reactivated "+u.Login+": they can sign in again.")
+		s.setFlash(c, i18n.T(ctx, "users.flash.reactivated", "Login", u.Login))
 	case u.ActiveClients > 0:
-		s.setFlash(c, fmt.Sprintf("Deactivated %s: they are signed out at their next request. They still manage %d active clients; ask the branch head to reassign them.",
-			u.Login, u.ActiveClients))
+		s.setFlash(c, i18n.Plural(ctx, "users.flash.deactivatedclients", int64(u.ActiveClients), "Login", u.Login))
 	default:
-		s.setFlash(c, "Deactivated "+u.Login+": they are signed out at their next request.")
+		s.setFlash(c, i18n.T(ctx, "users.flash.deactivated", "Login", u.Login))
 	}
 	return seeOther(c, userPath(id))
 }
@@ -263,4 +264,20 @@ func joinAnd(words []string) string {
 		return words[0]
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// fieldsAnd lists changed fields as people do, "a, b and c", in the viewer's
+// language; prefix names their messages ("users.field.").
+func fieldsAnd(ctx context.Context, prefix string, fields []string) string {
+	words := make([]string, len(fields))
+	for i, f := range fields {
+		words[i] = i18n.T(ctx, prefix+f)
+	}
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return i18n.T(ctx, "admin.and", "List", strings.Join(words[:len(words)-1], ", "), "Last", words[len(words)-1])
 }

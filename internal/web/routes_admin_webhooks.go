@@ -1,13 +1,13 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/webhooks"
 	"github.com/relaycrm/relay/views/components"
@@ -57,34 +57,34 @@ func (s *server) renderWebhooks(c echo.Context, status int, form webhooks.NewEnd
 		Total:  page.Total, Offset: offset, PerPage: deliveriesShown,
 		Form: pages.WebhookForm{URL: form.URL, Description: form.Description, Errors: errs}}
 	for _, st := range webhooks.Statuses {
-		vm.Statuses = append(vm.Statuses, components.Option{Value: st, Label: st})
+		vm.Statuses = append(vm.Statuses, components.Option{Value: st, Label: i18n.T(ctx, "webhooks.statuses."+st)})
 	}
 	checked := map[string]bool{}
 	for _, e := range form.Events {
 		checked[e] = true
 	}
 	for _, ev := range webhooks.Events {
-		vm.Form.Events = append(vm.Form.Events, pages.WebhookEventChoice{Value: string(ev.Event), Label: ev.Label,
+		vm.Form.Events = append(vm.Form.Events, pages.WebhookEventChoice{Value: string(ev.Event), Label: i18n.T(ctx, "webhooks.eventlabel."+string(ev.Event)),
 			Checked: checked[string(ev.Event)]})
 	}
 	for _, e := range list {
 		vm.Endpoints = append(vm.Endpoints, pages.WebhookEndpointRow{ID: e.ID, URL: e.URL, Description: e.Description,
-			Events: strings.Join(e.Events, ", "), Created: components.DateTime(e.CreatedAt), Enabled: e.Enabled,
+			Events: strings.Join(e.Events, ", "), Created: i18n.DateTime(ctx, e.CreatedAt), Enabled: e.Enabled,
 			Pending: e.Pending, Failed: e.Failed})
 	}
 	for _, d := range page.Deliveries {
 		row := pages.WebhookDeliveryRow{ID: d.ID, URL: d.URL, Event: d.Event, Status: d.Status, Items: d.Items,
-			Attempts: d.Attempts, LastError: d.LastError, Created: components.DateTime(d.CreatedAt),
+			Attempts: d.Attempts, LastError: d.LastError, Created: i18n.DateTime(ctx, d.CreatedAt),
 			CanResend: d.Status == "failed", Tone: deliveryTone(d.Status)}
 		if d.LastStatus != nil {
 			row.LastStatus = strconv.Itoa(*d.LastStatus)
 		}
 		if d.Status == "pending" {
-			row.Next = components.DateTime(d.NextAttemptAt)
+			row.Next = i18n.DateTime(ctx, d.NextAttemptAt)
 		}
 		vm.Deliveries = append(vm.Deliveries, row)
 	}
-	return render(c, status, pages.AdminWebhooksPage(s.layout(c, viewer(c), "Webhooks", "webhooks"), vm))
+	return render(c, status, pages.AdminWebhooksPage(s.layout(c, viewer(c), i18n.T(ctx, "webhooks.title"), "webhooks"), vm))
 }
 
 func deliveryTone(status string) string {
@@ -110,7 +110,7 @@ func (s *server) adminWebhookCreate(c echo.Context) error {
 		return err
 	}
 	s.sessions.Put(c.Request().Context(), sessionWebhookSecret, secret)
-	s.setFlash(c, fmt.Sprintf("Endpoint %d registered.", id))
+	s.setFlash(c, i18n.T(ctxOf(c), "webhooks.flash.registered", "ID", id))
 	return seeOther(c, "/admin/webhooks")
 }
 
@@ -123,9 +123,9 @@ func (s *server) adminWebhookEnable(c echo.Context, enabled bool) error {
 		return err
 	}
 	if enabled {
-		s.setFlash(c, fmt.Sprintf("Endpoint %d enabled: its waiting deliveries are sent again.", id))
+		s.setFlash(c, i18n.T(ctxOf(c), "webhooks.flash.enabled", "ID", id))
 	} else {
-		s.setFlash(c, fmt.Sprintf("Endpoint %d disabled: it gets no new deliveries, and its pending ones wait.", id))
+		s.setFlash(c, i18n.T(ctxOf(c), "webhooks.flash.disabled", "ID", id))
 	}
 	return seeOther(c, "/admin/webhooks")
 }
@@ -138,7 +138,7 @@ func (s *server) adminWebhookDelete(c echo.Context) error {
 	if err := webhooks.Delete(c.Request().Context(), s.Pool, actor(c), id); err != nil {
 		return err
 	}
-	s.setFlash(c, fmt.Sprintf("Endpoint %d deleted, with its deliveries.", id))
+	s.setFlash(c, i18n.T(ctxOf(c), "webhooks.flash.deleted", "ID", id))
 	return seeOther(c, "/admin/webhooks")
 }
 
@@ -155,6 +155,6 @@ func (s *server) adminWebhookResend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, fmt.Sprintf("Delivery %d is due again.", id))
+	s.setFlash(c, i18n.T(ctxOf(c), "webhooks.flash.resent", "ID", id))
 	return seeOther(c, "/admin/webhooks")
 }

@@ -1,18 +1,19 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/views/components"
@@ -45,13 +46,13 @@ func (s *server) effectFilter(c echo.Context) (triggers.EffectFilter, []componen
 		if v := q.Get(p.name); v != "" {
 			m, err := time.Parse("2006-01", v)
 			if err != nil {
-				errs.Add(p.name, fmt.Sprintf("%q is not a month; use YYYY-MM", v))
+				errs.Add(p.name, i18n.T(ctx, "effectiveness.problem.month", "Value", v))
 			}
 			*p.to = m
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		errs.Add("to", "comes before from")
+		errs.Add("to", i18n.T(ctx, "effectiveness.problem.order"))
 	}
 	if len(errs) > 0 {
 		return f, nil, errs
@@ -68,7 +69,7 @@ func (s *server) effectFilter(c echo.Context) (triggers.EffectFilter, []componen
 		ok = ok || b.ID == f.BankID
 	}
 	if !ok {
-		return f, nil, input.Errors{"bank": fmt.Sprintf("%d is not a bank you may choose", f.BankID)}
+		return f, nil, input.Errors{"bank": i18n.T(ctx, "effectiveness.problem.bank", "ID", f.BankID)}
 	}
 	return f, options(opts.Banks), nil
 }
@@ -79,35 +80,36 @@ func (s *server) effectiveness(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := triggers.Effectiveness(c.Request().Context(), s.Pool, v, f)
+	ctx := ctxOf(c)
+	e, err := triggers.Effectiveness(ctx, s.Pool, v, f)
 	if err != nil {
 		return err
 	}
 	vm := pages.Effectiveness{Bank: strconv.FormatInt(f.BankID, 10), Banks: banks, Window: strconv.Itoa(f.WindowMonths),
-		MinCases: components.Int(f.MinCases), Empty: e.FirstMonth.IsZero(), Levels: c.QueryParam("levels") == "1"}
+		MinCases: i18n.Int(ctx, int64(f.MinCases)), Empty: e.FirstMonth.IsZero(), Levels: c.QueryParam("levels") == "1"}
 	if !vm.Empty {
-		vm.AsOf = components.Month(e.AsOf)
+		vm.AsOf = i18n.Month(ctx, e.AsOf)
 		vm.From, vm.To = e.From.Format("2006-01"), e.To.Format("2006-01")
-		vm.Span = components.Month(e.From) + " to " + components.Month(e.To)
+		vm.Span = i18n.T(ctx, "models.range", "From", i18n.Month(ctx, e.From), "To", i18n.Month(ctx, e.To))
 		query := url.Values{"bank": {vm.Bank}, "from": {vm.From}, "to": {vm.To}}
 		vm.ExportCSV = "/effectiveness/export.csv?" + query.Encode()
 		if !vm.Levels {
 			query.Set("levels", "1")
 		}
 		vm.LevelsHref = "/effectiveness?" + query.Encode()
-		vm.Total = effectRow(e, e.Total)
+		vm.Total = effectRow(ctx, e, e.Total)
 		for _, r := range e.Rows {
 			if r.Level == 0 || vm.Levels {
-				vm.Rows = append(vm.Rows, effectRow(e, r))
+				vm.Rows = append(vm.Rows, effectRow(ctx, e, r))
 			}
 		}
 		for _, r := range e.ByUplift() {
 			vm.Chart = append(vm.Chart, components.UpliftPoint{Label: r.ProductName, Diff: r.Uplift.Diff, Lo: r.Uplift.Lo,
-				Hi: r.Uplift.Hi, Title: fmt.Sprintf("%s: %s (%s); %d shown, %d held back", r.ProductName, points(r.Uplift.Diff),
-					interval(r.Uplift), r.Shown.N, r.HeldBack.N)})
+				Hi: r.Uplift.Hi, Title: i18n.T(ctx, "effectiveness.chart.title", "Product", r.ProductName, "Uplift", points(ctx, r.Uplift.Diff),
+					"Interval", interval(ctx, r.Uplift), "Shown", i18n.Int(ctx, int64(r.Shown.N)), "Held", i18n.Int(ctx, int64(r.HeldBack.N)))})
 		}
 	}
-	return render(c, http.StatusOK, pages.EffectivenessPage(s.layout(c, v, "Effectiveness", "effectiveness"), vm))
+	return render(c, http.StatusOK, pages.EffectivenessPage(s.layout(c, v, i18n.T(ctx, "effectiveness.title"), "effectiveness"), vm))
 }
 
 // effectivenessCSV streams the page's table for analysts.
@@ -131,45 +133,56 @@ func (s *server) effectivenessCSV(c echo.Context) error {
 	return w.Error()
 }
 
-func points(d float64) string { return fmt.Sprintf("%+.1f pts", d*100) }
-
-func interval(u triggers.Uplift) string {
-	return fmt.Sprintf("%+.1f to %+.1f", u.Lo*100, u.Hi*100)
+// signed writes v with one decimal and its sign, in the viewer's locale.
+func signed(ctx context.Context, v float64) string {
+	s := i18n.Decimal(ctx, v, 1)
+	if !strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "−") {
+		s = "+" + s
+	}
+	return s
 }
 
-func pct(p triggers.Proportion) string {
+func points(ctx context.Context, d float64) string {
+	return i18n.T(ctx, "effectiveness.points", "Value", signed(ctx, d*100))
+}
+
+func interval(ctx context.Context, u triggers.Uplift) string {
+	return i18n.T(ctx, "models.range", "From", signed(ctx, u.Lo*100), "To", signed(ctx, u.Hi*100))
+}
+
+func pct(ctx context.Context, p triggers.Proportion) string {
 	if p.N == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%.1f%%", p.Rate()*100)
+	return i18n.Percent(ctx, p.Rate(), 1)
 }
 
-func ofCases(p triggers.Proportion) string {
-	return components.Int(p.K) + " of " + components.Int(p.N)
+func ofCases(ctx context.Context, p triggers.Proportion) string {
+	return i18n.T(ctx, "effectiveness.of", "K", i18n.Int(ctx, int64(p.K)), "N", i18n.Int(ctx, int64(p.N)))
 }
 
-func effectRow(e triggers.Effect, r triggers.EffectRow) pages.EffectRow {
-	m := func(v int64) string { return money.Whole(v, e.Currency, e.MinorDigits) }
+func effectRow(ctx context.Context, e triggers.Effect, r triggers.EffectRow) pages.EffectRow {
+	m := func(v int64) string { return i18n.MoneyWhole(ctx, v, e.Currency, e.MinorDigits) }
 	out := pages.EffectRow{Product: r.ProductName, Code: r.ProductCode, Total: r.Level == 0, Enough: r.Enough,
-		Shown: ofCases(r.Shown), ShownRate: pct(r.Shown), Held: ofCases(r.HeldBack), HeldRate: pct(r.HeldBack),
-		All: ofCases(r.All()), AllRate: pct(r.All()), Base: ofCases(r.Base), BaseRate: pct(r.Base), Factor: "–",
+		Shown: ofCases(ctx, r.Shown), ShownRate: pct(ctx, r.Shown), Held: ofCases(ctx, r.HeldBack), HeldRate: pct(ctx, r.HeldBack),
+		All: ofCases(ctx, r.All()), AllRate: pct(ctx, r.All()), Base: ofCases(ctx, r.Base), BaseRate: pct(ctx, r.Base), Factor: "–",
 		Expected: "–", Followed: ""}
 	if r.Level == 0 {
-		out.Level = "every level"
+		out.Level = i18n.T(ctx, "effectiveness.everylevel")
 	} else {
-		out.Level = segments.Level(r.Level).Label()
+		out.Level = segmentLevelLabel(ctx, segments.Level(r.Level))
 	}
 	if r.Enough {
-		out.Uplift, out.Interval, out.IncomeAdded = points(r.Uplift.Diff), interval(r.Uplift), m(r.IncomeAdded)
+		out.Uplift, out.Interval, out.IncomeAdded = points(ctx, r.Uplift.Diff), interval(ctx, r.Uplift), m(r.IncomeAdded)
 	} else {
-		out.Uplift, out.Interval, out.IncomeAdded = "not enough cases yet", "", "–"
+		out.Uplift, out.Interval, out.IncomeAdded = i18n.T(ctx, "effectiveness.notenough"), "", "–"
 	}
 	if r.Factor != nil {
-		out.Factor = "× " + strconv.FormatFloat(*r.Factor, 'f', 2, 64)
+		out.Factor = "× " + i18n.Decimal(ctx, *r.Factor, 2)
 	}
 	if r.All().K > 0 {
 		out.Expected = m(r.ExpectedYearly())
-		out.Followed = "followed " + m(r.RealisedYearly(e.WindowMonths))
+		out.Followed = i18n.T(ctx, "effectiveness.followed", "Value", m(r.RealisedYearly(e.WindowMonths)))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -50,57 +52,59 @@ func (s *server) models(c echo.Context) error {
 	}
 	vm := pages.Models{CanChoose: v.Role == access.Admin, CSRF: s.csrfToken(c), Flash: s.popFlash(c)}
 	for _, u := range uses {
-		b := pages.ModelBank{ID: int64(u.BankID), Code: u.Code, Name: u.Name, Next: "fixed weights", Reason: u.Reason,
-			Last: "not scored yet"}
+		b := pages.ModelBank{ID: int64(u.BankID), Code: u.Code, Name: u.Name, Next: i18n.T(ctx, "models.fixedweights.lower"),
+			Reason: u.Reason, Last: i18n.T(ctx, "models.notscored")}
 		if u.ModelID != nil {
-			b.Next, b.NextHref, b.UsesModel = fmt.Sprintf("model %d", *u.ModelID), fmt.Sprintf("/models/%d", *u.ModelID), true
+			b.Next, b.NextHref, b.UsesModel = i18n.T(ctx, "models.modelid.lower", "ID", *u.ModelID), fmt.Sprintf("/models/%d", *u.ModelID), true
 		}
 		if b.Reason == "" {
-			b.Reason = "no learned model has beaten the fixed weights on this bank's history yet"
+			b.Reason = i18n.T(ctx, "models.noreason")
 		}
 		if u.LastAsOf != nil {
-			who := "the fixed weights"
+			who := i18n.T(ctx, "models.thefixedweights")
 			if u.LastModelID != nil {
-				who = fmt.Sprintf("model %d", *u.LastModelID)
+				who = i18n.T(ctx, "models.modelid.lower", "ID", *u.LastModelID)
 			}
-			b.Last = fmt.Sprintf("%s, as of %s", who, components.Month(*u.LastAsOf))
+			b.Last = i18n.T(ctx, "models.lastasof", "Who", who, "Month", i18n.Month(ctx, *u.LastAsOf))
 		}
 		vm.Banks = append(vm.Banks, b)
 	}
 	for _, r := range recs {
 		row := pages.ModelRow{ID: r.ID, Href: fmt.Sprintf("/models/%d", r.ID), Source: r.Source,
-			Fitted: r.FittedAt.Format("2006-01-02"), Scope: r.Card.Scope, Origin: r.Origin,
-			TestAUC: optFig(r.TestAUC, 3), TestLift: optFig(r.TestLift, 2), FixedAUC: optFig(r.FixedAUC, 3),
-			FixedLift: optFig(r.FixedLift, 2), Beats: r.Beats, UsedBy: strings.Join(r.UsedBy, ", ")}
+			Fitted: i18n.Date(ctx, r.FittedAt), Scope: r.Card.Scope, Origin: r.Origin,
+			TestAUC: optFig(ctx, r.TestAUC, 3), TestLift: optFig(ctx, r.TestLift, 2), FixedAUC: optFig(ctx, r.FixedAUC, 3),
+			FixedLift: optFig(ctx, r.FixedLift, 2), Beats: r.Beats, UsedBy: strings.Join(r.UsedBy, ", ")}
 		if row.UsedBy == "" {
-			row.UsedBy = "no bank"
+			row.UsedBy = i18n.T(ctx, "models.nobank")
 		}
 		vm.Models = append(vm.Models, row)
 		vm.Options = append(vm.Options, components.Option{Value: strconv.FormatInt(r.ID, 10),
-			Label: fmt.Sprintf("Model %d (%s %s, lift %s)", r.ID, r.Source, row.Fitted, row.TestLift)})
+			Label: i18n.T(ctx, "models.option", "ID", r.ID, "Source", r.Source, "Fitted", row.Fitted, "Lift", row.TestLift)})
 	}
-	return render(c, http.StatusOK, pages.ModelsPage(s.layout(c, v, "Churn models", "models"), vm))
+	return render(c, http.StatusOK, pages.ModelsPage(s.layout(c, v, i18n.T(ctx, "models.title"), "models"), vm))
 }
 
-func optFig(v *float64, digits int) string {
+func optFig(ctx context.Context, v *float64, digits int) string {
 	if v == nil {
-		return "n/a"
+		return i18n.T(ctx, "models.na")
 	}
-	return fig(*v, digits)
+	return fig(ctx, *v, digits)
 }
 
-func fig(v float64, digits int) string {
+// fig writes a model's figure with digits decimals in the viewer's locale.
+func fig(ctx context.Context, v float64, digits int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "n/a"
+		return i18n.T(ctx, "models.na")
 	}
-	return strconv.FormatFloat(v, 'f', digits, 64)
+	return i18n.Decimal(ctx, v, digits)
 }
 
-func percent(v float64) string {
+// percent writes a share as a percentage with one decimal.
+func percent(ctx context.Context, v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "n/a"
+		return i18n.T(ctx, "models.na")
 	}
-	return fmt.Sprintf("%.1f%%", 100*v)
+	return i18n.Percent(ctx, v, 1)
 }
 
 // modelUse switches a bank's scorer, on an admin's word.
@@ -110,7 +114,7 @@ func (s *server) modelUse(c echo.Context) error {
 	errs := input.Errors{}
 	bank, err := strconv.ParseInt(c.FormValue("bank"), 10, 16)
 	if err != nil || bank < 1 {
-		errs.Add("bank", fmt.Sprintf("%q is not a bank", c.FormValue("bank")))
+		errs.Add("bank", i18n.T(ctx, "models.problem.bank", "Value", c.FormValue("bank")))
 	}
 	var modelID *int64
 	switch m := c.FormValue("model"); m {
@@ -118,7 +122,7 @@ func (s *server) modelUse(c echo.Context) error {
 	default:
 		id, err := strconv.ParseInt(m, 10, 64)
 		if err != nil || id < 1 {
-			errs.Add("model", fmt.Sprintf("%q is not a model; choose one of the list or the fixed weights", m))
+			errs.Add("model", i18n.T(ctx, "models.problem.model", "Value", m))
 		}
 		modelID = &id
 	}
@@ -127,14 +131,14 @@ func (s *server) modelUse(c echo.Context) error {
 	}
 	err = churn.Use(ctx, s.Pool, int16(v.GroupID), int16(bank), modelID, v.UserID)
 	if errors.Is(err, churn.ErrNotFound) {
-		return input.Errors{"model": "no such bank or model in your group"}
+		return input.Errors{"model": i18n.T(ctx, "models.problem.nosuch")}
 	}
 	if err != nil {
 		return err
 	}
-	msg := "The bank is scored with the fixed weights from the next nightly run."
+	msg := i18n.T(ctx, "models.flash.fixed")
 	if modelID != nil {
-		msg = fmt.Sprintf("The bank is scored with model %d from the next nightly run.", *modelID)
+		msg = i18n.T(ctx, "models.flash.model", "ID", *modelID)
 	}
 	s.setFlash(c, msg)
 	return seeOther(c, "/models")
@@ -162,51 +166,51 @@ func (s *server) modelCard(c echo.Context) error {
 	}
 	card := rec.Card
 	vm := pages.ModelCard{ID: rec.ID, Source: rec.Source, Origin: rec.Origin, Scope: card.Scope, Target: card.Target,
-		Fitted: rec.FittedAt.Format("2006-01-02"), FittedOn: monthSpan(card.FittedOn), TestedOn: monthSpan(card.TestedOn),
-		Rows: components.Int(card.Rows), Positives: components.Int(card.Positives), Entities: components.Int(card.Entities),
+		Fitted: i18n.Date(ctx, rec.FittedAt), FittedOn: monthSpan(ctx, card.FittedOn), TestedOn: monthSpan(ctx, card.TestedOn),
+		Rows: i18n.Int(ctx, int64(card.Rows)), Positives: i18n.Int(ctx, int64(card.Positives)), Entities: i18n.Int(ctx, int64(card.Entities)),
 		Refitted: card.Refitted, Censored: card.Censored, UsedBy: strings.Join(rec.UsedBy, ", ")}
 	if vm.UsedBy == "" {
-		vm.UsedBy = "no bank"
+		vm.UsedBy = i18n.T(ctx, "models.nobank")
 	}
-	vm.Smoothing = fmt.Sprintf("%g (%s)", card.Smooth, card.SmoothChosenBy)
+	vm.Smoothing = fmt.Sprintf("%s (%s)", i18n.From(ctx).Decimal(card.Smooth, smoothDigits(card.Smooth)), card.SmoothChosenBy)
 	if t, b := card.Test, card.Baseline; t != nil && b != nil {
 		vm.Figures = []pages.ModelFigure{
-			{Name: "AUC", Model: fig(t.AUC, 3), Fixed: fig(b.AUC, 3), Note: "the chance a leaver scores above a client who stays; 0.5 is chance"},
-			{Name: "Top-10% lift", Model: fig(t.Lift10, 2), Fixed: fig(b.Lift10, 2), Note: "leavers' share among the 10% highest scores over their share among all"},
-			{Name: "Leavers in the top 10%", Model: percent(t.Captured10), Fixed: percent(b.Captured10), Note: "of all leavers of the test months"},
-			{Name: "Brier score", Model: fig(t.Brier, 4), Fixed: fig(b.Brier, 4), Note: "the mean squared error of the probability: lower is better calibrated"},
-			{Name: "Leaving rate", Model: percent(t.Rate), Fixed: percent(b.Rate), Note: "of the test's client-months, weighted"},
+			{Name: "AUC", Model: fig(ctx, t.AUC, 3), Fixed: fig(ctx, b.AUC, 3), Note: i18n.T(ctx, "models.fig.auc.note")},
+			{Name: i18n.T(ctx, "models.lift10"), Model: fig(ctx, t.Lift10, 2), Fixed: fig(ctx, b.Lift10, 2), Note: i18n.T(ctx, "models.fig.lift.note")},
+			{Name: i18n.T(ctx, "models.fig.captured"), Model: percent(ctx, t.Captured10), Fixed: percent(ctx, b.Captured10), Note: i18n.T(ctx, "models.fig.captured.note")},
+			{Name: i18n.T(ctx, "models.fig.brier"), Model: fig(ctx, t.Brier, 4), Fixed: fig(ctx, b.Brier, 4), Note: i18n.T(ctx, "models.fig.brier.note")},
+			{Name: i18n.T(ctx, "models.fig.rate"), Model: percent(ctx, t.Rate), Fixed: percent(ctx, b.Rate), Note: i18n.T(ctx, "models.fig.rate.note")},
 		}
 		for i, at := range t.AtThresholds {
 			if i >= len(b.AtThresholds) {
 				break
 			}
 			bt := b.AtThresholds[i]
-			level := fmt.Sprintf("score %.0f", at.Threshold*100)
+			level := fmt.Sprintf("%.0f", at.Threshold*100)
 			vm.Figures = append(vm.Figures,
-				pages.ModelFigure{Name: "Recall at " + level, Model: percent(at.Recall), Fixed: percent(bt.Recall), Note: "the share of leavers scored at or above it"},
-				pages.ModelFigure{Name: "Precision at " + level, Model: percent(at.Precision), Fixed: percent(bt.Precision), Note: "the share of clients scored at or above it that left"})
+				pages.ModelFigure{Name: i18n.T(ctx, "models.fig.recall", "Score", level), Model: percent(ctx, at.Recall), Fixed: percent(ctx, bt.Recall), Note: i18n.T(ctx, "models.fig.recall.note")},
+				pages.ModelFigure{Name: i18n.T(ctx, "models.fig.precision", "Score", level), Model: percent(ctx, at.Precision), Fixed: percent(ctx, bt.Precision), Note: i18n.T(ctx, "models.fig.precision.note")})
 		}
 		for _, cb := range t.Calibration {
 			vm.Calibration = append(vm.Calibration, pages.ModelCalibration{Decile: strconv.Itoa(cb.Decile),
-				Range: fmt.Sprintf("%.1f%% to %.1f%%", 100*cb.Low, 100*cb.High), Predicted: percent(cb.Predicted),
-				Observed: percent(cb.Observed), Rows: components.Int(cb.Rows)})
+				Range: i18n.T(ctx, "models.range", "From", percent(ctx, cb.Low), "To", percent(ctx, cb.High)), Predicted: percent(ctx, cb.Predicted),
+				Observed: percent(ctx, cb.Observed), Rows: i18n.Int(ctx, int64(cb.Rows))})
 		}
 	}
 	for _, b := range card.Banks {
-		vm.Banks = append(vm.Banks, pages.ModelVerdict{Bank: b.Code, ModelAUC: fig(b.Model.AUC, 3),
-			ModelLift: fig(b.Model.Lift10, 2), FixedAUC: fig(b.Fixed.AUC, 3), FixedLift: fig(b.Fixed.Lift10, 2),
-			Leavers: components.Int(b.Model.Positives), Why: b.Why, Used: b.Used})
+		vm.Banks = append(vm.Banks, pages.ModelVerdict{Bank: b.Code, ModelAUC: fig(ctx, b.Model.AUC, 3),
+			ModelLift: fig(ctx, b.Model.Lift10, 2), FixedAUC: fig(ctx, b.Fixed.AUC, 3), FixedLift: fig(ctx, b.Fixed.Lift10, 2),
+			Leavers: i18n.Int(ctx, int64(b.Model.Positives)), Why: b.Why, Used: b.Used})
 	}
 	if a, ok := m.(*model.Additive); ok {
-		vm.Inputs = inputShapes(a)
+		vm.Inputs = inputShapes(ctx, a)
 	}
-	return render(c, http.StatusOK, pages.ModelCardPage(s.layout(c, v, fmt.Sprintf("Churn model %d", id), "models"), vm))
+	return render(c, http.StatusOK, pages.ModelCardPage(s.layout(c, v, i18n.T(ctx, "models.card.title", "ID", id), "models"), vm))
 }
 
 // inputShapes lists an additive model's inputs, most important first, each
 // with the effect of every range of its values.
-func inputShapes(a *model.Additive) []pages.ModelInput {
+func inputShapes(ctx context.Context, a *model.Additive) []pages.ModelInput {
 	shapes := a.Shapes()
 	codes := a.Inputs()
 	order := make([]int, len(shapes))
@@ -221,7 +225,7 @@ func inputShapes(a *model.Additive) []pages.ModelInput {
 		if !ok {
 			in = warnings.Input{Code: codes[k], Label: codes[k], Unit: warnings.Count}
 		}
-		mi := pages.ModelInput{Code: in.Code, Label: in.Label, Importance: fmt.Sprintf("%.3f", sh.Importance)}
+		mi := pages.ModelInput{Code: in.Code, Label: in.Label, Importance: i18n.Decimal(ctx, sh.Importance, 3)}
 		top := math.Abs(sh.Missing)
 		for _, c := range sh.Coef {
 			top = math.Max(top, math.Abs(c))
@@ -233,10 +237,10 @@ func inputShapes(a *model.Additive) []pages.ModelInput {
 			return c / top
 		}
 		for b, c := range sh.Coef {
-			mi.Bins = append(mi.Bins, pages.ModelBin{Range: binRange(in, sh.Edges, b), Odds: fmt.Sprintf("×%.2f", math.Exp(c)), Share: rel(c)})
+			mi.Bins = append(mi.Bins, pages.ModelBin{Range: binRange(ctx, in, sh.Edges, b), Odds: "×" + i18n.Decimal(ctx, math.Exp(c), 2), Share: rel(c)})
 		}
 		if sh.Missing != 0 {
-			mi.Bins = append(mi.Bins, pages.ModelBin{Range: "no figure", Odds: fmt.Sprintf("×%.2f", math.Exp(sh.Missing)), Share: rel(sh.Missing)})
+			mi.Bins = append(mi.Bins, pages.ModelBin{Range: i18n.T(ctx, "models.bin.none"), Odds: "×" + i18n.Decimal(ctx, math.Exp(sh.Missing), 2), Share: rel(sh.Missing)})
 		}
 		out = append(out, mi)
 	}
@@ -244,17 +248,26 @@ func inputShapes(a *model.Additive) []pages.ModelInput {
 }
 
 // binRange says which values bin b of edges holds, in the input's units.
-func binRange(in warnings.Input, edges []float64, b int) string {
+func binRange(ctx context.Context, in warnings.Input, edges []float64, b int) string {
 	f := func(v float64) string { return in.Format(v, "", 0) }
 	switch {
 	case len(edges) == 0:
-		return "any value"
+		return i18n.T(ctx, "models.bin.any")
 	case b == 0:
-		return "below " + f(edges[0])
+		return i18n.T(ctx, "models.bin.below", "Value", f(edges[0]))
 	case b >= len(edges):
-		return f(edges[len(edges)-1]) + " or more"
+		return i18n.T(ctx, "models.bin.above", "Value", f(edges[len(edges)-1]))
 	}
-	return f(edges[b-1]) + " to " + f(edges[b])
+	return i18n.T(ctx, "models.range", "From", f(edges[b-1]), "To", f(edges[b]))
+}
+
+// smoothDigits is enough decimals to show a smoothing strength as %g would.
+func smoothDigits(v float64) int {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return min(len(s)-i-1, 6)
+	}
+	return 0
 }
 
 func sortByDesc(idx []int, key func(int) float64) {
@@ -265,14 +278,14 @@ func sortByDesc(idx []int, key func(int) float64) {
 	}
 }
 
-func monthSpan(months []string) string {
+func monthSpan(ctx context.Context, months []string) string {
 	switch len(months) {
 	case 0:
-		return "none"
+		return i18n.T(ctx, "models.none")
 	case 1:
 		return months[0]
 	}
-	return fmt.Sprintf("%s to %s (%d months)", months[0], months[len(months)-1], len(months))
+	return i18n.Plural(ctx, "models.monthspan", int64(len(months)), "From", months[0], "To", months[len(months)-1])
 }
 
 // backtestHorizon is the horizon the backtest page's charts and breakdowns
@@ -283,7 +296,7 @@ const backtestHorizon = 6
 func (s *server) backtest(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := viewer(c)
-	l := s.layout(c, v, "Warning backtest", "backtest")
+	l := s.layout(c, v, i18n.T(ctx, "backtest.title"), "backtest")
 	rep, err := churn.LatestBacktest(ctx, s.Pool, int16(v.GroupID))
 	if errors.Is(err, churn.ErrNoBacktest) {
 		return render(c, http.StatusOK, pages.BacktestPage(l, pages.Backtest{Empty: true}))
@@ -291,21 +304,25 @@ func (s *server) backtest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, pages.BacktestPage(l, backtestView(rep)))
+	return render(c, http.StatusOK, pages.BacktestPage(l, backtestView(ctx, rep)))
 }
 
-var scorerNames = map[string]string{"fixed": "fixed weights", "model": "learned model"}
-
-func backtestLine(scope, scorer string, h int, f churn.Figures) pages.BacktestLine {
-	return pages.BacktestLine{Scope: scope, Scorer: scorerNames[scorer], Horizon: fmt.Sprintf("%d months", h),
-		Clients: components.Int(int(math.Round(f.Clients))), Leavers: components.Int(int(math.Round(f.Leavers))),
-		Rate: percent(f.Rate()), Warned: components.Int(int(math.Round(f.Warned))), Recall: percent(f.Recall()),
-		Precision: percent(f.Precision()), Lift: fig(f.Lift10(), 2), AUC: fig(f.AUC, 3), Model: scorer == "model"}
+// scorerName is a scorer ("fixed", "model") in the viewer's language.
+func scorerName(ctx context.Context, scorer string) string {
+	return i18n.T(ctx, "backtest.scorers."+scorer)
 }
 
-func backtestView(rep churn.Report) pages.Backtest {
-	vm := pages.Backtest{ID: rep.ID, From: components.Month(rep.From), To: components.Month(rep.To),
-		Ran: rep.StartedAt.Format("2006-01-02 15:04"), Scope: rep.Setup.Scope, Horizon: fmt.Sprintf("%d months", backtestHorizon),
+func backtestLine(ctx context.Context, scope, scorer string, h int, f churn.Figures) pages.BacktestLine {
+	n := func(v float64) string { return i18n.Int(ctx, int64(math.Round(v))) }
+	return pages.BacktestLine{Scope: scope, Scorer: scorerName(ctx, scorer), Horizon: i18n.Plural(ctx, "backtest.months", int64(h)),
+		Clients: n(f.Clients), Leavers: n(f.Leavers),
+		Rate: percent(ctx, f.Rate()), Warned: n(f.Warned), Recall: percent(ctx, f.Recall()),
+		Precision: percent(ctx, f.Precision()), Lift: fig(ctx, f.Lift10(), 2), AUC: fig(ctx, f.AUC, 3), Model: scorer == "model"}
+}
+
+func backtestView(ctx context.Context, rep churn.Report) pages.Backtest {
+	vm := pages.Backtest{ID: rep.ID, From: i18n.Month(ctx, rep.From), To: i18n.Month(ctx, rep.To),
+		Ran: i18n.DateTime(ctx, rep.StartedAt), Scope: rep.Setup.Scope, Horizon: i18n.Plural(ctx, "backtest.months", backtestHorizon),
 		HasModel: rep.HasModel}
 	codes := make([]string, 0, len(rep.Setup.ModelNames))
 	for code := range rep.Setup.ModelNames {
@@ -313,41 +330,41 @@ func backtestView(rep churn.Report) pages.Backtest {
 	}
 	slices.Sort(codes)
 	for _, code := range codes {
-		vm.Models = append(vm.Models, fmt.Sprintf("Learned model replayed for %s: %s.", code, rep.Setup.ModelNames[code]))
+		vm.Models = append(vm.Models, i18n.T(ctx, "backtest.replayed", "Bank", code, "Model", rep.Setup.ModelNames[code]))
 	}
 	if rep.Setup.WalkForward != "" && len(codes) == 0 {
-		vm.Models = append(vm.Models, "No learned model: "+rep.Setup.WalkForward+", and none is stored.")
+		vm.Models = append(vm.Models, i18n.T(ctx, "backtest.nomodel.walk", "Why", rep.Setup.WalkForward))
 	}
 	if len(vm.Models) == 0 {
-		vm.Models = append(vm.Models, "No learned model exists yet: only the fixed weights were replayed.")
+		vm.Models = append(vm.Models, i18n.T(ctx, "backtest.nomodel"))
 	}
 	if rep.Setup.WalkForward != "" && len(codes) > 0 && !strings.Contains(vm.Models[0], "before the replayed months") {
-		vm.Models = append(vm.Models, "Not fitted for this backtest alone: "+rep.Setup.WalkForward+"; the stored models were replayed, and the months they were fitted on are in-sample.")
+		vm.Models = append(vm.Models, i18n.T(ctx, "backtest.notfitted", "Why", rep.Setup.WalkForward))
 	}
-	vm.Sample = "Every client of every month replayed."
+	vm.Sample = i18n.T(ctx, "backtest.sample.all")
 	if rep.Setup.Share < 1 {
-		vm.Sample = fmt.Sprintf("Every leaver and a random %.1f%% of the clients who stayed, weighted to stand for all of them.", 100*rep.Setup.Share)
+		vm.Sample = i18n.T(ctx, "backtest.sample.share", "Share", i18n.Percent(ctx, rep.Setup.Share, 1))
 	}
 	for _, sl := range rep.Summary {
-		line := backtestLine("", sl.Scorer, sl.Horizon, sl.Figures)
+		line := backtestLine(ctx, "", sl.Scorer, sl.Horizon, sl.Figures)
 		var notes []string
 		if sl.InSample > 0 {
-			notes = append(notes, fmt.Sprintf("%d of %d months in-sample", sl.InSample, sl.Months))
+			notes = append(notes, i18n.T(ctx, "backtest.note.insample", "In", sl.InSample, "Months", sl.Months))
 		}
 		if sl.Censored > 0 {
-			notes = append(notes, fmt.Sprintf("%d months cut short by the end of the data", sl.Censored))
+			notes = append(notes, i18n.Plural(ctx, "backtest.note.censored", int64(sl.Censored)))
 		}
 		line.Note = strings.Join(notes, "; ")
 		vm.Summary = append(vm.Summary, line)
 	}
 	for _, b := range rep.Banks {
 		if b.Horizon == backtestHorizon {
-			vm.Banks = append(vm.Banks, backtestLine(b.Bank, b.Scorer, b.Horizon, b.Figures))
+			vm.Banks = append(vm.Banks, backtestLine(ctx, b.Bank, b.Scorer, b.Horizon, b.Figures))
 		}
 	}
 	for _, b := range rep.Levels {
 		if b.Horizon == backtestHorizon {
-			vm.Levels = append(vm.Levels, backtestLine(fmt.Sprintf("level %d", *b.Level), b.Scorer, b.Horizon, b.Figures))
+			vm.Levels = append(vm.Levels, backtestLine(ctx, i18n.T(ctx, "backtest.level", "Level", *b.Level), b.Scorer, b.Horizon, b.Figures))
 		}
 	}
 	// lift by month, one line per scorer, months a model was fitted on shaded
@@ -380,7 +397,7 @@ func backtestView(rep churn.Report) pages.Backtest {
 			for len(vals) < len(vm.LiftMonths) {
 				vals = append(vals, math.NaN())
 			}
-			vm.LiftSeries = append(vm.LiftSeries, components.Series{Name: scorerNames[sc], Class: sc, Values: vals})
+			vm.LiftSeries = append(vm.LiftSeries, components.Series{Name: scorerName(ctx, sc), Class: sc, Values: vals})
 		}
 	}
 	// months of warning before leaving
@@ -392,9 +409,9 @@ func backtestView(rep churn.Report) pages.Backtest {
 		for n := 1; n <= 6; n++ {
 			vals[n-1] = 100 * ld.AtLeast(n)
 		}
-		vm.LeadSeries = append(vm.LeadSeries, components.Series{Name: scorerNames[ld.Scorer] + " (% of leavers)", Class: ld.Scorer, Values: vals})
-		vm.Lead = append(vm.Lead, pages.BacktestLead{Scorer: scorerNames[ld.Scorer], Leavers: components.Int(int(math.Round(ld.Leavers))),
-			One: percent(ld.AtLeast(1)), Two: percent(ld.AtLeast(2)), Three: percent(ld.AtLeast(3)), Six: percent(ld.AtLeast(6))})
+		vm.LeadSeries = append(vm.LeadSeries, components.Series{Name: i18n.T(ctx, "backtest.leadseries", "Scorer", scorerName(ctx, ld.Scorer)), Class: ld.Scorer, Values: vals})
+		vm.Lead = append(vm.Lead, pages.BacktestLead{Scorer: scorerName(ctx, ld.Scorer), Leavers: i18n.Int(ctx, int64(math.Round(ld.Leavers))),
+			One: percent(ctx, ld.AtLeast(1)), Two: percent(ctx, ld.AtLeast(2)), Three: percent(ctx, ld.AtLeast(3)), Six: percent(ctx, ld.AtLeast(6))})
 	}
 	return vm
 }

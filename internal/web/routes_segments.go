@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -8,8 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
-	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/views/components"
 	"github.com/relaycrm/relay/views/pages"
@@ -34,7 +35,7 @@ func (s *server) segmentList(c echo.Context) error {
 	if l := q.Get("level"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 4 {
-			errs.Add("level", fmt.Sprintf("%q is not a level; use 1 to 4", l))
+			errs.Add("level", i18n.T(ctx, "segments.problem.level", "Value", l))
 		}
 		f.Level = segments.Level(n)
 	}
@@ -48,7 +49,7 @@ func (s *server) segmentList(c echo.Context) error {
 		ok = ok || k == f.Sort
 	}
 	if !ok {
-		errs.Add("sort", fmt.Sprintf("%q is not a sort order; use %s, with - for descending", sort, strings.Join(segments.SortKeys, ", ")))
+		errs.Add("sort", i18n.T(ctx, "segments.problem.sort", "Value", sort, "Keys", strings.Join(segments.SortKeys, ", ")))
 	}
 	f.Page = pageParam(q, errs)
 	if len(errs) > 0 {
@@ -66,51 +67,61 @@ func (s *server) segmentList(c echo.Context) error {
 		Page: f.Page, Pages: (page.Total + segmentsPerPage - 1) / segmentsPerPage, Total: page.Total}
 	for _, l := range []segments.Level{segments.LevelBankRegionIndustryTenure, segments.LevelBankIndustryTenure,
 		segments.LevelBankIndustry, segments.LevelGroupIndustry} {
-		vm.Levels = append(vm.Levels, components.Option{Value: strconv.Itoa(int(l)), Label: l.Label()})
+		vm.Levels = append(vm.Levels, components.Option{Value: strconv.Itoa(int(l)), Label: segmentLevelLabel(ctx, l)})
 	}
 	for _, sg := range page.Segments {
-		m := func(v int64) string { return money.Whole(v, sg.Currency, sg.MinorDigits) }
-		row := pages.SegmentRow{ID: sg.ID, Label: sg.Label, Level: sg.Level.Label(), Size: components.Int(sg.Size),
-			Best: components.Int(sg.BestClients), IdealIncome: shown(sg.IdealWithheld, m(sg.IdealIncome)),
-			AvgIncome: shown(sg.IncomeWithheld, m(sg.AvgIncome)), ChurnRate: rate(sg.ChurnRate), LTV: "not known"}
+		m := func(v int64) string { return i18n.MoneyWhole(ctx, v, sg.Currency, sg.MinorDigits) }
+		row := pages.SegmentRow{ID: sg.ID, Label: sg.Label, Level: segmentLevelLabel(ctx, sg.Level), Size: i18n.Int(ctx, int64(sg.Size)),
+			Best: i18n.Int(ctx, int64(sg.BestClients)), IdealIncome: shown(ctx, sg.IdealWithheld, m(sg.IdealIncome)),
+			AvgIncome: shown(ctx, sg.IncomeWithheld, m(sg.AvgIncome)), ChurnRate: rate(ctx, sg.ChurnRate), LTV: i18n.T(ctx, "segments.unknown")}
 		if sg.LTV != nil {
 			row.LTV = m(*sg.LTV)
 		}
 		if sg.IncomeWithheld {
-			row.LTV = withheldText
+			row.LTV = withheldText(ctx)
 		}
 		for _, p := range sg.IdealSet {
-			row.IdealSet = append(row.IdealSet, fmt.Sprintf("%s %.0f%%", p.Code, p.Adoption*100))
+			row.IdealSet = append(row.IdealSet, p.Code+" "+i18n.Percent(ctx, p.Adoption, 0))
 		}
 		switch sg.ProfileID {
 		case 0:
-			row.ProfileNote = "No ideal yet: too few best clients here and in every coarser segment."
+			row.ProfileNote = i18n.T(ctx, "segments.noideal.short")
 		case sg.ID:
 		default:
-			row.ProfileNote = "Too few best clients: its clients use the profile of " + sg.ProfileLabel + "."
+			row.ProfileNote = i18n.T(ctx, "segments.borrowed.short", "Label", sg.ProfileLabel)
 		}
 		vm.Rows = append(vm.Rows, row)
-		vm.AsOf = components.Month(sg.AsOf)
+		vm.AsOf = i18n.Month(ctx, sg.AsOf)
 	}
-	return render(c, http.StatusOK, pages.SegmentsPage(s.layout(c, v, "Segments", "segments"), vm))
+	return render(c, http.StatusOK, pages.SegmentsPage(s.layout(c, v, i18n.T(ctx, "segments.title"), "segments"), vm))
 }
 
 // withheldText stands for a figure learned from too few clients to show.
-var withheldText = fmt.Sprintf("fewer than %d clients", segments.MinClientsShown)
+func withheldText(ctx context.Context) string {
+	return i18n.Plural(ctx, "segments.withheld", int64(segments.MinClientsShown))
+}
 
 // shown is text, or withheldText when the figure is withheld.
-func shown(withheld bool, text string) string {
+func shown(ctx context.Context, withheld bool, text string) string {
 	if withheld {
-		return withheldText
+		return withheldText(ctx)
 	}
 	return text
 }
 
-func rate(r *float64) string {
+func rate(ctx context.Context, r *float64) string {
 	if r == nil {
-		return "not known"
+		return i18n.T(ctx, "segments.unknown")
 	}
-	return fmt.Sprintf("%.1f%%", *r*100)
+	return i18n.Percent(ctx, *r, 1)
+}
+
+// segmentLevelLabel is a segment level in the viewer's language.
+func segmentLevelLabel(ctx context.Context, l segments.Level) string {
+	if l < segments.LevelBankRegionIndustryTenure || l > segments.LevelGroupIndustry {
+		return l.Label()
+	}
+	return i18n.T(ctx, "segments.levels.l"+strconv.Itoa(int(l)))
 }
 
 func (s *server) segmentProfile(c echo.Context) error {
@@ -128,46 +139,46 @@ func (s *server) segmentProfile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m := func(v int64) string { return money.Whole(v, p.Currency, p.MinorDigits) }
-	vm := pages.SegmentProfile{Label: p.Label, Level: p.Level.Label(), AsOf: components.Month(p.AsOf),
-		Size: components.Int(p.Size), Assigned: components.Int(p.Assigned), Best: components.Int(p.BestClients),
-		IdealIncome: shown(p.IdealWithheld, m(p.IdealIncome)), AvgIncome: shown(p.IncomeWithheld, m(p.AvgIncome)), ChurnBase: components.Int(p.ChurnBase),
-		ChurnLeavers: components.Int(p.ChurnLeavers), ChurnRate: rate(p.ChurnRate), ExpectedYears: "not known", LTV: "not known",
-		IdealThreshold: fmt.Sprintf("%.0f%%", cfg.Ratio("profile.ideal_adoption")*100),
-		MinBestHolders: components.Int(cfg.Int("profile.min_best_holders"))}
+	m := func(v int64) string { return i18n.MoneyWhole(ctx, v, p.Currency, p.MinorDigits) }
+	n := func(v int) string { return i18n.Int(ctx, int64(v)) }
+	unknown := i18n.T(ctx, "segments.unknown")
+	vm := pages.SegmentProfile{Label: p.Label, Level: segmentLevelLabel(ctx, p.Level), AsOf: i18n.Month(ctx, p.AsOf),
+		Size: n(p.Size), Assigned: n(p.Assigned), Best: n(p.BestClients),
+		IdealIncome: shown(ctx, p.IdealWithheld, m(p.IdealIncome)), AvgIncome: shown(ctx, p.IncomeWithheld, m(p.AvgIncome)), ChurnBase: n(p.ChurnBase),
+		ChurnLeavers: n(p.ChurnLeavers), ChurnRate: rate(ctx, p.ChurnRate), ExpectedYears: unknown, LTV: unknown,
+		IdealThreshold: i18n.Percent(ctx, cfg.Ratio("profile.ideal_adoption"), 0),
+		MinBestHolders: n(cfg.Int("profile.min_best_holders"))}
 	minBest := cfg.Int("profile.min_best_clients")
 	switch {
 	case p.ProfileID == 0:
-		vm.ProfileNote = fmt.Sprintf("No ideal yet: this segment has %s best clients and no coarser segment of its clients has the %d needed to learn an ideal profile from.",
-			components.Int(p.BestClients), minBest)
+		vm.ProfileNote = i18n.T(ctx, "segments.noideal", "Best", n(p.BestClients), "Needed", minBest)
 	case p.ProfileID != p.ID:
-		vm.ProfileNote = fmt.Sprintf("This segment has %s best clients, fewer than the %d needed, so its clients take their ideal profile from the coarser segment",
-			components.Int(p.BestClients), minBest)
+		vm.ProfileNote = i18n.T(ctx, "segments.borrowed", "Best", n(p.BestClients), "Needed", minBest)
 		vm.ProfileLabel, vm.ProfileHref = p.ProfileLabel, fmt.Sprintf("/segments/%d", p.ProfileID)
 	}
 	if p.ExpectedYears != nil {
-		vm.ExpectedYears = fmt.Sprintf("%.1f", *p.ExpectedYears)
+		vm.ExpectedYears = i18n.Decimal(ctx, *p.ExpectedYears, 1)
 	}
 	if p.LTV != nil {
 		vm.LTV = m(*p.LTV)
 	}
 	if p.IncomeWithheld {
-		vm.LTV = withheldText
+		vm.LTV = withheldText(ctx)
 	}
 	for _, pr := range p.Products {
 		vm.Products = append(vm.Products, pages.SegmentProduct{Product: pr.Name, Code: pr.Code,
-			Holders: components.Int(pr.Holders), BestHolders: components.Int(pr.BestHolders),
-			Adoption: fmt.Sprintf("%.0f%%", pr.Adoption*100), Value: shown(pr.ValueWithheld, m(pr.Value)), ValueHolders: components.Int(pr.ValueHolders),
+			Holders: n(pr.Holders), BestHolders: n(pr.BestHolders),
+			Adoption: i18n.Percent(ctx, pr.Adoption, 0), Value: shown(ctx, pr.ValueWithheld, m(pr.Value)), ValueHolders: n(pr.ValueHolders),
 			InIdeal: pr.InIdeal})
 	}
 	for _, st := range p.Stages {
-		row := pages.SegmentStage{Stage: st.Stage.Label(), Clients: components.Int(st.Clients),
-			AvgIncome: shown(st.Withheld, m(st.AvgIncome)), LTV: "not known"}
+		row := pages.SegmentStage{Stage: stageLabel(ctx, st.Stage), Clients: n(st.Clients),
+			AvgIncome: shown(ctx, st.Withheld, m(st.AvgIncome)), LTV: unknown}
 		if st.LTV != nil {
 			row.LTV = m(*st.LTV)
 		}
 		if st.Withheld {
-			row.LTV = withheldText
+			row.LTV = withheldText(ctx)
 		}
 		vm.Stages = append(vm.Stages, row)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -49,7 +50,7 @@ func Deliveries(ctx context.Context, q db.Querier, status string, limit, offset 
 			ok = ok || s == status
 		}
 		if !ok {
-			return DeliveryPage{}, input.Errors{"status": fmt.Sprintf("%q is not a status; use pending, delivered or failed", status)}
+			return DeliveryPage{}, input.Errors{"status": i18n.T(ctx, "webhooks.problem.status", "Status", status)}
 		}
 	}
 	rows, err := q.Query(ctx, queries["deliveries"], status, limit, offset)
@@ -86,7 +87,7 @@ func Resend(ctx context.Context, q db.Querier, a audit.Actor, id int64) error {
 		if n == 0 {
 			return fmt.Errorf("webhook delivery %d: %w", id, db.ErrNotFound)
 		}
-		return input.Errors{"delivery": fmt.Sprintf("delivery %d has not failed: %s", id, ErrNotFailed)}
+		return input.Errors{"delivery": i18n.T(ctx, "webhooks.problem.notfailed", "ID", id)}
 	}
 	if err != nil {
 		return fmt.Errorf("webhook delivery %d: %w", id, err)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -114,18 +115,18 @@ func Create(ctx context.Context, q db.Querier, a audit.Actor, n NewEndpoint) (in
 	}
 	errs := input.Errors{}
 	u := strings.TrimSpace(n.URL)
-	if err := CheckURL(u, allowHTTP); err != nil {
+	if err := checkURL(ctx, u, allowHTTP); err != nil {
 		errs["url"] = err.Error()
 	}
 	desc := strings.TrimSpace(n.Description)
 	if c := utf8.RuneCountInString(desc); c > 200 {
-		errs["description"] = fmt.Sprintf("is %d characters long; keep it to 200", c)
+		errs["description"] = i18n.T(ctx, "webhooks.problem.descr", "Length", c)
 	}
 	events := []string{}
 	seen := map[string]bool{}
 	for _, e := range n.Events {
 		if !knownEvent(e) {
-			errs["events"] = fmt.Sprintf("%q is not an event", e)
+			errs["events"] = i18n.T(ctx, "webhooks.problem.event", "Event", e)
 			break
 		}
 		if !seen[e] {
@@ -134,7 +135,7 @@ func Create(ctx context.Context, q db.Querier, a audit.Actor, n NewEndpoint) (in
 		}
 	}
 	if len(events) == 0 && errs["events"] == "" {
-		errs["events"] = "choose at least one event"
+		errs["events"] = i18n.T(ctx, "webhooks.problem.events")
 	}
 	if len(errs) > 0 {
 		return 0, "", errs
@@ -203,43 +204,46 @@ func newSecret() (string, error) {
 // address written as such: a receiver on the bank's own network without TLS
 // (and the tests' receiver). A name is not accepted for http, so what it
 // resolves to cannot change after the check.
-func CheckURL(u string, allowHTTP bool) error {
+func CheckURL(u string, allowHTTP bool) error { return checkURL(context.Background(), u, allowHTTP) }
+
+// checkURL is CheckURL saying what is wrong in the language of ctx.
+func checkURL(ctx context.Context, u string, allowHTTP bool) error {
 	if u == "" {
-		return errors.New("is required")
+		return errors.New(i18n.T(ctx, "webhooks.problem.url.required"))
 	}
 	if len(u) > 2000 {
-		return errors.New("is longer than 2000 characters")
+		return errors.New(i18n.T(ctx, "webhooks.problem.url.long"))
 	}
 	p, err := url.Parse(u)
 	if err != nil || p.Host == "" || p.Opaque != "" {
-		return fmt.Errorf("%q is not an absolute URL", u)
+		return errors.New(i18n.T(ctx, "webhooks.problem.url.absolute", "URL", u))
 	}
 	if p.User != nil {
-		return errors.New("must not carry a user name or password; the signature authenticates Relay")
+		return errors.New(i18n.T(ctx, "webhooks.problem.url.user"))
 	}
 	if p.Fragment != "" {
-		return errors.New("must not have a #fragment")
+		return errors.New(i18n.T(ctx, "webhooks.problem.url.fragment"))
 	}
 	switch p.Scheme {
 	case "https":
 		return nil
 	case "http":
 		if !allowHTTP {
-			return errors.New("must be https (plain http to a private address needs the setting webhook.allow_http_private)")
+			return errors.New(i18n.T(ctx, "webhooks.problem.url.https"))
 		}
 		addr, err := netip.ParseAddr(strings.Trim(p.Hostname(), "[]"))
 		if err != nil {
-			return fmt.Errorf("is http to %q: plain http is allowed only to an IP address that is loopback or private", p.Hostname())
+			return errors.New(i18n.T(ctx, "webhooks.problem.url.httpname", "Host", p.Hostname()))
 		}
 		if !addr.IsLoopback() && !addr.IsPrivate() {
-			return fmt.Errorf("is http to %s, a public address: use https", addr)
+			return errors.New(i18n.T(ctx, "webhooks.problem.url.public", "Addr", addr.String()))
 		}
 		if port := p.Port(); port != "" {
 			if _, err := net.LookupPort("tcp", port); err != nil {
-				return fmt.Errorf("has a bad port %q", port)
+				return errors.New(i18n.T(ctx, "webhooks.problem.url.port", "Port", port))
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("has the scheme %q; use https", p.Scheme)
+	return errors.New(i18n.T(ctx, "webhooks.problem.url.scheme", "Scheme", p.Scheme))
 }

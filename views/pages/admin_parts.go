@@ -1,11 +1,13 @@
 package pages
 
 import (
-	"fmt"
+	"context"
 	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
+
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // invalidAttrs ties a control to its error message for screen readers.
@@ -28,63 +30,54 @@ func firstError(errs map[string]string, fields ...string) string {
 }
 
 // managesText says how many clients a manager has.
-func managesText(all, active int) string {
-	s := fmt.Sprintf("Manages %d active %s", active, clientsWord(active))
-	switch left := all - active; {
-	case left == 1:
-		s += " and 1 that has left"
-	case left > 1:
-		s += fmt.Sprintf(" and %d that have left", left)
+func managesText(ctx context.Context, all, active int) string {
+	left := all - active
+	if left > 0 {
+		return i18n.Plural(ctx, "users.manages.left", int64(left),
+			"Active", i18n.Plural(ctx, "users.manages.active", int64(active)))
 	}
-	return s + "."
-}
-
-func clientsWord(n int) string {
-	if n == 1 {
-		return "client"
-	}
-	return "clients"
+	return i18n.Plural(ctx, "users.manages.only", int64(active))
 }
 
 // settingID is the element id of a setting's row.
 func settingID(key string) string { return "setting-" + strings.ReplaceAll(key, ".", "-") }
 
 // displayValue shows an empty value as such.
-func displayValue(v string) string {
+func displayValue(ctx context.Context, v string) string {
 	if v == "" {
-		return "(empty)"
+		return i18n.T(ctx, "settings.empty")
 	}
 	return v
 }
 
 // settingHint says what a setting accepts.
-func settingHint(s SettingItem) string {
+func settingHint(ctx context.Context, s SettingItem) string {
 	bounds := ""
 	switch {
 	case s.Min != "" && s.Max != "":
-		bounds = " from " + s.Min + " to " + s.Max
+		bounds = i18n.T(ctx, "settings.hint.between", "Min", s.Min, "Max", s.Max)
 	case s.Min != "":
-		bounds = ", at least " + s.Min
+		bounds = i18n.T(ctx, "settings.hint.atleast", "Min", s.Min)
 	case s.Max != "":
-		bounds = ", at most " + s.Max
+		bounds = i18n.T(ctx, "settings.hint.atmost", "Max", s.Max)
 	}
 	switch s.Kind {
 	case "int":
-		return "a whole number" + bounds
+		return i18n.T(ctx, "settings.hint.int", "Bounds", bounds)
 	case "ratio":
 		// a share lies between 0 and 1; other ratios (weights) are plain numbers
 		lo, errLo := strconv.ParseFloat(s.Min, 64)
 		hi, errHi := strconv.ParseFloat(s.Max, 64)
 		if errLo == nil && errHi == nil && lo >= 0 && hi <= 1 {
-			return "a share" + bounds + "; a percentage such as 30% works too"
+			return i18n.T(ctx, "settings.hint.share", "Bounds", bounds)
 		}
-		return "a number" + bounds
+		return i18n.T(ctx, "settings.hint.number", "Bounds", bounds)
 	case "cron":
-		return "minute hour day month weekday, e.g. 0 2 * * * for 02:00 daily"
+		return i18n.T(ctx, "settings.hint.cron")
 	case "path":
-		return "a directory on the server; leave it empty for none"
+		return i18n.T(ctx, "settings.hint.path")
 	case "families":
-		return "product families, comma-separated (" + strings.Join(s.Choices, ", ") + "); empty for none"
+		return i18n.T(ctx, "settings.hint.families", "Choices", strings.Join(s.Choices, ", "))
 	}
 	return ""
 }

@@ -1,8 +1,11 @@
 package pages
 
 import (
+	"context"
 	"net/url"
 	"strconv"
+
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 func webhookAction(id int64, verb string) string {
@@ -16,11 +19,11 @@ func enableVerb(enabled bool) string {
 	return "enable"
 }
 
-func enableLabel(enabled bool) string {
+func enableLabel(ctx context.Context, enabled bool) string {
 	if enabled {
-		return "Disable"
+		return i18n.T(ctx, "webhooks.disable")
 	}
-	return "Enable"
+	return i18n.T(ctx, "webhooks.enable")
 }
 
 func boolText(b bool) string { return strconv.FormatBool(b) }
