@@ -103,7 +103,7 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p cards.ClientPict
 			cw.Manager = "none assigned"
 		}
 		for _, sg := range w.Signals {
-			cw.Signals = append(cw.Signals, pages.CardSignal{Label: sg.Name.Label(), Figures: sg.Figures, Fired: sg.Fired,
+			cw.Signals = append(cw.Signals, pages.CardSignal{Label: sg.Label, Figures: sg.Figures, Fired: sg.Fired,
 				Strength: fmt.Sprintf("%.2f", sg.Strength), Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
 		}
 		out.Warning = cw

@@ -11,6 +11,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/exports"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/nightly"
@@ -105,7 +106,7 @@ func (s *server) churnList(c echo.Context) error {
 		vm.AsOf = components.Month(asOf)
 	}
 	for _, n := range warnings.SignalNames {
-		vm.Signals = append(vm.Signals, components.Option{Value: string(n), Label: n.Label()})
+		vm.Signals = append(vm.Signals, components.Option{Value: string(n), Label: n.LabelIn(i18n.From(ctxOf(c)))})
 	}
 	for _, w := range page.Warnings {
 		vm.Rows = append(vm.Rows, churnRow(w))
@@ -146,7 +147,7 @@ func churnRow(w warnings.Warning) pages.ChurnRow {
 	fired := w.Fired()
 	sort.SliceStable(fired, func(i, j int) bool { return fired[i].Share > fired[j].Share })
 	for _, sg := range fired {
-		r.Signals = append(r.Signals, pages.ChurnSignal{Label: sg.Name.Label(), Figures: sg.Figures,
+		r.Signals = append(r.Signals, pages.ChurnSignal{Label: sg.Label, Figures: sg.Figures,
 			Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
 	}
 	return r

@@ -108,7 +108,7 @@ func workWarning(w warnings.Warning) pages.WorkWarning {
 		ww.LastContact = components.Date(w.LastContact)
 	}
 	for _, sg := range w.Fired() {
-		ww.Signals = append(ww.Signals, pages.WorkSignal{Label: sg.Name.Label(), Figures: sg.Figures,
+		ww.Signals = append(ww.Signals, pages.WorkSignal{Label: sg.Label, Figures: sg.Figures,
 			Share: fmt.Sprintf("%.0f%%", sg.Share*100)})
 	}
 	return ww
