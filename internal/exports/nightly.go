@@ -262,7 +262,7 @@ func Scores(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip 
 		if modelID != nil {
 			rec[5] = strconv.FormatInt(*modelID, 10)
 		}
-		inputCells(cells, 6, warnings.InputValues(codes, inputs, contribs, "", 0))
+		inputCells(cells, 6, warnings.InputValues(i18n.English, codes, inputs, contribs, "", 0))
 		for i := 6; i < len(rec); i++ {
 			rec[i] = ""
 			if f, ok := cells[i].(float64); ok {

@@ -190,6 +190,7 @@ type Warning struct {
 
 // InputValue is one input of a client's churn score: its value, how it reads,
 // and how much it moved the score's log-odds (positive: towards leaving).
+// Its Label and Figure are in the language it was read in (InputValues).
 type InputValue struct {
 	Input
 	Value        float64 // NaN: no figure
@@ -224,8 +225,9 @@ func (w Warning) MaxContribution() float64 {
 
 // InputValues pairs a scored client's inputs and contributions (in the order
 // of codes, as the run published them) with the registry, largest
-// contribution first. A code this version does not know is shown by its code.
-func InputValues(codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
+// contribution first, their labels and figures in locale l. A code this
+// version does not know is shown by its code.
+func InputValues(l i18n.Locale, codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
 	out := make([]InputValue, 0, len(codes))
 	for k, code := range codes {
 		if k >= len(inputs) || k >= len(contribs) {
@@ -243,7 +245,9 @@ func InputValues(codes []string, inputs, contribs []*float32, currency string, d
 		if contribs[k] != nil {
 			c = float64(*contribs[k])
 		}
-		out = append(out, InputValue{Input: in, Value: v, Figure: in.Format(v, currency, digits), Contribution: c})
+		figure := in.FormatIn(l, v, currency, digits)
+		in.Label = in.LabelIn(l)
+		out = append(out, InputValue{Input: in, Value: v, Figure: figure, Contribution: c})
 	}
 	slices.SortStableFunc(out, func(a, b InputValue) int {
 		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
@@ -300,7 +304,7 @@ func scan(l i18n.Locale, row pgx.Row, extra ...any) (Warning, error) {
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return Warning{}, err
 	}
-	w.Inputs = InputValues(codes, inputs, contribs, w.Currency, w.MinorDigits)
+	w.Inputs = InputValues(l, codes, inputs, contribs, w.Currency, w.MinorDigits)
 	cur := reasons.Currency{Code: w.Currency, MinorDigits: w.MinorDigits}
 	for i := range sig {
 		sig[i].Label = sig[i].Name.LabelIn(l)

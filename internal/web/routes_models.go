@@ -14,6 +14,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -199,14 +200,14 @@ func (s *server) modelCard(c echo.Context) error {
 			Leavers: components.Int(b.Model.Positives), Why: b.Why, Used: b.Used})
 	}
 	if a, ok := m.(*model.Additive); ok {
-		vm.Inputs = inputShapes(a)
+		vm.Inputs = inputShapes(i18n.From(ctx), a)
 	}
 	return render(c, http.StatusOK, pages.ModelCardPage(s.layout(c, v, fmt.Sprintf("Churn model %d", id), "models"), vm))
 }
 
 // inputShapes lists an additive model's inputs, most important first, each
-// with the effect of every range of its values.
-func inputShapes(a *model.Additive) []pages.ModelInput {
+// with the effect of every range of its values, named in locale l.
+func inputShapes(l i18n.Locale, a *model.Additive) []pages.ModelInput {
 	shapes := a.Shapes()
 	codes := a.Inputs()
 	order := make([]int, len(shapes))
@@ -221,7 +222,7 @@ func inputShapes(a *model.Additive) []pages.ModelInput {
 		if !ok {
 			in = warnings.Input{Code: codes[k], Label: codes[k], Unit: warnings.Count}
 		}
-		mi := pages.ModelInput{Code: in.Code, Label: in.Label, Importance: fmt.Sprintf("%.3f", sh.Importance)}
+		mi := pages.ModelInput{Code: in.Code, Label: in.LabelIn(l), Importance: fmt.Sprintf("%.3f", sh.Importance)}
 		top := math.Abs(sh.Missing)
 		for _, c := range sh.Coef {
 			top = math.Max(top, math.Abs(c))
