@@ -21,6 +21,7 @@ var everyKey = []struct{ key, args string }{
 	{"trigger.ideal-set", `{"product": "Leasing", "segment": "S", "adoption": 0.625, "best_holders": 5, "best_clients": 8, "own_segment": "Own", "own_best": 22, "product_value": -250, "profit_months": 12, "expected_value": -3000, "priority": -3000, "income_weight": 0.05, "takeup_factor": 0.2, "win_months": 3, "takeup_triggers": 3, "takeup_taken": 1, "base_clients": 8, "base_taken": 1}`},
 	{"trigger.takeup-model", `{"product": "ACQ", "probability": 0.12345, "win_months": 6, "model_id": 4242, "evidence": "turnover rose 40% (odds × 1.8)", "segment": "S", "adoption": 0.45, "best_holders": 9, "best_clients": 20, "product_value": 999, "expected_value": 11988, "priority": 1480, "income_weight": 0.5}`},
 	{"trigger.takeup-model", `{"product": "FX", "probability": 0.00049, "win_months": 1, "model_id": 7, "evidence": "", "segment": "S", "adoption": 0, "best_holders": 0, "best_clients": 20, "product_value": 50, "expected_value": 600, "priority": 0, "income_weight": 1}`},
+	{"trigger.demo-history", `{"product": "Acquiring", "adoption": 0.625, "segment": "Bank North / Varna"}`},
 	{"trigger.expired.inactive", `{"as_of": "2026-10-01"}`},
 	{"trigger.expired.held", `{"as_of": "2026-01-01"}`},
 	{"trigger.expired.family-left-out", `{"as_of": "2026-02-01"}`},

@@ -58,6 +58,11 @@ var catalogue = map[string]func(*args) string{
 		b.WriteString(a.t("reasons.end"))
 		return b.String()
 	},
+	// Written by the demo generator's year of trigger history (seeds/history.sql).
+	"trigger.demo-history": func(a *args) string {
+		return a.t("reasons.demo_history", "Product", a.Text("product"), "Adoption", a.fig(wholePercent(a.Float("adoption"))),
+			"Segment", a.Text("segment"))
+	},
 	"trigger.expired.inactive":        expired("reasons.expired.inactive"),
 	"trigger.expired.held":            expired("reasons.expired.held"),
 	"trigger.expired.family-left-out": expired("reasons.expired.family_left_out"),
