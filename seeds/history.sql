@@ -22,8 +22,9 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT ('x' || substr(md5(t), 1, 8))::bit(32)::bigi
 -- $1 the lost reasons, $2 the dismiss reasons (the form's lists, "Other" left
 -- out), $3 the seed. Writes the closed triggers of the last 12 months.
 INSERT INTO cross_sell_trigger (client_id, product_id, segment_id, status, status_reason, hidden, expected_value,
-                                priority, adoption, product_value, best_clients, best_holders, reason, raised_as_of,
-                                raised_at, status_changed_at, closed_at, won_confirmed_at, won_confirmed_as_of)
+                                priority, adoption, product_value, best_clients, best_holders, reason_key, reason_args,
+                                status_key, status_args, raised_as_of, raised_at, status_changed_at, closed_at,
+                                won_confirmed_at, won_confirmed_as_of)
 WITH p AS (
     SELECT max(cs.as_of) AS end_month,
            (SELECT s.value::float8 FROM setting s WHERE s.key = 'trigger.control_share') AS control
@@ -83,15 +84,16 @@ SELECT o.client_id, o.product_id, o.segment_id, o.status,
        CASE o.status
             WHEN 'lost' THEN ($1::text[])[1 + floor(pg_temp.u($3 || 'l' || o.client_id || '-' || o.product_id) * cardinality($1::text[]))::integer]
             WHEN 'dismissed' THEN ($2::text[])[1 + floor(pg_temp.u($3 || 'd' || o.client_id || '-' || o.product_id) * cardinality($2::text[]))::integer]
-            WHEN 'expired' THEN format('%s (as of %s).',
-                                       CASE WHEN o.opened_on IS NOT NULL THEN 'The client holds the product'
-                                            ELSE 'The product is no longer in the ideal set of the client''s segment' END,
-                                       to_char(o.closed_at - interval '1 month', 'YYYY-MM'))
             ELSE '' END,
        o.hidden, coalesce(sp.value, 0) * 12, round(coalesce(sp.value, 0) * 12 * coalesce(sp.adoption, 0))::bigint,
        coalesce(sp.adoption, 0), coalesce(sp.value, 0), coalesce(pf.best_clients, 0), coalesce(sp.best_holders, 0),
-       format('%s is held by %s%% of the best clients in %s; this client had none (demo history).', pr.name,
-              round(coalesce(sp.adoption, 0) * 100), sn.label),
+       -- why, as data (internal/reasons writes it in the reader's language)
+       'trigger.demo-history',
+       jsonb_build_object('product', pr.name, 'adoption', coalesce(sp.adoption, 0), 'segment', sn.label),
+       CASE WHEN o.status = 'expired' AND o.opened_on IS NOT NULL THEN 'trigger.expired.held'
+            WHEN o.status = 'expired' THEN 'trigger.expired.not-ideal' END,
+       CASE WHEN o.status = 'expired'
+            THEN jsonb_build_object('as_of', date_trunc('month', o.closed_at - interval '1 month')::date) END,
        o.raised, o.raised_at, o.closed_at, o.closed_at,
        CASE WHEN o.status = 'won' THEN o.closed_at + interval '1 month' END,
        CASE WHEN o.status = 'won' THEN date_trunc('month', o.closed_at + interval '1 month')::date END

@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	units "github.com/relaycrm/relay/internal/money"
 	"github.com/relaycrm/relay/internal/reasons"
-	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/internal/warnings"
 )
 
@@ -61,7 +62,7 @@ func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 			&manager, &text, &key, &figures); err != nil {
 			return n, fmt.Errorf("export triggers: %w", err)
 		}
-		reason, err := reasons.Stored(triggers.Language, text, key, figures, reasons.Currency{Code: currency, MinorDigits: digits})
+		reason, err := reasons.Stored(i18n.From(ctx), text, key, figures, reasons.Currency{Code: currency, MinorDigits: digits})
 		if err != nil {
 			return n, fmt.Errorf("export triggers: %w", err)
 		}
@@ -108,19 +109,28 @@ func Warnings(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 	rec := make([]string, len(WarningHeader))
 	for rows.Next() {
 		var (
-			ref, bank, manager, level, reasons string
-			score                              int
-			since, asOf                        time.Time
-			values                             [7]*float64
-			fired                              [7]bool
+			ref, bank, manager, level string
+			score                     int
+			since, asOf               time.Time
+			values                    [7]*float64
+			fired                     [7]bool
+			cur                       reasons.Currency
+			figures                   [7][]byte // of the signals that fired
 		)
 		dest := []any{&ref, &bank, &manager, &score, &level, &since, &asOf}
 		for i := range values {
 			dest = append(dest, &values[i], &fired[i])
 		}
-		dest = append(dest, &reasons)
+		dest = append(dest, &cur.Code, &cur.MinorDigits)
+		for i := range figures {
+			dest = append(dest, &figures[i])
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return n, fmt.Errorf("export warnings: %w", err)
+		}
+		said, err := firedSignals(i18n.From(ctx), figures[:], cur)
+		if err != nil {
+			return n, fmt.Errorf("export warnings: client %s: %w", ref, err)
 		}
 		rec = rec[:0]
 		rec = append(rec, ref, bank, manager, strconv.Itoa(score), level, since.Format("2006-01"), asOf.Format("2006-01"))
@@ -131,7 +141,7 @@ func Warnings(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 			}
 			rec = append(rec, v, strconv.FormatBool(fired[i]))
 		}
-		rec = append(rec, reasons)
+		rec = append(rec, said)
 		if err := cw.Write(rec); err != nil {
 			return n, fmt.Errorf("export warnings: %w", err)
 		}
@@ -145,6 +155,26 @@ func Warnings(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 		return n, fmt.Errorf("export warnings: %w", err)
 	}
 	return n, record(ctx, q, v, ip, "export.warnings", n)
+}
+
+// firedSignals writes the figures of the signals that fired (those not nil),
+// in locale l, joined by "; ".
+func firedSignals(l i18n.Locale, figures [][]byte, cur reasons.Currency) (string, error) {
+	var b strings.Builder
+	for _, f := range figures {
+		if f == nil {
+			continue
+		}
+		text, err := reasons.Signal(l, f, cur)
+		if err != nil {
+			return "", err
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(text)
+	}
+	return b.String(), nil
 }
 
 // record writes the export to the audit log.
@@ -232,7 +262,7 @@ func Scores(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, ip 
 		if modelID != nil {
 			rec[5] = strconv.FormatInt(*modelID, 10)
 		}
-		inputCells(cells, 6, warnings.InputValues(codes, inputs, contribs, "", 0))
+		inputCells(cells, 6, warnings.InputValues(i18n.English, codes, inputs, contribs, "", 0))
 		for i := 6; i < len(rec); i++ {
 			rec[i] = ""
 			if f, ok := cells[i].(float64); ok {

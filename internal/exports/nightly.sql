@@ -16,19 +16,16 @@ ORDER BY t.priority DESC, t.id;
 
 -- name: warnings
 -- Warnings, riskiest first, with every signal's value and the figures of
--- those that fired.
+-- those that fired (key and figures, written in words by internal/reasons).
 SELECT c.ref, b.code, coalesce(u.login, ''), w.score, w.level, w.warned_since, w.as_of,
        w.turnover_value, w.turnover_fired, w.balance_value, w.balance_fired, w.tx_value, w.tx_fired,
        w.closed_value, w.closed_fired, w.income_value, w.income_fired, w.lifetime_value, w.lifetime_fired,
        w.contact_value, w.contact_fired,
-       concat_ws('; ',
-                 CASE WHEN w.turnover_fired THEN w.turnover_figures END,
-                 CASE WHEN w.balance_fired THEN w.balance_figures END,
-                 CASE WHEN w.tx_fired THEN w.tx_figures END,
-                 CASE WHEN w.closed_fired THEN w.closed_figures END,
-                 CASE WHEN w.income_fired THEN w.income_figures END,
-                 CASE WHEN w.lifetime_fired THEN w.lifetime_figures END,
-                 CASE WHEN w.contact_fired THEN w.contact_figures END)
+       b.currency, b.minor_digits,
+       CASE WHEN w.turnover_fired THEN w.turnover_figures END, CASE WHEN w.balance_fired THEN w.balance_figures END,
+       CASE WHEN w.tx_fired THEN w.tx_figures END, CASE WHEN w.closed_fired THEN w.closed_figures END,
+       CASE WHEN w.income_fired THEN w.income_figures END, CASE WHEN w.lifetime_fired THEN w.lifetime_figures END,
+       CASE WHEN w.contact_fired THEN w.contact_figures END
 FROM client_warning w
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id

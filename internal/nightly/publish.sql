@@ -98,7 +98,8 @@ CREATE INDEX client_score_new_segment_idx ON client_score_new (segment_id);
 
 -- name: client-warning
 -- The clients whose score reached warning.level_watch, with the figures of
--- every signal in words. A signal fires at its threshold; warned_since carries
+-- every signal as data: its message key and named figures (internal/reasons
+-- writes them in the reader's language; migration 00024). A signal fires at its threshold; warned_since carries
 -- over while the client stays warned. The last columns (migration 00007) are
 -- what the churn list filters, scopes and orders by, copied so that it reads
 -- client_warning alone: where the client stands and its name as the run read
@@ -125,68 +126,60 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
        coalesce(sg.turnover_value > p.turnover_drop, false)::boolean AS turnover_fired,
        sg.s_turnover::float8 AS turnover_strength,
        coalesce(greatest(sc.contribs[1], 0) / nullif(sh.positive, 0), 0)::float8 AS turnover_share,
-       (CASE WHEN sg.turnover_value IS NULL THEN 'turnover: too few months to compare'
-             ELSE format('turnover %s months %s vs %s months before %s a month: %s%%',
-                         p.recent_months, money_text(a.turnover_recent, c.minor_digits, c.currency),
-                         p.base_months, money_text(a.turnover_base, c.minor_digits, c.currency),
-                         to_char(round(-100 * sg.turnover_value), 'FMS9990')) END)::text AS turnover_figures,
+       CASE WHEN sg.turnover_value IS NULL THEN '{"key": "signal.turnover.unknown"}'::jsonb
+            ELSE jsonb_build_object('key', 'signal.turnover', 'recent_months', p.recent_months,
+                                    'recent', a.turnover_recent, 'base_months', p.base_months,
+                                    'base', a.turnover_base, 'fall', sg.turnover_value) END AS turnover_figures,
        a.balance_recent, a.balance_base, sg.balance_value::float8,
        coalesce(sg.balance_value > p.balance_drop, false)::boolean AS balance_fired,
        sg.s_balance::float8 AS balance_strength,
        coalesce(greatest(sc.contribs[2], 0) / nullif(sh.positive, 0), 0)::float8 AS balance_share,
-       (CASE WHEN sg.balance_value IS NULL THEN 'average balance: too few months (or no positive balance) to compare'
-             ELSE format('average balance %s months %s vs %s months before %s: %s%%',
-                         p.recent_months, money_text(a.balance_recent, c.minor_digits, c.currency),
-                         p.base_months, money_text(a.balance_base, c.minor_digits, c.currency),
-                         to_char(round(-100 * sg.balance_value), 'FMS9990')) END)::text AS balance_figures,
+       CASE WHEN sg.balance_value IS NULL THEN '{"key": "signal.balance.unknown"}'::jsonb
+            ELSE jsonb_build_object('key', 'signal.balance', 'recent_months', p.recent_months,
+                                    'recent', a.balance_recent, 'base_months', p.base_months,
+                                    'base', a.balance_base, 'fall', sg.balance_value) END AS balance_figures,
        a.tx_recent, a.tx_base, sg.tx_value::float8,
        coalesce(sg.tx_value > p.tx_drop, false)::boolean AS tx_fired,
        sg.s_tx::float8 AS tx_strength,
        coalesce(greatest(sc.contribs[3], 0) / nullif(sh.positive, 0), 0)::float8 AS tx_share,
-       (CASE WHEN sg.tx_value IS NULL THEN 'transactions: too few months to compare'
-             ELSE format('transactions %s months %s vs %s months before %s a month: %s%%',
-                         p.recent_months, to_char(a.tx_recent, 'FM999,999,990.0'),
-                         p.base_months, to_char(a.tx_base, 'FM999,999,990.0'),
-                         to_char(round(-100 * sg.tx_value), 'FMS9990')) END)::text AS tx_figures,
+       CASE WHEN sg.tx_value IS NULL THEN '{"key": "signal.transactions.unknown"}'::jsonb
+            ELSE jsonb_build_object('key', 'signal.transactions', 'recent_months', p.recent_months,
+                                    'recent', a.tx_recent, 'base_months', p.base_months,
+                                    'base', a.tx_base, 'fall', sg.tx_value) END AS tx_figures,
        sg.closed_product_id::smallint, sg.closed_on::date, sg.closed_key::boolean, sg.closed_value::float8,
        coalesce(sg.closed_recent <= p.closed_days, false)::boolean AS closed_fired,
        sg.s_closed::float8 AS closed_strength,
        coalesce(greatest(sc.contribs[4], 0) / nullif(sh.positive, 0), 0)::float8 AS closed_share,
-       (CASE WHEN sg.closed_product_id IS NULL
-             THEN format('no product closed in the last %s days', 2 * p.closed_days)
-             ELSE format('closed %s%s %s days ago, on %s%s', pr.name,
-                         CASE WHEN sg.closed_key THEN ' (a key product)' ELSE '' END,
-                         sg.closed_value, to_char(sg.closed_on, 'YYYY-MM-DD'),
-                         CASE WHEN sg.closed_recent < sg.closed_value
-                              THEN format('; the latest closure was %s days ago', sg.closed_recent) ELSE '' END)
-             END)::text AS closed_figures,
+       CASE WHEN sg.closed_product_id IS NULL
+            THEN jsonb_build_object('key', 'signal.product-closed.none', 'days', 2 * p.closed_days)
+            ELSE jsonb_build_object('key', 'signal.product-closed', 'product', pr.name, 'key_product', sg.closed_key,
+                                    'days', sg.closed_value, 'closed_on', sg.closed_on,
+                                    'latest_days', sg.closed_recent) END AS closed_figures,
        sg.income_from::bigint, sg.income_to::bigint, sg.income_months::float8 AS income_value,
        (sg.income_months >= p.income_fall_months)::boolean AS income_fired,
        sg.s_income::float8 AS income_strength,
        coalesce(greatest(sc.contribs[5], 0) / nullif(sh.positive, 0), 0)::float8 AS income_share,
-       (CASE WHEN sg.income_months = 0 OR sg.income_fall IS NULL THEN 'income did not fall last month'
-             ELSE format('income fell %s %s in a row: %s to %s a month (%s%%)', sg.income_months,
-                         CASE WHEN sg.income_months = 1 THEN 'month' ELSE 'months' END,
-                         money_text(sg.income_from, c.minor_digits, c.currency),
-                         money_text(sg.income_to, c.minor_digits, c.currency),
-                         to_char(round(-100 * sg.income_fall), 'FMS9990')) END)::text AS income_figures,
+       CASE WHEN sg.income_months = 0 OR sg.income_fall IS NULL THEN '{"key": "signal.income-falling.none"}'::jsonb
+            ELSE jsonb_build_object('key', 'signal.income-falling', 'months', sg.income_months,
+                                    'from', sg.income_from, 'to', sg.income_to, 'fall', sg.income_fall)
+            END AS income_figures,
        sg.lifetime_typical::float8, sg.lifetime_leavers::integer, sg.lifetime_level::smallint,
        sg.tenure_months::integer AS lifetime_tenure, sg.lifetime_value::float8,
        coalesce(sg.lifetime_value <= p.lifetime_margin, false)::boolean AS lifetime_fired,
        sg.s_lifetime::float8 AS lifetime_strength,
        coalesce(greatest(sc.contribs[6], 0) / nullif(sh.positive, 0), 0)::float8 AS lifetime_share,
-       (CASE WHEN sg.lifetime_typical IS NULL THEN 'typical lifetime unknown: no client has left from its industry yet'
-             ELSE format('tenure %s months vs typical lifetime %s months (median tenure at exit of %s leavers in %s)',
-                         sg.tenure_months, to_char(sg.lifetime_typical, 'FM9990.0'), sg.lifetime_leavers,
-                         sg.lifetime_label) END)::text AS lifetime_figures,
+       CASE WHEN sg.lifetime_typical IS NULL THEN '{"key": "signal.lifetime.unknown"}'::jsonb
+            ELSE jsonb_build_object('key', 'signal.lifetime', 'tenure', sg.tenure_months,
+                                    'typical', sg.lifetime_typical, 'leavers', sg.lifetime_leavers,
+                                    'where', sg.lifetime_label) END AS lifetime_figures,
        sg.contact_last::date, sg.contact_value::float8,
        (sg.contact_value > p.no_contact_days)::boolean AS contact_fired,
        sg.s_contact::float8 AS contact_strength,
        coalesce(greatest(sc.contribs[7], 0) / nullif(sh.positive, 0), 0)::float8 AS contact_share,
-       (CASE WHEN sg.contact_last IS NULL
-             THEN format('no contact recorded since the client joined %s days ago', sg.contact_value)
-             ELSE format('last contact %s days ago, on %s', sg.contact_value, to_char(sg.contact_last, 'YYYY-MM-DD'))
-             END)::text AS contact_figures,
+       CASE WHEN sg.contact_last IS NULL
+            THEN jsonb_build_object('key', 'signal.no-contact.never', 'days', sg.contact_value)
+            ELSE jsonb_build_object('key', 'signal.no-contact', 'days', sg.contact_value, 'last', sg.contact_last)
+            END AS contact_figures,
        c.group_id::smallint, c.region_id::smallint, c.branch_id::integer, c.industry_id::smallint,
        cl.legal_name::text, round(c.profitability * 12 * f.f)::bigint AS clv,
        lv.probability::float8, lv.model_id::bigint

@@ -116,7 +116,8 @@ func compareWithOldSQL(t *testing.T, q db.Querier, cte string, args ...any) map[
 // take-up window later, so that triggers expire and the first ones' outcomes
 // count) and renders every reason and expiry it stored: each must be word
 // for word what the SQL that wrote sentences before migration 00014 writes
-// from the same figures. The first night raises its triggers on the bulk
+// from the same figures; likewise every signal of every warning of each
+// night against the SQL before migration 00024. The first night raises its triggers on the bulk
 // path (foreign keys checked once), which must leave the keys in place and
 // valid.
 func TestReasonsWordForWord(t *testing.T) {
@@ -130,6 +131,7 @@ func TestReasonsWordForWord(t *testing.T) {
 	r := New(pool, Options{Settings: settings.NewStore(pool, g)})
 	defer r.Close()
 	r.bulkRaise = 1
+	signals := map[string]int{}
 	for _, asOf := range []string{"2026-03-01", "2026-10-01"} {
 		month, err := time.Parse(time.DateOnly, asOf)
 		if err != nil {
@@ -139,6 +141,17 @@ func TestReasonsWordForWord(t *testing.T) {
 			t.Fatalf("run as of %s: %v", asOf, err)
 		}
 		r.bulkRaise = bulkRaise
+		// every signal of every warning of the night, word for word what
+		// the SQL wrote before migration 00024
+		for k, n := range compareSignalsWithOldSQL(t, pool, storedSignals) {
+			signals[k] += n
+		}
+	}
+	t.Logf("signals compared: %v", signals)
+	for _, k := range signalKeys {
+		if signals[k] == 0 && !strings.HasSuffix(k, ".unknown") {
+			t.Errorf("no signal stored with key %s compared: the demo bank's two nights should have some", k)
+		}
 	}
 
 	// the keys are back, valid, and say what they said

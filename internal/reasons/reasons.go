@@ -5,11 +5,17 @@
 // saw); this package is the one place that turns them into words, for every
 // reader (the card, the worklist, the pipeline, the exports, the API).
 //
-// A language is a catalogue of messages, one per key, each a function of the
-// named arguments; only English exists yet. Amounts are formatted from minor
-// units by the money package; the other figures the way the nightly SQL used
-// to write them (the sentences are word for word those it stored before
-// migration 00014).
+// The same data says why a churn warning's signals fired (signals.go; migration
+// 00024): each signal's key and figures.
+//
+// A message is put together from the message files of internal/i18n (areas
+// "reasons" and "signals"), in the reader's language: English, Bulgarian or
+// Russian. The figures are written by this package, as the locale writes
+// them. In English they are written the way the nightly SQL used to write
+// them, so that the sentences are word for word those it stored before
+// migrations 00014 (triggers) and 00024 (signals); in Bulgarian and Russian
+// the same digits with the locale's separators, and amounts by
+// i18n.MoneyWhole.
 package reasons
 
 import (
@@ -21,7 +27,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // Reason is why, as data: a message key and its named figures.
@@ -36,19 +42,18 @@ type Currency struct {
 	MinorDigits int
 }
 
-// Text writes r in lang (a language tag; an unknown one gets English) with
-// its amounts in cur. An unknown key or a missing or malformed figure is an
-// error naming it.
-func Text(lang string, r Reason, cur Currency) (string, error) {
-	cat := catalogues[lang]
-	if cat == nil {
-		cat = english
+// Text writes r in locale l (an unknown one gets English) with its amounts
+// in cur. An unknown key or a missing or malformed figure is an error naming
+// it.
+func Text(l i18n.Locale, r Reason, cur Currency) (string, error) {
+	if _, ok := i18n.Parse(string(l)); !ok {
+		l = i18n.English
 	}
-	msg, ok := cat[r.Key]
+	msg, ok := catalogue[r.Key]
 	if !ok {
 		return "", fmt.Errorf("reasons: no message for key %q", r.Key)
 	}
-	a := args{cur: cur}
+	a := args{l: l, cur: cur}
 	if len(r.Args) > 0 {
 		d := json.NewDecoder(bytes.NewReader(r.Args))
 		d.UseNumber()
@@ -66,25 +71,84 @@ func Text(lang string, r Reason, cur Currency) (string, error) {
 // Stored is what a row keeps: the sentence written before migration 00014
 // (text, with no key), or a key and its figures. It returns the sentence to
 // show either way.
-func Stored(lang, text string, key *string, figures []byte, cur Currency) (string, error) {
+func Stored(l i18n.Locale, text string, key *string, figures []byte, cur Currency) (string, error) {
 	if key == nil || *key == "" {
 		return text, nil
 	}
-	return Text(lang, Reason{Key: *key, Args: figures}, cur)
+	return Text(l, Reason{Key: *key, Args: figures}, cur)
 }
 
-// catalogues are the languages by tag.
-var catalogues = map[string]map[string]func(*args) string{
-	"en": english,
-}
-
-// args reads the named figures of one message; the first missing or
-// malformed one is kept in err and the message's text is then discarded.
+// args reads the named figures of one message and writes them in its
+// locale; the first missing or malformed one is kept in err and the
+// message's text is then discarded.
 type args struct {
 	m   map[string]any
+	l   i18n.Locale
 	cur Currency
 	err error
 }
+
+// t is the message id in the locale, with the named values of kv.
+func (a *args) t(id string, kv ...any) string { return a.l.T(id, kv...) }
+
+// plural is the message id in the locale in the plural form for n.
+func (a *args) plural(id string, n int64, kv ...any) string { return a.l.Plural(id, n, kv...) }
+
+// english tells whether the figures are written the old SQL's way.
+func (a *args) english() bool { return a.l == i18n.English }
+
+// fig writes a figure written the English way in the locale; see Figure.
+func (a *args) fig(s string) string { return Figure(a.l, s) }
+
+// Figure writes a figure written the English way ("-1,234.5") in locale l:
+// the same digits with its separators and minus sign ("−1 234,5").
+func Figure(l i18n.Locale, s string) string {
+	if l == i18n.English {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case ',':
+			b.WriteString("\u00a0")
+		case '.':
+			b.WriteString(",")
+		case '-':
+			b.WriteString("−")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Count is a whole figure as the message shows it: plain digits in English
+// (as PostgreSQL's format wrote a bigint), grouped in the locale otherwise.
+func (a *args) Count(name string) string {
+	n := a.Int(name)
+	if a.english() {
+		return strconv.FormatInt(n, 10)
+	}
+	return a.l.Int(n)
+}
+
+// ID is a number that names something (a model): plain digits in every
+// language.
+func (a *args) ID(name string) string { return strconv.FormatInt(a.Int(name), 10) }
+
+// Month is the month of a date figure: 2026-10 in English (as the old SQL
+// wrote it), the locale's month otherwise.
+func (a *args) Month(name string) string {
+	d := a.Date(name)
+	if a.english() {
+		return d.Format("2006-01")
+	}
+	return a.l.Month(d)
+}
+
+// Day is a date figure: 2026-10-05 in English, 05.10.2026 in Bulgarian and
+// Russian.
+func (a *args) Day(name string) string { return a.l.Date(a.Date(name)) }
 
 func (a *args) fail(name, what string) {
 	if a.err == nil {
@@ -161,9 +225,9 @@ func (a *args) Date(name string) time.Time {
 }
 
 // Money is an amount in minor units, in whole units of the currency
-// ("112,400 EUR").
+// ("112,400 EUR", "112 400 EUR").
 func (a *args) Money(name string) string {
-	return money.Whole(a.Int(name), a.cur.Code, a.cur.MinorDigits)
+	return a.l.MoneyWhole(a.Int(name), a.cur.Code, a.cur.MinorDigits)
 }
 
 // number formats a float as PostgreSQL writes a float8 (shortest exact

@@ -127,12 +127,13 @@ type said struct {
 // read is one read of a trigger's columns: the scan targets every read
 // selects, and what is turned into the trigger once scanned.
 type read struct {
+	l                 i18n.Locale // the language the reasons are written in
 	t                 *Trigger
 	closed, confirmed *time.Time
 	reason, status    said
 }
 
-func newRead(t *Trigger) *read { return &read{t: t} }
+func newRead(l i18n.Locale, t *Trigger) *read { return &read{l: l, t: t} }
 
 // dest are the scan targets of the trigger columns every read selects.
 func (r *read) dest() []any {
@@ -155,22 +156,20 @@ func (r *read) finish() error {
 	}
 	cur := reasons.Currency{Code: t.Currency, MinorDigits: t.MinorDigits}
 	var err error
-	if t.Reason, err = reasons.Stored(Language, r.reason.text, r.reason.key, r.reason.args, cur); err != nil {
+	if t.Reason, err = reasons.Stored(r.l, r.reason.text, r.reason.key, r.reason.args, cur); err != nil {
 		return fmt.Errorf("trigger %d: %w", t.ID, err)
 	}
-	if t.StatusReason, err = reasons.Stored(Language, r.status.text, r.status.key, r.status.args, cur); err != nil {
+	if t.StatusReason, err = reasons.Stored(r.l, r.status.text, r.status.key, r.status.args, cur); err != nil {
 		return fmt.Errorf("trigger %d: %w", t.ID, err)
 	}
 	return nil
 }
 
-// Language is the language reasons are written in: English until issue 14
-// gives each viewer theirs.
-const Language = "en"
-
-func scan(row pgx.Row) (Trigger, error) {
+// scan reads a trigger, its reasons written in locale l (the reader's:
+// i18n.From of the request's context).
+func scan(l i18n.Locale, row pgx.Row) (Trigger, error) {
 	var t Trigger
-	r := newRead(&t)
+	r := newRead(l, &t)
 	if err := row.Scan(r.dest()...); err != nil {
 		return Trigger{}, err
 	}
@@ -198,7 +197,7 @@ func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int6
 	defer rows.Close()
 	var out []Trigger
 	for rows.Next() {
-		t, err := scan(rows)
+		t, err := scan(i18n.From(ctx), rows)
 		if err != nil {
 			return nil, fmt.Errorf("client %d triggers: %w", clientID, err)
 		}
@@ -215,7 +214,7 @@ func Get(ctx context.Context, q db.Querier, v access.Viewer, id int64) (Trigger,
 	var args db.Args
 	args.Add(id)
 	args.Add(SeesHidden(v))
-	t, err := scan(q.QueryRow(ctx, access.Scoped(queries.Get("get"), v, &args), args.Values()...))
+	t, err := scan(i18n.From(ctx), q.QueryRow(ctx, access.Scoped(queries.Get("get"), v, &args), args.Values()...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Trigger{}, fmt.Errorf("trigger %d: %w", id, db.ErrNotFound)
 	}
@@ -269,7 +268,7 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 	page := Page{Page: f.Page, PerPage: f.PerPage}
 	for rows.Next() {
 		var t Trigger
-		rd := newRead(&t)
+		rd := newRead(i18n.From(ctx), &t)
 		if err := rows.Scan(append(rd.dest(), &page.Total)...); err != nil {
 			return Page{}, fmt.Errorf("open triggers: %w", err)
 		}
@@ -315,7 +314,7 @@ func ListRanked(ctx context.Context, q db.Querier, v access.Viewer, watchFactor 
 	total := 0
 	for rows.Next() {
 		var r Ranked
-		rd := newRead(&r.Trigger)
+		rd := newRead(i18n.From(ctx), &r.Trigger)
 		if err := rows.Scan(append(rd.dest(), &r.WarningLevel, &r.WarningScore, &r.Rank, &total)...); err != nil {
 			return nil, 0, fmt.Errorf("ranked triggers: %w", err)
 		}
@@ -349,7 +348,7 @@ func ListWaiting(ctx context.Context, q db.Querier, v access.Viewer) ([]Trigger,
 	defer rows.Close()
 	var out []Trigger
 	for rows.Next() {
-		t, err := scan(rows)
+		t, err := scan(i18n.From(ctx), rows)
 		if err != nil {
 			return nil, fmt.Errorf("waiting triggers: %w", err)
 		}

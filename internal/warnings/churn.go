@@ -10,6 +10,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // Churn is a client's churn score as the last run gave it, whether or not it
@@ -63,6 +64,6 @@ func ChurnOf(ctx context.Context, q db.Querier, v access.Viewer, clientID int64)
 	if fitted != nil {
 		ch.Scorer.FittedAt = *fitted
 	}
-	ch.Inputs = InputValues(codes, inputs, contribs, currency, digits)
+	ch.Inputs = InputValues(i18n.From(ctx), codes, inputs, contribs, currency, digits)
 	return ch, nil
 }

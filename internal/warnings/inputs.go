@@ -5,7 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/i18n"
+	"github.com/relaycrm/relay/internal/reasons"
 )
 
 // Unit says how an input's value reads.
@@ -144,30 +145,50 @@ func InputsSQL() string {
 	return strings.Join(parts, ",\n       ")
 }
 
-// Format writes an input's value for a person: money in the bank's currency,
-// ratios as a multiple, strengths as a percentage. NaN is "no figure".
+// LabelIn names the input in locale l: its Label in English. An input this
+// version does not know keeps its Label (its code).
+func (in Input) LabelIn(l i18n.Locale) string {
+	if _, ok := InputByCode(in.Code); !ok {
+		return in.Label
+	}
+	return l.T("inputs." + in.Code)
+}
+
+// Format writes an input's value for a person in English; see FormatIn.
 func (in Input) Format(v float64, currency string, digits int) string {
+	return in.FormatIn(i18n.English, v, currency, digits)
+}
+
+// FormatIn writes an input's value for a person in locale l: money in the
+// bank's currency, ratios as a multiple, strengths as a percentage, the
+// same digits in every language with the locale's separators. NaN is "no
+// figure".
+func (in Input) FormatIn(l i18n.Locale, v float64, currency string, digits int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "no figure"
+		return l.T("inputs.figure.none")
+	}
+	// decimals is v with no decimal when whole, else with one
+	decimals := func() string {
+		if v == math.Trunc(v) {
+			return reasons.Figure(l, fmt.Sprintf("%.0f", v))
+		}
+		return reasons.Figure(l, fmt.Sprintf("%.1f", v))
 	}
 	switch in.Unit {
 	case Strength:
-		return fmt.Sprintf("%.0f%%", 100*v)
+		if l == i18n.English {
+			return fmt.Sprintf("%.0f%%", 100*v)
+		}
+		return reasons.Figure(l, fmt.Sprintf("%.0f", 100*v)) + "\u00a0%"
 	case Money:
-		return money.Format(int64(math.Round(v)), currency, digits)
+		return l.Money(int64(math.Round(v)), currency, digits)
 	case Ratio:
-		return fmt.Sprintf("×%.2f", v)
+		return "×" + reasons.Figure(l, fmt.Sprintf("%.2f", v))
 	case Months:
-		if v == math.Trunc(v) {
-			return fmt.Sprintf("%.0f months", v)
-		}
-		return fmt.Sprintf("%.1f months", v)
+		return l.Plural("inputs.figure.months", int64(v), "N", decimals())
 	case Days:
-		return fmt.Sprintf("%.0f days", v)
+		return l.Plural("inputs.figure.days", int64(math.Round(v)), "N", reasons.Figure(l, fmt.Sprintf("%.0f", v)))
 	default:
-		if v == math.Trunc(v) {
-			return fmt.Sprintf("%.0f", v)
-		}
-		return fmt.Sprintf("%.1f", v)
+		return decimals()
 	}
 }

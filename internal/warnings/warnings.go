@@ -20,7 +20,9 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
+	"github.com/relaycrm/relay/internal/reasons"
 )
 
 //go:embed warnings.sql
@@ -68,7 +70,22 @@ const (
 // SignalNames lists the signals in the order a warning shows them.
 var SignalNames = []SignalName{Turnover, Balance, Transactions, ProductClosed, IncomeFalling, Lifetime, NoContact}
 
-// Label names the signal.
+// labelIDs are the message ids of the signals' names.
+var labelIDs = map[SignalName]string{
+	Turnover: "signals.label.turnover", Balance: "signals.label.balance", Transactions: "signals.label.transactions",
+	ProductClosed: "signals.label.product_closed", IncomeFalling: "signals.label.income_falling",
+	Lifetime: "signals.label.lifetime", NoContact: "signals.label.no_contact",
+}
+
+// LabelIn names the signal in locale l.
+func (n SignalName) LabelIn(l i18n.Locale) string {
+	if id, ok := labelIDs[n]; ok {
+		return l.T(id)
+	}
+	return string(n)
+}
+
+// Label names the signal in English.
 func (n SignalName) Label() string {
 	switch n {
 	case Turnover:
@@ -113,7 +130,13 @@ type Signal struct {
 	Value    *float64
 	Strength float64 // 0-1: how strongly the client shows the sign
 	Share    float64 // of the weighted sum of the signals, 0-1
-	Figures  string  // in words and figures
+	// Label and Figures are the signal's name and its figures in words, in
+	// the language of the context the warning was read with (English
+	// without one); Data is the figures as stored: the message key and its
+	// named figures (internal/reasons, migration 00024).
+	Label   string
+	Figures string
+	Data    []byte
 }
 
 // Warning is a client's churn warning.
@@ -167,6 +190,7 @@ type Warning struct {
 
 // InputValue is one input of a client's churn score: its value, how it reads,
 // and how much it moved the score's log-odds (positive: towards leaving).
+// Its Label and Figure are in the language it was read in (InputValues).
 type InputValue struct {
 	Input
 	Value        float64 // NaN: no figure
@@ -201,8 +225,9 @@ func (w Warning) MaxContribution() float64 {
 
 // InputValues pairs a scored client's inputs and contributions (in the order
 // of codes, as the run published them) with the registry, largest
-// contribution first. A code this version does not know is shown by its code.
-func InputValues(codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
+// contribution first, their labels and figures in locale l. A code this
+// version does not know is shown by its code.
+func InputValues(l i18n.Locale, codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
 	out := make([]InputValue, 0, len(codes))
 	for k, code := range codes {
 		if k >= len(inputs) || k >= len(contribs) {
@@ -220,7 +245,9 @@ func InputValues(codes []string, inputs, contribs []*float32, currency string, d
 		if contribs[k] != nil {
 			c = float64(*contribs[k])
 		}
-		out = append(out, InputValue{Input: in, Value: v, Figure: in.Format(v, currency, digits), Contribution: c})
+		figure := in.FormatIn(l, v, currency, digits)
+		in.Label = in.LabelIn(l)
+		out = append(out, InputValue{Input: in, Value: v, Figure: figure, Contribution: c})
 	}
 	slices.SortStableFunc(out, func(a, b InputValue) int {
 		return cmp.Compare(math.Abs(b.Contribution), math.Abs(a.Contribution))
@@ -249,8 +276,9 @@ func (w Warning) Signal(name SignalName) Signal {
 	return Signal{Name: name}
 }
 
-// scanner scans the columns every read selects.
-func scan(row pgx.Row, extra ...any) (Warning, error) {
+// scan scans the columns every read selects and writes the signals in
+// locale l.
+func scan(l i18n.Locale, row pgx.Row, extra ...any) (Warning, error) {
 	var w Warning
 	sig := make([]Signal, len(SignalNames))
 	for i, n := range SignalNames {
@@ -261,22 +289,31 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 	var codes []string
 	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
 		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
-		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Figures,
-		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Figures,
-		&w.TxRecent, &w.TxBase, &sig[2].Value, &sig[2].Fired, &sig[2].Strength, &sig[2].Share, &sig[2].Figures,
+		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Data,
+		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Data,
+		&w.TxRecent, &w.TxBase, &sig[2].Value, &sig[2].Fired, &sig[2].Strength, &sig[2].Share, &sig[2].Data,
 		&w.ClosedProductID, &w.ClosedProductCode, &closedOn, &w.ClosedKey,
-		&sig[3].Value, &sig[3].Fired, &sig[3].Strength, &sig[3].Share, &sig[3].Figures,
-		&w.IncomeFrom, &w.IncomeTo, &sig[4].Value, &sig[4].Fired, &sig[4].Strength, &sig[4].Share, &sig[4].Figures,
+		&sig[3].Value, &sig[3].Fired, &sig[3].Strength, &sig[3].Share, &sig[3].Data,
+		&w.IncomeFrom, &w.IncomeTo, &sig[4].Value, &sig[4].Fired, &sig[4].Strength, &sig[4].Share, &sig[4].Data,
 		&w.LifetimeTypical, &w.LifetimeLeavers, &w.LifetimeTenure,
-		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Figures,
-		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Figures,
+		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Data,
+		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Data,
 		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
 		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &inputs, &contribs, &codes,
 	}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return Warning{}, err
 	}
-	w.Inputs = InputValues(codes, inputs, contribs, w.Currency, w.MinorDigits)
+	w.Inputs = InputValues(l, codes, inputs, contribs, w.Currency, w.MinorDigits)
+	cur := reasons.Currency{Code: w.Currency, MinorDigits: w.MinorDigits}
+	for i := range sig {
+		sig[i].Label = sig[i].Name.LabelIn(l)
+		text, err := reasons.Signal(l, sig[i].Data, cur)
+		if err != nil {
+			return Warning{}, fmt.Errorf("client %d, signal %s: %w", w.ClientID, sig[i].Name, err)
+		}
+		sig[i].Figures = text
+	}
 	if closedOn != nil {
 		w.ClosedOn = *closedOn
 	}
@@ -292,7 +329,7 @@ func scan(row pgx.Row, extra ...any) (Warning, error) {
 func ForClient(ctx context.Context, q db.Querier, v access.Viewer, clientID int64) (Warning, error) {
 	var args db.Args
 	args.Add(clientID)
-	w, err := scan(q.QueryRow(ctx, access.Scoped(queries.Get("for-client"), v, &args), args.Values()...))
+	w, err := scan(i18n.From(ctx), q.QueryRow(ctx, access.Scoped(queries.Get("for-client"), v, &args), args.Values()...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Warning{}, fmt.Errorf("client %d warning: %w", clientID, db.ErrNotFound)
 	}
@@ -450,7 +487,7 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 	defer rows.Close()
 	var n int64
 	for rows.Next() {
-		w, err := scan(rows, total)
+		w, err := scan(i18n.From(ctx), rows, total)
 		if err != nil {
 			return n, fmt.Errorf("churn list: %w", err)
 		}

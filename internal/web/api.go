@@ -36,7 +36,7 @@ func (s *server) apiRoutes(e *echo.Echo) {
 	e.GET("/api/v1/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, openAPISpec)
 	})
-	api := e.Group("/api/v1", apiErrorsInside(s), s.limitBody, checkText, s.requireToken)
+	api := e.Group("/api/v1", apiEnglish, apiErrorsInside(s), s.limitBody, checkText, s.requireToken)
 	readers := requireRole(access.Manager, access.BranchHead, access.Risk)
 	api.GET("/clients", s.apiClients, readers)
 	api.GET("/clients/:id", s.apiCard, readers)

@@ -108,7 +108,7 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p cards.ClientPict
 			cw.Manager = i18n.T(ctx, "card.nomanager")
 		}
 		for _, sg := range w.Signals {
-			cw.Signals = append(cw.Signals, pages.CardSignal{Label: sg.Name.Label(), Figures: sg.Figures, Fired: sg.Fired,
+			cw.Signals = append(cw.Signals, pages.CardSignal{Label: sg.Label, Figures: sg.Figures, Fired: sg.Fired,
 				Strength: i18n.Decimal(ctx, sg.Strength, 2), Share: i18n.Percent(ctx, sg.Share, 0)})
 		}
 		out.Warning = cw

@@ -20,6 +20,7 @@ import (
 	"github.com/relaycrm/relay/internal/demotest"
 	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/reasons"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -338,7 +339,8 @@ func TestChurnListShowsTheWarning(t *testing.T) {
 	c := srv.NewClient(t)
 	c.Login(riskLogin, seeds.DemoPassword)
 	var id, clv int64
-	var name, currency, figures string
+	var name, currency string
+	var stored []byte
 	var digits int
 	var share float64
 	if err := srv.Pool.QueryRow(context.Background(), `
@@ -346,7 +348,11 @@ func TestChurnListShowsTheWarning(t *testing.T) {
 		FROM client_warning w JOIN client c ON c.id = w.client_id JOIN bank b ON b.id = c.bank_id
 		JOIN client_score s ON s.client_id = w.client_id
 		WHERE w.turnover_fired AND s.clv IS NOT NULL ORDER BY w.probability DESC, w.client_id LIMIT 1`).
-		Scan(&id, &name, &clv, &currency, &digits, &figures, &share); err != nil {
+		Scan(&id, &name, &clv, &currency, &digits, &stored, &share); err != nil {
+		t.Fatal(err)
+	}
+	figures, err := reasons.Signal("en", stored, reasons.Currency{Code: currency, MinorDigits: digits})
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := c.Get("/churn?signal=turnover")

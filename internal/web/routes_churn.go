@@ -107,7 +107,7 @@ func (s *server) churnList(c echo.Context) error {
 		vm.AsOf = i18n.Month(ctx, asOf)
 	}
 	for _, n := range warnings.SignalNames {
-		vm.Signals = append(vm.Signals, components.Option{Value: string(n), Label: n.Label()})
+		vm.Signals = append(vm.Signals, components.Option{Value: string(n), Label: n.LabelIn(i18n.From(ctxOf(c)))})
 	}
 	for _, w := range page.Warnings {
 		vm.Rows = append(vm.Rows, churnRow(ctx, w))
@@ -148,7 +148,7 @@ func churnRow(ctx context.Context, w warnings.Warning) pages.ChurnRow {
 	fired := w.Fired()
 	sort.SliceStable(fired, func(i, j int) bool { return fired[i].Share > fired[j].Share })
 	for _, sg := range fired {
-		r.Signals = append(r.Signals, pages.ChurnSignal{Label: sg.Name.Label(), Figures: sg.Figures,
+		r.Signals = append(r.Signals, pages.ChurnSignal{Label: sg.Label, Figures: sg.Figures,
 			Share: i18n.Percent(ctx, sg.Share, 0)})
 	}
 	return r

@@ -209,7 +209,7 @@ func (s *server) modelCard(c echo.Context) error {
 }
 
 // inputShapes lists an additive model's inputs, most important first, each
-// with the effect of every range of its values.
+// with the effect of every range of its values, named in ctx's language.
 func inputShapes(ctx context.Context, a *model.Additive) []pages.ModelInput {
 	shapes := a.Shapes()
 	codes := a.Inputs()
@@ -225,7 +225,7 @@ func inputShapes(ctx context.Context, a *model.Additive) []pages.ModelInput {
 		if !ok {
 			in = warnings.Input{Code: codes[k], Label: codes[k], Unit: warnings.Count}
 		}
-		mi := pages.ModelInput{Code: in.Code, Label: in.Label, Importance: i18n.Decimal(ctx, sh.Importance, 3)}
+		mi := pages.ModelInput{Code: in.Code, Label: in.LabelIn(i18n.From(ctx)), Importance: i18n.Decimal(ctx, sh.Importance, 3)}
 		top := math.Abs(sh.Missing)
 		for _, c := range sh.Coef {
 			top = math.Max(top, math.Abs(c))

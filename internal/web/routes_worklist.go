@@ -141,7 +141,7 @@ func workWarning(ctx context.Context, w warnings.Warning) pages.WorkWarning {
 		ww.LastContact = i18n.Date(ctx, w.LastContact)
 	}
 	for _, sg := range w.Fired() {
-		ww.Signals = append(ww.Signals, pages.WorkSignal{Label: sg.Name.Label(), Figures: sg.Figures,
+		ww.Signals = append(ww.Signals, pages.WorkSignal{Label: sg.Label, Figures: sg.Figures,
 			Share: i18n.Percent(ctx, sg.Share, 0)})
 	}
 	return ww

@@ -74,7 +74,7 @@ func retentionReasons(w warnings.Warning) []Reason {
 		if len(out) == maxReasons {
 			break
 		}
-		out = append(out, Reason{Label: s.Name.Label(), Figures: s.Figures, Share: s.Share})
+		out = append(out, Reason{Label: s.Label, Figures: s.Figures, Share: s.Share})
 	}
 	return out
 }
