@@ -77,7 +77,7 @@ func settingHint(ctx context.Context, s SettingItem) string {
 	case "path":
 		return i18n.T(ctx, "settings.hint.path")
 	case "families":
-		return i18n.T(ctx, "settings.hint.families", "Choices", strings.Join(s.Choices, ", "))
+		return i18n.T(ctx, "settings.hint.families")
 	}
 	return ""
 }
