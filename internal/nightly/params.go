@@ -40,6 +40,9 @@ type Params struct {
 	// nightly run (a call made today clears the no-contact signal today), the
 	// end of the as-of month for a replay.
 	ContactsTo time.Time
+	// RunAt is when the run runs: cool-downs are counted back from it. Zero:
+	// the time the parameters are written.
+	RunAt time.Time
 	// SampleShare is the share of staying clients a replay reads (1: every
 	// active client, as a nightly run does); SampleSalt varies the sample by
 	// month.
@@ -135,6 +138,14 @@ func (p Params) contactsTo() time.Time {
 	return p.cutoff()
 }
 
+// runAt is RunAt, or now when it is unset.
+func (p Params) runAt() time.Time {
+	if p.RunAt.IsZero() {
+		return time.Now()
+	}
+	return p.RunAt
+}
+
 // scanFrom is the first month of facts the run reads.
 func (p Params) scanFrom() time.Time {
 	from := p.profitFrom()
@@ -160,7 +171,7 @@ func (p Params) paramArgs() []any {
 		p.LifetimeMinLeavers, p.NoContactDays, p.LevelHigh, p.LevelWatch, p.OnboardingMonths, p.LTVMaxYears,
 		p.StageTrend, w.Intercept, w.Turnover, w.Balance, w.Tx, w.Closed, w.Income, w.Lifetime, w.Contact,
 		p.MinBestClients, p.MinBestHolders, p.InterestWeight, p.ExcludedFamilies, p.WinMonths, p.TakeupMinCases,
-		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt, p.KeepMonths,
+		p.inputFrom(), p.contactsTo(), p.SampleShare, p.SampleSalt, p.KeepMonths, p.runAt(),
 	}
 }
 

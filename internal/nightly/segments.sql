@@ -25,7 +25,7 @@ SELECT $1::bigint AS run_id, $2::date AS as_of, $3::date AS cutoff, $4::date AS 
        $39::integer AS min_best_clients, $40::integer AS min_best_holders, $41::float8 AS interest_weight,
        $42::text[] AS excluded_families, $43::integer AS win_months, $44::integer AS takeup_min_cases,
        $45::date AS input_from, $46::date AS contacts_to, $47::float8 AS sample_share, $48::bigint AS sample_salt,
-       $49::integer AS keep_months;
+       $49::integer AS keep_months, $50::timestamptz AS run_at;
 
 -- name: panel
 -- The clients a replay reads when it samples (sample_share < 1; a nightly run

@@ -37,7 +37,7 @@ type build struct {
 func (r *Runner) plan() []step {
 	return []step{
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
-		{"segments", sqlStep("runs.count-segments",
+		{"segments", keptStep("runs.count-segments",
 			build{"segments.panel", "nightly_w_panel", nil, nil},
 			build{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
 				[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
@@ -47,7 +47,7 @@ func (r *Runner) plan() []step {
 			build{"segments.register", "", nil, nil},
 			build{"segments.keyseg", "nightly_w_keyseg", nil, nil},
 			build{"segments.member", "nightly_w_member", nil, nil})},
-		{"profiles", sqlStep("runs.count-profiles",
+		{"profiles", keptStep("runs.count-profiles",
 			build{"profiles.segment", "nightly_w_segment", nil, nil},
 			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
 		{"triggers", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.triggers(ctx) }},
@@ -87,10 +87,11 @@ func (rc *runContext) start(ctx context.Context) error {
 	}
 	p := paramsFrom(vals)
 	p.RunID = rc.s.runID
+	p.RunAt = rc.now()
 	asOf := rc.s.req.AsOf
 	if asOf.IsZero() {
 		// the latest month's run counts contacts to today
-		p.ContactsTo = time.Now()
+		p.ContactsTo = rc.now()
 		var latest *time.Time
 		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.latest-month")).Scan(&latest); err != nil {
 			return fmt.Errorf("latest month: %w", err)
@@ -105,8 +106,10 @@ func (rc *runContext) start(ctx context.Context) error {
 	if _, err := rc.pool.Exec(ctx, queries.Get("runs.run-as-of"), rc.s.runID, p.AsOf); err != nil {
 		return fmt.Errorf("record as-of month: %w", err)
 	}
-	_, err = rc.create(ctx, build{"segments.param", "nightly_w_param", Params.paramArgs, nil})
-	return err
+	if _, err := rc.create(ctx, build{"segments.param", "nightly_w_param", Params.paramArgs, nil}); err != nil {
+		return err
+	}
+	return rc.decide(ctx)
 }
 
 // triggers works out which triggers to expire, confirm and judge, scores the
@@ -146,6 +149,9 @@ func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
 		{"warnings.signal", "nightly_w_signal", nil, nil},
 		{"warnings.input", "nightly_w_input", nil, nil},
 	} {
+		if rc.quick && b.table == "nightly_w_lifetime" { // kept: the typical lifetimes do not depend on the date
+			continue
+		}
 		if _, err := rc.create(ctx, b); err != nil {
 			return nil, err
 		}
@@ -172,6 +178,23 @@ func sqlStep(counts string, builds ...build) func(context.Context, *runContext) 
 			}
 		}
 		return rc.counts(ctx, rc.s.conn, counts)
+	}
+}
+
+// keptStep is a step whose tables depend on the run's inputs but not on its
+// date: a quick run keeps the previous run's and reports their counts, the
+// step marked skipped.
+func keptStep(counts string, builds ...build) func(context.Context, *runContext) ([]Count, error) {
+	full := sqlStep(counts, builds...)
+	return func(ctx context.Context, rc *runContext) ([]Count, error) {
+		if !rc.quick {
+			return full(ctx, rc)
+		}
+		c, err := rc.counts(ctx, rc.s.conn, counts)
+		if err != nil {
+			return nil, err
+		}
+		return c, errSkipStep
 	}
 }
 
@@ -345,6 +368,9 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		}
 		if _, err := tx.Exec(ctx, queries.Get("runs.run-succeed"), rc.s.runID); err != nil {
 			return fmt.Errorf("record success: %w", err)
+		}
+		if _, err := tx.Exec(ctx, queries.Get("runs.keep"), rc.s.runID); err != nil {
+			return fmt.Errorf("keep the working tables: %w", err)
 		}
 		return nil
 	})
