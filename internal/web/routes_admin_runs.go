@@ -42,7 +42,7 @@ func (s *server) adminRuns(c echo.Context) error {
 	for _, r := range page.Runs {
 		row := pages.RunRow{ID: r.ID, Source: string(r.Source), Status: string(r.Status), Tone: runTone(string(r.Status)),
 			Started: components.DateTime(r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
-			Error: r.Error, AsOf: "not fixed yet"}
+			Error: r.Error, Why: r.Why, AsOf: "not fixed yet"}
 		if !r.AsOf.IsZero() {
 			row.AsOf = components.Month(r.AsOf)
 		}
