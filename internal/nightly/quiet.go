@@ -146,6 +146,15 @@ func (rc *runContext) decide(ctx context.Context) error {
 		kind, text = KindQuick, fmt.Sprintf("quick: nothing changed since run %d", prevID)
 	}
 	rc.quick = kind == KindQuick
+	if rc.quick {
+		var raised int64
+		if err := rc.s.conn.QueryRow(ctx, queries.Get("runs.previous-raised"), prevID).Scan(&raised); err != nil {
+			return fmt.Errorf("triggers the previous run raised: %w", err)
+		}
+		// The take-up offers read the triggers offered before, the rest of
+		// their inputs being kept: they stay when the previous run raised none.
+		rc.keepOffers = raised == 0
+	}
 	js, err := json.Marshal(in)
 	if err != nil {
 		return err

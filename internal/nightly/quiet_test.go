@@ -13,6 +13,7 @@ import (
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/takeup"
 )
 
 // quietRunner is a runner over a demo bank whose clock the test sets, and
@@ -164,17 +165,43 @@ func TestQuietNightAfterEveryKindOfChange(t *testing.T) {
 
 // TestQuietNightMatchesAFullRun: on two copies of one demo bank, a full night
 // on day D, managers' moves (won, dismissed 85 days before D, contacted), a
-// full night again; then on one copy quick nights on D+1 and D+40, on the
-// other full ones (--full) on the same days. Every output table, hashed as
+// full night again; then on one copy quick nights on D+1, D+40 and D+41, on
+// the other full ones (--full) on the same days. Every output table, hashed as
 // TestNightlyFingerprint hashes it, is the same after each pair of nights. By
 // D+40 the dismissals' 90-day cool-downs have passed (their products are
 // raised again) and the contact days have moved every client's no-contact
-// input, so the quick nights redo real work.
+// input, so the quick nights redo real work. Once with the ideal-set rule,
+// once with a take-up model fitted for the banks where it beats the rule
+// (its offers are scored again after a night that raised triggers, kept
+// after one that raised none).
 func TestQuietNightMatchesAFullRun(t *testing.T) {
 	t.Parallel()
+	fitted := dbtest.After{Version: "takeup-fit", Do: func(ctx context.Context, pool *pgxpool.Pool) error {
+		g, err := db.Gorm(pool)
+		if err != nil {
+			return err
+		}
+		_, err = takeup.Fit(ctx, pool, settings.NewStore(pool, g), takeup.FitRequest{})
+		return err
+	}}
+	for _, c := range []struct {
+		name   string
+		bank   func(t *testing.T) *pgxpool.Pool
+		takeup bool
+	}{
+		{"ideal-set rule", func(t *testing.T) *pgxpool.Pool { return dbtest.NewDemo(t, 2000) }, false},
+		{"take-up model", func(t *testing.T) *pgxpool.Pool { return dbtest.NewDemoAfter(t, 2000, fitted) }, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			quietMatchesFull(t, c.bank(t), c.bank(t), c.takeup)
+		})
+	}
+}
+
+func quietMatchesFull(t *testing.T, quickPool, fullPool *pgxpool.Pool, takeupInUse bool) {
 	ctx := context.Background()
 	d := dbtest.DemoNow
-	quickPool, fullPool := dbtest.NewDemo(t, 2000), dbtest.NewDemo(t, 2000)
 	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
 	for _, pool := range []*pgxpool.Pool{quickPool, fullPool} {
 		r := map[*pgxpool.Pool]*quietRunner{quickPool: quick, fullPool: full}[pool]
@@ -195,15 +222,26 @@ func TestQuietNightMatchesAFullRun(t *testing.T) {
 	if a, b := fingerprint(t, quickPool, "D"), fingerprint(t, fullPool, "D"); !slices.Equal(a, b) {
 		t.Fatalf("the two copies differ before the quick nights:\n%v\n%v", a, b)
 	}
+	if takeupInUse {
+		var banks int
+		if err := quickPool.QueryRow(ctx, `SELECT count(*) FROM bank_model WHERE purpose = 'takeup' AND model_id IS NOT NULL`).Scan(&banks); err != nil || banks == 0 {
+			t.Fatalf("no bank ranks its offers by the take-up model (%v)", err)
+		}
+	}
 	var before []string
-	var last Run
-	for i, day := range []time.Time{d.AddDate(0, 0, 1), d.AddDate(0, 0, 40)} {
+	var raisedAgain Run
+	offersKept := map[bool]int{}
+	for i, day := range []time.Time{d.AddDate(0, 0, 1), d.AddDate(0, 0, 40), d.AddDate(0, 0, 41)} {
 		label := day.Format("2006-01-02")
 		q := quick.night(t, day, false)
 		f := full.night(t, day, true)
-		last = q
 		if q.Kind != KindQuick || f.Kind != KindFull {
 			t.Fatalf("%s: the nights are %s (%q) and %s (%q), want quick and full", label, q.Kind, q.Why, f.Kind, f.Why)
+		}
+		for _, st := range q.Steps {
+			if st.Name == "triggers" {
+				offersKept[slices.Contains(st.Counts, Count{Name: "offers_kept", Value: 1})]++
+			}
 		}
 		got, want := fingerprint(t, quickPool, label), fingerprint(t, fullPool, label)
 		for j := range want {
@@ -213,6 +251,7 @@ func TestQuietNightMatchesAFullRun(t *testing.T) {
 		}
 		if i == 1 {
 			// the date moved what depends on it
+			raisedAgain = q
 			for j, table := range fingerprintTables {
 				if (table == "cross_sell_trigger" || table == "client_churn") && withoutLabel(before[j]) == withoutLabel(got[j]) {
 					t.Errorf("%s is the same on D+1 and D+40: %s", table, got[j])
@@ -221,12 +260,16 @@ func TestQuietNightMatchesAFullRun(t *testing.T) {
 		}
 		before = got
 	}
+	if takeupInUse && (offersKept[true] == 0 || offersKept[false] == 0) {
+		t.Errorf("the quick nights kept the take-up offers %d times and scored them again %d times: want both",
+			offersKept[true], offersKept[false])
+	}
 	var again int
 	if err := quickPool.QueryRow(ctx, `
 		SELECT count(*) FROM cross_sell_trigger t
 		WHERE t.run_id = $1
 		  AND EXISTS (SELECT 1 FROM cross_sell_trigger o WHERE o.client_id = t.client_id AND o.product_id = t.product_id
-		                AND o.status = 'dismissed')`, last.ID).Scan(&again); err != nil {
+		                AND o.status = 'dismissed')`, raisedAgain.ID).Scan(&again); err != nil {
 		t.Fatal(err)
 	}
 	if again == 0 {

@@ -312,6 +312,9 @@ type runContext struct {
 	// quick: nothing changed since the last run, whose date-independent
 	// working tables are kept; only what depends on the date is redone.
 	quick bool
+	// keepOffers: a quick run after a run that raised no trigger keeps the
+	// take-up offers (nightly_w_offer) that run scored.
+	keepOffers bool
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside

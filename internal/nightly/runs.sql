@@ -92,7 +92,8 @@ TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, 
 -- successful run for the next quick one, emptied after a failed run with the
 -- record of whose they are.
 TRUNCATE nightly_w_kept, nightly_w_client, nightly_w_key, nightly_w_keyseg, nightly_w_member, nightly_w_segment,
-         nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income;
+         nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income,
+         nightly_w_offer;
 
 -- name: keep
 -- After a successful run: its working tables are the ones kept.
@@ -115,6 +116,15 @@ FROM nightly_run r
 WHERE r.id < $1
 ORDER BY r.id DESC
 LIMIT 1;
+
+-- name: previous-raised
+-- How many triggers the run $1 raised (-1: not known). A bank's take-up
+-- offers read which products were offered before: they stay as they were
+-- only when it raised none.
+SELECT coalesce((SELECT sum((c ->> 'value')::bigint)::bigint
+                 FROM nightly_run_step s
+                 CROSS JOIN jsonb_array_elements(s.counts) c
+                 WHERE s.run_id = $1 AND s.step = 'publish' AND c ->> 'name' = 'triggers_raised'), -1);
 
 -- name: fact-months
 -- The months of facts, as the partitions that hold them (a month reloaded is

@@ -132,13 +132,19 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 	}
 	// a few more than a client has room for: the raise list drops those open
 	// or cooling down
-	if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
-		return nil, err
+	if !rc.keepOffers {
+		if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
+			return nil, err
+		}
 	}
 	if rc.raising, err = rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
 		return nil, err
 	}
-	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+	counts, err := rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+	if err == nil && rc.keepOffers {
+		counts = append(counts, Count{Name: "offers_kept", Value: 1})
+	}
+	return counts, err
 }
 
 // warnings builds every client's signals and inputs, scores them with its
