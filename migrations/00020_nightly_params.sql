@@ -130,7 +130,9 @@ END $$;
 -- churn_from, the start of the 12 months over which churn is counted;
 -- contacts_to, the day contacts are counted to (today for the latest
 -- month's run, so that a call made today clears the no-contact signal
--- today; the end of the as-of month otherwise); and a replay's sample
+-- today; the end of the as-of month otherwise); run_at, the run's time, from
+-- which cool-downs are counted (a test plays the nights of later days with
+-- it); and a replay's sample
 -- (sample_share: the share of staying clients it reads, 1 for a run;
 -- sample_salt, which varies the sample by month; keep_months: a sampling
 -- replay keeps every client that leaves within this many months). The
@@ -138,13 +140,14 @@ END $$;
 -- setting's column a null of its type, for the empty table.
 -- +goose StatementBegin
 CREATE FUNCTION nightly_param_sql(shape_only boolean, run_id bigint, as_of date, contacts_today boolean,
-                                  sample_share float8, keep_months integer) RETURNS text
+                                  sample_share float8, keep_months integer, run_at timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
 SELECT format($q$
 SELECT %s::bigint AS run_id, r.as_of, w.cutoff, w.profit_from, w.recent_from, w.base_from,
        least(w.profit_from, w.base_from, w.series_from, w.input_from) AS scan_from,
        (w.cutoff - interval '12 months')::date AS churn_from, w.series_len, w.input_from,
-       CASE WHEN %s AND current_date > w.cutoff THEN current_date ELSE w.cutoff END AS contacts_to,
+       CASE WHEN %s AND %L::timestamptz::date > w.cutoff THEN %L::timestamptz::date ELSE w.cutoff END AS contacts_to,
+       %L::timestamptz AS run_at,
        %s::float8 AS sample_share,
        (extract(year FROM r.as_of) * 12 + extract(month FROM r.as_of))::bigint AS sample_salt,
        %s::integer AS keep_months, s.*
@@ -159,7 +162,8 @@ CROSS JOIN LATERAL (
            (r.as_of - make_interval(months => greatest(s.income_fall_months, 5)))::date AS series_from,
            (r.as_of - interval '11 months')::date AS input_from
 ) w$q$,
-    coalesce(run_id::text, 'NULL'), CASE WHEN contacts_today THEN 'true' ELSE 'false' END, coalesce(sample_share, 1),
+    coalesce(run_id::text, 'NULL'), CASE WHEN contacts_today THEN 'true' ELSE 'false' END, run_at, run_at, run_at,
+    coalesce(sample_share, 1),
     coalesce(keep_months, 12),
     string_agg(CASE WHEN shape_only THEN format('NULL::%s AS %I', s.nightly_type, s.nightly_param)
                     WHEN s.nightly_type = 'text[]'
@@ -181,12 +185,13 @@ $$;
 -- naming the setting, before anything is written.
 -- +goose StatementBegin
 CREATE FUNCTION nightly_param(run_id bigint, as_of date, contacts_today boolean,
-                              sample_share float8 DEFAULT 1, keep_months integer DEFAULT 12) RETURNS void
+                              sample_share float8 DEFAULT 1, keep_months integer DEFAULT 12,
+                              run_at timestamptz DEFAULT now()) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM nightly_param_check();
     EXECUTE 'CREATE UNLOGGED TABLE nightly_w_param AS '
-        || nightly_param_sql(false, run_id, as_of, contacts_today, sample_share, keep_months);
+        || nightly_param_sql(false, run_id, as_of, contacts_today, sample_share, keep_months, run_at);
 END $$;
 -- +goose StatementEnd
 
@@ -199,7 +204,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     DROP TABLE IF EXISTS nightly_w_param;
     EXECUTE 'CREATE UNLOGGED TABLE nightly_w_param AS '
-        || nightly_param_sql(true, NULL, NULL, false, 1, 12) || ' WITH NO DATA';
+        || nightly_param_sql(true, NULL, NULL, false, 1, 12, NULL) || ' WITH NO DATA';
 END $$;
 -- +goose StatementEnd
 

@@ -50,7 +50,7 @@ func commands() []command {
 		{"migrate", "migrate", "apply pending database migrations", runMigrate},
 		{"setup", "setup --group CODE --name NAME [--no-nace] [--admin LOGIN --password-stdin]", "start a new install: the banking group, its industries, the first administrator", runSetup},
 		{"demo", "demo [--clients N] [--seed S] [--end YYYY-MM] [--if-empty] [--history=false] [--history-only]", "load the demo bank into an empty database, with a year of trigger history", runDemo},
-		{"nightly", "nightly [--as-of YYYY-MM]", "run the nightly chain once and print the counts of each step", runNightly},
+		{"nightly", "nightly [--as-of YYYY-MM] [--full]", "run the nightly chain once and print the counts of each step", runNightly},
 		{"import", "import [--group CODE] [--delimiter ,|;] [--decimal-comma[=false]] [--steps] DIR|FILE.zip", "import a core-banking feed from a directory of CSV files (or a zip of them)", runImport},
 		{"export", "export triggers|warnings|scores|churn|feed ...", "write open triggers, warnings, every churn score, the churn list (CSV or XLSX) or the whole feed", runExport},
 		{"model", "model fit|list|export|import|use ...", "fit, carry and choose the learned churn models", runModel},

@@ -15,6 +15,7 @@ import (
 func runNightly(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "nightly")
 	asOf := fs.String("as-of", "", "run as if this month, YYYY-MM, were the last in the data (default: the latest month of facts)")
+	full := fs.Bool("full", false, "redo every statement even when nothing changed since the last run (default: such a night redoes only what depends on the date)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func runNightly(ctx context.Context, e *env, args []string) error {
 	}
 	runner := newRunner(pool, g, e.log, e.inboxRoot, nil)
 	defer runner.Close()
-	run, err := runner.Run(ctx, nightly.Request{AsOf: month, Source: nightly.SourceCLI})
+	run, err := runner.Run(ctx, nightly.Request{AsOf: month, Source: nightly.SourceCLI, Full: *full})
 	if run.ID != 0 {
 		printRun(e.stdout, run)
 	}
@@ -57,6 +58,9 @@ func printRun(w io.Writer, run nightly.Run) {
 		asOf = run.AsOf.Format("2006-01")
 	}
 	fmt.Fprintf(w, "nightly run %d as of %s: %s in %s\n", run.ID, asOf, run.Status, run.Duration().Round(time.Millisecond))
+	if run.Why != "" {
+		fmt.Fprintf(w, "  %s\n", run.Why)
+	}
 	for _, st := range run.Steps {
 		var counts []string
 		for _, c := range st.Counts {

@@ -10,8 +10,11 @@
 // built into new tables, checked, and switched in together with the trigger
 // changes in one short transaction, so a run either completes or leaves the
 // previous results exactly as they were, and running twice on the same data
-// gives the same results. A PostgreSQL advisory lock held by the run's own
-// connection lets only one run at a time across all servers.
+// gives the same results. A night when nothing the run reads changed since
+// the last run but the date is quick: it keeps the previous run's segments and
+// profiles and redoes only what depends on the date (quiet.go). A PostgreSQL
+// advisory lock held by the run's own connection lets only one run at a time
+// across all servers.
 //
 // The noun packages (segments, triggers, warnings) own the published tables'
 // reads and the manager's work on them; the rules that build them live here,
@@ -67,6 +70,10 @@ type Request struct {
 	AsOf        time.Time
 	Source      Source
 	RequestedBy int64 // the admin who started it, zero for the CLI and the schedule
+	// Full runs every statement even when nothing changed since the last run
+	// (relay nightly --full); otherwise such a night is quick: it redoes only
+	// what depends on the date.
+	Full bool
 }
 
 // ImportFunc imports the day's feed, if one arrived, before the run scores.
@@ -105,6 +112,8 @@ type Runner struct {
 	// bulkRaise is the length of a raise list from which its foreign keys
 	// are checked once (the constant bulkRaise; tests lower it).
 	bulkRaise int64
+	// now is the clock (tests move it to play the nights of several days).
+	now func() time.Time
 
 	bg   context.Context // runs started in the background
 	stop context.CancelFunc
@@ -126,7 +135,7 @@ func New(pool *pgxpool.Pool, o Options) *Runner {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &Runner{pool: pool, settings: o.Settings, importFeed: o.Import, log: log, workMem: workMem, metrics: o.Metrics,
-		bulkRaise: bulkRaise, bg: bg, stop: stop}
+		bulkRaise: bulkRaise, now: time.Now, bg: bg, stop: stop}
 }
 
 // Close cancels the runs started in the background and waits for them to end
@@ -254,10 +263,17 @@ func (r *Runner) execute(ctx context.Context, s *session) (err error) {
 				}
 			}
 		}
-		// Empty the working tables and drop what a failed run left, so the
-		// disk holds one set of results between runs.
+		// Empty the working tables (but those a quick run keeps) and drop
+		// what a failed run left, so the disk holds one set of results
+		// between runs.
 		if _, e := s.conn.Exec(book, queries.Get("runs.truncate-work")); e != nil {
 			r.log.Warn("nightly: empty working tables", "err", e)
+		}
+		// A failed run may have rebuilt some of the kept tables: none is kept.
+		if err != nil {
+			if _, e := s.conn.Exec(book, queries.Get("runs.truncate-kept")); e != nil {
+				r.log.Warn("nightly: empty kept working tables", "err", e)
+			}
 		}
 		if _, e := s.conn.Exec(book, queries.Get("runs.drop-new")); e != nil {
 			r.log.Warn("nightly: drop unfinished tables", "err", e)
@@ -295,6 +311,12 @@ type runContext struct {
 	params Params
 	// raising is the length of the raise list (triggers.raise-list)
 	raising int64
+	// quick: nothing changed since the last run, whose date-independent
+	// working tables are kept; only what depends on the date is redone.
+	quick bool
+	// keepOffers: a quick run after a run that raised no trigger keeps the
+	// take-up offers (nightly_w_offer) that run scored.
+	keepOffers bool
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside

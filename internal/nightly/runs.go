@@ -34,8 +34,22 @@ type Run struct {
 	StartedAt   time.Time
 	FinishedAt  time.Time // zero while running
 	Error       string
-	Steps       []Step
+	// Kind is KindFull or KindQuick once the run has read its inputs, and
+	// Why says why: "quick: nothing changed since run N", "full: <what
+	// changed>".
+	Kind  Kind
+	Why   string
+	Steps []Step
 }
+
+// Kind is what a run redid: everything, or only what depends on the date.
+type Kind string
+
+// The kinds of run.
+const (
+	KindFull  Kind = "full"  // every statement, from the facts
+	KindQuick Kind = "quick" // nothing changed since the last run: only what depends on the date
+)
 
 // Duration is how long the run took, or has taken so far.
 func (r Run) Duration() time.Duration {
@@ -117,7 +131,7 @@ func scanRuns(ctx context.Context, q db.Querier, sql string, args ...any) ([]Run
 			asOf     *time.Time
 			finished *time.Time
 		)
-		if err := rows.Scan(&r.ID, &r.Source, &r.RequestedBy, &asOf, &r.Status, &r.StartedAt, &finished, &r.Error, &total); err != nil {
+		if err := rows.Scan(&r.ID, &r.Source, &r.RequestedBy, &asOf, &r.Status, &r.StartedAt, &finished, &r.Error, &r.Kind, &r.Why, &total); err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("nightly runs: %w", err)
 		}

@@ -101,17 +101,67 @@ WHERE s.nightly_param IS NOT NULL;
 
 -- name: session
 -- The run's connection: memory for its sorts and hashes, no statement timeout.
+-- relay.nightly: the run's own writes are not logged as changes of its inputs
+-- (nightly_input_change).
 SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', false),
-       set_config('application_name', 'relay nightly', false);
+       set_config('application_name', 'relay nightly', false), set_config('relay.nightly', 'on', false);
 
 -- name: truncate-work
 -- The working tables are emptied after a run (they stay, empty, so that the
--- run's statements can be checked at start).
-TRUNCATE nightly_w_param, nightly_w_client, nightly_w_key, nightly_w_keyseg,
-         nightly_w_member, nightly_w_segment, nightly_w_held, nightly_w_segment_product,
-         nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_lifetime, nightly_w_signal,
-         nightly_w_churn, nightly_w_panel, nightly_w_input, nightly_w_score, nightly_w_level,
-         nightly_w_product_income, nightly_w_outcome, nightly_w_takeup;
+-- run's statements can be checked at start), but for those a quick run keeps
+-- (truncate-kept).
+TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_signal,
+         nightly_w_churn, nightly_w_input, nightly_w_score, nightly_w_level, nightly_w_outcome, nightly_w_takeup;
+
+-- name: truncate-kept
+-- The working tables that depend on the run's inputs but not on its date
+-- (the segments and profiles steps' and the typical lifetimes), kept after a
+-- successful run for the next quick one, emptied after a failed run with the
+-- record of whose they are.
+TRUNCATE nightly_w_kept, nightly_w_client, nightly_w_key, nightly_w_keyseg, nightly_w_member, nightly_w_segment,
+         nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income,
+         nightly_w_offer;
+
+-- name: keep
+-- After a successful run: its working tables are the ones kept.
+WITH gone AS (DELETE FROM nightly_w_kept)
+INSERT INTO nightly_w_kept (run_id) VALUES ($1);
+
+-- name: take-changes
+-- What changed among the run's inputs since the last run started, taken off
+-- the log in one statement (a change that commits later stays for the next
+-- run), each input once.
+WITH taken AS (DELETE FROM nightly_input_change RETURNING input)
+SELECT coalesce(array_agg(DISTINCT input ORDER BY input), '{}') FROM taken;
+
+-- name: previous-run
+-- The run before this one, its inputs stamp, and whether its working tables
+-- are the ones kept.
+SELECT r.id, r.status, coalesce(r.inputs, '{}'::jsonb),
+       EXISTS (SELECT 1 FROM nightly_w_kept k WHERE k.run_id = r.id)
+FROM nightly_run r
+WHERE r.id < $1
+ORDER BY r.id DESC
+LIMIT 1;
+
+-- name: previous-raised
+-- How many triggers the run $1 raised (-1: not known). A bank's take-up
+-- offers read which products were offered before: they stay as they were
+-- only when it raised none.
+SELECT coalesce((SELECT sum((c ->> 'value')::bigint)::bigint
+                 FROM nightly_run_step s
+                 CROSS JOIN jsonb_array_elements(s.counts) c
+                 WHERE s.run_id = $1 AND s.step = 'publish' AND c ->> 'name' = 'triggers_raised'), -1);
+
+-- name: fact-months
+-- The months of facts, as the partitions that hold them (a month reloaded is
+-- a new table).
+SELECT coalesce(string_agg(i.inhrelid::text, ',' ORDER BY i.inhrelid), '')
+FROM pg_inherits i
+WHERE i.inhparent = 'monthly_fact'::regclass;
+
+-- name: run-kind
+UPDATE nightly_run SET kind = $2, why = $3, inputs = $4, changes = $5 WHERE id = $1;
 
 -- name: drop-new
 -- Leftovers of a run that failed before its switch.
@@ -173,13 +223,15 @@ SELECT count(*) AS segments, count(*) FILTER (WHERE churn_rate IS NOT NULL) AS w
 FROM nightly_w_churn;
 
 -- name: list-runs
-SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, count(*) OVER ()
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, coalesce(kind, ''), why,
+       count(*) OVER ()
 FROM nightly_run
 ORDER BY started_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
 -- name: get-run
-SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, 1::bigint
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, coalesce(kind, ''), why,
+       1::bigint
 FROM nightly_run
 WHERE id = $1;
 

@@ -13,8 +13,9 @@
 -- sees one consistent set; the statements read a setting as p.<its
 -- nightly_param>. It checks the settings first and fails naming any whose
 -- value is unusable. $1 the run, $2 the as-of month, $3 whether contacts are
--- counted to today (the latest month's run).
-SELECT nightly_param($1::bigint, $2::date, $3::boolean);
+-- counted to today (the latest month's run), $4 the run's time (cool-downs
+-- are counted back from it).
+SELECT nightly_param($1::bigint, $2::date, $3::boolean, run_at => $4::timestamptz);
 
 -- name: replay-param
 -- A replay's parameter row (in its own schema, from its snapshot of the

@@ -38,7 +38,7 @@ type build struct {
 func (r *Runner) plan() []step {
 	return []step{
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
-		{"segments", sqlStep("runs.count-segments",
+		{"segments", keptStep("runs.count-segments",
 			build{"segments.panel", "nightly_w_panel", nil, nil},
 			build{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
 				[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
@@ -48,7 +48,7 @@ func (r *Runner) plan() []step {
 			build{"segments.register", "", nil, nil},
 			build{"segments.keyseg", "nightly_w_keyseg", nil, nil},
 			build{"segments.member", "nightly_w_member", nil, nil})},
-		{"profiles", sqlStep("runs.count-profiles",
+		{"profiles", keptStep("runs.count-profiles",
 			build{"profiles.segment", "nightly_w_segment", nil, nil},
 			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
 		{"triggers", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.triggers(ctx) }},
@@ -104,13 +104,16 @@ func (rc *runContext) start(ctx context.Context) error {
 	if _, err := rc.pool.Exec(ctx, queries.Get("runs.run-as-of"), rc.s.runID, asOf); err != nil {
 		return fmt.Errorf("record as-of month: %w", err)
 	}
-	args := func(Params) []any { return []any{rc.s.runID, asOf, latest} }
+	runAt := rc.now()
+	args := func(Params) []any { return []any{rc.s.runID, asOf, latest, runAt} }
 	if _, err := rc.create(ctx, build{"segments.param", "nightly_w_param", args, nil}); err != nil {
 		return settingsError(err)
 	}
 	var err error
-	rc.params, err = readParams(ctx, rc.s.conn)
-	return err
+	if rc.params, err = readParams(ctx, rc.s.conn); err != nil {
+		return err
+	}
+	return rc.decide(ctx)
 }
 
 // triggers works out which triggers to expire, confirm and judge, scores the
@@ -133,13 +136,19 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 	}
 	// a few more than a client has room for: the raise list drops those open
 	// or cooling down
-	if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
-		return nil, err
+	if !rc.keepOffers {
+		if _, err := takeup.WriteOffers(ctx, rc.s.conn, rc.pool, vals, rc.params.AsOf, rc.params.MaxOpen+3); err != nil {
+			return nil, err
+		}
 	}
 	if rc.raising, err = rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
 		return nil, err
 	}
-	return rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+	counts, err := rc.counts(ctx, rc.s.conn, "runs.count-triggers")
+	if err == nil && rc.keepOffers {
+		counts = append(counts, Count{Name: "offers_kept", Value: 1})
+	}
+	return counts, err
 }
 
 // settingValues are the settings for the run's Go code that reads
@@ -176,6 +185,9 @@ func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
 		{"warnings.signal", "nightly_w_signal", nil, nil},
 		{"warnings.input", "nightly_w_input", nil, nil},
 	} {
+		if rc.quick && b.table == "nightly_w_lifetime" { // kept: the typical lifetimes do not depend on the date
+			continue
+		}
 		if _, err := rc.create(ctx, b); err != nil {
 			return nil, err
 		}
@@ -202,6 +214,23 @@ func sqlStep(counts string, builds ...build) func(context.Context, *runContext) 
 			}
 		}
 		return rc.counts(ctx, rc.s.conn, counts)
+	}
+}
+
+// keptStep is a step whose tables depend on the run's inputs but not on its
+// date: a quick run keeps the previous run's and reports their counts, the
+// step marked skipped.
+func keptStep(counts string, builds ...build) func(context.Context, *runContext) ([]Count, error) {
+	full := sqlStep(counts, builds...)
+	return func(ctx context.Context, rc *runContext) ([]Count, error) {
+		if !rc.quick {
+			return full(ctx, rc)
+		}
+		c, err := rc.counts(ctx, rc.s.conn, counts)
+		if err != nil {
+			return nil, err
+		}
+		return c, errSkipStep
 	}
 }
 
@@ -375,6 +404,9 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		}
 		if _, err := tx.Exec(ctx, queries.Get("runs.run-succeed"), rc.s.runID); err != nil {
 			return fmt.Errorf("record success: %w", err)
+		}
+		if _, err := tx.Exec(ctx, queries.Get("runs.keep"), rc.s.runID); err != nil {
+			return fmt.Errorf("keep the working tables: %w", err)
 		}
 		return nil
 	})

@@ -151,7 +151,7 @@ CROSS JOIN nightly_w_param p;
 -- trigger.max_open_per_client, their candidates not open already and not in
 -- their cool-down (closed as won, lost or dismissed within
 -- trigger.cooldown_days), highest priority first, as many as the client has
--- room for. The control group (a stable share of clients by a hash of their
+-- room for (the cool-down counted back from the run's time, run_at). The control group (a stable share of clients by a hash of their
 -- id) gets its triggers like everyone, hidden. The reason says where the
 -- profile was learned and what the priority is made of.
 CREATE UNLOGGED TABLE nightly_w_raise AS
@@ -229,7 +229,7 @@ WITH open AS (
           WHERE t.client_id = c.client_id AND t.product_id = c.product_id
             AND (t.status IN ('new', 'contacted', 'offered')
                  OR (t.status IN ('won', 'lost', 'dismissed')
-                     AND t.closed_at > now() - make_interval(days => p.cooldown_days))))
+                     AND t.closed_at > p.run_at - make_interval(days => p.cooldown_days))))
 )
 SELECT x.client_id, x.product_id, x.segment_id,
        ('x' || substr(md5('relay-control-group:' || x.client_id), 1, 8))::bit(32)::bigint / 4294967296.0

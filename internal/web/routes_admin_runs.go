@@ -45,7 +45,7 @@ func (s *server) adminRuns(c echo.Context) error {
 		row := pages.RunRow{ID: r.ID, Source: runWord(ctx, "runs.source.", string(r.Source)), Status: string(r.Status),
 			StatusLabel: runWord(ctx, "runs.statuses.", string(r.Status)), Tone: runTone(string(r.Status)),
 			Started: i18n.DateTime(ctx, r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
-			Error: r.Error, AsOf: i18n.T(ctx, "runs.asof.none")}
+			Error: r.Error, Why: runWhy(ctx, r), AsOf: i18n.T(ctx, "runs.asof.none")}
 		if !r.AsOf.IsZero() {
 			row.AsOf = i18n.Month(ctx, r.AsOf)
 		}
@@ -123,4 +123,20 @@ func (s *server) adminRunStart(c echo.Context) error {
 	}
 	s.setFlash(c, i18n.T(ctx, "runs.flash.started", "ID", id))
 	return c.Redirect(http.StatusSeeOther, "/admin/runs")
+}
+
+// runWhy says which kind of run ran and why: the run's own words in English
+// ("quick: nothing changed since run N", "full: what changed"); in another
+// language the kind and, for a quick run, the run it follows.
+func runWhy(ctx context.Context, r nightly.Run) string {
+	if r.Why == "" || i18n.From(ctx) == i18n.English {
+		return r.Why
+	}
+	if r.Kind == nightly.KindQuick {
+		var since int64
+		if _, err := fmt.Sscanf(r.Why, "quick: nothing changed since run %d", &since); err == nil {
+			return i18n.T(ctx, "runs.why.quick", "Run", since)
+		}
+	}
+	return i18n.T(ctx, "runs.why.full")
 }

@@ -281,6 +281,10 @@ func TestAdminStartsANightlyRun(t *testing.T) {
 			if !strings.Contains(page.Body, `data-status="succeeded"`) || strings.Count(page.Body, `data-testid="run-step"`) != 7 {
 				t.Fatalf("the run did not succeed with its 7 steps: %.600s", page.Body)
 			}
+			// which kind of run ran, and why
+			if !strings.Contains(page.Body, `data-testid="run-why">full: the first run<`) {
+				t.Errorf("the runs page does not say the run was a full one, the first: %.600s", page.Body)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
