@@ -252,20 +252,6 @@ func (s *server) setUserActive(c echo.Context, active bool) error {
 	return seeOther(c, userPath(id))
 }
 
-// joinAnd lists words as people do: a, b and c.
-func joinAnd(words []string) string {
-	for i, w := range words {
-		words[i] = strings.ReplaceAll(w, "_", " ")
-	}
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
-}
-
 // fieldsAnd lists changed fields as people do, "a, b and c", in the viewer's
 // language; prefix names their messages ("users.field.").
 func fieldsAnd(ctx context.Context, prefix string, fields []string) string {

@@ -132,26 +132,6 @@ func options(in []clients.Option) []components.Option {
 	return out
 }
 
-// tenureText says a tenure in months the way people say it.
-func tenureText(months int) string {
-	y, m := months/12, months%12
-	switch {
-	case y == 0:
-		return plural(m, "month")
-	case m == 0:
-		return plural(y, "year")
-	default:
-		return plural(y, "year") + " " + plural(m, "month")
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
-}
-
 func (s *server) clientCard(c echo.Context) error {
 	v := viewer(c)
 	id, err := idParam(c, "id")
