@@ -245,19 +245,6 @@ func productFamily(ctx context.Context, family string) string {
 	return family
 }
 
-// cardTenure says a tenure in months the way people say it, in ctx's
-// language.
-func cardTenure(ctx context.Context, months int) string {
-	y, m := int64(months/12), int64(months%12)
-	switch {
-	case y == 0:
-		return i18n.Plural(ctx, "card.months", m)
-	case m == 0:
-		return i18n.Plural(ctx, "card.years", y)
-	}
-	return i18n.Plural(ctx, "card.years", y) + " " + i18n.Plural(ctx, "card.months", m)
-}
-
 // signedPercent writes a percentage with its sign, as +12.5%.
 func signedPercent(ctx context.Context, pct float64) string {
 	s := i18n.Percent(ctx, math.Abs(pct)/100, 1)

@@ -180,7 +180,7 @@ func cardView(ctx context.Context, card clients.Card, section pages.ContactsSect
 	vm := pages.Card{
 		ID: card.ID, Name: card.LegalName, TaxID: card.TaxID, Ref: card.Ref, Bank: card.Bank, Currency: ccy,
 		Branch: card.Branch, Region: card.Region, IndustryCode: card.IndustryCode, Industry: card.Industry,
-		Size: cardCode(ctx, "card.size.", card.Size), Since: i18n.Date(ctx, card.Since), Tenure: cardTenure(ctx, card.TenureMonths),
+		Size: cardCode(ctx, "card.size.", card.Size), Since: i18n.Date(ctx, card.Since), Tenure: tenureIn(ctx, card.TenureMonths),
 		TenureBand: cardCode(ctx, "card.band.", card.Tenure.Code), Manager: card.Manager, Contacts: section,
 		FormatTick: func(v int64) string { return loc.MoneyWhole(v, "", digits) },
 	}
