@@ -99,13 +99,9 @@ func (s *server) login(c echo.Context) error {
 	if err := users.Succeeded(ctx, s.Pool, attempt, rules); err != nil {
 		return err
 	}
-	// A new session id at sign-in, so a token planted before it is worthless.
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	if err := s.startSession(ctx, u.ID); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, sessionUser, u.ID)
-	s.sessions.Put(ctx, sessionAuthAt, time.Now().UnixNano())
-	s.sessions.Remove(ctx, sessionCSRF)
 	if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: u.Login, IP: ip, Action: "auth.login"}); err != nil {
 		return err
 	}

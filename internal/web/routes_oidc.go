@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -157,13 +156,9 @@ func (s *server) oidcCallback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// A new session id at sign-in, so a token planted before it is worthless.
-	if err := s.sessions.RenewToken(ctx); err != nil {
+	if err := s.startSession(ctx, u.ID); err != nil {
 		return err
 	}
-	s.sessions.Put(ctx, sessionUser, u.ID)
-	s.sessions.Put(ctx, sessionAuthAt, time.Now().UnixNano())
-	s.sessions.Remove(ctx, sessionCSRF)
 	if err := audit.Record(ctx, s.Pool, audit.Entry{UserID: u.ID, Login: u.Login, IP: c.RealIP(), Action: "auth.login",
 		Details: map[string]any{"via": "oidc", "groups": id.Groups, "role": string(rule.Role), "branch": rule.Branch}}); err != nil {
 		return err

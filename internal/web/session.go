@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"time"
+
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -149,4 +152,18 @@ func requireRole(roles ...access.Role) echo.MiddlewareFunc {
 			return errForbidden
 		}
 	}
+}
+
+// startSession signs user id in on this session, by password or single
+// sign-on alike: a new session id (so a token planted before it is
+// worthless), the user and the time of sign-in, and no CSRF token of the
+// signed-out page.
+func (s *server) startSession(ctx context.Context, id int64) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessionUser, id)
+	s.sessions.Put(ctx, sessionAuthAt, time.Now().UnixNano())
+	s.sessions.Remove(ctx, sessionCSRF)
+	return nil
 }
