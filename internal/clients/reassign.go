@@ -12,6 +12,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/input"
 )
 
@@ -67,7 +68,7 @@ type lockedClient struct {
 // head may, within their branch: r.From outside it, or any client outside it,
 // is db.ErrNotFound and nothing moves. A target that is not an active manager
 // of the branch, an empty selection, or a client that is no longer r.From's is
-// input.Errors on "to" or "clients", and nothing moves.
+// input.Errors on "to" or "clients", in ctx's language, and nothing moves.
 func (s *Store) Reassign(ctx context.Context, v access.Viewer, by audit.Actor, r Reassignment) (Reassigned, error) {
 	if v.Role != access.BranchHead {
 		return Reassigned{}, ErrOnlyBranchHead
@@ -96,12 +97,12 @@ func (s *Store) Reassign(ctx context.Context, v access.Viewer, by audit.Actor, r
 				return err
 			}
 			if len(locked) == 0 {
-				errs.Add("clients", from.Name+" has no clients to reassign")
+				errs.Add("clients", i18n.T(ctx, "pipeline.refused.noclients", "Manager", from.Name))
 			}
 		case len(ids) == 0:
-			errs.Add("clients", "select at least one client to reassign")
+			errs.Add("clients", i18n.T(ctx, "pipeline.refused.noselection"))
 		case len(ids) > MaxReassign:
-			errs.Add("clients", fmt.Sprintf("%d clients are selected; reassign at most %d at a time, or all of them at once", len(ids), MaxReassign))
+			errs.Add("clients", i18n.T(ctx, "pipeline.refused.toomany", "Selected", i18n.Int(ctx, int64(len(ids))), "Max", i18n.Int(ctx, MaxReassign)))
 		default:
 			var args db.Args
 			args.Add(ids)
@@ -119,22 +120,22 @@ func (s *Store) Reassign(ctx context.Context, v access.Viewer, by audit.Actor, r
 			}
 			for _, c := range locked {
 				if c.managerID != r.From {
-					errs.Add("clients", fmt.Sprintf("%s is no longer %s's client: reload the page and select again", c.name, from.Name))
+					errs.Add("clients", i18n.T(ctx, "pipeline.refused.notowned", "Client", c.name, "Manager", from.Name))
 				}
 			}
 		}
 
 		switch to, active, isManager, err := lockManager(ctx, tx, r.To, v.BranchID); {
 		case r.To == 0:
-			errs.Add("to", "choose the manager to give the clients to")
+			errs.Add("to", i18n.T(ctx, "pipeline.refused.noto"))
 		case errors.Is(err, pgx.ErrNoRows) || (err == nil && !isManager):
-			errs.Add("to", "the manager chosen is not a manager of your branch; choose one from the list")
+			errs.Add("to", i18n.T(ctx, "pipeline.refused.notmanager"))
 		case err != nil:
 			return err
 		case !active:
-			errs.Add("to", to.Name+" is deactivated; choose an active manager of the branch")
+			errs.Add("to", i18n.T(ctx, "pipeline.refused.inactive", "Manager", to.Name))
 		case r.To == r.From:
-			errs.Add("to", "the clients are already "+from.Name+"'s; choose another manager")
+			errs.Add("to", i18n.T(ctx, "pipeline.refused.same", "Manager", from.Name))
 		default:
 			out.To = to
 		}

@@ -238,7 +238,7 @@ func (s *server) pipelineReassign(c echo.Context) error {
 	v := viewer(c)
 	from, err := strconv.ParseInt(c.FormValue("from"), 10, 64)
 	if err != nil || from < 1 {
-		return input.Errors{"from": fmt.Sprintf("%q is not a valid manager id", c.FormValue("from"))}
+		return input.Errors{"from": i18n.T(ctxOf(c), "pipeline.refused.badfrom", "Value", fmt.Sprintf("%q", c.FormValue("from")))}
 	}
 	all := c.FormValue("all") == "1"
 	toField := "to"
@@ -261,7 +261,7 @@ func (s *server) pipelineReassign(c echo.Context) error {
 		for _, raw := range form["client"] {
 			id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 			if err != nil || id < 1 {
-				bad.Add("clients", fmt.Sprintf("%q is not a client id", raw))
+				bad.Add("clients", i18n.T(ctxOf(c), "pipeline.refused.badclient", "Value", fmt.Sprintf("%q", raw)))
 				continue
 			}
 			r.ClientIDs = append(r.ClientIDs, id)
