@@ -271,6 +271,10 @@ func Validate(st Setting, value string) (string, error) {
 	case "groupmap":
 		m, err := sso.ParseGroupMap(value)
 		if err != nil {
+			var ge *sso.GroupMapError
+			if errors.As(err, &ge) {
+				return bad("settings.problem.groupmap", "Error", ge.In)
+			}
 			return bad("settings.problem.groupmap", "Error", err.Error())
 		}
 		if len(value) > 4000 {

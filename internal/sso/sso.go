@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // Config is the identity provider as the settings (sso.*) describe it, with
@@ -60,7 +62,8 @@ type Rule struct {
 type GroupMap []Rule
 
 // ParseGroupMap reads the setting sso.group_roles: "group = role [BRANCH]"
-// entries separated by semicolons or new lines.
+// entries separated by semicolons or new lines. What is wrong with s is a
+// *GroupMapError.
 func ParseGroupMap(s string) (GroupMap, error) {
 	var m GroupMap
 	seen := map[string]bool{}
@@ -72,26 +75,26 @@ func ParseGroupMap(s string) (GroupMap, error) {
 		group, place, ok := strings.Cut(entry, "=")
 		group = strings.TrimSpace(group)
 		if !ok || group == "" {
-			return nil, fmt.Errorf("%q is not group = role: write e.g. sofia-heads = branch_head SOF01", entry)
+			return nil, groupMapError("settings.groupmap.notrule", "Entry", quote(entry))
 		}
 		if seen[group] {
-			return nil, fmt.Errorf("the group %q is mapped twice", group)
+			return nil, groupMapError("settings.groupmap.twice", "Group", quote(group))
 		}
 		seen[group] = true
 		f := strings.Fields(place)
 		if len(f) == 0 || len(f) > 2 {
-			return nil, fmt.Errorf("%q: give a role, and a branch code for managers and branch heads", entry)
+			return nil, groupMapError("settings.groupmap.norole", "Entry", quote(entry))
 		}
 		r := Rule{Group: group, Role: access.Role(strings.ToLower(f[0]))}
 		if !r.Role.Valid() {
-			return nil, fmt.Errorf("%q: %q is not a role; use manager, branch_head, risk or admin", entry, f[0])
+			return nil, groupMapError("settings.groupmap.badrole", "Entry", quote(entry), "Role", quote(f[0]))
 		}
 		needsBranch := r.Role == access.Manager || r.Role == access.BranchHead
 		switch {
 		case needsBranch && len(f) == 1:
-			return nil, fmt.Errorf("%q: a %s works in a branch; add its code", entry, strings.ToLower(r.Role.Label()))
+			return nil, groupMapError("settings.groupmap.needsbranch", "Entry", quote(entry), "Role", r.Role)
 		case !needsBranch && len(f) == 2:
-			return nil, fmt.Errorf("%q: the %s role has no branch; leave the code out", entry, strings.ToLower(r.Role.Label()))
+			return nil, groupMapError("settings.groupmap.nobranch", "Entry", quote(entry), "Role", r.Role)
 		case needsBranch:
 			r.Branch = strings.ToUpper(f[1])
 		}
@@ -99,6 +102,32 @@ func ParseGroupMap(s string) (GroupMap, error) {
 	}
 	return m, nil
 }
+
+// GroupMapError is what is wrong with the setting sso.group_roles: a message
+// id (area settings) and its named values, said in any language by In; Error
+// says it in English, for the log and the command line.
+type GroupMapError struct {
+	ID   string
+	Args []any // name, value pairs; a value that is an access.Role is named in the language
+}
+
+func groupMapError(id string, kv ...any) *GroupMapError { return &GroupMapError{ID: id, Args: kv} }
+
+func (e *GroupMapError) Error() string { return e.In(i18n.English) }
+
+// In says what is wrong in l.
+func (e *GroupMapError) In(l i18n.Locale) string {
+	args := make([]any, len(e.Args))
+	for i, v := range e.Args {
+		if r, ok := v.(access.Role); ok {
+			v = strings.ToLower(l.T("users.roles." + string(r)))
+		}
+		args[i] = v
+	}
+	return l.T(e.ID, args...)
+}
+
+func quote(s string) string { return strconv.Quote(s) }
 
 // String writes m as the setting holds it.
 func (m GroupMap) String() string {

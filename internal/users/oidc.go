@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,7 @@ import (
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/audit"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 )
 
 // This file is the users' side of single sign-on: the identity provider is
@@ -33,13 +35,27 @@ type External struct {
 	IP string
 }
 
+// Refusal is a sign-in refused for a reason the user may read: a message id
+// (area auth) and its named values, said in the user's language where it is
+// shown. It is access.ErrForbidden; Error says it in English, for the audit
+// log.
+type Refusal struct {
+	ID   string
+	Args []any
+}
+
+func refused(id string, kv ...any) *Refusal { return &Refusal{ID: id, Args: kv} }
+
+func (r *Refusal) Error() string        { return i18n.English.T(r.ID, r.Args...) }
+func (r *Refusal) Is(target error) bool { return target == access.ErrForbidden }
+
 // SignInExternal returns the user the provider's subject is, creating them
 // or updating their name, role and branch (and writing user.create or
 // user.update, by the user themselves, to the audit log, in the same
 // transaction). A local user with the same login whom no provider knows yet
 // is linked to the subject. A refusal (a deactivated user, a branch Relay does
-// not know, a manager who would leave clients behind) is access.ErrForbidden
-// saying why.
+// not know, a manager who would leave clients behind) is a *Refusal, which is
+// access.ErrForbidden.
 func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 	if e.Issuer == "" || e.Subject == "" {
 		return User{}, errors.New("sign in: the provider named no subject")
@@ -50,7 +66,7 @@ func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 		var id int64
 		err := s.pool.QueryRow(ctx, queries.Get("group-branch"), strings.ToUpper(e.BranchCode)).Scan(&id, &groupID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return User{}, access.Forbidden(fmt.Sprintf("Your groups place you in the branch %s, which Relay does not know. Ask an administrator to correct the setting Groups to roles.", e.BranchCode))
+			return User{}, refused("auth.sso.unknownbranch", "Branch", e.BranchCode)
 		}
 		if err != nil {
 			return User{}, fmt.Errorf("find branch: %w", err)
@@ -66,7 +82,7 @@ func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 			return User{}, fmt.Errorf("find group: %w", err)
 		}
 		if len(ids) != 1 {
-			return User{}, access.Forbidden("Relay holds several banking groups (or none), so a role without a branch cannot be given at sign-in. Ask an administrator to create your user.")
+			return User{}, refused("auth.sso.nogroup")
 		}
 		groupID = ids[0]
 	}
@@ -88,7 +104,7 @@ func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 			err = tx.QueryRow(ctx, oidcQueries.Get("insert-external"), groupID, e.Login, e.Name, e.Role, branchID, hash,
 				e.Issuer, e.Subject).Scan(&u.ID)
 			if _, dup := db.IsUniqueViolation(err); dup {
-				return access.Forbidden(fmt.Sprintf("The login %q is already another Relay user's. Ask an administrator to link or rename it.", e.Login))
+				return refused("auth.sso.logintaken", "Login", strconv.Quote(e.Login))
 			}
 			if err != nil {
 				return fmt.Errorf("create user %s: %w", e.Login, err)
@@ -101,7 +117,7 @@ func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 			return audit.Record(ctx, tx, by.Entry("user.create", userObject(u.ID), details))
 		}
 		if !cur.Active {
-			return access.Forbidden("Your Relay user has been deactivated. Ask an administrator to reactivate it.")
+			return refused("auth.sso.deactivated")
 		}
 		u = User{ID: cur.ID, GroupID: groupID, Login: cur.Login, Name: e.Name, Role: e.Role, BranchID: branchID, Active: true}
 		by.UserID, by.Login = cur.ID, cur.Login
@@ -123,7 +139,7 @@ func (s *Store) SignInExternal(ctx context.Context, e External) (User, error) {
 		}
 		_, err = tx.Exec(ctx, oidcQueries.Get("place-external"), cur.ID, e.Name, e.Role, branchID, groupID, e.Issuer, e.Subject)
 		if db.IsForeignKeyViolation(err) {
-			return access.Forbidden("Your groups move you out of the branch whose clients you manage. An administrator must reassign your clients first.")
+			return refused("auth.sso.leavesclients")
 		}
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", cur.ID, err)

@@ -150,6 +150,10 @@ func (s *server) oidcCallback(c echo.Context) error {
 	}
 	u, err := s.Users.SignInExternal(ctx, users.External{Issuer: id.Issuer, Subject: id.Subject, Login: id.Login,
 		Name: id.Name, Role: rule.Role, BranchCode: rule.Branch, BreakGlass: cfg.BreakGlass, IP: c.RealIP()})
+	var refusal *users.Refusal
+	if errors.As(err, &refusal) {
+		return refuse(id.Login, refusal.ID, refusal.Args, "", map[string]any{"subject": id.Subject, "groups": id.Groups})
+	}
 	if errors.Is(err, access.ErrForbidden) {
 		return refuse(id.Login, "", nil, err.Error(), map[string]any{"subject": id.Subject, "groups": id.Groups})
 	}

@@ -43,7 +43,7 @@ func ssoServer(t *testing.T) (*webtest.Server, *ssotest.Provider) {
 func ssoSignIn(t *testing.T, c *webtest.Client, srv *webtest.Server, rewrite func(*url.URL)) webtest.Response {
 	t.Helper()
 	page := c.Get("/login")
-	if !strings.Contains(page.Body, `data-testid="login-sso"`) || !strings.Contains(page.Body, "Sign in with Bank ID") {
+	if !strings.Contains(page.Body, `data-testid="login-sso"`) || (c.Lang == "" && !strings.Contains(page.Body, "Sign in with Bank ID")) {
 		t.Fatalf("the sign-in page offers no single sign-on:\n%s", page.Body)
 	}
 	next := srv.URL + "/login/oidc"
@@ -56,6 +56,9 @@ func ssoSignIn(t *testing.T, c *webtest.Client, srv *webtest.Server, rewrite fun
 			rewrite(u)
 		}
 		req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
+		if c.Lang != "" {
+			req.Header.Set("Accept-Language", c.Lang)
+		}
 		res, err := c.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
