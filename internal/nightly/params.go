@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // The run's parameters are one row, nightly_w_param, that SQL builds from the
@@ -42,20 +40,9 @@ type Weights struct {
 }
 
 // ErrSettings is a run (or a replay) refused because a setting it reads has
-// no usable value; the error's text names every such setting. Nothing is
+// no usable value; the error (a *SettingsError) names every such setting. Nothing is
 // written before this check.
 var ErrSettings = errors.New("the nightly run's settings are not usable")
-
-// settingsError turns the parameter check's refusal (nightly_param_check,
-// SQLSTATE 22023) into ErrSettings with the settings it names; any other
-// error is returned as it is.
-func settingsError(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "22023" && strings.HasPrefix(pe.Message, ErrSettings.Error()) {
-		return fmt.Errorf("%w%s", ErrSettings, strings.TrimPrefix(pe.Message, ErrSettings.Error()))
-	}
-	return err
-}
 
 // readParams reads back the parameter row last built on q's search path.
 // A row built for no month (a replay's first) has no windows.

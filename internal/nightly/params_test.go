@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 )
 
@@ -145,6 +146,34 @@ func TestBadSettingFailsTheRun(t *testing.T) {
 			for _, want := range tt.wants {
 				if !strings.Contains(err.Error(), want) || !strings.Contains(run.Error, want) {
 					t.Errorf("error %q (recorded %q) does not say %q", err, run.Error, want)
+				}
+			}
+			// kept as data too: the runs page says it again, word for word in
+			// English, in Bulgarian and Russian with the same settings
+			rec, err := RunByID(context.Background(), b.Pool, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.ErrorKey != "settings" || ErrorIn(i18n.English, rec.ErrorKey, rec.ErrorArgs, "") != rec.Error {
+				t.Errorf("recorded key %q args %s: English %q, want the recorded %q", rec.ErrorKey, rec.ErrorArgs,
+					ErrorIn(i18n.English, rec.ErrorKey, rec.ErrorArgs, ""), rec.Error)
+			}
+			step := rec.Steps[0]
+			if step.ErrorKey != "settings" || ErrorIn(i18n.English, step.ErrorKey, step.ErrorArgs, "") != step.Error {
+				t.Errorf("step %s recorded key %q: English %q, want the recorded %q", step.Name, step.ErrorKey,
+					ErrorIn(i18n.English, step.ErrorKey, step.ErrorArgs, ""), step.Error)
+			}
+			for _, l := range []i18n.Locale{i18n.Bulgarian, i18n.Russian} {
+				said := ErrorIn(l, rec.ErrorKey, rec.ErrorArgs, rec.Error)
+				for key := range tt.set {
+					if !strings.Contains(said, key) {
+						t.Errorf("%s: %q does not name %s", l, said, key)
+					}
+				}
+				for _, english := range []string{"settings are not usable", "is not a", "has no value", "nightly import"} {
+					if strings.Contains(said, english) {
+						t.Errorf("%s: %q still says %q", l, said, english)
+					}
 				}
 			}
 			if run.Status != StatusFailed || imported {

@@ -184,6 +184,8 @@ type session struct {
 	runID int64
 	req   Request
 	steps []step
+	// failedStep is the step that failed, for the run's error.
+	failedStep string
 }
 
 // begin takes the lock on a connection of the run's own (a pooled one would
@@ -255,7 +257,8 @@ func (r *Runner) execute(ctx context.Context, s *session) (err error) {
 	book := context.WithoutCancel(ctx)
 	defer func() {
 		if err != nil {
-			if tag, e := r.pool.Exec(book, queries.Get("runs.run-fail"), s.runID, err.Error()); e != nil {
+			key, args := errorArgs(err, s.failedStep)
+			if tag, e := r.pool.Exec(book, queries.Get("runs.run-fail"), s.runID, err.Error(), key, string(args)); e != nil {
 				err = errors.Join(err, fmt.Errorf("record failure: %w", e))
 			} else if tag.RowsAffected() == 1 { // webhooks: nightly.finished (failed), unless it was sent as succeeded
 				if e := webhooks.EnqueueNightlyFinished(book, r.pool, s.runID); e != nil {
@@ -345,7 +348,11 @@ func (rc *runContext) do(ctx context.Context, pos int, st step) error {
 	if jerr != nil {
 		return errors.Join(err, fmt.Errorf("nightly: counts of %s: %w", st.name, jerr))
 	}
-	if _, e := rc.pool.Exec(book, queries.Get("runs.step-finish"), rc.s.runID, pos, status, string(js), msg); e != nil {
+	key, args := errorArgs(err, "")
+	if err != nil {
+		rc.s.failedStep = st.name
+	}
+	if _, e := rc.pool.Exec(book, queries.Get("runs.step-finish"), rc.s.runID, pos, status, string(js), msg, key, string(args)); e != nil {
 		err = errors.Join(err, fmt.Errorf("nightly: record step %s: %w", st.name, e))
 	}
 	rc.metrics.NightlyStep(st.name, status, time.Since(started))

@@ -33,7 +33,11 @@ type Run struct {
 	Status      Status
 	StartedAt   time.Time
 	FinishedAt  time.Time // zero while running
-	Error       string
+	Error       string    // why it failed, in English
+	// ErrorKey and ErrorArgs are Error as data, for ErrorIn; "" when Error
+	// has no words of Relay's own.
+	ErrorKey  string
+	ErrorArgs []byte
 	// Kind is KindFull or KindQuick once the run has read its inputs, and
 	// Why says why: "quick: nothing changed since run N", "full: <what
 	// changed>".
@@ -67,7 +71,9 @@ type Step struct {
 	StartedAt  time.Time // zero until it starts
 	FinishedAt time.Time // zero until it ends
 	Counts     []Count
-	Error      string
+	Error      string // why it failed, in English
+	ErrorKey   string // and as data, for ErrorIn
+	ErrorArgs  []byte
 }
 
 // Duration is how long the step took, zero if it has not ended.
@@ -131,7 +137,7 @@ func scanRuns(ctx context.Context, q db.Querier, sql string, args ...any) ([]Run
 			asOf     *time.Time
 			finished *time.Time
 		)
-		if err := rows.Scan(&r.ID, &r.Source, &r.RequestedBy, &asOf, &r.Status, &r.StartedAt, &finished, &r.Error, &r.Kind, &r.Why, &total); err != nil {
+		if err := rows.Scan(&r.ID, &r.Source, &r.RequestedBy, &asOf, &r.Status, &r.StartedAt, &finished, &r.Error, &r.ErrorKey, &r.ErrorArgs, &r.Kind, &r.Why, &total); err != nil {
 			rows.Close()
 			return nil, 0, fmt.Errorf("nightly runs: %w", err)
 		}
@@ -167,7 +173,7 @@ func scanRuns(ctx context.Context, q db.Querier, sql string, args ...any) ([]Run
 			finished  *time.Time
 			countsRaw []byte
 		)
-		if err := rows.Scan(&runID, &st.Position, &st.Name, &st.Status, &started, &finished, &countsRaw, &st.Error); err != nil {
+		if err := rows.Scan(&runID, &st.Position, &st.Name, &st.Status, &started, &finished, &countsRaw, &st.Error, &st.ErrorKey, &st.ErrorArgs); err != nil {
 			return nil, 0, fmt.Errorf("nightly run steps: %w", err)
 		}
 		if started != nil {

@@ -19,12 +19,13 @@ SELECT EXISTS (
 -- name: fail-stale
 -- A run still marked running when the lock is free died with its server.
 UPDATE nightly_run
-SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted: the run''s server or connection stopped'
+SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted: the run''s server or connection stopped',
+    error_key = 'interrupted'
 WHERE status = 'running';
 
 -- name: fail-stale-steps
 UPDATE nightly_run_step s
-SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted'
+SET status = 'failed', finished_at = clock_timestamp(), error = 'interrupted', error_key = 'interrupted-step'
 FROM nightly_run r
 WHERE r.id = s.run_id AND r.status = 'failed' AND s.status = 'running';
 
@@ -41,7 +42,8 @@ UPDATE nightly_run_step SET status = 'running', started_at = clock_timestamp()
 WHERE run_id = $1 AND position = $2;
 
 -- name: step-finish
-UPDATE nightly_run_step SET status = $3, finished_at = clock_timestamp(), counts = $4::jsonb, error = $5
+UPDATE nightly_run_step SET status = $3, finished_at = clock_timestamp(), counts = $4::jsonb, error = $5,
+    error_key = $6, error_args = $7::jsonb
 WHERE run_id = $1 AND position = $2;
 
 -- name: run-as-of
@@ -51,7 +53,8 @@ UPDATE nightly_run SET as_of = $2 WHERE id = $1;
 UPDATE nightly_run SET status = 'succeeded', finished_at = clock_timestamp() WHERE id = $1;
 
 -- name: run-fail
-UPDATE nightly_run SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE id = $1 AND status = 'running';
+UPDATE nightly_run SET status = 'failed', finished_at = clock_timestamp(), error = $2, error_key = $3, error_args = $4::jsonb
+WHERE id = $1 AND status = 'running';
 
 -- name: plan-sorted-aggregate
 -- For the pass over monthly facts: the partitions' primary keys deliver the
@@ -223,20 +226,20 @@ SELECT count(*) AS segments, count(*) FILTER (WHERE churn_rate IS NOT NULL) AS w
 FROM nightly_w_churn;
 
 -- name: list-runs
-SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, coalesce(kind, ''), why,
-       count(*) OVER ()
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, error_key, error_args,
+       coalesce(kind, ''), why, count(*) OVER ()
 FROM nightly_run
 ORDER BY started_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
 -- name: get-run
-SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, coalesce(kind, ''), why,
-       1::bigint
+SELECT id, source, coalesce(requested_by, 0), as_of, status, started_at, finished_at, error, error_key, error_args,
+       coalesce(kind, ''), why, 1::bigint
 FROM nightly_run
 WHERE id = $1;
 
 -- name: run-steps
-SELECT run_id, position, step, status, started_at, finished_at, counts, error
+SELECT run_id, position, step, status, started_at, finished_at, counts, error, error_key, error_args
 FROM nightly_run_step
 WHERE run_id = ANY ($1::bigint[])
 ORDER BY run_id, position;

@@ -45,14 +45,14 @@ func (s *server) adminRuns(c echo.Context) error {
 		row := pages.RunRow{ID: r.ID, Source: runWord(ctx, "runs.source.", string(r.Source)), Status: string(r.Status),
 			StatusLabel: runWord(ctx, "runs.statuses.", string(r.Status)), Tone: runTone(string(r.Status)),
 			Started: i18n.DateTime(ctx, r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
-			Error: r.Error, Why: runWhy(ctx, r), AsOf: i18n.T(ctx, "runs.asof.none")}
+			Error: nightly.ErrorIn(i18n.From(ctx), r.ErrorKey, r.ErrorArgs, r.Error), Why: runWhy(ctx, r), AsOf: i18n.T(ctx, "runs.asof.none")}
 		if !r.AsOf.IsZero() {
 			row.AsOf = i18n.Month(ctx, r.AsOf)
 		}
 		vm.Running = vm.Running || r.Status == nightly.StatusRunning
 		for _, st := range r.Steps {
 			rs := pages.RunStep{Name: runWord(ctx, "runs.steps.", st.Name), Status: runWord(ctx, "runs.statuses.", string(st.Status)),
-				Tone: runTone(string(st.Status)), Error: st.Error}
+				Tone: runTone(string(st.Status)), Error: nightly.ErrorIn(i18n.From(ctx), st.ErrorKey, st.ErrorArgs, st.Error)}
 			if d := st.Duration(); d > 0 {
 				rs.Took = d.Round(10 * time.Millisecond).String()
 			}
