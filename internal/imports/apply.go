@@ -42,9 +42,7 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 		_, err = pgx.ForEachRow(rows, []any{&login, &n, &example}, func() error {
 			m := im.ref.managers[login]
 			im.errs.add(RowError{File: name(Managers), Line: m.line, Column: "branch", ColumnNumber: columnNumber(Managers, "branch"),
-				Value: im.ref.branchByID[m.branchID].code,
-				Message: fmt.Sprintf("moves manager %s to another branch, but %d of their clients stay in the old one and are not in clients.csv (e.g. %s); move them in clients.csv or give them another manager",
-					login, n, example)})
+				Value: im.ref.branchByID[m.branchID].code}.of(says("managermoves", "Login", login, "Count", n, "Example", example)))
 			return nil
 		})
 		if err != nil {
@@ -72,8 +70,8 @@ func (im *importer) checkAgainstDatabase(ctx context.Context, res *Result) error
 		var line int
 		var opened string
 		_, err = pgx.ForEachRow(rows, []any{&line, &opened}, func() error {
-			im.errs.add(RowError{File: name(Holdings), Line: line, Column: "closed_on", ColumnNumber: columnNumber(Holdings, "closed_on"),
-				Message: fmt.Sprintf("leaves the product open, but Relay holds it open for the client since %s; a client holds a product once at a time (close that holding in this file, or this one)", opened)})
+			im.errs.add(RowError{File: name(Holdings), Line: line, Column: "closed_on", ColumnNumber: columnNumber(Holdings, "closed_on")}.of(
+				says("openinrelay", "Since", opened)))
 			return nil
 		})
 		if err != nil {
@@ -234,11 +232,11 @@ func (im *importer) rebuildBulk(ctx context.Context, tables ...string) error {
 // checkTaxIDs reports a tax id twice in clients.csv, or one Relay holds for
 // another client of the bank, on the later line.
 func (im *importer) checkTaxIDs(ctx context.Context, name string) error {
-	fail := func(line int, tax, msg string) {
-		im.errs.add(RowError{File: name, Line: line, Column: "tax_id", ColumnNumber: im.clientTaxColumn, Value: tax, Message: msg})
+	fail := func(line int, tax string, p problem) {
+		im.errs.add(RowError{File: name, Line: line, Column: "tax_id", ColumnNumber: im.clientTaxColumn, Value: tax}.of(p))
 	}
-	twice := func(first int) string {
-		return fmt.Sprintf("is also the tax id of the client on line %d; a tax id belongs to one client of a bank", first)
+	twice := func(first int) problem {
+		return says("taxtwice", "Line", first)
 	}
 	if im.bulk["client"] {
 		rows, err := im.tx.Query(ctx, staging.Get("check-client-taxes-bulk"))
@@ -268,7 +266,7 @@ func (im *importer) checkTaxIDs(ctx context.Context, name string) error {
 		if first > 0 {
 			fail(line, tax, twice(first))
 		} else {
-			fail(line, tax, fmt.Sprintf("belongs to another client of bank %s in Relay; a tax id belongs to one client of a bank", im.ref.bankCodes[bank]))
+			fail(line, tax, says("taxinrelay", "Bank", im.ref.bankCodes[bank]))
 		}
 		return nil
 	})
@@ -297,12 +295,12 @@ func (im *importer) checkHoldings(ctx context.Context, name string) error {
 	var open bool
 	_, err = pgx.ForEachRow(rows, []any{&line, &firstKey, &firstOpen, &open}, func() error {
 		if line != firstKey {
-			im.errs.add(RowError{File: name, Line: line, Column: "opened_on", ColumnNumber: im.holdingColumns[0],
-				Message: fmt.Sprintf("repeats the holding on line %d: the same client, product and opening date", firstKey)})
+			im.errs.add(RowError{File: name, Line: line, Column: "opened_on", ColumnNumber: im.holdingColumns[0]}.of(
+				says("holdingtwice", "Line", firstKey)))
 		}
 		if open && line != firstOpen {
-			im.errs.add(RowError{File: name, Line: line, Column: "closed_on", ColumnNumber: im.holdingColumns[1],
-				Message: fmt.Sprintf("leaves the product open, as line %d already does for this client; a client holds a product once at a time (close one of them)", firstOpen)})
+			im.errs.add(RowError{File: name, Line: line, Column: "closed_on", ColumnNumber: im.holdingColumns[1]}.of(
+				says("opentwice", "Line", firstOpen)))
 		}
 		return nil
 	})

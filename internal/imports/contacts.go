@@ -35,33 +35,33 @@ var timestampLayouts = []string{
 
 // parseTimestamp reads an ISO 8601 date and time, e.g. 2025-03-14T09:30:00Z
 // or 2025-03-14 09:30 (local time).
-func parseTimestamp(s string, loc *time.Location) (time.Time, string) {
+func parseTimestamp(s string, loc *time.Location) (time.Time, problem) {
 	if len(s) > 10 && s[10] == ' ' {
 		s = s[:10] + "T" + s[11:]
 	}
 	for _, layout := range timestampLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			if t.Year() < minYear {
-				return t, fmt.Sprintf("is before %d", minYear)
+				return t, says("beforeyear", "Year", minYear)
 			}
-			return t, ""
+			return t, problem{}
 		}
 	}
-	return time.Time{}, "is not a date and time; write it as YYYY-MM-DDTHH:MM:SS, with Z or +02:00 for its zone (e.g. 2025-03-14T09:30:00Z) or without for the server's local time"
+	return time.Time{}, says("nottime")
 }
 
 // checkNotes checks free text that may hold line breaks: not too long, and
 // no control character other than a line break or a tab.
-func checkNotes(s string, maxRunes int) string {
+func checkNotes(s string, maxRunes int) problem {
 	if n := utf8.RuneCountInString(s); n > maxRunes {
-		return fmt.Sprintf("is %d characters long; at most %d are allowed", n, maxRunes)
+		return says("toolong", "Length", n, "Max", maxRunes)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return "contains a control character"
+			return says("controlnotes")
 		}
 	}
-	return ""
+	return problem{}
 }
 
 // pgMicros is 2000-01-01T00:00:00Z in Unix microseconds: PostgreSQL's binary
@@ -83,25 +83,25 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 		if source == "" {
 			source = defaultSource
 		} else if !sourcePattern.MatchString(source) {
-			r.fail(r.c.source, source, "is not a source: name the system the contact came from in 1-30 lower-case letters, digits, dots, dashes or underscores (e.g. old-crm, contact-centre)")
+			r.fail(r.c.source, source, says("notsource"))
 			ks = false
 		}
 		ref, kr := r.required(r.c.ref)
 		if kr && !contactRefPattern.MatchString(ref) {
-			r.fail(r.c.ref, ref, "is not a contact id: use 1-60 letters, digits, dots, dashes, slashes, colons or underscores")
+			r.fail(r.c.ref, ref, says("notcontactid"))
 			kr = false
 		}
 		var at time.Time
 		atv, kat := r.required(r.c.happenedAt)
 		if kat {
-			var msg string
-			if at, msg = parseTimestamp(atv, loc); msg == "" {
+			var msg problem
+			if at, msg = parseTimestamp(atv, loc); !msg.found() {
 				y, m, d := at.In(loc).Date()
 				if day := daysFromCivil(y, int(m), d); day >= tomorrow {
-					msg = "is in the future (today is " + im.today.String() + ")"
+					msg = says("future", "Today", im.today.String())
 				}
 			}
-			if msg != "" {
+			if msg.found() {
 				r.fail(r.c.happenedAt, atv, msg)
 				kat = false
 			}
@@ -109,32 +109,32 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 		kind, kk := r.required(r.c.contactKind)
 		kind = strings.ToLower(kind)
 		if kk && !kinds[kind] {
-			r.fail(r.c.contactKind, kind, "is not a kind of contact; use call, meeting, email or visit")
+			r.fail(r.c.contactKind, kind, says("notkind"))
 			kk = false
 		}
 		by, kb := r.required(r.c.startedBy)
 		by = strings.ToLower(by)
 		if kb && by != "bank" && by != "client" {
-			r.fail(r.c.startedBy, by, "says neither who started the contact: use bank (the bank called, wrote or visited) or client")
+			r.fail(r.c.startedBy, by, says("notstartedby"))
 			kb = false
 		}
 		outcome, ko := r.required(r.c.outcome)
 		outcome = strings.ToLower(outcome)
 		if ko && !outcomes[outcome] {
-			r.fail(r.c.outcome, outcome, "is not an outcome; use reached, no_answer, interested, not_interested, follow_up or complaint")
+			r.fail(r.c.outcome, outcome, says("notoutcome"))
 			ko = false
 		}
 		topic := r.get(r.c.topic)
 		kt := true
 		if topic != "" {
-			if msg := checkText(topic, 100); msg != "" {
+			if msg := checkText(topic, 100); msg.found() {
 				r.fail(r.c.topic, topic, msg)
 				kt = false
 			}
 		}
 		notes := r.get(r.c.notes)
 		kn := true
-		if msg := checkNotes(notes, 4000); msg != "" {
+		if msg := checkNotes(notes, 4000); msg.found() {
 			r.fail(r.c.notes, notes, msg)
 			kn = false
 		}
@@ -144,7 +144,7 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 			u := im.ref.managers[login]
 			switch {
 			case u == nil || u.foreign:
-				r.fail(r.c.user, login, "is not the login of a user known to Relay or given in managers.csv; leave it empty when the contact had no Relay user")
+				r.fail(r.c.user, login, says("notuser"))
 				ku = false
 			case u.bad:
 				ku = false
@@ -155,7 +155,7 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 		csat, kcs := im.score(r, r.c.csat, 1, 5)
 		nps, knp := im.score(r, r.c.nps, 0, 10)
 		if kcs && knp && csat >= 0 && nps >= 0 {
-			r.fail(r.c.nps, r.get(r.c.nps), "is a second score: a contact records CSAT or NPS, not both")
+			r.fail(r.c.nps, r.get(r.c.nps), says("twoscores"))
 			knp = false
 		}
 		if !kc {
@@ -166,7 +166,7 @@ func (im *importer) readContacts(r *fileReader, cs *copyStream) {
 		if kat {
 			y, m, d := at.In(loc).Date()
 			if daysFromCivil(y, int(m), d) < c.since {
-				r.fail(r.c.happenedAt, atv, "is before the date the client arrived ("+c.since.String()+")")
+				r.fail(r.c.happenedAt, atv, says("beforearrived", "Date", c.since.String()))
 				kat = false
 			}
 		}
@@ -204,7 +204,7 @@ func (im *importer) score(r *fileReader, col column, lo, hi int) (int, bool) {
 	}
 	n, ok := digitsOf(v)
 	if !ok || n < lo || n > hi {
-		r.fail(col, v, fmt.Sprintf("is not a score: give a whole number from %d to %d, or leave it empty", lo, hi))
+		r.fail(col, v, says("notscore", "Low", lo, "High", hi))
 		return -1, false
 	}
 	return n, true
@@ -241,8 +241,8 @@ func (im *importer) checkContacts(ctx context.Context, name string) error {
 		if err := rows.Scan(&line, &first, &ref); err != nil {
 			return fmt.Errorf("check contacts: %w", err)
 		}
-		im.errs.add(RowError{File: name, Line: line, Column: "ref", ColumnNumber: im.contactRefColumn, Value: ref,
-			Message: fmt.Sprintf("appears twice in this file: the same client, source and id as line %d", first)})
+		im.errs.add(RowError{File: name, Line: line, Column: "ref", ColumnNumber: im.contactRefColumn, Value: ref}.of(
+			says("contacttwice", "Line", first)))
 	}
 	return rows.Err()
 }

@@ -1,7 +1,6 @@
 package imports
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -193,18 +192,16 @@ func readHeader(k Kind, row []string) (header, []headerProblem) {
 		name := strings.ToLower(strings.TrimSpace(raw))
 		switch {
 		case name == "":
-			probs = append(probs, headerProblem{i, raw, "the header has an empty column name"})
+			probs = append(probs, headerProblem{i, raw, says("emptycolumn")})
 		case !known[name]:
-			msg := fmt.Sprintf("%q is not a column of %s", strings.TrimSpace(raw), k.FileName())
+			msg := says("notcolumn", "Name", quoted(strings.TrimSpace(raw)), "File", k.FileName(), "Columns", columnList(k))
 			if s := suggest(name, k); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			} else {
-				msg += "; the columns are " + columnList(k)
+				msg = says("notcolumnlike", "Name", quoted(strings.TrimSpace(raw)), "File", k.FileName(), "Like", quoted(s))
 			}
 			probs = append(probs, headerProblem{i, raw, msg})
 		default:
 			if j, dup := h.pos[name]; dup {
-				probs = append(probs, headerProblem{i, raw, fmt.Sprintf("column %q appears twice in the header (also column %d)", name, j+1)})
+				probs = append(probs, headerProblem{i, raw, says("columntwice", "Name", quoted(name), "Other", j+1)})
 				continue
 			}
 			h.pos[name] = i
@@ -212,7 +209,7 @@ func readHeader(k Kind, row []string) (header, []headerProblem) {
 	}
 	for _, c := range columns[k] {
 		if _, ok := h.pos[c.name]; !ok && !c.optional {
-			probs = append(probs, headerProblem{-1, "", fmt.Sprintf("the header has no column %q, which %s needs", c.name, k.FileName())})
+			probs = append(probs, headerProblem{-1, "", says("nocolumn", "Name", quoted(c.name), "File", k.FileName())})
 		}
 	}
 	return h, probs
@@ -221,7 +218,7 @@ func readHeader(k Kind, row []string) (header, []headerProblem) {
 type headerProblem struct {
 	index int // column index, -1 when the problem is a missing column
 	value string
-	msg   string
+	msg   problem
 }
 
 func columnList(k Kind) string {

@@ -315,7 +315,8 @@ func TestParseMoney(t *testing.T) {
 		{"92233720368547758.08", 2, 0, "too large"}, {"99999999999999999999", 2, 0, "too large"},
 	}
 	for _, c := range cases {
-		got, msg := parseMoney(c.in, c.digits, '.')
+		got, p := parseMoney(c.in, c.digits, '.')
+		msg := p.String()
 		if (c.bad == "") != (msg == "") || (c.bad != "" && !strings.Contains(msg, c.bad)) || (c.bad == "" && got != c.want) {
 			t.Errorf("parseMoney(%q, %d) = %d, %q; want %d, %q", c.in, c.digits, got, msg, c.want, c.bad)
 		}
@@ -334,7 +335,8 @@ func TestParseDate(t *testing.T) {
 		{"2024-02-29", ""}, {"1900-01-01", ""}, {"2023-02-29", "has no day 29"}, {"2024-13-01", "no month 13"},
 		{"1899-12-31", "before 1900"}, {"24-01-01", "YYYY-MM-DD"}, {"2024/01/01", "YYYY-MM-DD"}, {"2024-1-01", "YYYY-MM-DD"},
 	} {
-		d, msg := parseDate(c.in)
+		d, p := parseDate(c.in)
+		msg := p.String()
 		if (c.bad == "") != (msg == "") || !strings.Contains(msg, c.bad) {
 			t.Errorf("parseDate(%q): %q, want %q", c.in, msg, c.bad)
 		}

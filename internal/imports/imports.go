@@ -300,17 +300,17 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	for _, f := range files {
 		k, ok := kindOfFile(f.Name)
 		if !ok {
-			im.errs.add(RowError{File: f.Name, Message: "is not a file of the feed; a feed holds " + fileNames()})
+			im.errs.add(RowError{File: f.Name}.of(says("notfeedfile", "Files", fileNames())))
 			continue
 		}
 		if prev, dup := byKind[k]; dup {
-			im.errs.add(RowError{File: f.Name, Message: fmt.Sprintf("is a second %s file (with %s); a feed holds one of each", k, prev.Name)})
+			im.errs.add(RowError{File: f.Name}.of(says("secondfile", "Kind", string(k), "Other", prev.Name)))
 			continue
 		}
 		byKind[k] = f
 	}
 	if len(files) == 0 {
-		im.errs.add(RowError{File: "(feed)", Message: "holds no file; a feed holds one or more of " + fileNames()})
+		im.errs.add(RowError{File: "(feed)"}.of(says("nofile", "Files", fileNames())))
 	}
 	var names []string
 	for _, k := range Kinds {
@@ -349,8 +349,8 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 			return nil
 		}
 		if groupCode != "" && !strings.EqualFold(groupCode, im.group.code) {
-			im.errs.add(RowError{File: f.Name, Line: 2, Column: "code", ColumnNumber: 1, Value: im.group.code,
-				Message: fmt.Sprintf("is not the banking group the import was told the feed is for (%s)", strings.ToUpper(groupCode))})
+			im.errs.add(RowError{File: f.Name, Line: 2, Column: "code", ColumnNumber: 1, Value: im.group.code}.of(
+				says("othergroup", "Group", strings.ToUpper(groupCode))))
 			return nil
 		}
 		groupCode = im.group.code
@@ -358,7 +358,7 @@ func (im *importer) run(ctx context.Context, files []File, res *Result) error {
 	if im.ref, err = loadRefs(ctx, tx, im.pool, groupCode, im.group != nil); err != nil {
 		var fp feedProblem
 		if errors.As(err, &fp) {
-			im.errs.add(RowError{File: "(feed)", Message: string(fp)})
+			im.errs.add(RowError{File: "(feed)"}.of(problem(fp)))
 			return nil
 		}
 		return err
@@ -453,11 +453,11 @@ func (im *importer) readFile(ctx context.Context, f File, fr *FileResult) error 
 		return small(im.readBanks, "copy-bank")
 	case Regions:
 		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
-			return im.readCodes(ctx, r, im.ref.regions, "region", "region", codePattern, "1-20 capital letters, digits, dashes or underscores")
+			return im.readCodes(ctx, r, im.ref.regions, "region", "region", codePattern)
 		}, "copy-region")
 	case Industries:
 		return small(func(ctx context.Context, r *fileReader) ([]byte, error) {
-			return im.readCodes(ctx, r, im.ref.industries, "industry", "industry", industryPattern, "1-20 capital letters, digits, dots, dashes or underscores")
+			return im.readCodes(ctx, r, im.ref.industries, "industry", "industry", industryPattern)
 		}, "copy-industry")
 	case Products:
 		return small(im.readProducts, "copy-product")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -580,8 +581,9 @@ func TestTaxIDTwiceOnTheFirstLoad(t *testing.T) {
 		t.Fatalf("status %s, errors %v", res.Status, res.Errors)
 	}
 	want := RowError{File: "clients.csv", Line: 4, Column: "tax_id", ColumnNumber: 3, Value: "BG203456789",
-		Message: "is also the tax id of the client on line 3; a tax id belongs to one client of a bank"}
-	if res.Errors[0] != want {
+		Message: "is also the tax id of the client on line 3; a tax id belongs to one client of a bank",
+		Key:     "taxtwice", Args: map[string]any{"Line": "3"}}
+	if !reflect.DeepEqual(res.Errors[0], want) {
 		t.Errorf("error %+v, want %+v", res.Errors[0], want)
 	}
 	sameChecksums(t, before, checksums(t, pool))

@@ -49,8 +49,7 @@ func ImportZip(ctx context.Context, pool *pgxpool.Pool, r io.ReaderAt, size int6
 		if name == "" || name == "." {
 			name = "(upload)"
 		}
-		return importWith(ctx, pool, nil, opts, []RowError{{File: name,
-			Message: "is not a zip archive (" + err.Error() + "); upload the CSV files themselves or a zip of them"}})
+		return importWith(ctx, pool, nil, opts, []RowError{RowError{File: name}.of(says("notzip", "Error", err.Error()))})
 	}
 	limits := opts.Limits.withDefaults()
 	var files []File
@@ -67,12 +66,12 @@ func ImportZip(ctx context.Context, pool *pgxpool.Pool, r io.ReaderAt, size int6
 		size, packed := zf.UncompressedSize64, zf.CompressedSize64
 		switch {
 		case size > uint64(limits.EntryBytes):
-			problems = append(problems, RowError{File: filepath.Base(name),
-				Message: fmt.Sprintf("is %d MB uncompressed; a file of a zip may hold at most %d MB (send bigger feeds to the inbox as directories)", size>>20, limits.EntryBytes>>20)})
+			problems = append(problems, RowError{File: filepath.Base(name)}.of(
+				says("zipentry", "Size", size>>20, "Max", limits.EntryBytes>>20)))
 			continue
 		case size > 0 && (packed == 0 || size/packed >= uint64(limits.Ratio)):
-			problems = append(problems, RowError{File: filepath.Base(name),
-				Message: fmt.Sprintf("expands from %d bytes to %d, more than %d times: a CSV file compresses far less; refused as a zip bomb", packed, size, limits.Ratio)})
+			problems = append(problems, RowError{File: filepath.Base(name)}.of(
+				says("zipbomb", "Packed", packed, "Size", size, "Ratio", limits.Ratio)))
 			continue
 		}
 		rc, err := zf.Open()

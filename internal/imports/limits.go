@@ -118,7 +118,6 @@ func (r *fileReader) tooLong(err error) bool {
 	if !errors.As(err, &tl) {
 		return false
 	}
-	r.errs.add(RowError{File: r.name, Line: tl.line,
-		Message: fmt.Sprintf("is longer than %d bytes (a quoted value that is never closed, or not a CSV file); the rest of the file is not read", tl.limit)})
+	r.errs.add(RowError{File: r.name, Line: tl.line}.of(says("longrecord", "Bytes", tl.limit)))
 	return true
 }

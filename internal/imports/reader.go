@@ -24,7 +24,12 @@ type RowError struct {
 	Column       string `json:"column,omitempty"` // the column's name, when one column is at fault
 	ColumnNumber int    `json:"column_number,omitempty"`
 	Value        string `json:"value,omitempty"`
-	Message      string `json:"message"`
+	Message      string `json:"message"` // in English
+	// Key and Args are Message as data, for MessageIn (messages.go): a
+	// message id under imports.row and its named values. A record written
+	// before migration 00026 has no key.
+	Key  string         `json:"key,omitempty"`
+	Args map[string]any `json:"args,omitempty"`
 }
 
 // Error reads like: clients.csv line 12, column 9 (since): "2024-13-01" is not a date.
@@ -260,14 +265,14 @@ func newFileReader(name string, k Kind, body io.Reader, errs *errorList, limits 
 	return r
 }
 
-func (r *fileReader) fileError(line int, msg string) {
-	r.errs.add(RowError{File: r.name, Line: line, Message: msg})
+func (r *fileReader) fileError(line int, p problem) {
+	r.errs.add(RowError{File: r.name, Line: line}.of(p))
 }
 
 func (r *fileReader) readHeader() {
 	row, err := r.cr.Read()
 	if errors.Is(err, io.EOF) {
-		r.fileError(1, "the file is empty; it needs a header row naming its columns ("+columnList(r.kind)+")")
+		r.fileError(1, says("emptyfile", "Columns", columnList(r.kind)))
 		return
 	}
 	if err != nil {
@@ -275,19 +280,18 @@ func (r *fileReader) readHeader() {
 		return
 	}
 	if len(row) > r.limits.Columns {
-		r.fileError(1, fmt.Sprintf("the header has %d columns; %s has at most %d (%s)", len(row), r.kind.FileName(), len(columns[r.kind]), columnList(r.kind)))
+		r.fileError(1, says("widehead", "Count", len(row), "File", r.kind.FileName(), "Max", len(columns[r.kind]), "Columns", columnList(r.kind)))
 		return
 	}
 	for i, v := range row {
 		if !utf8.ValidString(v) {
-			r.errs.add(RowError{File: r.name, Line: 1, ColumnNumber: i + 1, Value: strings.ToValidUTF8(v, "?"),
-				Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})
+			r.errs.add(RowError{File: r.name, Line: 1, ColumnNumber: i + 1, Value: strings.ToValidUTF8(v, "?")}.of(says("notutf8")))
 			return
 		}
 	}
 	h, probs := readHeader(r.kind, row)
 	for _, p := range probs {
-		e := RowError{File: r.name, Line: 1, Value: strings.TrimSpace(p.value), Message: p.msg}
+		e := RowError{File: r.name, Line: 1, Value: strings.TrimSpace(p.value)}.of(p.msg)
 		if p.index >= 0 {
 			e.ColumnNumber = p.index + 1
 		}
@@ -306,17 +310,17 @@ func (r *fileReader) csvError(err error) {
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		msg := pe.Err.Error()
+		e := RowError{File: r.name, Line: pe.Line, ColumnNumber: pe.Column, Message: pe.Err.Error()}
 		switch {
 		case errors.Is(pe.Err, csv.ErrBareQuote):
-			msg = `has a quote (") inside a value that does not start with one; put the whole value in quotes and double the quote inside ("")`
+			e = e.of(says("barequote"))
 		case errors.Is(pe.Err, csv.ErrQuote):
-			msg = "has a quoted value that is not closed, or text right after a closing quote"
+			e = e.of(says("quote"))
 		}
-		r.errs.add(RowError{File: r.name, Line: pe.Line, ColumnNumber: pe.Column, Message: msg})
+		r.errs.add(e)
 		return
 	}
-	r.errs.add(RowError{File: r.name, Message: "cannot be read: " + err.Error()})
+	r.errs.add(RowError{File: r.name}.of(says("unreadable", "Error", err.Error())))
 }
 
 // next reads the next well-formed row; false at the end of the file (or of
@@ -354,21 +358,20 @@ func (r *fileReader) next() bool {
 		}
 		if len(row) != r.h.width {
 			r.badRow()
-			r.errs.add(RowError{File: r.name, Line: r.line,
-				Message: fmt.Sprintf("has %d values, but the header has %d columns (a missing or extra comma, or a value with a comma that is not in quotes)", len(row), r.h.width)})
+			r.errs.add(RowError{File: r.name, Line: r.line}.of(says("width", "Values", len(row), "Columns", r.h.width)))
 			continue
 		}
 		bad := false
 		for i, v := range row {
 			if len(v) > r.limits.FieldBytes {
 				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
-					Value: truncate(strings.ToValidUTF8(v[:80], "?"), 80), Message: fmt.Sprintf("is longer than %d bytes", r.limits.FieldBytes)})
+					Value: truncate(strings.ToValidUTF8(v[:80], "?"), 80)}.of(says("longfield", "Bytes", r.limits.FieldBytes)))
 				bad = true
 				continue
 			}
 			if !utf8.ValidString(v) {
 				r.errs.add(RowError{File: r.name, Line: r.line, ColumnNumber: i + 1, Column: r.nameOf(i),
-					Value: strings.ToValidUTF8(v, "?"), Message: "is not UTF-8 text; save the file as \"CSV UTF-8\""})
+					Value: strings.ToValidUTF8(v, "?")}.of(says("notutf8")))
 				bad = true
 			}
 		}
@@ -411,9 +414,9 @@ func (r *fileReader) badRow() {
 }
 
 // fail reports what is wrong with a column's value on the current row.
-func (r *fileReader) fail(col column, value, msg string) {
+func (r *fileReader) fail(col column, value string, p problem) {
 	r.badRow()
-	e := RowError{File: r.name, Line: r.line, Column: col.name, Value: value, Message: msg}
+	e := RowError{File: r.name, Line: r.line, Column: col.name, Value: value}.of(p)
 	if col.i >= 0 {
 		e.ColumnNumber = col.i + 1
 	}
@@ -424,7 +427,7 @@ func (r *fileReader) fail(col column, value, msg string) {
 func (r *fileReader) required(col column) (string, bool) {
 	v := r.get(col)
 	if v == "" {
-		r.fail(col, "", "is empty; "+col.name+" is required")
+		r.fail(col, "", says("required", "Column", col.name))
 		return "", false
 	}
 	return v, true

@@ -26,7 +26,10 @@ type Record struct {
 	Files      []FileResult
 	Rows       int64
 	ErrorCount int
-	Message    string
+	Message    string // why a failed import could not run, in English
+	// MessageKey is Message as a message id under imports.row, for
+	// MessageIn; "" when Message has no words of Relay's own.
+	MessageKey string
 	// Errors holds the first MaxErrors errors; List leaves it empty, Get fills it.
 	Errors []RowError
 	// Progress is how far the import got, recorded while it ran.
@@ -101,7 +104,7 @@ func List(ctx context.Context, q db.Querier, f ListFilter) ([]Record, int, error
 	var r Record
 	var files, progress []byte
 	_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.StartedAt, &r.FinishedAt, &r.UserID, &r.Login, &r.Source, &r.Origin,
-		&r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &progress, &total}, func() error {
+		&r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &r.MessageKey, &progress, &total}, func() error {
 		rec := r
 		rec.Files, rec.Progress = nil, Progress{}
 		if err := json.Unmarshal(files, &rec.Files); err != nil {
@@ -124,7 +127,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (Record, error) {
 	var r Record
 	var files, errs, progress []byte
 	err := q.QueryRow(ctx, records.Get("get-record"), id).Scan(&r.ID, &r.StartedAt, &r.FinishedAt, &r.UserID, &r.Login,
-		&r.Source, &r.Origin, &r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &errs, &progress)
+		&r.Source, &r.Origin, &r.Status, &files, &r.Rows, &r.ErrorCount, &r.Message, &r.MessageKey, &errs, &progress)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("import %d: %w", id, db.ErrNotFound)
 	}

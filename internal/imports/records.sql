@@ -14,15 +14,15 @@ UPDATE feed_import SET progress = $2, rows = $3 WHERE id = $1 AND status = 'runn
 
 -- name: list-records
 SELECT id, started_at, finished_at, user_id, login, source, origin, status, files, rows, error_count, message,
-       progress, count(*) OVER ()
+       message_key, progress, count(*) OVER ()
 FROM feed_import
 WHERE ($3::text = '' OR status = $3::text)
 ORDER BY started_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
 -- name: get-record
-SELECT id, started_at, finished_at, user_id, login, source, origin, status, files, rows, error_count, message, errors,
-       progress
+SELECT id, started_at, finished_at, user_id, login, source, origin, status, files, rows, error_count, message,
+       message_key, errors, progress
 FROM feed_import WHERE id = $1;
 
 -- name: hold-record
@@ -39,7 +39,8 @@ SELECT pg_advisory_unlock($1::integer, ($2::bigint % 2147483647)::integer);
 -- which holds each lock it took until it ends.
 WITH gone AS (
     UPDATE feed_import
-    SET status = 'failed', finished_at = clock_timestamp(), message = 'interrupted: the process importing it stopped'
+    SET status = 'failed', finished_at = clock_timestamp(), message = 'interrupted: the process importing it stopped',
+        message_key = 'interrupted'
     WHERE status = 'running' AND started_at < now() - interval '10 seconds'
       AND pg_try_advisory_xact_lock($1::integer, (id % 2147483647)::integer)
     RETURNING id, user_id, login, source, origin, message)

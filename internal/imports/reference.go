@@ -28,18 +28,18 @@ func (im *importer) readGroup(f File, fr *FileResult) *groupRow {
 	var g *groupRow
 	for r.next() {
 		if g != nil {
-			r.fileError(r.line, "is a second banking group; a feed belongs to one group, named on one row of group.csv")
+			r.fileError(r.line, says("secondgroup"))
 			continue
 		}
 		code, k1 := r.required(r.c.code)
 		code = strings.ToUpper(code)
 		if k1 && !codePattern.MatchString(code) {
-			r.fail(r.c.code, code, "is not a group code: use 1-20 capital letters, digits, dashes or underscores")
+			r.fail(r.c.code, code, says("notgroupcode"))
 			k1 = false
 		}
 		name, k2 := r.required(r.c.name)
 		if k2 {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				k2 = false
 			}
@@ -51,7 +51,7 @@ func (im *importer) readGroup(f File, fr *FileResult) *groupRow {
 		}
 	}
 	if r.ok && r.rows == 0 {
-		r.fileError(2, "has no row; give the banking group's code and name")
+		r.fileError(2, says("nogroup"))
 	}
 	if g == nil || g.code == "" {
 		return nil
@@ -69,12 +69,12 @@ func (im *importer) readBanks(ctx context.Context, r *fileReader) ([]byte, error
 		code, k := r.required(r.c.code)
 		code = strings.ToUpper(code)
 		if k && !codePattern.MatchString(code) {
-			r.fail(r.c.code, code, "is not a bank code: use 1-20 capital letters, digits, dashes or underscores")
+			r.fail(r.c.code, code, says("notbankcode"))
 			k = false
 		}
 		name, kn := r.required(r.c.name)
 		if kn {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				kn = false
 			}
@@ -82,13 +82,13 @@ func (im *importer) readBanks(ctx context.Context, r *fileReader) ([]byte, error
 		currency, kc := r.required(r.c.currency)
 		currency = strings.ToUpper(currency)
 		if kc && !reference.CurrencyPattern.MatchString(currency) {
-			r.fail(r.c.currency, currency, "is not a currency: use its ISO 4217 code, three letters (EUR, RON, RSD)")
+			r.fail(r.c.currency, currency, says("notcurrency"))
 			kc = false
 		}
 		dv, kd := r.required(r.c.minorDigits)
 		digits, ok := digitsOf(dv)
 		if kd && (!ok || digits > 4) {
-			r.fail(r.c.minorDigits, dv, "is not a number of minor digits: give 0 to 4 (2 for cents)")
+			r.fail(r.c.minorDigits, dv, says("notminor"))
 			kd = false
 		}
 		if !k {
@@ -97,18 +97,17 @@ func (im *importer) readBanks(ctx context.Context, r *fileReader) ([]byte, error
 		b, found := im.ref.banks[code]
 		switch {
 		case found && b.line > 0:
-			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: bank %s is also on line %d", code, b.line))
+			r.fail(r.c.code, code, says("banktwice", "Code", code, "Line", b.line))
 			continue
 		case im.ref.foreignBanks[code]:
-			r.fail(r.c.code, code, "is the code of a bank of another banking group; bank codes are unique across Relay")
+			r.fail(r.c.code, code, says("foreignbank"))
 			continue
 		case !found:
 			b = bankRef{isNew: true}
 		}
 		b.line = r.line
 		if kc && kd && b.hasClients && (b.currency != currency || b.digits != digits) {
-			r.fail(r.c.currency, currency, fmt.Sprintf("changes bank %s from %s with %d minor digits, but Relay holds its clients' amounts in those minor units; a bank's currency cannot change once it has clients",
-				code, b.currency, b.digits))
+			r.fail(r.c.currency, currency, says("currencychange", "Code", code, "Currency", b.currency, "Digits", b.digits))
 			kc = false
 		}
 		if !(kn && kc && kd) {
@@ -167,19 +166,19 @@ type codeRow struct {
 
 // readCodes reads regions.csv or industries.csv: codes of the group, each
 // with a name (and for industries, the NACE section it belongs to).
-func (im *importer) readCodes(ctx context.Context, r *fileReader, m map[string]int16, what, table string, pattern *regexp.Regexp, patternWords string) ([]byte, error) {
+func (im *importer) readCodes(ctx context.Context, r *fileReader, m map[string]int16, what, table string, pattern *regexp.Regexp) ([]byte, error) {
 	var rows []codeRow
 	lines := map[string]int{}
 	for r.next() {
 		code, k := r.required(r.c.code)
 		code = strings.ToUpper(code)
 		if k && !pattern.MatchString(code) {
-			r.fail(r.c.code, code, "is not a "+what+" code: use "+patternWords)
+			r.fail(r.c.code, code, says("notcode-"+what))
 			k = false
 		}
 		name, kn := r.required(r.c.name)
 		if kn {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				kn = false
 			}
@@ -187,14 +186,14 @@ func (im *importer) readCodes(ctx context.Context, r *fileReader, m map[string]i
 		nace := strings.ToUpper(r.get(r.c.naceSection))
 		kx := true
 		if nace != "" && (len(nace) != 1 || nace[0] < 'A' || nace[0] > 'U') {
-			r.fail(r.c.naceSection, nace, "is not a NACE Rev.2 section: give one letter from A to U, or leave it empty")
+			r.fail(r.c.naceSection, nace, says("notnace"))
 			kx = false
 		}
 		if !k {
 			continue
 		}
 		if first, dup := lines[code]; dup {
-			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: %s %s is also on line %d", what, code, first))
+			r.fail(r.c.code, code, says("codetwice-"+what, "Code", code, "Line", first))
 			continue
 		}
 		lines[code] = r.line

@@ -116,9 +116,9 @@ type clientRef struct {
 
 // feedProblem is a problem with the feed as a whole, found before any row
 // is read: it is reported like a row's error, not as a failure.
-type feedProblem string
+type feedProblem problem
 
-func (p feedProblem) Error() string { return string(p) }
+func (p feedProblem) Error() string { return problem(p).String() }
 
 // loadRefs reads what the feed may refer to, for the group named groupCode
 // (or the only group). newGroup says that the feed's group.csv names the
@@ -151,11 +151,11 @@ func loadRefs(ctx context.Context, tx pgx.Tx, pool *pgxpool.Pool, groupCode stri
 		}
 		ids, r.newGroup = []int16{int16(id)}, true
 	case len(ids) == 0 && groupCode != "":
-		return nil, feedProblem(fmt.Sprintf("no banking group has the code %q", groupCode))
+		return nil, feedProblem(says("nosuchgroup", "Code", quoted(groupCode)))
 	case len(ids) == 0:
-		return nil, feedProblem("no banking group exists yet; send group.csv (and banks.csv, regions.csv, industries.csv) with the feed, or run `relay setup`")
+		return nil, feedProblem(says("nogroupyet"))
 	case len(ids) > 1:
-		return nil, feedProblem("the database holds several banking groups; name the group the feed belongs to")
+		return nil, feedProblem(says("severalgroups"))
 	}
 	r.groupID = ids[0]
 

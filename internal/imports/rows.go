@@ -29,12 +29,12 @@ func (im *importer) readProducts(ctx context.Context, r *fileReader) ([]byte, er
 		code, k1 := r.required(r.c.code)
 		code = strings.ToUpper(code)
 		if k1 && !longCodePattern.MatchString(code) {
-			r.fail(r.c.code, code, "is not a product code: use 1-30 capital letters, digits, dashes or underscores")
+			r.fail(r.c.code, code, says("notproductcode"))
 			k1 = false
 		}
 		name, k2 := r.required(r.c.name)
 		if k2 {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				k2 = false
 			}
@@ -42,26 +42,26 @@ func (im *importer) readProducts(ctx context.Context, r *fileReader) ([]byte, er
 		family, k3 := r.required(r.c.family)
 		family = strings.ToLower(family)
 		if k3 && !validFamily[family] {
-			r.fail(r.c.family, family, "is not a product family; use "+familyList)
+			r.fail(r.c.family, family, says("notfamily", "Families", familyList))
 			k3 = false
 		}
 		kind, k4 := r.required(r.c.incomeKind)
 		kind = strings.ToLower(kind)
 		if k4 && kind != "fee" && kind != "interest" {
-			r.fail(r.c.incomeKind, kind, "is not an income kind; use fee or interest")
+			r.fail(r.c.incomeKind, kind, says("notincomekind"))
 			k4 = false
 		}
 		row := productRow{code: code, name: name, family: family, kind: kind, active: true}
 		if v := r.get(r.c.keyProduct); v != "" {
-			var msg string
-			if row.keyProduct, msg = parseBool(v); msg != "" {
-				r.fail(r.c.keyProduct, v, msg+" (write true when closing the product is a strong sign the client is leaving)")
+			var msg problem
+			if row.keyProduct, msg = parseBool(v); msg.found() {
+				r.fail(r.c.keyProduct, v, says("notkeyproduct", "Problem", msg))
 				ok = false
 			}
 		}
 		if v := r.get(r.c.active); v != "" {
-			var msg string
-			if row.active, msg = parseBool(v); msg != "" {
+			var msg problem
+			if row.active, msg = parseBool(v); msg.found() {
 				r.fail(r.c.active, v, msg)
 				ok = false
 			}
@@ -73,7 +73,7 @@ func (im *importer) readProducts(ctx context.Context, r *fileReader) ([]byte, er
 		p := im.ref.products[code]
 		switch {
 		case p != nil && p.line > 0:
-			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: product %s is also on line %d", code, p.line))
+			r.fail(r.c.code, code, says("producttwice", "Code", code, "Line", p.line))
 			continue
 		case p == nil:
 			p = &productRef{isNew: true, seq: len(im.ref.products)}
@@ -128,12 +128,12 @@ func (im *importer) readBranches(ctx context.Context, r *fileReader) ([]byte, er
 		code, k := r.required(r.c.code)
 		code = strings.ToUpper(code)
 		if k && !longCodePattern.MatchString(code) {
-			r.fail(r.c.code, code, "is not a branch code: use 1-30 capital letters, digits, dashes or underscores")
+			r.fail(r.c.code, code, says("notbranchcode"))
 			k = false
 		}
 		name, kn := r.required(r.c.name)
 		if kn {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				kn = false
 			}
@@ -145,10 +145,10 @@ func (im *importer) readBranches(ctx context.Context, r *fileReader) ([]byte, er
 		b := im.ref.branches[code]
 		switch {
 		case b != nil && b.line > 0:
-			r.fail(r.c.code, code, fmt.Sprintf("appears twice in this file: branch %s is also on line %d", code, b.line))
+			r.fail(r.c.code, code, says("branchtwice", "Code", code, "Line", b.line))
 			continue
 		case b != nil && b.foreign:
-			r.fail(r.c.code, code, "is the code of a branch of another banking group; branch codes are unique across Relay")
+			r.fail(r.c.code, code, says("foreignbranch"))
 			b.line, b.bad = r.line, true
 			continue
 		case b == nil:
@@ -157,7 +157,7 @@ func (im *importer) readBranches(ctx context.Context, r *fileReader) ([]byte, er
 		}
 		b.line = r.line
 		if ok && !b.isNew && b.bankID != bank.id {
-			r.fail(r.c.bank, r.get(r.c.bank), fmt.Sprintf("branch %s belongs to bank %s in Relay; a branch cannot move to another bank", code, im.ref.bankCodes[b.bankID]))
+			r.fail(r.c.bank, r.get(r.c.bank), says("branchmoves", "Code", code, "Bank", im.ref.bankCodes[b.bankID]))
 			ok = false
 		}
 		if !(ok && kn && kr) {
@@ -205,12 +205,12 @@ func (im *importer) readManagers(ctx context.Context, r *fileReader) ([]byte, er
 		login, k := r.required(r.c.login)
 		login = strings.ToLower(login)
 		if k && !loginPattern.MatchString(login) {
-			r.fail(r.c.login, login, "is not a login: use 2-63 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit")
+			r.fail(r.c.login, login, says("notlogin"))
 			k = false
 		}
 		name, kn := r.required(r.c.name)
 		if kn {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.name, name, msg)
 				kn = false
 			}
@@ -222,14 +222,14 @@ func (im *importer) readManagers(ctx context.Context, r *fileReader) ([]byte, er
 		m := im.ref.managers[login]
 		switch {
 		case m != nil && m.line > 0:
-			r.fail(r.c.login, login, fmt.Sprintf("appears twice in this file: manager %s is also on line %d", login, m.line))
+			r.fail(r.c.login, login, says("managertwice", "Login", login, "Line", m.line))
 			continue
 		case m != nil && m.foreign:
-			r.fail(r.c.login, login, "is the login of a user of another banking group; logins are unique across Relay")
+			r.fail(r.c.login, login, says("foreignlogin"))
 			m.line, m.bad = r.line, true
 			continue
 		case m != nil && m.role != "manager":
-			r.fail(r.c.login, login, fmt.Sprintf("is the login of a %s in Relay, not of a personal manager; the feed creates and updates personal managers only", roleLabel(m.role)))
+			r.fail(r.c.login, login, notManager(m.role))
 			m.line, m.bad = r.line, true
 			continue
 		case m == nil:
@@ -272,16 +272,14 @@ func (im *importer) readManagers(ctx context.Context, r *fileReader) ([]byte, er
 	return out, nil
 }
 
-func roleLabel(role string) string {
+// notManager is the problem of a managers.csv login that is a user of
+// another role in Relay.
+func notManager(role string) problem {
 	switch role {
-	case "branch_head":
-		return "branch head"
-	case "risk":
-		return "risk analyst"
-	case "admin":
-		return "administrator"
+	case "branch_head", "risk", "admin":
+		return says("notmanager-" + role)
 	}
-	return role
+	return says("notmanager", "Role", role)
 }
 
 // bank reads a bank code column.
@@ -298,7 +296,7 @@ func (im *importer) bank(r *fileReader, col column) (bankRef, bool) {
 		b, found = im.ref.banks[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, "is not a bank of the group known to Relay or given in banks.csv; "+im.bankList())
+		r.fail(col, v, im.notBank())
 		return bankRef{}, false
 	}
 	if b.bad {
@@ -308,10 +306,9 @@ func (im *importer) bank(r *fileReader, col column) (bankRef, bool) {
 	return b, true
 }
 
-// referenceFile names the file that sets up each kind of code.
-var referenceFile = map[string]string{"region": Regions.FileName(), "industry": Industries.FileName()}
-
-func (im *importer) bankList() string {
+// notBank is the problem of a bank code the group does not have, listing
+// those it has.
+func (im *importer) notBank() problem {
 	codes := make([]string, 0, len(im.ref.banks))
 	for c, b := range im.ref.banks {
 		if b.bad {
@@ -320,10 +317,10 @@ func (im *importer) bankList() string {
 		codes = append(codes, c)
 	}
 	if len(codes) == 0 {
-		return "the group has no bank yet"
+		return says("notbank-none")
 	}
 	slices.Sort(codes)
-	return "the banks are " + strings.Join(codes, ", ")
+	return says("notbank", "Banks", strings.Join(codes, ", "))
 }
 
 // code reads a required reference-data code (region, industry).
@@ -341,7 +338,7 @@ func (im *importer) lookupCode(r *fileReader, col column, v string, m map[string
 		id, found = m[strings.ToUpper(v)]
 	}
 	if !found {
-		r.fail(col, v, fmt.Sprintf("is not a %s known to Relay or given in %s; %ss are reference data, set up by an administrator or sent with the feed", what, referenceFile[what], what))
+		r.fail(col, v, says("unknown-"+what))
 		return 0, false
 	}
 	if id == badCode {
@@ -359,7 +356,7 @@ func (im *importer) branch(r *fileReader, col column) (*branchRef, bool) {
 	b := im.ref.branches[strings.ToUpper(v)]
 	switch {
 	case b == nil || b.foreign:
-		r.fail(col, v, "is not a branch known to Relay or given in branches.csv")
+		r.fail(col, v, says("unknownbranch"))
 		return nil, false
 	case b.bad:
 		return nil, false // its own row is reported
@@ -389,7 +386,7 @@ func (im *importer) clientAt(r *fileReader) (int32, bankRef, bool) {
 	if i < 0 {
 		var found bool
 		if i, found = im.ref.clients.find(list, bank.id, ref); !found {
-			r.fail(r.c.client, ref, fmt.Sprintf("is not a client of bank %s known to Relay or given in clients.csv", im.ref.bankCodes[bank.id]))
+			r.fail(r.c.client, ref, says("unknownclient", "Bank", im.ref.bankCodes[bank.id]))
 			return 0, bank, false
 		}
 	}
@@ -419,16 +416,16 @@ func (im *importer) readDate(r *fileReader, col column, required bool) (date, bo
 	v := r.get(col)
 	if v == "" {
 		if required {
-			r.fail(col, "", "is empty; "+col.name+" is required")
+			r.fail(col, "", says("required", "Column", col.name))
 			return 0, false
 		}
 		return noDate, true
 	}
 	d, msg := parseDate(v)
-	if msg == "" && d > im.today {
-		msg = "is in the future (today is " + im.today.String() + ")"
+	if !msg.found() && d > im.today {
+		msg = says("future", "Today", im.today.String())
 	}
-	if msg != "" {
+	if msg.found() {
 		r.fail(col, v, msg)
 		return 0, false
 	}
@@ -441,25 +438,25 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		bank, ok := im.bank(r, r.c.bank)
 		ref, kref := r.required(r.c.ref)
 		if kref && !refPattern.MatchString(ref) {
-			r.fail(r.c.ref, ref, "is not a client reference: use 1-40 letters, digits, dots, dashes, slashes or underscores, starting with a letter or digit")
+			r.fail(r.c.ref, ref, says("notref"))
 			kref = false
 		}
 		tax, ktax := r.required(r.c.taxId)
 		tax = strings.ToUpper(tax)
 		if ktax && !taxPattern.MatchString(tax) {
-			r.fail(r.c.taxId, tax, "is not a tax id: use 4-20 capital letters and digits, without spaces or punctuation")
+			r.fail(r.c.taxId, tax, says("nottaxid"))
 			ktax = false
 		}
 		name, kname := r.required(r.c.legalName)
 		if kname {
-			if msg := checkText(name, 200); msg != "" {
+			if msg := checkText(name, 200); msg.found() {
 				r.fail(r.c.legalName, name, msg)
 				kname = false
 			}
 		}
 		branch, kbranch := im.branch(r, r.c.branch)
 		if kbranch && ok && branch.bankID != bank.id {
-			r.fail(r.c.branch, r.get(r.c.branch), fmt.Sprintf("is a branch of bank %s, not of bank %s", im.ref.bankCodes[branch.bankID], im.ref.bankCodes[bank.id]))
+			r.fail(r.c.branch, r.get(r.c.branch), says("otherbankbranch", "Of", im.ref.bankCodes[branch.bankID], "Not", im.ref.bankCodes[bank.id]))
 			kbranch = false
 		}
 		var region int16
@@ -473,13 +470,13 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		size, ksize := r.required(r.c.sizeBand)
 		size = strings.ToLower(size)
 		if ksize && !validSize[size] {
-			r.fail(r.c.sizeBand, size, "is not a size band; use micro, small or medium")
+			r.fail(r.c.sizeBand, size, says("notsize"))
 			ksize = false
 		}
 		since, ksince := im.readDate(r, r.c.since, true)
 		left, kleft := im.readDate(r, r.c.leftOn, false)
 		if ksince && kleft && left != noDate && left < since {
-			r.fail(r.c.leftOn, r.get(r.c.leftOn), "is before the date the client arrived ("+since.String()+")")
+			r.fail(r.c.leftOn, r.get(r.c.leftOn), says("beforearrived", "Date", since.String()))
 			kleft = false
 		}
 		var manager *managerRef
@@ -488,12 +485,12 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 			manager = im.ref.managers[v]
 			switch {
 			case manager == nil || manager.foreign || manager.role != "manager":
-				r.fail(r.c.manager, v, "is not a personal manager known to Relay or given in managers.csv")
+				r.fail(r.c.manager, v, says("unknownmanager"))
 				kmgr = false
 			case manager.bad:
 				kmgr = false
 			case kbranch && manager.branchID != branch.id:
-				r.fail(r.c.manager, v, fmt.Sprintf("works in branch %s, not in the client's branch %s", im.ref.branchByID[manager.branchID].code, branch.code))
+				r.fail(r.c.manager, v, says("otherbranch", "Branch", im.ref.branchByID[manager.branchID].code, "Client", branch.code))
 				kmgr = false
 			}
 		}
@@ -503,7 +500,7 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 		}
 		idx, found := im.ref.clients.find(im.ref.clientList, bank.id, ref)
 		if found && im.ref.clientList[idx].line > 0 {
-			r.fail(r.c.ref, ref, fmt.Sprintf("appears twice in this file: client %s of bank %s is also on line %d", ref, im.ref.bankCodes[bank.id], im.ref.clientList[idx].line))
+			r.fail(r.c.ref, ref, says("clienttwice", "Ref", ref, "Bank", im.ref.bankCodes[bank.id], "Line", im.ref.clientList[idx].line))
 			continue
 		}
 		if !found {
@@ -564,7 +561,7 @@ func (im *importer) readClients(ctx context.Context, r *fileReader, cs *copyStre
 func (im *importer) product(r *fileReader, col column, v string) (*productRef, bool) {
 	p := im.ref.products[strings.ToUpper(v)]
 	if p == nil {
-		r.fail(col, v, "is not a product of the catalogue known to Relay or given in products.csv")
+		r.fail(col, v, says("unknownproduct"))
 		return nil, false
 	}
 	return p, true
@@ -585,7 +582,7 @@ func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStr
 		opened, ko := im.readDate(r, r.c.openedOn, true)
 		closed, kcl := im.readDate(r, r.c.closedOn, false)
 		if ko && kcl && closed != noDate && closed < opened {
-			r.fail(r.c.closedOn, r.get(r.c.closedOn), "is before the date the product was opened ("+opened.String()+")")
+			r.fail(r.c.closedOn, r.get(r.c.closedOn), says("beforeopened", "Date", opened.String()))
 			kcl = false
 		}
 		if !kc {
@@ -594,7 +591,7 @@ func (im *importer) readHoldings(ctx context.Context, r *fileReader, cs *copyStr
 		}
 		c := &im.ref.clientList[ci]
 		if ko && opened < c.since {
-			r.fail(r.c.openedOn, r.get(r.c.openedOn), "is before the date the client arrived ("+c.since.String()+")")
+			r.fail(r.c.openedOn, r.get(r.c.openedOn), says("beforearrived", "Date", c.since.String()))
 			ko = false
 		}
 		if !(kp && ko && kcl) || im.bad() {
@@ -646,11 +643,11 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 		mv, km := r.required(r.c.month)
 		var m month
 		if km {
-			var msg string
-			if m, msg = parseMonth(mv); msg == "" && m > thisMonth {
-				msg = "is in the future (this month is " + thisMonth.String() + ")"
+			var msg problem
+			if m, msg = parseMonth(mv); !msg.found() && m > thisMonth {
+				msg = says("futuremonth", "Month", thisMonth.String())
 			}
-			if msg != "" {
+			if msg.found() {
 				r.fail(r.c.month, mv, msg)
 				km = false
 			}
@@ -659,19 +656,19 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 		txv, kt := r.required(r.c.txCount)
 		var tx int32
 		if kt {
-			var msg string
-			if tx, msg = parseCount(txv); msg != "" {
+			var msg problem
+			if tx, msg = parseCount(txv); msg.found() {
 				r.fail(r.c.txCount, txv, msg)
 				kt = false
 			}
 		}
 		if kt && im.ref.bounds.txCount > 0 && int64(tx) > im.ref.bounds.txCount {
-			r.fail(r.c.txCount, txv, fmt.Sprintf("is more transactions than a feed may carry in a month (%d, the setting import.max_tx_count)", im.ref.bounds.txCount))
+			r.fail(r.c.txCount, txv, says("toomanytx", "Max", im.ref.bounds.txCount))
 			kt = false
 		}
 		turnover, ktu := im.money(r, r.c.turnover, digits, kc)
 		if ktu && turnover < 0 {
-			r.fail(r.c.turnover, r.get(r.c.turnover), "is negative; turnover counts the money credited to the client's accounts")
+			r.fail(r.c.turnover, r.get(r.c.turnover), says("negturnover"))
 			ktu = false
 		}
 		ktu = ktu && im.bounded(r, r.c.turnover, r.get(r.c.turnover), turnover, im.ref.bounds.turnover, digits, "turnover", "import.max_turnover")
@@ -691,13 +688,13 @@ func (im *importer) readFacts(ctx context.Context, r *fileReader, cs *copyStream
 		if km {
 			switch {
 			case m < c.since.month():
-				r.fail(r.c.month, mv, "is before the month the client arrived ("+c.since.String()+")")
+				r.fail(r.c.month, mv, says("beforearrivedmonth", "Date", c.since.String()))
 				km = false
 			case c.left != noDate && m > c.left.month():
-				r.fail(r.c.month, mv, "is after the month the client left ("+c.left.String()+")")
+				r.fail(r.c.month, mv, says("afterleft", "Date", c.left.String()))
 				km = false
 			case seen.testAndSet(m, ci, n):
-				r.fail(r.c.month, mv, fmt.Sprintf("repeats a month: client %s already has a row for %s earlier in this file", r.get(r.c.client), m))
+				r.fail(r.c.month, mv, says("monthtwice", "Client", r.get(r.c.client), "Month", m.String()))
 				km = false
 			}
 		}
@@ -733,7 +730,7 @@ func (im *importer) money(r *fileReader, col column, digits int, bankOK bool) (i
 		return 0, ok
 	}
 	n, msg := parseMoney(v, digits, r.decimal)
-	if msg != "" {
+	if msg.found() {
 		r.fail(col, v, msg)
 		return 0, false
 	}
@@ -767,36 +764,35 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 		}
 		eq := strings.IndexByte(part, '=')
 		if eq < 0 {
-			r.fail(r.c.income, v, fmt.Sprintf("item %d (%q) is not PRODUCT=amount; write e.g. CA-MAIN=41.20;EBANK=12.00", item, part))
+			r.fail(r.c.income, v, says("notitem", "Item", item, "Part", quoted(part)))
 			ok = false
 			continue
 		}
 		code, amount := strings.TrimSpace(part[:eq]), strings.TrimSpace(part[eq+1:])
 		p := im.ref.products[strings.ToUpper(code)]
 		if p == nil {
-			r.fail(r.c.income, v, fmt.Sprintf("item %d names %q, which is not a product of the catalogue known to Relay or given in products.csv", item, code))
+			r.fail(r.c.income, v, says("itemproduct", "Item", item, "Code", quoted(code)))
 			ok = false
 			continue
 		}
 		a, msg := parseMoney(amount, digits, r.decimal)
-		if msg != "" {
-			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q %s", item, code, amount, msg))
+		if msg.found() {
+			r.fail(r.c.income, v, says("itemamount", "Item", item, "Code", code, "Amount", quoted(amount), "Problem", msg))
 			ok = false
 			continue
 		}
 		if slices.Contains(seenProducts, p) {
-			r.fail(r.c.income, v, fmt.Sprintf("item %d names product %s a second time; give one amount per product", item, strings.ToUpper(code)))
+			r.fail(r.c.income, v, says("itemtwice", "Item", item, "Code", strings.ToUpper(code)))
 			ok = false
 			continue
 		}
 		if b := inMinor(im.ref.bounds.income, digits); b > 0 && (a > b || a < -b) {
-			r.fail(r.c.income, v, fmt.Sprintf("item %d (%s): %q is beyond the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)",
-				item, strings.ToUpper(code), amount, im.ref.bounds.income))
+			r.fail(r.c.income, v, says("itembeyond", "Item", item, "Code", strings.ToUpper(code), "Amount", quoted(amount), "Bound", im.ref.bounds.income))
 			ok = false
 			continue
 		}
 		if (a > 0 && total > math.MaxInt64-a) || (a < 0 && total < math.MinInt64-a) {
-			r.fail(r.c.income, v, "adds up to too large an amount")
+			r.fail(r.c.income, v, says("sumtoolarge"))
 			ok = false
 			continue
 		}
@@ -806,7 +802,7 @@ func (im *importer) readIncome(r *fileReader, digits int, ids []int16, amounts [
 		amounts = append(amounts, a)
 	}
 	if b := inMinor(im.ref.bounds.income, digits); ok && b > 0 && (total > b || total < -b) {
-		r.fail(r.c.income, v, fmt.Sprintf("adds up to more than the largest income a feed may carry from a client in a month (plus or minus %d, the setting import.max_income)", im.ref.bounds.income))
+		r.fail(r.c.income, v, says("sumbeyond", "Bound", im.ref.bounds.income))
 		ok = false
 	}
 	return ids, amounts, total, ok
@@ -819,6 +815,6 @@ func (im *importer) bounded(r *fileReader, col column, raw string, v, bound int6
 	if b == 0 || (v <= b && v >= -b) {
 		return true
 	}
-	r.fail(col, raw, fmt.Sprintf("is beyond the largest %s a feed may carry (plus or minus %d, the setting %s); a figure this large is a mistake in the file", what, bound, setting))
+	r.fail(col, raw, says("beyond-"+what, "Bound", bound, "Setting", setting))
 	return false
 }

@@ -97,58 +97,58 @@ func digits(s string) (int, bool) {
 const minYear = 1900
 
 // parseDate reads an ISO 8601 calendar date, YYYY-MM-DD.
-func parseDate(s string) (date, string) {
+func parseDate(s string) (date, problem) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, "is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31"
+		return 0, says("notdate")
 	}
 	y, ok1 := digits(s[:4])
 	m, ok2 := digits(s[5:7])
 	d, ok3 := digits(s[8:])
 	if !ok1 || !ok2 || !ok3 {
-		return 0, "is not a date; write it as YYYY-MM-DD, e.g. 2024-03-31"
+		return 0, says("notdate")
 	}
 	if m < 1 || m > 12 {
-		return 0, "is not a date: there is no month " + strconv.Itoa(m)
+		return 0, says("nomonth", "Month", m)
 	}
 	limit := daysIn[m]
 	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
 		limit = 29
 	}
 	if d < 1 || d > limit {
-		return 0, fmt.Sprintf("is not a date: %04d-%02d has no day %d", y, m, d)
+		return 0, says("noday", "Month", fmt.Sprintf("%04d-%02d", y, m), "Day", d)
 	}
 	if y < minYear {
-		return 0, fmt.Sprintf("is before %d", minYear)
+		return 0, says("beforeyear", "Year", minYear)
 	}
-	return daysFromCivil(y, m, d), ""
+	return daysFromCivil(y, m, d), problem{}
 }
 
 // parseMonth reads a month, YYYY-MM.
-func parseMonth(s string) (month, string) {
+func parseMonth(s string) (month, problem) {
 	if len(s) != 7 || s[4] != '-' {
-		return 0, "is not a month; write it as YYYY-MM, e.g. 2024-03"
+		return 0, says("notmonth")
 	}
 	y, ok1 := digits(s[:4])
 	m, ok2 := digits(s[5:])
 	if !ok1 || !ok2 {
-		return 0, "is not a month; write it as YYYY-MM, e.g. 2024-03"
+		return 0, says("notmonth")
 	}
 	if m < 1 || m > 12 {
-		return 0, "is not a month: there is no month " + strconv.Itoa(m)
+		return 0, says("monthnomonth", "Month", m)
 	}
 	if y < minYear {
-		return 0, fmt.Sprintf("is before %d", minYear)
+		return 0, says("beforeyear", "Year", minYear)
 	}
-	return month(y*12 + m - 1), ""
+	return month(y*12 + m - 1), problem{}
 }
 
 // parseMoney reads a decimal amount in the bank's currency, e.g. -1234.5
 // (or -1234,5 when the file's decimal separator sep is a comma), and returns
 // it in minor units (cents for two minor digits), without floating point. At
 // most minorDigits digits may follow the decimal separator.
-func parseMoney(s string, minorDigits int, sep byte) (int64, string) {
+func parseMoney(s string, minorDigits int, sep byte) (int64, problem) {
 	if s == "" {
-		return 0, "is empty; give an amount"
+		return 0, says("noamount")
 	}
 	neg := false
 	i := 0
@@ -159,7 +159,7 @@ func parseMoney(s string, minorDigits int, sep byte) (int64, string) {
 	nWhole := 0
 	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
 		if whole > (math.MaxInt64-9)/10 {
-			return 0, "is too large an amount"
+			return 0, says("toolarge")
 		}
 		whole = whole*10 + int64(s[i]-'0')
 		nWhole++
@@ -178,23 +178,23 @@ func parseMoney(s string, minorDigits int, sep byte) (int64, string) {
 			}
 		}
 		if i == start {
-			return 0, "is not an amount: digits must follow the decimal separator"
+			return 0, says("nodigits")
 		}
 	}
 	switch {
 	case i < len(s) && s[i] == ',' && sep == '.':
-		return 0, "is not an amount: use a point as the decimal separator and no thousands separators, e.g. 1234.50 (or import the file as one with a decimal comma)"
+		return 0, says("usepoint")
 	case i < len(s) && s[i] == '.' && sep == ',':
-		return 0, "is not an amount: this file's decimal separator is a comma; use it, and no thousands separators, e.g. 1234,50"
+		return 0, says("usecomma")
 	case i < len(s) || nWhole == 0:
 		if sep == ',' {
-			return 0, "is not an amount; write it like 1234,50 or -20 (a comma for decimals, no currency sign or spaces)"
+			return 0, says("notamountcomma")
 		}
-		return 0, "is not an amount; write it like 1234.50 or -20 (a point for decimals, no currency sign or spaces)"
+		return 0, says("notamount")
 	case extra && minorDigits == 0:
-		return 0, "has decimals, but the bank's currency has no minor unit; give a whole amount"
+		return 0, says("nominor")
 	case extra:
-		return 0, fmt.Sprintf("has more than %d decimals, the minor unit of the bank's currency", minorDigits)
+		return 0, says("decimals", "Digits", minorDigits)
 	}
 	for k := nFrac; k < minorDigits; k++ {
 		frac *= 10
@@ -204,13 +204,13 @@ func parseMoney(s string, minorDigits int, sep byte) (int64, string) {
 		scale *= 10
 	}
 	if whole > (math.MaxInt64-frac)/scale {
-		return 0, "is too large an amount"
+		return 0, says("toolarge")
 	}
 	v := whole*scale + frac
 	if neg {
 		v = -v
 	}
-	return v, ""
+	return v, problem{}
 }
 
 // appendMoney writes minor units as a decimal string with exactly minorDigits
@@ -238,26 +238,26 @@ func appendMoney(b []byte, v int64, minorDigits int) []byte {
 }
 
 // parseCount reads a whole, non-negative number that fits an integer column.
-func parseCount(s string) (int32, string) {
+func parseCount(s string) (int32, problem) {
 	n, ok := digits(s)
 	if !ok || len(s) > 10 || n > math.MaxInt32 {
 		if strings.HasPrefix(s, "-") {
-			return 0, "is negative; a count cannot be"
+			return 0, says("negcount")
 		}
-		return 0, "is not a whole number of at most 10 digits"
+		return 0, says("notcount")
 	}
-	return int32(n), ""
+	return int32(n), problem{}
 }
 
 // parseBool reads yes/no in the ways spreadsheets write it.
-func parseBool(s string) (bool, string) {
+func parseBool(s string) (bool, problem) {
 	switch strings.ToLower(s) {
 	case "true", "yes", "y", "1", "t":
-		return true, ""
+		return true, problem{}
 	case "false", "no", "n", "0", "f":
-		return false, ""
+		return false, problem{}
 	}
-	return false, "is not true or false"
+	return false, says("notbool")
 }
 
 var (
@@ -270,19 +270,19 @@ var (
 )
 
 // checkText checks a name: not blank, not too long, printable on one line.
-func checkText(s string, maxRunes int) string {
+func checkText(s string, maxRunes int) problem {
 	if strings.TrimSpace(s) == "" {
-		return "is empty"
+		return says("emptytext")
 	}
 	if n := utf8.RuneCountInString(s); n > maxRunes {
-		return fmt.Sprintf("is %d characters long; at most %d are allowed", n, maxRunes)
+		return says("toolong", "Length", n, "Max", maxRunes)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return "contains a line break, tab or other control character"
+			return says("control")
 		}
 	}
-	return ""
+	return problem{}
 }
 
 // validFamily lists the product families of the catalogue.

@@ -58,7 +58,7 @@ func importRow(ctx context.Context, r imports.Record) pages.AdminImportRow {
 	row := pages.AdminImportRow{ID: r.ID, Started: i18n.DateTime(ctx, r.StartedAt), Who: r.Login,
 		Source: i18n.T(ctx, "imports.source."+string(r.Source)), Origin: r.Origin,
 		Status: i18n.T(ctx, "imports.statuses."+string(r.Status)), StatusTone: importTone(r.Status), Rows: n(int64(r.Rows)),
-		Errors: n(int64(r.ErrorCount)), Message: r.Message}
+		Errors: n(int64(r.ErrorCount)), Message: imports.MessageIn(i18n.From(ctx), r.MessageKey, r.Message)}
 	if row.Who == "" {
 		row.Who = row.Source
 	}
@@ -150,7 +150,7 @@ func (s *server) adminImport(c echo.Context) error {
 	}
 	vm := pages.AdminImport{Flash: s.popFlash(c), Row: importRow(ctxOf(c), r), More: r.ErrorCount - len(r.Errors)}
 	for _, e := range r.Errors {
-		vm.Errors = append(vm.Errors, pages.AdminImportError{File: e.File, Line: e.Line, Column: e.Column, Value: e.Value, Message: e.Message})
+		vm.Errors = append(vm.Errors, pages.AdminImportError{File: e.File, Line: e.Line, Column: e.Column, Value: e.Value, Message: e.MessageIn(i18n.From(ctxOf(c)))})
 	}
 	return render(c, http.StatusOK, pages.AdminImportPage(s.layout(c, viewer(c), i18n.T(ctxOf(c), "imports.single", "ID", id), "imports"), vm))
 }
