@@ -9,6 +9,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/exports"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/triggers"
 )
@@ -101,7 +102,7 @@ func runEffectiveness(ctx context.Context, e *env, args []string) error {
 		cw := csv.NewWriter(w)
 		var rows int64
 		for i, eff := range effects {
-			if err := triggers.WriteEffectCSV(cw, eff, i == 0); err != nil {
+			if err := triggers.WriteEffectCSV(cw, eff, i == 0, i18n.English); err != nil {
 				return rows, err
 			}
 			if !eff.FirstMonth.IsZero() {

@@ -67,7 +67,11 @@ type BankVerdict struct {
 	Fixed  model.Metrics `json:"fixed"`
 	Beats  bool          `json:"beats"`
 	Used   bool          `json:"used"`
-	Why    string        `json:"why"`
+	Why    string        `json:"why"` // in English; WhyIn writes it in a reader's language
+	// WhyKey and WhyArgs are the why as data (verdict.go); empty on a card
+	// fitted before they were kept.
+	WhyKey  string   `json:"why_key,omitempty"`
+	WhyArgs *WhyArgs `json:"why_args,omitempty"`
 }
 
 // CardExtra is what Relay adds to a model's card: the horizon, whether some
@@ -395,7 +399,7 @@ func verdicts(res *model.Result, ds *model.Dataset, rowBank []int16, banks []ban
 		}
 		v := BankVerdict{BankID: b.ID, Code: b.Code, Name: b.Name}
 		if len(y) == 0 {
-			v.Why = "no client of this bank in the test months"
+			v.setWhy(whyNoClients, WhyArgs{})
 			out = append(out, v)
 			continue
 		}
@@ -404,15 +408,15 @@ func verdicts(res *model.Result, ds *model.Dataset, rowBank []int16, banks []ban
 		case v.Model.Positives >= minBankTestLeavers:
 			v.Beats = v.Model.AUC > v.Fixed.AUC && v.Model.Lift10 >= v.Fixed.Lift10
 			if v.Beats {
-				v.Why = "beats the fixed weights on this bank's test months"
+				v.setWhy(whyBeats, WhyArgs{})
 			} else {
-				v.Why = "does not beat the fixed weights on this bank's test months"
+				v.setWhy(whyNotBeats, WhyArgs{})
 			}
 		case len(banks) > 1:
 			v.Beats = res.Beats()
-			v.Why = fmt.Sprintf("only %d leavers in this bank's test months: judged on the whole group's test", v.Model.Positives)
+			v.setWhy(whyFewGroup, WhyArgs{Leavers: v.Model.Positives})
 		default:
-			v.Why = fmt.Sprintf("only %d leavers in the test months: too few to judge", v.Model.Positives)
+			v.setWhy(whyFew, WhyArgs{Leavers: v.Model.Positives})
 		}
 		out = append(out, v)
 	}

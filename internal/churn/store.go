@@ -277,8 +277,8 @@ func checkOnOwnHistory(ctx context.Context, pool *pgxpool.Pool, st *settings.Sto
 	horizon := vals.Int("warning.horizon_months")
 	out := make([]BankVerdict, len(banks))
 	for i, b := range banks {
-		out[i] = BankVerdict{BankID: b.ID, Code: b.Code, Name: b.Name, Used: true,
-			Beats: true, Why: "the bank's own history is too short to judge it: it scores the bank from the next run"}
+		out[i] = BankVerdict{BankID: b.ID, Code: b.Code, Name: b.Name, Used: true, Beats: true}
+		out[i].setWhy(whyShort, WhyArgs{})
 	}
 	s, err := readSpan(ctx, pool)
 	if errors.Is(err, ErrNoHistory) {
@@ -340,18 +340,19 @@ func checkOnOwnHistory(ctx context.Context, pool *pgxpool.Pool, st *settings.Sto
 		v := &out[i]
 		v.Model, v.Fixed = model.Evaluate(pm, y, w), model.Evaluate(pf, y, w)
 		if v.Model.Positives < minBankTestLeavers {
-			v.Why = fmt.Sprintf("only %d leavers in the bank's latest months (%s): too few to judge, it scores the bank from the next run",
-				v.Model.Positives, monthRange(months))
+			a := spanArgs(months)
+			a.Leavers = v.Model.Positives
+			v.setWhy(whyImportFew, a)
 			continue
 		}
 		loses := v.Model.AUC < v.Fixed.AUC && v.Model.Lift10 < v.Fixed.Lift10
 		v.Beats, v.Used = !loses, !loses
+		a := spanArgs(months)
+		a.ModelAUC, a.FixedAUC, a.ModelLift, a.FixedLift = v.Model.AUC, v.Fixed.AUC, v.Model.Lift10, v.Fixed.Lift10
 		if loses {
-			v.Why = fmt.Sprintf("loses to the fixed weights on the bank's latest months (%s): AUC %.3f against %.3f, top-10%% lift %.2f against %.2f; the fixed weights stay",
-				monthRange(months), v.Model.AUC, v.Fixed.AUC, v.Model.Lift10, v.Fixed.Lift10)
+			v.setWhy(whyImportLose, a)
 		} else {
-			v.Why = fmt.Sprintf("holds up on the bank's latest months (%s): AUC %.3f against %.3f, top-10%% lift %.2f against %.2f",
-				monthRange(months), v.Model.AUC, v.Fixed.AUC, v.Model.Lift10, v.Fixed.Lift10)
+			v.setWhy(whyImportHold, a)
 		}
 	}
 	return out, nil

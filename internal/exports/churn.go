@@ -204,7 +204,7 @@ func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, op
 	}
 	row := make([]any, len(ChurnHeader))
 	n, err = warnings.Each(ctx, q, v, opts.Filter, func(wn *warnings.Warning) error {
-		churnRow(row, wn)
+		churnRow(row, wn, locale)
 		return w.Row(row)
 	})
 	if err != nil {
@@ -216,8 +216,9 @@ func Churn(ctx context.Context, q db.Querier, v access.Viewer, out io.Writer, op
 	return n, nil
 }
 
-// churnRow fills row with a warning's cells, in ChurnHeader's order.
-func churnRow(row []any, w *warnings.Warning) {
+// churnRow fills row with a warning's cells, in ChurnHeader's order; its
+// words (the signals' figures, the top reasons) are in locale l.
+func churnRow(row []any, w *warnings.Warning, l i18n.Locale) {
 	var clv any
 	if w.CLV != nil {
 		clv = money{*w.CLV, w.MinorDigits}
@@ -248,10 +249,21 @@ func churnRow(row []any, w *warnings.Warning) {
 	}
 	var reasons []string
 	for _, r := range w.Reasons(3) {
-		reasons = append(reasons, fmt.Sprintf("%s: %s (x%.2f odds)", r.Label, r.Figure, math.Exp(r.Contribution)))
+		reasons = append(reasons, r.Label+": "+r.Figure+" "+reasonOdds(l, r.Contribution))
 	}
 	row[i], row[i+1], row[i+2] = ratio(w.Probability), modelID, text(strings.Join(reasons, "; "))
 	inputCells(row, i+3, w.Inputs)
+}
+
+// reasonOdds is the factor a top reason multiplies the odds of leaving by:
+// "(x12.04 odds)" in English, as scripts have read it since the column was
+// added; the locale's figure and words otherwise ("(шанс ×12,04)").
+func reasonOdds(l i18n.Locale, contribution float64) string {
+	odds := math.Exp(contribution)
+	if l == i18n.English {
+		return fmt.Sprintf("(x%.2f odds)", odds)
+	}
+	return l.T("churn.odds", "Odds", "×"+l.Decimal(odds, 2))
 }
 
 // ratio rounds a measure to 4 decimals: enough for a share or a fall, and the

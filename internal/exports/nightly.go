@@ -66,6 +66,9 @@ func Triggers(ctx context.Context, q db.Querier, v access.Viewer, w io.Writer, i
 		if err != nil {
 			return n, fmt.Errorf("export triggers: %w", err)
 		}
+		if key == nil || *key == "" {
+			reason = reasons.Legacy(i18n.From(ctx), reason)
+		}
 		rec[0], rec[1], rec[2], rec[3] = strconv.FormatInt(id, 10), ref, bank, product
 		rec[4], rec[5] = units.Decimal(expected, digits), units.Decimal(priority, digits)
 		rec[6], rec[7], rec[8], rec[9], rec[10] = currency, status, asOf.Format("2006-01"), manager, reason

@@ -183,7 +183,7 @@ WITH open AS (
            pr.income_kind, w.income_weight, coalesce(tu.factor, 1) AS takeup_factor, tu.triggers AS tu_triggers,
            tu.taken AS tu_taken, tu.base_clients AS tu_base, tu.base_taken AS tu_base_taken,
            round(sp.value * 12 * sp.adoption * w.income_weight * coalesce(tu.factor, 1))::bigint AS priority,
-           NULL::float8 AS probability, NULL::bigint AS takeup_model_id, NULL::text AS evidence
+           NULL::float8 AS probability, NULL::bigint AS takeup_model_id, NULL::jsonb AS evidence
     FROM room r
     JOIN nightly_w_segment_product sp ON sp.segment_id = r.segment_id AND sp.in_ideal
     JOIN nightly_w_segment s ON s.segment_id = r.segment_id

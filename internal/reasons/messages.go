@@ -1,6 +1,7 @@
 package reasons
 
 import (
+	"encoding/json"
 	"sort"
 	"strings"
 )
@@ -42,7 +43,7 @@ var catalogue = map[string]func(*args) string{
 		chance := a.fig(fixed(100*a.Float("probability"), 1))
 		b.WriteString(a.t("reasons.takeup_model.chance", "Product", a.Text("product"), "Chance", chance,
 			"Months", a.Count("win_months"), "Model", a.ID("model_id")))
-		if e := a.Text("evidence"); e != "" {
+		if e := a.evidence("evidence"); e != "" {
 			b.WriteString(a.t("reasons.takeup_model.evidence", "Evidence", e))
 		} else {
 			b.WriteString(a.t("reasons.takeup_model.no_evidence"))
@@ -77,6 +78,27 @@ func (a *args) weight(b *strings.Builder) {
 	if w := a.Float("income_weight"); w != 1 {
 		b.WriteString(a.t("reasons.weight", "Weight", a.fig(number(w))))
 	}
+}
+
+// evidence is the take-up model's evidence among the figures, written in
+// the locale (see Evidence): an array of inputs, or the English words a
+// trigger raised before migration 00025 keeps.
+func (a *args) evidence(name string) string {
+	v, ok := a.m[name]
+	if !ok {
+		a.fail(name, "is missing")
+		return ""
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		a.fail(name, "is not evidence")
+		return ""
+	}
+	s, err := Evidence(a.l, raw, a.cur)
+	if err != nil {
+		a.fail(name, "is not evidence")
+	}
+	return s
 }
 
 // expired is the message of an expiry: why, and the month of the data.

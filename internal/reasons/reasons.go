@@ -78,6 +78,22 @@ func Stored(l i18n.Locale, text string, key *string, figures []byte, cur Currenc
 	return Text(l, Reason{Key: *key, Args: figures}, cur)
 }
 
+// Legacy is a sentence the nightly run stored in English with no key (a
+// trigger raised or expired before migration 00014), in locale l: as it is
+// in English; in Bulgarian and Russian after a note saying it was recorded
+// in English, since its figures cannot be read back reliably (amounts were
+// rounded to whole units and names are free text) and the trigger is still
+// a manager's work, not to be expired for the sake of a language.
+func Legacy(l i18n.Locale, text string) string {
+	if text == "" || l == i18n.English {
+		return text
+	}
+	if _, ok := i18n.Parse(string(l)); !ok {
+		return text
+	}
+	return l.T("reasons.legacy", "Text", text)
+}
+
 // args reads the named figures of one message and writes them in its
 // locale; the first missing or malformed one is kept in err and the
 // message's text is then discarded.

@@ -8,9 +8,9 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/relaycrm/relay/internal/model"
+	"github.com/relaycrm/relay/internal/reasons"
 )
 
 // The take-up file's format and limits: Unmarshal refuses anything else.
@@ -155,13 +155,11 @@ func (s *Scorer) Probability(i int, x, contribs []float64) float64 {
 // Learned says whether the product at position i has a model of its own.
 func (s *Scorer) Learned(i int) bool { return s.bound[i] != nil }
 
-// Money formats an amount in minor units of a client's currency.
-type Money func(minor int64) string
-
-// Evidence says in words the inputs that raise the product's chance most
-// (up to n, each with the factor it multiplies the odds by); amounts are
-// formatted with money.
-func (l *Layout) Evidence(x, contribs []float64, n int, money Money) string {
+// Evidence is the inputs that raise the product's chance most (up to n,
+// biggest first, each with what it adds to the log-odds), as the JSON array
+// a trigger's figures keep (reasons.EvidenceItem; reasons.Evidence writes it
+// in words): "[]" when none raises it.
+func (l *Layout) Evidence(x, contribs []float64, n int) []byte {
 	type part struct {
 		k int
 		c float64
@@ -184,11 +182,18 @@ func (l *Layout) Evidence(x, contribs []float64, n int, money Money) string {
 	if len(parts) > n {
 		parts = parts[:n]
 	}
-	var out []string
+	out := append(make([]byte, 0, 64*len(parts)+2), '[')
 	for _, p := range parts {
-		out = append(out, fmt.Sprintf("%s (odds ×%.1f)", l.describe(p.k, x[p.k], money), math.Exp(p.c)))
+		it := reasons.EvidenceItem{Input: l.Codes[p.k], Contribution: p.c}
+		if v := x[p.k]; !math.IsNaN(v) {
+			it.Value = &v
+		}
+		if p.k < l.client {
+			it.Product = l.Products[p.k].Name
+		}
+		out = reasons.AppendEvidence(out, it)
 	}
-	return strings.Join(out, ", ")
+	return append(out, ']')
 }
 
 // Label names input code in words, for a card.
@@ -212,93 +217,4 @@ var inputLabels = map[string]string{
 	InControl: "control group", InCellAdoption: "adoption among similar clients",
 	InBestAdoption: "adoption among the best similar clients", InIdeal: "in the ideal set",
 	InRefused: "refused before", InOffered: "offered before",
-}
-
-// describe names input k at value v in words.
-func (l *Layout) describe(k int, v float64, money Money) string {
-	if k < l.client {
-		name := l.Products[k].Name
-		if v >= 0.5 {
-			return "holds " + name
-		}
-		return "does not hold " + name
-	}
-	missing := math.IsNaN(v)
-	num := func(format string) string {
-		if missing {
-			return "no figure"
-		}
-		return fmt.Sprintf(format, v)
-	}
-	amount := func() string {
-		if missing {
-			return "no figure"
-		}
-		if money == nil {
-			return fmt.Sprintf("%.0f (minor units)", v)
-		}
-		return money(int64(math.Round(v)))
-	}
-	switch l.Codes[k] {
-	case InHeld:
-		return count(v, "product") + " held"
-	case InOpened12:
-		return count(v, "product") + " opened in the last 12 months"
-	case InOpened3:
-		return count(v, "product") + " opened in the last 3 months"
-	case InOpenRate:
-		return fmt.Sprintf("opens %.1f products a year", v)
-	case InSinceOpen:
-		switch {
-		case missing:
-			return "no product opened yet"
-		case v < 1:
-			return "a product opened this month"
-		}
-		return "last product opened " + count(v, "month") + " ago"
-	case InTenure:
-		return "a client for " + count(v, "month")
-	case InIncome:
-		return "income of " + amount() + " a month (last 3 months)"
-	case InTurnover:
-		return "turnover of " + amount() + " a month"
-	case InBalance:
-		return "average balance of " + amount()
-	case InTx:
-		return num("%.0f") + " transactions a month"
-	case InControl:
-		if v >= 0.5 {
-			return "in the control group"
-		}
-		return "not in the control group"
-	case InCellAdoption:
-		return fmt.Sprintf("held by %.0f%% of similar clients", 100*v)
-	case InBestAdoption:
-		return fmt.Sprintf("held by %.0f%% of the best similar clients", 100*v)
-	case InIdeal:
-		if v >= 0.5 {
-			return "in the ideal set of similar clients"
-		}
-		return "not in the ideal set of similar clients"
-	case InRefused:
-		if v >= 0.5 {
-			return "refused it before"
-		}
-		return "never refused it"
-	case InOffered:
-		if v >= 0.5 {
-			return "was offered it before"
-		}
-		return "never offered it"
-	}
-	return l.Codes[k]
-}
-
-// count says n things, n rounded, with the plural where it takes one.
-func count(n float64, thing string) string {
-	r := math.Round(n)
-	if r == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%.0f %ss", r, thing)
 }

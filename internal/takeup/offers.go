@@ -15,7 +15,8 @@ import (
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/exports"
-	"github.com/relaycrm/relay/internal/money"
+	"github.com/relaycrm/relay/internal/i18n"
+	"github.com/relaycrm/relay/internal/reasons"
 	"github.com/relaycrm/relay/internal/settings"
 )
 
@@ -37,7 +38,7 @@ type scoring struct {
 	scorers  map[int16]*Scorer
 	ids      map[int16]int64
 	excluded map[string]bool
-	money    map[int16]Money
+	currency map[int16]reasons.Currency
 	// the month being scored: its cells, and the current client's inputs
 	cells           *Cells
 	x, px, contribs []float64
@@ -59,7 +60,7 @@ func newScoring(ctx context.Context, q db.Querier, vals settings.Values, groupID
 	if s.scorers, s.ids, err = bankBundles(ctx, q, groupID, s.layout); err != nil {
 		return nil, err
 	}
-	if s.money, err = bankMoney(ctx, q, groupID); err != nil {
+	if s.currency, err = bankCurrencies(ctx, q, groupID); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -118,17 +119,18 @@ func (s *scoring) month(ctx context.Context, q db.Querier, m time.Time, values m
 	return rows.Err()
 }
 
-// explain says in words the n inputs that raise offer o's chance most, for
-// client c during month's call (empty for a product scored by popularity).
-func (s *scoring) explain(c *clientRow, o Offer, n int) string {
+// explain gives the n inputs that raise offer o's chance most, for client c
+// during month's call, as the JSON array a trigger's figures keep ("[]" for
+// a product scored by popularity); reasons.Evidence writes it in words.
+func (s *scoring) explain(c *clientRow, o Offer, n int) []byte {
 	sc := s.scorers[c.BankID]
 	if !o.Learned || sc == nil {
-		return ""
+		return []byte("[]")
 	}
 	copy(s.px, s.x)
 	s.layout.setProduct(c, s.layout.Products[o.ProductIndex].ID, s.cells, s.ideal, s.px)
 	sc.Probability(o.ProductIndex, s.px, s.contribs)
-	return s.layout.Evidence(s.px, s.contribs, n, s.money[c.BankID])
+	return s.layout.Evidence(s.px, s.contribs, n)
 }
 
 // WriteOffers scores, for every bank whose take-up model is in use, each
@@ -188,22 +190,22 @@ func WriteOffers(ctx context.Context, conn *pgx.Conn, pool *pgxpool.Pool, vals s
 	return total, nil
 }
 
-// bankMoney formats amounts in each bank's currency.
-func bankMoney(ctx context.Context, q db.Querier, groupID int16) (map[int16]Money, error) {
+// bankCurrencies are the currency of each bank of the group, to write the
+// amounts of the evidence.
+func bankCurrencies(ctx context.Context, q db.Querier, groupID int16) (map[int16]reasons.Currency, error) {
 	rows, err := q.Query(ctx, queries.Get("bank-currencies"), groupID)
 	if err != nil {
 		return nil, fmt.Errorf("bank currencies: %w", err)
 	}
 	defer rows.Close()
-	out := map[int16]Money{}
+	out := map[int16]reasons.Currency{}
 	for rows.Next() {
 		var id int16
-		var cur string
-		var digits int
-		if err := rows.Scan(&id, &cur, &digits); err != nil {
+		var cur reasons.Currency
+		if err := rows.Scan(&id, &cur.Code, &cur.MinorDigits); err != nil {
 			return nil, fmt.Errorf("bank currencies: %w", err)
 		}
-		out[id] = func(minor int64) string { return money.Whole(minor, cur, digits) }
+		out[id] = cur
 	}
 	return out, rows.Err()
 }
@@ -341,11 +343,15 @@ func ExportOffers(ctx context.Context, pool *pgxpool.Pool, st *settings.Store, w
 	asOf := last.Format("2006-01")
 	err = s.month(ctx, pool, *last, nil, func(c *clientRow, offers []Offer) error {
 		for _, o := range offers {
+			evidence, err := reasons.Evidence(i18n.English, s.explain(c, o, 3), s.currency[c.BankID])
+			if err != nil {
+				return err
+			}
 			p := s.layout.Products[o.ProductIndex]
 			ref := refs[c.ID]
 			rec := []string{asOf, ref.bank, exports.Neutralise(ref.ref), p.Code, strconv.FormatFloat(o.Probability, 'f', 6, 64),
 				strconv.FormatInt(s.ids[c.BankID], 10), strconv.FormatBool(s.scorers[c.BankID].Learned(o.ProductIndex)),
-				exports.Neutralise(s.explain(c, o, 3))}
+				exports.Neutralise(evidence)}
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relaycrm/relay/internal/dbtest"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
@@ -227,12 +228,14 @@ func TestHeldOutHalf(t *testing.T) {
 		imported).Scan(&learned, &total); err != nil {
 		t.Fatal(err)
 	}
-	// one with the client's own evidence, in words
+	// one with the client's own evidence, stored as data (input codes and
+	// figures) and written in words in the reader's language
 	var said reasons.Reason
 	var cur reasons.Currency
 	if err := b.Pool.QueryRow(ctx, `SELECT t.reason_key, t.reason_args, b.currency, b.minor_digits
 		FROM cross_sell_trigger t JOIN client c ON c.id = t.client_id JOIN bank b ON b.id = c.bank_id
-		WHERE t.reason_args->>'evidence' <> '' ORDER BY t.id LIMIT 1`).Scan(&said.Key, &said.Args, &cur.Code, &cur.MinorDigits); err != nil {
+		WHERE jsonb_typeof(t.reason_args->'evidence') = 'array' AND jsonb_array_length(t.reason_args->'evidence') > 0
+		ORDER BY t.id LIMIT 1`).Scan(&said.Key, &said.Args, &cur.Code, &cur.MinorDigits); err != nil {
 		t.Fatalf("a learned trigger with the client's own evidence: %v", err)
 	}
 	reason, err := reasons.Text("en", said, cur)
@@ -244,6 +247,16 @@ func TestHeldOutHalf(t *testing.T) {
 	}
 	if !strings.Contains(reason, "chance") || !strings.Contains(reason, "odds ×") {
 		t.Errorf("a learned trigger's reason does not give its chance and evidence: %q", reason)
+	}
+	for _, l := range []i18n.Locale{i18n.Bulgarian, i18n.Russian} {
+		local, err := reasons.Text(l, said, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if odds := strings.SplitAfter(l.T("reasons.evidence.item", "Input", "", "Odds", ""), "×")[0]; !strings.Contains(local, odds) ||
+			strings.Contains(local, "odds") {
+			t.Errorf("%s: a learned trigger's evidence is not in the language: %q", l, local)
+		}
 	}
 	// the next night does not expire them for being outside the ideal set
 	run(t, b)

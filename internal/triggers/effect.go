@@ -11,6 +11,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/money"
 )
 
@@ -245,20 +246,36 @@ func (e Effect) ByUplift() []EffectRow {
 	return out
 }
 
-// EffectCSVHeader names the columns of WriteEffectCSV: one row per product
-// at every level and per level, money in the bank's currency as decimals.
-var EffectCSVHeader = []string{"bank", "currency", "raised_from", "raised_to", "product_code", "product", "level",
+// EffectCSVHeader names the columns of WriteEffectCSV as scripts read them
+// (EffectCSVHeaderIn(i18n.English)): one row per product at every level and
+// per level, money in the bank's currency as decimals.
+var EffectCSVHeader = EffectCSVHeaderIn(i18n.English)
+
+// effectColumns are the message ids (effectiveness.csv.<code>) of the columns.
+var effectColumns = []string{"bank", "currency", "raised_from", "raised_to", "product_code", "product", "level",
 	"shown_triggers", "shown_taken", "shown_rate", "held_back_triggers", "held_back_taken", "held_back_rate",
 	"uplift", "uplift_low_95", "uplift_high_95", "income_added", "all_triggers", "all_taken", "base_clients",
 	"base_taken", "base_rate", "takeup_factor", "expected_yearly", "followed_yearly"}
 
+// EffectCSVHeaderIn is the header row of WriteEffectCSV in language l: the
+// column codes in English, the columns named for people in Bulgarian and
+// Russian; the same columns in the same order in each.
+func EffectCSVHeaderIn(l i18n.Locale) []string {
+	h := make([]string, len(effectColumns))
+	for i, code := range effectColumns {
+		h[i] = l.T("effectiveness.csv." + code)
+	}
+	return h
+}
+
 // WriteEffectCSV writes the effectiveness table as the page shows it (the
-// header first when header is true); the uplift and income added are empty
-// where there are not enough cases yet. A bank with no judged trigger writes
-// no row.
-func WriteEffectCSV(w *csv.Writer, e Effect, header bool) error {
+// header first when header is true) in language l: the header and the
+// all-products row's name (EffectCSVHeaderIn); codes and figures are the same
+// in every language. The uplift and income added are empty where there are
+// not enough cases yet. A bank with no judged trigger writes no row.
+func WriteEffectCSV(w *csv.Writer, e Effect, header bool, l i18n.Locale) error {
 	if header {
-		if err := w.Write(EffectCSVHeader); err != nil {
+		if err := w.Write(EffectCSVHeaderIn(l)); err != nil {
 			return err
 		}
 	}
@@ -279,7 +296,7 @@ func WriteEffectCSV(w *csv.Writer, e Effect, header bool) error {
 			level = strconv.Itoa(int(r.Level))
 		}
 		if r.ProductID == 0 {
-			product = "all products"
+			product = l.T("effectiveness.csv.all_products")
 		}
 		rec := []string{e.BankCode, e.Currency, e.From.Format("2006-01"), e.To.Format("2006-01"), r.ProductCode, product, level,
 			strconv.Itoa(r.Shown.N), strconv.Itoa(r.Shown.K), rate(r.Shown),

@@ -162,6 +162,15 @@ func (r *read) finish() error {
 	if t.StatusReason, err = reasons.Stored(r.l, r.status.text, r.status.key, r.status.args, cur); err != nil {
 		return fmt.Errorf("trigger %d: %w", t.ID, err)
 	}
+	// the nightly run's sentences from before reasons were data (a
+	// manager's words in status_reason are theirs, and only a lost or
+	// dismissed trigger has them)
+	if r.reason.key == nil || *r.reason.key == "" {
+		t.Reason = reasons.Legacy(r.l, t.Reason)
+	}
+	if (r.status.key == nil || *r.status.key == "") && t.Status == Expired {
+		t.StatusReason = reasons.Legacy(r.l, t.StatusReason)
+	}
 	return nil
 }
 

@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"fmt"
 	"html"
+	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/relaycrm/relay/internal/i18n"
+	"github.com/relaycrm/relay/internal/triggers"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -144,5 +148,63 @@ func TestAdminFormsInEachLanguage(t *testing.T) {
 	body = html.UnescapeString(r.Body)
 	if r.Status != 422 || !strings.Contains(body, "има схема „ftp“; използвайте https") || !strings.Contains(body, "изберете поне едно събитие") {
 		t.Errorf("a bad webhook in Bulgarian: %d", r.Status)
+	}
+}
+
+// TestEffectivenessExportInEachLanguage: the effectiveness table exported
+// from a Bulgarian or Russian browser has its header in that language (the
+// English one keeps the column codes scripts read) and the same rows cell for
+// cell as the English one, but for the name of the all-products rows.
+func TestEffectivenessExportInEachLanguage(t *testing.T) {
+	t.Parallel()
+	srv := startScored(t)
+	read := func(lang string) [][]string {
+		c := srv.NewClient(t)
+		c.Lang = lang
+		c.Login(riskLogin, seeds.DemoPassword)
+		res := c.Get("/effectiveness/export.csv")
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s export: %d", lang, res.Status)
+		}
+		rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	en := read("en")
+	if strings.Join(en[0], ",") != strings.Join(triggers.EffectCSVHeader, ",") || len(en) < 2 {
+		t.Fatalf("English export: %d rows, header %v", len(en), en[0])
+	}
+	product := slices.Index(en[0], "product")
+	for _, l := range []i18n.Locale{i18n.Bulgarian, i18n.Russian} {
+		rows := read(string(l))
+		if strings.Join(rows[0], "|") != strings.Join(triggers.EffectCSVHeaderIn(l), "|") {
+			t.Errorf("%s header %v", l, rows[0])
+		}
+		for j, h := range rows[0] {
+			if h == en[0][j] {
+				t.Errorf("%s column %d left in English: %q", l, j, h)
+			}
+		}
+		if len(rows) != len(en) {
+			t.Fatalf("%s export has %d rows, English %d", l, len(rows), len(en))
+		}
+		all := 0
+		for i := 1; i < len(rows); i++ {
+			for j, cell := range rows[i] {
+				want := en[i][j]
+				if j == product && want == "all products" {
+					want = l.T("effectiveness.csv.all_products")
+					all++
+				}
+				if cell != want {
+					t.Errorf("%s row %d, %s: %q, want %q", l, i, en[0][j], cell, want)
+				}
+			}
+		}
+		if all == 0 {
+			t.Errorf("%s export has no all-products row", l)
+		}
 	}
 }

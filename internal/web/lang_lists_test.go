@@ -199,6 +199,11 @@ func TestListErrorsInEachLanguage(t *testing.T) {
 	}
 }
 
+var (
+	oddsEnglish = regexp.MustCompile(`\(x(\d+\.\d\d) odds\)`)
+	oddsLocal   = regexp.MustCompile(`×\d+,\d\d`)
+)
+
 // TestChurnExportInEachLanguage: the churn list exported from a Bulgarian or
 // Russian browser has its header in that language and the same rows as the
 // English one: every figure and code cell for cell, and the signals' figures
@@ -246,6 +251,25 @@ func TestChurnExportInEachLanguage(t *testing.T) {
 					t.Fatalf("%s row %d, %s: %q, English %q", l, i, en[0][j], cell, en[i][j])
 				case words && en[i][j] != "" && cell == en[i][j]:
 					t.Errorf("%s row %d, %s left in English: %q", l, i, en[0][j], cell)
+				}
+				// the factor each top reason multiplies the odds by: "(x12.04
+				// odds)" in English, the locale's words and figure otherwise
+				if en[0][j] == "top_reasons" && en[i][j] != "" {
+					if !oddsEnglish.MatchString(en[i][j]) {
+						t.Errorf("English row %d top reasons lack their odds: %q", i, en[i][j])
+					}
+					if strings.Contains(cell, "odds") || !strings.Contains(cell, strings.SplitAfter(l.T("churn.odds", "Odds", "×"), "×")[0]) {
+						t.Errorf("%s row %d top reasons' odds not in its language: %q", l, i, cell)
+					}
+					if got, want := oddsLocal.FindAllString(cell, -1), oddsEnglish.FindAllStringSubmatch(en[i][j], -1); len(got) != len(want) {
+						t.Errorf("%s row %d: %d odds, English %d: %q", l, i, len(got), len(want), cell)
+					} else {
+						for k := range got {
+							if got[k] != "×"+strings.ReplaceAll(want[k][1], ".", ",") {
+								t.Errorf("%s row %d odds %q, English %q", l, i, got[k], want[k][0])
+							}
+						}
+					}
 				}
 			}
 		}

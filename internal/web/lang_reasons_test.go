@@ -156,3 +156,84 @@ func TestReasonsAndSignalsInEachLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeupEvidenceAndOldReasonsOnTheCard: a client card with a take-up
+// model's trigger shows the model's evidence (stored as input codes and
+// figures since migration 00025) in the viewer's language, and a trigger
+// raised before reasons were data (an English sentence, no key) as it is in
+// English and after a note in Bulgarian and Russian.
+func TestTakeupEvidenceAndOldReasonsOnTheCard(t *testing.T) {
+	t.Parallel()
+	srv := startScored(t)
+	ctx := context.Background()
+	var client, learned, old int64
+	if err := srv.Pool.QueryRow(ctx, `
+		SELECT client_id, min(id), max(id) FROM cross_sell_trigger
+		WHERE NOT hidden AND status = 'new' GROUP BY client_id HAVING count(*) >= 2
+		ORDER BY client_id LIMIT 1`).Scan(&client, &learned, &old); err != nil {
+		t.Fatal(err)
+	}
+	const evidence = `[{"input": "turnover_3m", "value": 1234567, "contribution": 0.5878},
+		{"input": "holds:ACQ", "product": "Acquiring", "value": 1, "contribution": 0.41},
+		{"input": "tenure_months", "value": 14, "contribution": 0.2}]`
+	const sentence = "Acquiring is held by 45% of the best clients in Bank North / Varna (9 of 20); this client has none."
+	if _, err := srv.Pool.Exec(ctx, `
+		UPDATE cross_sell_trigger SET reason_key = 'trigger.takeup-model', reason = '',
+		       reason_args = jsonb_build_object('product', 'Leasing', 'probability', 0.1234, 'win_months', 6,
+		           'model_id', 3, 'evidence', $2::jsonb, 'segment', 'S', 'adoption', 0.45, 'best_holders', 9,
+		           'best_clients', 20, 'product_value', 999, 'expected_value', 11988, 'priority', 1479,
+		           'income_weight', 1)
+		WHERE id = $1`, learned, evidence); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Pool.Exec(ctx, `
+		UPDATE cross_sell_trigger SET reason_key = NULL, reason_args = NULL, reason = $2 WHERE id = $1`,
+		old, sentence); err != nil {
+		t.Fatal(err)
+	}
+	var cur reasons.Currency
+	if err := srv.Pool.QueryRow(ctx, `SELECT b.currency, b.minor_digits FROM client c JOIN bank b ON b.id = c.bank_id
+		WHERE c.id = $1`, client).Scan(&cur.Code, &cur.MinorDigits); err != nil {
+		t.Fatal(err)
+	}
+	var args []byte
+	if err := srv.Pool.QueryRow(ctx, `SELECT reason_args FROM cross_sell_trigger WHERE id = $1`, learned).Scan(&args); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range i18n.Locales {
+		c := srv.NewClient(t)
+		c.Lang = string(l)
+		c.Login(riskLogin, seeds.DemoPassword)
+		r := c.Get("/clients/" + itoa(client))
+		if r.Status != 200 {
+			t.Fatalf("card in %s: %d", l, r.Status)
+		}
+		want, err := reasons.Text(l, reasons.Reason{Key: "trigger.takeup-model", Args: args}, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(r.Body, html.EscapeString(want)) {
+			t.Errorf("card in %s lacks the take-up reason %q", l, want)
+		}
+		ev := l.T("reasons.evidence.item", "Input", l.T("reasons.evidence.holds", "Product", "Acquiring"), "Odds", reasons.Figure(l, "1.5"))
+		if !strings.Contains(r.Body, html.EscapeString(ev)) {
+			t.Errorf("card in %s lacks the evidence %q", l, ev)
+		}
+		switch l {
+		case i18n.English:
+			if !strings.Contains(want, "The client's own evidence: turnover of ") || !strings.Contains(want, "holds Acquiring (odds ×1.5), a client for 14 months (odds ×1.2).") {
+				t.Errorf("English evidence reads %q", want)
+			}
+			if !strings.Contains(r.Body, html.EscapeString(sentence)) {
+				t.Errorf("the English card does not show the old sentence as it is")
+			}
+		default:
+			if strings.Contains(want, "odds") || strings.Contains(want, "turnover") {
+				t.Errorf("%s evidence left in English: %q", l, want)
+			}
+			if note := reasons.Legacy(l, sentence); note == sentence || !strings.Contains(r.Body, html.EscapeString(note)) {
+				t.Errorf("card in %s does not show the old sentence after its note %q", l, note)
+			}
+		}
+	}
+}

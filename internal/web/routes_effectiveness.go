@@ -126,7 +126,7 @@ func (s *server) effectivenessCSV(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="effectiveness.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	if err := triggers.WriteEffectCSV(w, e, true); err != nil {
+	if err := triggers.WriteEffectCSV(w, e, true, i18n.From(c.Request().Context())); err != nil {
 		return err
 	}
 	w.Flush()

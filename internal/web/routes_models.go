@@ -200,7 +200,7 @@ func (s *server) modelCard(c echo.Context) error {
 	for _, b := range card.Banks {
 		vm.Banks = append(vm.Banks, pages.ModelVerdict{Bank: b.Code, ModelAUC: fig(ctx, b.Model.AUC, 3),
 			ModelLift: fig(ctx, b.Model.Lift10, 2), FixedAUC: fig(ctx, b.Fixed.AUC, 3), FixedLift: fig(ctx, b.Fixed.Lift10, 2),
-			Leavers: i18n.Int(ctx, int64(b.Model.Positives)), Why: b.Why, Used: b.Used})
+			Leavers: i18n.Int(ctx, int64(b.Model.Positives)), Why: b.WhyIn(i18n.From(ctx)), Used: b.Used})
 	}
 	if a, ok := m.(*model.Additive); ok {
 		vm.Inputs = inputShapes(ctx, a)
