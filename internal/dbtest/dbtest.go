@@ -191,6 +191,9 @@ func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, 
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q OWNER %q`, name, s.owner.User.Username())); err != nil {
 		return fmt.Errorf("create template %s: %w", name, err)
 	}
+	if err := commitWithoutWaiting(ctx, conn, name); err != nil {
+		return err
+	}
 	if err := m.Build(ctx, s.ownerURL(name)); err != nil {
 		return fmt.Errorf("build template %s: %w", name, err)
 	}
@@ -231,6 +234,9 @@ func clone(t testing.TB, m template) string {
 		instance, name, s.owner.User.Username())); err != nil {
 		t.Fatalf("clone %s: %v", name, err)
 	}
+	if err := commitWithoutWaiting(ctx, admin, instance); err != nil {
+		t.Fatal(err)
+	}
 	u := s.ownerURL(instance)
 	t.Logf("test database: %s", u)
 	t.Cleanup(func() {
@@ -249,6 +255,23 @@ func clone(t testing.TB, m template) string {
 		}
 	})
 	return u
+}
+
+// commitWithoutWaiting sets synchronous_commit off for the connections to the
+// test database (or template) called name: a commit returns without waiting
+// for its WAL to reach the disk. The tests commit thousands of small
+// transactions (sign-ins, sessions, contacts, audit rows) and waited for a
+// flush at each. It is a setting of these databases only, not of the server:
+// a crash of the server could lose a test database's last commits, which no
+// one keeps, and never corrupts anything. The tests that restart or replicate
+// a server (Cluster) run on clusters of their own with the default.
+func commitWithoutWaiting(ctx context.Context, conn interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, name string) error {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %q SET synchronous_commit = off`, name)); err != nil {
+		return fmt.Errorf("synchronous_commit of %s: %w", name, err)
+	}
+	return nil
 }
 
 // URL creates a fresh, migrated database for the test and returns its URL. The

@@ -2,12 +2,15 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/seeds"
@@ -42,7 +45,33 @@ func (m demoMigrator) Hash() (string, error) {
 		return "", err
 	}
 	generator, err := HashFS(seeds.Source)
-	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s", schema[:16], generator[:16], m.clients, m.seed, DemoEnd.Format("200601"), m.after.Version), err
+	return fmt.Sprintf("%s-demo-%s-%d-%d-%s-%s-%s", schema[:16], generator[:16], m.clients, m.seed, DemoEnd.Format("200601"),
+		demoPasswordCost, m.after.Version), err
+}
+
+// demoPasswordCost is the argon2id cost of the demo users' password in test
+// banks: the lowest argon2id allows (one pass over 64 KiB, one lane) instead
+// of the production cost (3 passes over 64 MiB, users.HashPassword). A
+// sign-in checks the password at the cost its stored hash names, and the web
+// tests sign in a few hundred times: at the production cost that was a
+// large share of their CPU, spent on nothing they check. Sign-in still checks
+// a real argon2id hash with users.CheckPassword; the tests of hashing itself
+// (internal/users) and passwords set through the pages keep the production
+// cost. It is in the template's hash, so a change to it builds a new template.
+const demoPasswordCost = "argon2id-t1-m64-p1"
+
+// cheapDemoHash is seeds.DemoPassword hashed at demoPasswordCost, in the PHC
+// format users.CheckPassword reads.
+func cheapDemoHash() (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	const passes, memory, lanes = 1, 64, 1
+	key := argon2.IDKey([]byte(seeds.DemoPassword), salt, passes, memory, lanes, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, lanes,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 func (m demoMigrator) Build(ctx context.Context, url string) error {
@@ -56,6 +85,13 @@ func (m demoMigrator) Build(ctx context.Context, url string) error {
 	defer pool.Close()
 	if _, err = seeds.Load(ctx, pool, seeds.Options{Clients: m.clients, Seed: m.seed, End: DemoEnd, Months: 36}); err != nil {
 		return err
+	}
+	hash, err := cheapDemoHash()
+	if err != nil {
+		return err
+	}
+	if _, err := pool.Exec(ctx, `UPDATE app_user SET password_hash = $1`, hash); err != nil {
+		return fmt.Errorf("demo users' password: %w", err)
 	}
 	if m.after.Do == nil {
 		return nil
