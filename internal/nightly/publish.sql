@@ -172,13 +172,13 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
             ELSE jsonb_build_object('key', 'signal.lifetime', 'tenure', sg.tenure_months,
                                     'typical', sg.lifetime_typical, 'leavers', sg.lifetime_leavers,
                                     'where', sg.lifetime_label) END AS lifetime_figures,
-       sg.contact_last::date, sg.contact_value::float8,
-       (sg.contact_value > p.no_contact_days)::boolean AS contact_fired,
-       sg.s_contact::float8 AS contact_strength,
+       k.contact_last::date, k.contact_value::float8,
+       (k.contact_value > p.no_contact_days)::boolean AS contact_fired,
+       k.s_contact::float8 AS contact_strength,
        coalesce(greatest(sc.contribs[7], 0) / nullif(sh.positive, 0), 0)::float8 AS contact_share,
-       CASE WHEN sg.contact_last IS NULL
-            THEN jsonb_build_object('key', 'signal.no-contact.never', 'days', sg.contact_value)
-            ELSE jsonb_build_object('key', 'signal.no-contact', 'days', sg.contact_value, 'last', sg.contact_last)
+       CASE WHEN k.contact_last IS NULL
+            THEN jsonb_build_object('key', 'signal.no-contact.never', 'days', k.contact_value)
+            ELSE jsonb_build_object('key', 'signal.no-contact', 'days', k.contact_value, 'last', k.contact_last)
             END AS contact_figures,
        c.group_id::smallint, c.region_id::smallint, c.branch_id::integer, c.industry_id::smallint,
        cl.legal_name::text, round(c.profitability * 12 * f.f)::bigint AS clv,
@@ -186,6 +186,7 @@ SELECT c.client_id::bigint, p.as_of::date, c.bank_id::smallint, c.manager_id::in
 FROM nightly_w_signal sg
 JOIN nightly_w_level lv ON lv.client_id = sg.client_id
 JOIN nightly_w_score sc ON sc.client_id = sg.client_id
+JOIN nightly_w_contact k ON k.client_id = sg.client_id
 -- each signal's share: its contribution over the sum of the contributions
 -- that raise the score
 CROSS JOIN LATERAL (SELECT sum(greatest(v, 0)) AS positive FROM unnest(sc.contribs) v) sh
@@ -300,8 +301,15 @@ ALTER TABLE trigger_takeup_new ADD CONSTRAINT trigger_takeup_new_pkey PRIMARY KE
 SET LOCAL lock_timeout = '60s';
 
 -- name: switch
-SELECT nightly_switch_in(ARRAY['segment_profile', 'segment_product', 'segment_stage', 'client_score', 'client_warning',
-                               'client_churn', 'bank_churn_scorer', 'trigger_effect', 'trigger_takeup']);
+-- $1 the published tables switched in whole (steps.go: publishedTables):
+-- every one on a full run, those whose rows all move with the day on a quick one.
+SELECT nightly_switch_in($1::text[]);
+
+-- name: merge
+-- $1 a published table a quick run publishes by difference: only its rows
+-- that changed are written (nightly_merge_in, migration 00028); the rows
+-- written, or -1 when its columns changed and it was switched in whole.
+SELECT nightly_merge_in($1);
 
 -- name: check
 -- Checks the switched-in results before they are committed; an empty answer

@@ -30,6 +30,7 @@ func loadFiles() []db.File {
 	// the churn model's inputs, one expression each, from their registry
 	w := files[slices.Index(sqlFiles, "warnings")].Queries
 	w["input"] = strings.Replace(w["input"], "{{inputs}}", warnings.InputsSQL(), 1)
+	w["input-redate"] = strings.Replace(w["input-redate"], "{{redated}}", warnings.RedatedSQL(), 1)
 	return files
 }
 

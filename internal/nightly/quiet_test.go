@@ -238,10 +238,25 @@ func quietMatchesFull(t *testing.T, quickPool, fullPool *pgxpool.Pool, takeupInU
 		if q.Kind != KindQuick || f.Kind != KindFull {
 			t.Fatalf("%s: the nights are %s (%q) and %s (%q), want quick and full", label, q.Kind, q.Why, f.Kind, f.Why)
 		}
+		var changed int64 = -1
 		for _, st := range q.Steps {
 			if st.Name == "triggers" {
 				offersKept[slices.Contains(st.Counts, Count{Name: "offers_kept", Value: 1})]++
 			}
+			for _, c := range st.Counts {
+				if st.Name == "publish" && c.Name == "rows_changed" {
+					changed = c.Value
+				}
+			}
+		}
+		// published by difference: fewer rows written than the client scores alone hold
+		var scores int64
+		if err := quickPool.QueryRow(context.Background(), `SELECT count(*) FROM client_score`).Scan(&scores); err != nil {
+			t.Fatal(err)
+		}
+		if changed < 0 || changed >= scores {
+			t.Errorf("%s: the quick night wrote %d published rows (-1: none counted), want fewer than the %d client scores",
+				label, changed, scores)
 		}
 		got, want := fingerprint(t, quickPool, label), fingerprint(t, fullPool, label)
 		for j := range want {

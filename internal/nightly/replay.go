@@ -120,6 +120,7 @@ func (r *Replay) Month(ctx context.Context, asOf time.Time, share float64, keep 
 		{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
 		{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 		{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
+		{"warnings.contact", "nightly_w_contact", nil, nil},
 		{"warnings.signal", "nightly_w_signal", nil, nil},
 		{"warnings.input", "nightly_w_input", nil, nil},
 	} {

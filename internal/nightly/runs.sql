@@ -113,17 +113,18 @@ SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', f
 -- The working tables are emptied after a run (they stay, empty, so that the
 -- run's statements can be checked at start), but for those a quick run keeps
 -- (truncate-kept).
-TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_signal,
-         nightly_w_churn, nightly_w_input, nightly_w_score, nightly_w_level, nightly_w_outcome, nightly_w_takeup;
+TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_contact,
+         nightly_w_churn, nightly_w_score, nightly_w_level, nightly_w_outcome, nightly_w_takeup;
 
 -- name: truncate-kept
 -- The working tables that depend on the run's inputs but not on its date
--- (the segments and profiles steps' and the typical lifetimes), kept after a
--- successful run for the next quick one, emptied after a failed run with the
--- record of whose they are.
+-- (the segments and profiles steps', the typical lifetimes, the signals but
+-- the no-contact one, and the churn inputs, whose dated ones a quick run
+-- computes again), kept after a successful run for the next quick one,
+-- emptied after a failed run with the record of whose they are.
 TRUNCATE nightly_w_kept, nightly_w_client, nightly_w_key, nightly_w_keyseg, nightly_w_member, nightly_w_segment,
          nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income,
-         nightly_w_offer;
+         nightly_w_offer, nightly_w_signal, nightly_w_input;
 
 -- name: keep
 -- After a successful run: its working tables are the ones kept.

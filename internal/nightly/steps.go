@@ -178,17 +178,28 @@ func (rc *runContext) settingValues(ctx context.Context) (settings.Values, error
 }
 
 // warnings builds every client's signals and inputs, scores them with its
-// bank's scorer, and sets the levels, stages and activity cells.
+// bank's scorer, and sets the levels, stages and activity cells. A quick run
+// keeps the typical lifetimes, the signals and the inputs of the run before
+// (none depends on the date) but the contacts (counted to the run's day): it
+// counts them again and recomputes the inputs that read them (redate); every
+// client is scored again.
 func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
-	for _, b := range []build{
+	builds := []build{
 		{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
+		{"warnings.contact", "nightly_w_contact", nil, nil},
 		{"warnings.signal", "nightly_w_signal", nil, nil},
 		{"warnings.input", "nightly_w_input", nil, nil},
-	} {
-		if rc.quick && b.table == "nightly_w_lifetime" { // kept: the typical lifetimes do not depend on the date
-			continue
-		}
+	}
+	if rc.quick {
+		builds = []build{{"warnings.contact", "nightly_w_contact", nil, nil}}
+	}
+	for _, b := range builds {
 		if _, err := rc.create(ctx, b); err != nil {
+			return nil, err
+		}
+	}
+	if rc.quick {
+		if err := rc.redate(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -203,6 +214,37 @@ func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
 		return nil, err
 	}
 	return rc.counts(ctx, rc.s.conn, "runs.count-warnings")
+}
+
+// redate gives a quick run its inputs: the kept inputs with the dated ones
+// computed again (warnings.input-redate) into nightly_w_input_next, switched
+// in for nightly_w_input in one transaction, so that a failure leaves the kept
+// inputs as they were.
+func (rc *runContext) redate(ctx context.Context) error {
+	if _, err := rc.create(ctx, build{"warnings.input-redate", "nightly_w_input_next", nil, nil}); err != nil {
+		return err
+	}
+	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "DROP TABLE nightly_w_input"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "ALTER TABLE nightly_w_input_next RENAME TO nightly_w_input")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("switch in the redated inputs: %w", err)
+	}
+	return nil
+}
+
+// rows counts the rows of a published table, one switched in whole by
+// publish.merge.
+func (rc *runContext) rows(ctx context.Context, tx pgx.Tx, table string) (int64, error) {
+	var n int64
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("rows of %s: %w", table, err)
+	}
+	return n, nil
 }
 
 // sqlStep runs the builds in order and reports the counts query's one row.
@@ -322,39 +364,66 @@ func (rc *runContext) counts(ctx context.Context, q interface {
 // (see docs/performance.md for the figures that set it).
 const bulkRaise = 100_000
 
+// publishedTable is one published table: the build of its rebuilt copy
+// (<name>_new) and of that copy's indexes.
+type publishedTable struct {
+	name    string
+	build   build
+	indexes []string
+	// dated: every row moves with the run's day (client_churn: its inputs
+	// hold the days since the last contact), so even a quick run switches in
+	// a rebuilt copy, cheaper than updating every row
+	dated bool
+}
+
+// publishedTables are the published tables, in the order they are built.
+var publishedTables = []publishedTable{
+	{"segment_profile", build{"publish.segment-profile", "segment_profile_new", nil, nil},
+		[]string{"publish.segment-profile-index"}, false},
+	{"segment_product", build{"publish.segment-product", "segment_product_new", nil, nil},
+		[]string{"publish.segment-product-index"}, false},
+	{"segment_stage", build{"publish.segment-stage", "segment_stage_new", nil, nil},
+		[]string{"publish.segment-stage-index"}, false},
+	{"client_score", build{"publish.client-score", "client_score_new", nil, nil},
+		[]string{"publish.client-score-index", "publish.client-score-segment-index"}, false},
+	{"client_warning", build{"publish.client-warning", "client_warning_new", nil, nil},
+		[]string{"publish.client-warning-index", "publish.client-warning-manager-index",
+			"publish.client-warning-score-index", "publish.client-warning-group-index",
+			"publish.client-warning-branch-index"}, false},
+	{"client_churn", build{"publish.client-churn", "client_churn_new", nil, nil},
+		[]string{"publish.client-churn-index"}, true},
+	{"bank_churn_scorer", build{"publish.bank-churn-scorer", "bank_churn_scorer_new",
+		func(Params) []any { return []any{warnings.InputCodes()} }, nil},
+		[]string{"publish.bank-churn-scorer-index"}, false},
+	{"trigger_effect", build{"publish.trigger-effect", "trigger_effect_new", nil, nil},
+		[]string{"publish.trigger-effect-index"}, false},
+	{"trigger_takeup", build{"publish.trigger-takeup", "trigger_takeup_new", nil, nil},
+		[]string{"publish.trigger-takeup-index"}, false},
+}
+
 // publish builds the published tables, then switches them in, checks them,
 // confirms, expires and raises triggers and records the run's success, in one
-// transaction: readers see yesterday's results until it commits.
+// transaction: readers see yesterday's results until it commits. A quick run
+// (the same as-of month and kept inputs as the run before) publishes by
+// difference instead (nightly_merge_in, migration 00028): it writes only the
+// rows that changed into the published tables, leaving their indexes and
+// every other row as they are, but those of the dated tables, switched in.
 func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
-	builds := []build{
-		{"publish.segment-profile", "segment_profile_new", nil, nil},
-		{"publish.segment-profile-index", "", nil, nil},
-		{"publish.segment-product", "segment_product_new", nil, nil},
-		{"publish.segment-product-index", "", nil, nil},
-		{"publish.segment-stage", "segment_stage_new", nil, nil},
-		{"publish.segment-stage-index", "", nil, nil},
-		{"publish.client-score", "client_score_new", nil, nil},
-		{"publish.client-score-index", "", nil, nil},
-		{"publish.client-score-segment-index", "", nil, nil},
-		{"publish.client-warning", "client_warning_new", nil, nil},
-		{"publish.client-warning-index", "", nil, nil},
-		{"publish.client-warning-manager-index", "", nil, nil},
-		{"publish.client-warning-score-index", "", nil, nil},
-		{"publish.client-warning-group-index", "", nil, nil},
-		{"publish.client-warning-branch-index", "", nil, nil},
-		{"publish.client-churn", "client_churn_new", nil, nil},
-		{"publish.client-churn-index", "", nil, nil},
-		{"publish.bank-churn-scorer", "bank_churn_scorer_new", func(Params) []any { return []any{warnings.InputCodes()} }, nil},
-		{"publish.bank-churn-scorer-index", "", nil, nil},
-		{"publish.trigger-effect", "trigger_effect_new", nil, nil},
-		{"publish.trigger-effect-index", "", nil, nil},
-		{"publish.trigger-takeup", "trigger_takeup_new", nil, nil},
-		{"publish.trigger-takeup-index", "", nil, nil},
-	}
-	for _, b := range builds {
-		if _, err := rc.create(ctx, b); err != nil {
+	var switched, merged []string
+	for _, t := range publishedTables {
+		if _, err := rc.create(ctx, t.build); err != nil {
 			return nil, err
 		}
+		if rc.quick && !t.dated {
+			merged = append(merged, t.name) // compared by key: no index needed
+			continue
+		}
+		for _, ix := range t.indexes {
+			if _, err := rc.create(ctx, build{ix, "", nil, nil}); err != nil {
+				return nil, err
+			}
+		}
+		switched = append(switched, t.name)
 	}
 	var counts []Count
 	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
@@ -362,10 +431,29 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if _, err := webhooks.EnqueueNightlyWarnings(ctx, tx); err != nil {
 			return err
 		}
-		for _, name := range []string{"publish.lock-timeout", "publish.switch"} {
-			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+		if _, err := tx.Exec(ctx, queries.Get("publish.lock-timeout")); err != nil {
+			return fmt.Errorf("publish.lock-timeout: %w", err)
+		}
+		if _, err := tx.Exec(ctx, queries.Get("publish.switch"), switched); err != nil {
+			return fmt.Errorf("publish.switch: %w", err)
+		}
+		if len(merged) > 0 {
+			var written int64
+			for _, t := range merged {
+				var n int64
+				if err := tx.QueryRow(ctx, queries.Get("publish.merge"), t).Scan(&n); err != nil {
+					return fmt.Errorf("publish.merge %s: %w", t, err)
+				}
+				rc.log.Debug("nightly publish by difference", "table", t, "rows", n)
+				if n < 0 { // its columns changed: switched in whole
+					var err error
+					if n, err = rc.rows(ctx, tx, t); err != nil {
+						return err
+					}
+				}
+				written += n
 			}
+			counts = append(counts, Count{Name: "rows_changed", Value: written})
 		}
 		var problem string
 		if err := tx.QueryRow(ctx, queries.Get("publish.check")).Scan(&problem); err != nil {

@@ -60,15 +60,50 @@ JOIN region r ON r.id = pick.region_id
 JOIN industry i ON i.id = pick.industry_id
 JOIN banking_group g ON g.id = pick.group_id;
 
+-- name: contact
+-- What of the warnings depends on the run's day, per active client: its
+-- contacts, counted to contacts_to (the run's day for a nightly run, so that a
+-- call made today clears the signal today). The no-contact signal's measure
+-- (days since the last contact, or since the client joined) and strength,
+-- and the contacts of the last 12 months by who started them, complaints
+-- among them: one pass over the contacts. Everything else of the signals and
+-- inputs depends on the as-of month and the kept tables only, so a quick
+-- night (nothing changed but the date) rebuilds this table alone and redates
+-- the kept inputs with it (input-redate).
+CREATE UNLOGGED TABLE nightly_w_contact AS
+WITH ct AS (
+    SELECT ct.client_id, max(ct.happened_at) AS at,
+           count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS bank_started,
+           count(*) FILTER (WHERE NOT ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS client_started,
+           count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS complaints
+    FROM contact ct
+    CROSS JOIN nightly_w_param p
+    WHERE ct.happened_at < p.contacts_to
+      AND ct.client_id IN (SELECT client_id FROM nightly_w_client)
+    GROUP BY ct.client_id
+), v AS (
+    SELECT c.client_id, ct.at::date AS contact_last,
+           greatest(0, p.contacts_to - coalesce(ct.at::date, c.since))::float8 AS contact_value,
+           ct.bank_started, ct.client_started, ct.complaints, p.no_contact_days
+    FROM nightly_w_client c
+    CROSS JOIN nightly_w_param p
+    LEFT JOIN ct ON ct.client_id = c.client_id
+)
+SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact,
+       v.bank_started, v.client_started, v.complaints
+FROM v;
+
 -- name: signal
--- Every signal's measure and strength per active client. Measures: the fall
--- of turnover, balance and transactions (recent window against the base
--- window before it); days since the strongest product closure (a key product
--- weighs twice another) and since the latest one (which makes the signal
--- fire); months of income falling in a row; months between tenure and the
--- typical lifetime; days since the last contact (or since the client joined),
--- counted to contacts_to: the run's day for a nightly run, so that a call
--- made today clears the signal today.
+-- Every signal's measure and strength per active client but the no-contact
+-- signal's (contact, above: it moves with the run's day, these do not).
+-- Measures: the fall of turnover, balance and transactions (recent window
+-- against the base window before it); days since the strongest product
+-- closure (a key product weighs twice another) and since the latest one
+-- (which makes the signal fire); months of income falling in a row; months
+-- between tenure and the typical lifetime.
 -- rfm_recency: months since the client last transacted at half its usual
 -- level (the activity cell's R).
 CREATE UNLOGGED TABLE nightly_w_signal AS
@@ -97,12 +132,6 @@ WITH closure AS (
              (CASE WHEN key_product THEN 2 ELSE 1 END)
              * (2 * (SELECT closed_days FROM nightly_w_param) - days) DESC,
              product_id
-), last_contact AS (
-    SELECT ct.client_id, max(ct.happened_at) AS at
-    FROM contact ct
-    WHERE ct.happened_at < (SELECT contacts_to FROM nightly_w_param)
-      AND ct.client_id IN (SELECT client_id FROM nightly_w_client)
-    GROUP BY ct.client_id
 ), v AS MATERIALIZED (
     SELECT c.client_id, c.bank_id, c.tenure_months,
            -- falls of the monthly averages, recent window against base window
@@ -129,13 +158,11 @@ WITH closure AS (
                       WHEN 12 THEN c.income_12 END AS income_from,
            lt.typical AS lifetime_typical, lt.leavers AS lifetime_leavers, lt.level AS lifetime_level,
            lt.label AS lifetime_label, abs(c.tenure_months - lt.typical) AS lifetime_value,
-           lc.at::date AS contact_last,
-           greatest(0, p.contacts_to - coalesce(lc.at::date, c.since))::float8 AS contact_value,
            run.rfm_recency, c.profitability,
            c.tx_recent::float8 / nullif(c.recent_months, 0) AS tx_month,
            (c.income_recent::float8 / nullif(c.recent_months, 0))
                / nullif(c.income_base::float8 / nullif(c.base_months, 0), 0) - 1 AS income_trend,
-           p.income_fall_months, p.lifetime_margin, p.no_contact_days
+           p.income_fall_months, p.lifetime_margin
     FROM nightly_w_client c
     CROSS JOIN nightly_w_param p
     CROSS JOIN LATERAL (
@@ -164,7 +191,6 @@ WITH closure AS (
                     WHEN c.tx_5 > 0 AND c.tx_5 >= 0.5 * c.avg_tx THEN 5 END AS rfm_recency
     ) run
     LEFT JOIN strongest cl ON cl.client_id = c.client_id
-    LEFT JOIN last_contact lc ON lc.client_id = c.client_id
     LEFT JOIN nightly_w_lifetime lt ON lt.bank_id = c.bank_id AND lt.region_id = c.region_id
                                    AND lt.industry_id = c.industry_id
 )
@@ -173,7 +199,6 @@ SELECT v.client_id, v.bank_id, v.tenure_months, v.turnover_value, v.balance_valu
        v.income_months, v.income_from, v.income_to,
        CASE WHEN v.income_months > 0 AND v.income_from > 0 THEN 1 - v.income_to::float8 / v.income_from END AS income_fall,
        v.lifetime_typical, v.lifetime_leavers, v.lifetime_level, v.lifetime_label, v.lifetime_value,
-       v.contact_last, v.contact_value,
        least(1, greatest(0, coalesce(v.turnover_value, 0))) AS s_turnover,
        least(1, greatest(0, coalesce(v.balance_value, 0))) AS s_balance,
        least(1, greatest(0, coalesce(v.tx_value, 0))) AS s_tx,
@@ -183,7 +208,6 @@ SELECT v.client_id, v.bank_id, v.tenure_months, v.turnover_value, v.balance_valu
             ELSE 0 END AS s_income,
        CASE WHEN v.lifetime_typical IS NULL THEN 0
             ELSE greatest(0, 1 - v.lifetime_value / (2 * greatest(v.lifetime_margin, 1))) END AS s_lifetime,
-       least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact,
        v.rfm_recency, v.profitability, v.tx_month, v.income_trend
 FROM v;
 
@@ -193,7 +217,7 @@ FROM v;
 -- start, one expression per input, over these columns): the clients' 12-month
 -- levels against their peers' (bank x industry x tenure band, backing off to
 -- bank x industry and then the bank when fewer than 30 stand for it), the
--- products held, opened and closed, and the contacts of the last 12 months.
+-- products held, opened and closed, and the contacts (nightly_w_contact k).
 -- A missing value (too few months to compare, no peers) is null, which the
 -- model scores as a bin of its own.
 CREATE UNLOGGED TABLE nightly_w_input AS
@@ -253,17 +277,6 @@ WITH lvl AS MATERIALIZED (
       AND (h.closed_on IS NULL OR h.closed_on >= (p.cutoff - interval '12 months')::date)
       AND h.client_id IN (SELECT client_id FROM nightly_w_client)
     GROUP BY h.client_id
-), cont AS (
-    -- contacts of the last 12 months to contacts_to, by who started them
-    SELECT ct.client_id,
-           count(*) FILTER (WHERE ct.proactive) AS bank_started,
-           count(*) FILTER (WHERE NOT ct.proactive) AS client_started,
-           count(*) FILTER (WHERE ct.outcome = 'complaint') AS complaints
-    FROM contact ct
-    CROSS JOIN nightly_w_param p
-    WHERE ct.happened_at >= (p.contacts_to - interval '12 months') AND ct.happened_at < p.contacts_to
-      AND ct.client_id IN (SELECT client_id FROM nightly_w_client)
-    GROUP BY ct.client_id
 )
 SELECT c.client_id, c.bank_id, ARRAY[{{inputs}}]::float8[] AS x
 FROM nightly_w_client c
@@ -271,7 +284,19 @@ JOIN nightly_w_signal s ON s.client_id = c.client_id
 JOIN lvl l ON l.client_id = c.client_id
 JOIN peer pe ON pe.client_id = c.client_id
 LEFT JOIN prod pd ON pd.client_id = c.client_id
-LEFT JOIN cont ct ON ct.client_id = c.client_id;
+JOIN nightly_w_contact k ON k.client_id = c.client_id;
+
+-- name: input-redate
+-- A quick night's inputs: the kept inputs of the night before (nothing they
+-- read has changed), with the dated ones (internal/warnings/inputs.go: Dated,
+-- over the contacts k alone) computed again for the run's day. Every other
+-- element is copied as it is, so the array equals what input would build
+-- (TestQuietNightMatchesAFullRun). Built beside the kept table and switched
+-- in for it (steps.go: redate).
+CREATE UNLOGGED TABLE nightly_w_input_next AS
+SELECT i.client_id, i.bank_id, ARRAY[{{redated}}]::float8[] AS x
+FROM nightly_w_input i
+JOIN nightly_w_contact k ON k.client_id = i.client_id;
 
 -- name: level
 -- Each client's churn level from the score the run gave it, and from the same

@@ -27,12 +27,19 @@ const (
 // it measures, and the SQL expression that computes it per client in the
 // warnings.input statement (over nightly_w_client c, nightly_w_signal s, the
 // 12-month levels l, the peers' medians pe, the product counts pd and the
-// contact counts ct). Adding an input is adding one entry here.
+// client's contacts k, nightly_w_contact). Adding an input is adding one entry
+// here.
+//
+// Dated marks an input that moves with the run's day (contacts are counted to
+// it) while all else stays: its SQL reads the contacts k alone, so that a
+// quick night (nothing changed but the date) recomputes it over the kept
+// inputs of the night before (warnings.input-redate) instead of every input.
 type Input struct {
 	Code  string
 	Label string
 	Unit  Unit
 	SQL   string
+	Dated bool
 }
 
 // monthsLowSQL counts the months of the window in which the client did less
@@ -69,51 +76,51 @@ func q4q1SQL(measure string) string {
 // inputs array the run writes. The first seven are the fixed signals'
 // strengths, which the published weights score.
 var Inputs = []Input{
-	{"sig_turnover", "Turnover fall (signal strength)", Strength, "s.s_turnover"},
-	{"sig_balance", "Balance fall (signal strength)", Strength, "s.s_balance"},
-	{"sig_tx", "Transactions fall (signal strength)", Strength, "s.s_tx"},
-	{"sig_closed", "Product closed (signal strength)", Strength, "s.s_closed"},
-	{"sig_income", "Income falling (signal strength)", Strength, "s.s_income"},
-	{"sig_lifetime", "Near the typical lifetime (signal strength)", Strength, "s.s_lifetime"},
-	{"sig_contact", "No contact (signal strength)", Strength, "s.s_contact"},
+	{"sig_turnover", "Turnover fall (signal strength)", Strength, "s.s_turnover", false},
+	{"sig_balance", "Balance fall (signal strength)", Strength, "s.s_balance", false},
+	{"sig_tx", "Transactions fall (signal strength)", Strength, "s.s_tx", false},
+	{"sig_closed", "Product closed (signal strength)", Strength, "s.s_closed", false},
+	{"sig_income", "Income falling (signal strength)", Strength, "s.s_income", false},
+	{"sig_lifetime", "Near the typical lifetime (signal strength)", Strength, "s.s_lifetime", false},
+	{"sig_contact", "No contact (signal strength)", Strength, "k.s_contact", true},
 
-	{"turnover_avg", "Turnover a month, last 12 months", Money, "l.turnover_avg"},
-	{"tx_avg", "Transactions a month, last 12 months", Count, "l.tx_avg"},
-	{"balance_avg", "Average balance, last 12 months", Money, "l.balance_avg"},
-	{"income_avg", "Income a month, last 12 months", Money, "l.income_avg"},
-	{"turnover_vs_peers", "Turnover against peers' median", Ratio, "l.turnover_avg / nullif(pe.turnover, 0)"},
-	{"tx_vs_peers", "Transactions against peers' median", Ratio, "l.tx_avg / nullif(pe.tx, 0)"},
-	{"balance_vs_peers", "Balance against peers' median", Ratio, "l.balance_avg / nullif(pe.balance, 0)"},
-	{"income_vs_peers", "Income against peers' median", Ratio, "l.income_avg / nullif(pe.income, 0)"},
+	{"turnover_avg", "Turnover a month, last 12 months", Money, "l.turnover_avg", false},
+	{"tx_avg", "Transactions a month, last 12 months", Count, "l.tx_avg", false},
+	{"balance_avg", "Average balance, last 12 months", Money, "l.balance_avg", false},
+	{"income_avg", "Income a month, last 12 months", Money, "l.income_avg", false},
+	{"turnover_vs_peers", "Turnover against peers' median", Ratio, "l.turnover_avg / nullif(pe.turnover, 0)", false},
+	{"tx_vs_peers", "Transactions against peers' median", Ratio, "l.tx_avg / nullif(pe.tx, 0)", false},
+	{"balance_vs_peers", "Balance against peers' median", Ratio, "l.balance_avg / nullif(pe.balance, 0)", false},
+	{"income_vs_peers", "Income against peers' median", Ratio, "l.income_avg / nullif(pe.income, 0)", false},
 
-	{"turnover_q4q1", "Turnover, last 3 months against the first 3 of the year", Ratio, q4q1SQL("turnover")},
-	{"tx_q4q1", "Transactions, last 3 months against the first 3 of the year", Ratio, q4q1SQL("tx")},
-	{"balance_q4q1", "Balance, last 3 months against the first 3 of the year", Ratio, q4q1SQL("balance")},
-	{"income_q4q1", "Income, last 3 months against the first 3 of the year", Ratio, q4q1SQL("income")},
-	{"turnover_change", "Turnover, recent months against the months before", Ratio, "1 - s.turnover_value"},
-	{"tx_change", "Transactions, recent months against the months before", Ratio, "1 - s.tx_value"},
-	{"balance_change", "Balance, recent months against the months before", Ratio, "1 - s.balance_value"},
-	{"income_change", "Income, recent months against the months before", Ratio, "1 + s.income_trend"},
+	{"turnover_q4q1", "Turnover, last 3 months against the first 3 of the year", Ratio, q4q1SQL("turnover"), false},
+	{"tx_q4q1", "Transactions, last 3 months against the first 3 of the year", Ratio, q4q1SQL("tx"), false},
+	{"balance_q4q1", "Balance, last 3 months against the first 3 of the year", Ratio, q4q1SQL("balance"), false},
+	{"income_q4q1", "Income, last 3 months against the first 3 of the year", Ratio, q4q1SQL("income"), false},
+	{"turnover_change", "Turnover, recent months against the months before", Ratio, "1 - s.turnover_value", false},
+	{"tx_change", "Transactions, recent months against the months before", Ratio, "1 - s.tx_value", false},
+	{"balance_change", "Balance, recent months against the months before", Ratio, "1 - s.balance_value", false},
+	{"income_change", "Income, recent months against the months before", Ratio, "1 + s.income_trend", false},
 
-	{"idle_months", "Months without a transaction, last 12", Months, "(c.window_months - c.m12) + c.idle_rows"},
-	{"low_months", "Months with under a quarter of the usual transactions, last 12", Months, monthsLowSQL()},
-	{"months_since_active", "Months since the last transaction", Months, monthsSinceActiveSQL()},
-	{"turnover_per_tx", "Turnover per transaction, last 12 months", Money, "c.turnover_sum12::float8 / nullif(c.tx_sum12, 0)"},
+	{"idle_months", "Months without a transaction, last 12", Months, "(c.window_months - c.m12) + c.idle_rows", false},
+	{"low_months", "Months with under a quarter of the usual transactions, last 12", Months, monthsLowSQL(), false},
+	{"months_since_active", "Months since the last transaction", Months, monthsSinceActiveSQL(), false},
+	{"turnover_per_tx", "Turnover per transaction, last 12 months", Money, "c.turnover_sum12::float8 / nullif(c.tx_sum12, 0)", false},
 
-	{"products_held", "Products held", Count, "cardinality(c.held)"},
-	{"key_products_held", "Key products held (payroll, acquiring, main account)", Count, "coalesce(pd.key_held, 0)"},
-	{"products_opened_12m", "Products opened, last 12 months", Count, "coalesce(pd.opened_12, 0)"},
-	{"products_closed_6m", "Products closed, last 6 months", Count, "coalesce(pd.closed_6, 0)"},
-	{"products_closed_12m", "Products closed, last 12 months", Count, "coalesce(pd.closed_12, 0)"},
+	{"products_held", "Products held", Count, "cardinality(c.held)", false},
+	{"key_products_held", "Key products held (payroll, acquiring, main account)", Count, "coalesce(pd.key_held, 0)", false},
+	{"products_opened_12m", "Products opened, last 12 months", Count, "coalesce(pd.opened_12, 0)", false},
+	{"products_closed_6m", "Products closed, last 6 months", Count, "coalesce(pd.closed_6, 0)", false},
+	{"products_closed_12m", "Products closed, last 12 months", Count, "coalesce(pd.closed_12, 0)", false},
 
-	{"tenure_months", "Tenure", Months, "c.tenure_months"},
-	{"lifetime_gap", "Tenure against the typical lifetime of leavers", Months, "c.tenure_months - s.lifetime_typical"},
-	{"contacts_bank_12m", "Contacts the bank started, last 12 months", Count, "coalesce(ct.bank_started, 0)"},
-	{"contacts_client_12m", "Contacts the client started, last 12 months", Count, "coalesce(ct.client_started, 0)"},
-	{"complaints_12m", "Complaints, last 12 months", Count, "coalesce(ct.complaints, 0)"},
-	{"days_since_contact", "Days since the last contact", Days, "s.contact_value"},
-	{"income_fall_months", "Months of income falling in a row", Months, "s.income_months"},
-	{"window_months", "Months of history, of the last 12", Months, "c.window_months"},
+	{"tenure_months", "Tenure", Months, "c.tenure_months", false},
+	{"lifetime_gap", "Tenure against the typical lifetime of leavers", Months, "c.tenure_months - s.lifetime_typical", false},
+	{"contacts_bank_12m", "Contacts the bank started, last 12 months", Count, "coalesce(k.bank_started, 0)", true},
+	{"contacts_client_12m", "Contacts the client started, last 12 months", Count, "coalesce(k.client_started, 0)", true},
+	{"complaints_12m", "Complaints, last 12 months", Count, "coalesce(k.complaints, 0)", true},
+	{"days_since_contact", "Days since the last contact", Days, "k.contact_value", true},
+	{"income_fall_months", "Months of income falling in a row", Months, "s.income_months", false},
+	{"window_months", "Months of history, of the last 12", Months, "c.window_months", false},
 }
 
 // InputCodes are the registry's codes in order.
@@ -123,6 +130,21 @@ func InputCodes() []string {
 		codes[i] = in.Code
 	}
 	return codes
+}
+
+// RedatedSQL is the list of the registry's expressions for the
+// warnings.input-redate statement: a dated input's own expression over the
+// contacts k, every other the kept input's value (i.x, of the night before).
+func RedatedSQL() string {
+	parts := make([]string, len(Inputs))
+	for i, in := range Inputs {
+		if in.Dated {
+			parts[i] = fmt.Sprintf("(%s)::float8 /* %s */", in.SQL, in.Code)
+		} else {
+			parts[i] = fmt.Sprintf("i.x[%d] /* %s */", i+1, in.Code)
+		}
+	}
+	return strings.Join(parts, ",\n       ")
 }
 
 // InputByCode finds an input of the registry.
