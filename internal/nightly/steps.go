@@ -342,6 +342,8 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		{"publish.client-warning-score-index", "", nil, nil},
 		{"publish.client-warning-group-index", "", nil, nil},
 		{"publish.client-warning-branch-index", "", nil, nil},
+		{"publish.client-warning-group-count-index", "", nil, nil},
+		{"publish.client-warning-group-clv-index", "", nil, nil},
 		{"publish.client-churn", "client_churn_new", nil, nil},
 		{"publish.client-churn-index", "", nil, nil},
 		{"publish.bank-churn-scorer", "bank_churn_scorer_new", func(Params) []any { return []any{warnings.InputCodes()} }, nil},
