@@ -54,6 +54,11 @@ func TestListPagesAreThoseOfThePlainStatement(t *testing.T) {
 		{"an industry, 12 to 24 months, by bank", clients.Filter{IndustryID: industry, Tenure: "12-24", Sort: "bank"}, 26},
 		{"an industry of all statuses by tenure", clients.Filter{IndustryID: industry, Status: "all", Sort: "since"}, 51},
 		{"nobody matches", clients.Filter{Query: "no such client name"}, 0},
+		// the matches are counted apart from the page's columns (each sort
+		// collects only its own columns)
+		{"everyone, by tax id descending", clients.Filter{Sort: "-tax"}, 51},
+		{"everyone of all statuses, by bank descending", clients.Filter{Status: "all", Sort: "-bank"}, 51},
+		{"an industry of those who left, by name descending", clients.Filter{IndustryID: industry, Status: "left", Sort: "-name"}, 0},
 	}
 	viewers := []access.Viewer{viewerOf(t, pool, "risk"), viewerOf(t, pool, "head.bn-sof-1"), viewerOf(t, pool, "mgr.bn-sof-1.01")}
 	for _, v := range viewers {
@@ -97,7 +102,8 @@ func TestListPagesAreThoseOfThePlainStatement(t *testing.T) {
 func plainList(t *testing.T, pool *pgxpool.Pool, v access.Viewer, f clients.Filter, now time.Time) []int64 {
 	t.Helper()
 	orders := map[string]string{"": "legal_name, id", "name": "legal_name, id", "-name": "legal_name DESC, id DESC",
-		"since": "since, id", "-since": "since DESC, id DESC", "tax": "tax_id, id", "bank": "bank_id, legal_name, id"}
+		"since": "since, id", "-since": "since DESC, id DESC", "tax": "tax_id, id", "-tax": "tax_id DESC, id DESC",
+		"bank": "bank_id, legal_name, id", "-bank": "bank_id DESC, legal_name DESC, id DESC"}
 	scope := map[access.Role]string{access.Risk: "group_id = $1", access.BranchHead: "branch_id = $2", access.Manager: "manager_id = $3"}
 	conds := []string{"$1::bigint + $2::bigint + $3::bigint IS NOT NULL AND $8::date IS NOT NULL", scope[v.Role], "($4::text = '' OR legal_name ILIKE '%' || $4 || '%')", "($5::bigint = 0 OR region_id = $5)",
 		"($6::bigint = 0 OR industry_id = $6)", "($7::text = '' OR size_band = $7)"}

@@ -232,6 +232,21 @@ CREATE INDEX client_warning_new_branch_idx ON client_warning_new (branch_id, pro
     INCLUDE (bank_id, region_id, group_id, industry_id, manager_id, level, turnover_fired, balance_fired, tx_fired,
              closed_fired, income_fired, lifetime_fired, contact_fired, clv, warned_since, legal_name);
 
+-- name: client-warning-group-count-index
+-- The count of the risk team's churn list: the group's warnings with only
+-- what the filters and the row policy read, keyed by bank and level, less
+-- than half the pages of the group index (migration 00029).
+CREATE INDEX client_warning_new_group_count_idx ON client_warning_new (group_id, bank_id, level)
+    INCLUDE (region_id, branch_id, industry_id, manager_id, turnover_fired, balance_fired, tx_fired,
+             closed_fired, income_fired, lifetime_fired, contact_fired);
+
+-- name: client-warning-group-clv-index
+-- The risk team's churn list by value at risk, highest first, read in order
+-- with a limit (migration 00029).
+CREATE INDEX client_warning_new_group_clv_idx ON client_warning_new (group_id, clv DESC NULLS LAST, probability DESC, client_id)
+    INCLUDE (bank_id, region_id, branch_id, industry_id, manager_id, level, turnover_fired, balance_fired, tx_fired,
+             closed_fired, income_fired, lifetime_fired, contact_fired);
+
 -- name: client-churn
 -- Every active client's churn probability, its scorer, and its inputs and
 -- their contributions in the registry's order (as real: they are for reading;
