@@ -322,9 +322,11 @@ func (rc *runContext) counts(ctx context.Context, q interface {
 // (see docs/performance.md for the figures that set it).
 const bulkRaise = 100_000
 
-// publish builds the published tables, then switches them in, checks them,
-// confirms, expires and raises triggers and records the run's success, in one
-// transaction: readers see yesterday's results until it commits.
+// publish builds the published tables, then, in one transaction, judges,
+// confirms, expires and raises triggers, enqueues the run's webhook events,
+// switches the new tables in, checks them and records the run's success (and
+// its nightly.finished event): readers see yesterday's results, and
+// receivers get no event, until it commits.
 func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	builds := []build{
 		{"publish.segment-profile", "segment_profile_new", nil, nil},
@@ -358,22 +360,13 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	}
 	var counts []Count
 	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
-		// webhooks: the run's warning events, set-based, before the published warnings are switched
-		if _, err := webhooks.EnqueueNightlyWarnings(ctx, tx); err != nil {
-			return err
+		if _, err := tx.Exec(ctx, queries.Get("publish.lock-timeout")); err != nil {
+			return fmt.Errorf("publish.lock-timeout: %w", err)
 		}
-		for _, name := range []string{"publish.lock-timeout", "publish.switch"} {
-			if _, err := tx.Exec(ctx, queries.Get(name)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-		}
-		var problem string
-		if err := tx.QueryRow(ctx, queries.Get("publish.check")).Scan(&problem); err != nil {
-			return fmt.Errorf("publish.check: %w", err)
-		}
-		if problem != "" {
-			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
-		}
+		// The triggers first: they read only the working tables and
+		// cross_sell_trigger (whose readers they do not block), so that on an
+		// ordinary night the published tables are locked by the switch for
+		// no longer than the switch, its check and the commit.
 		for _, t := range []struct{ query, count string }{
 			{"triggers.outcome", "triggers_judged"},
 			{"triggers.confirm", "triggers_confirmed"},
@@ -397,6 +390,23 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 			}
 			counts = append(counts, Count{Name: t.count, Value: tag.RowsAffected()})
 		}
+		// webhooks: the run's batched events (the triggers raised and won
+		// above, the warnings against the published ones before they are
+		// switched), set-based, in this transaction: a run rolled back sends
+		// none of them, a run committed has all of them.
+		if _, err := webhooks.EnqueueNightlyEvents(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, queries.Get("publish.switch")); err != nil {
+			return fmt.Errorf("publish.switch: %w", err)
+		}
+		var problem string
+		if err := tx.QueryRow(ctx, queries.Get("publish.check")).Scan(&problem); err != nil {
+			return fmt.Errorf("publish.check: %w", err)
+		}
+		if problem != "" {
+			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
+		}
 		if rc.afterStep != nil {
 			if err := rc.afterStep("publish:switch"); err != nil {
 				return err
@@ -405,6 +415,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if _, err := tx.Exec(ctx, queries.Get("runs.run-succeed"), rc.s.runID); err != nil {
 			return fmt.Errorf("record success: %w", err)
 		}
+		// webhooks: nightly.finished (succeeded) commits with the success it reports
+		if err := webhooks.EnqueueNightlyFinished(ctx, tx, rc.s.runID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, queries.Get("runs.keep"), rc.s.runID); err != nil {
 			return fmt.Errorf("keep the working tables: %w", err)
 		}
@@ -412,14 +426,6 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	})
 	if err != nil {
 		return counts, err
-	}
-	// webhooks: the run's trigger events (raised, won), batched, and nightly.finished, right after the commit, so
-	// that the switched tables stay locked no longer; the run has succeeded, so a failure here is logged
-	book := context.WithoutCancel(ctx)
-	if _, err := webhooks.EnqueueNightlyTriggers(book, rc.s.conn); err != nil {
-		rc.log.Warn("nightly: webhook events", "err", err)
-	} else if err := webhooks.EnqueueNightlyFinished(book, rc.s.conn, rc.s.runID); err != nil {
-		rc.log.Warn("nightly: webhook events", "err", err)
 	}
 	return counts, nil
 }
