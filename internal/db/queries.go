@@ -156,6 +156,11 @@ var ScopeMarker = regexp.MustCompile(`\{\{scope:([a-z_][a-z0-9_]*)\}\}`)
 // read as 1.
 const OrderMarker = "{{order}}"
 
+// AfterMarker is the place in a stored query where the caller puts a keyset
+// condition (the rows after a cursor, in the order of OrderMarker), or true.
+// Check prepares queries with it read as true.
+const AfterMarker = "{{after}}"
+
 // Check prepares every statement on one connection (CheckAll does it for
 // every file of Relay at start).
 func (q Queries) Check(ctx context.Context, pool *pgxpool.Pool) error {
@@ -175,6 +180,7 @@ func (q Queries) prepare(ctx context.Context, conn *pgxpool.Conn) error {
 	sort.Strings(names)
 	for _, n := range names {
 		stmt := strings.ReplaceAll(ScopeMarker.ReplaceAllString(q[n], "true"), OrderMarker, "1")
+		stmt = strings.ReplaceAll(stmt, AfterMarker, "true")
 		if _, err := conn.Conn().Prepare(ctx, "", stmt); err != nil {
 			return fmt.Errorf("query %s: %w", n, err)
 		}

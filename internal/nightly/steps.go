@@ -402,13 +402,15 @@ var publishedTables = []publishedTable{
 		[]string{"publish.trigger-takeup-index"}, false},
 }
 
-// publish builds the published tables, then switches them in, checks them,
-// confirms, expires and raises triggers and records the run's success, in one
-// transaction: readers see yesterday's results until it commits. A quick run
-// (the same as-of month and kept inputs as the run before) publishes by
-// difference instead (nightly_merge_in, migration 00028): it writes only the
-// rows that changed into the published tables, leaving their indexes and
-// every other row as they are, but those of the dated tables, switched in.
+// publish builds the published tables, then, in one transaction, judges,
+// confirms, expires and raises triggers, enqueues the run's webhook events,
+// switches the new tables in (a quick run, the same as-of month and kept
+// inputs as the run before, publishes by difference instead: nightly_merge_in,
+// migration 00028, writes only the rows that changed into the published
+// tables, leaving their indexes and every other row as they are, but those of
+// the dated tables, switched in), checks them and records the run's success
+// (and its nightly.finished event): readers see yesterday's results, and
+// receivers get no event, until it commits.
 func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	var switched, merged []string
 	for _, t := range publishedTables {
@@ -428,12 +430,42 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	}
 	var counts []Count
 	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
-		// webhooks: the run's warning events, set-based, before the published warnings are switched
-		if _, err := webhooks.EnqueueNightlyWarnings(ctx, tx); err != nil {
-			return err
-		}
 		if _, err := tx.Exec(ctx, queries.Get("publish.lock-timeout")); err != nil {
 			return fmt.Errorf("publish.lock-timeout: %w", err)
+		}
+		// The triggers first: they read only the working tables and
+		// cross_sell_trigger (whose readers they do not block), so that on an
+		// ordinary night the published tables are locked by the switch for
+		// no longer than the switch, its check and the commit.
+		for _, t := range []struct{ query, count string }{
+			{"triggers.outcome", "triggers_judged"},
+			{"triggers.confirm", "triggers_confirmed"},
+			{"triggers.expire", "triggers_expired"},
+			{"triggers.raise", "triggers_raised"},
+		} {
+			bulk := t.query == "triggers.raise" && rc.raising >= rc.bulkRaise
+			if bulk {
+				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-unchecked")); err != nil {
+					return fmt.Errorf("triggers.raise-unchecked: %w", err)
+				}
+			}
+			tag, err := tx.Exec(ctx, queries.Get(t.query))
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.query, err)
+			}
+			if bulk {
+				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-check")); err != nil {
+					return fmt.Errorf("triggers.raise-check: %w", err)
+				}
+			}
+			counts = append(counts, Count{Name: t.count, Value: tag.RowsAffected()})
+		}
+		// webhooks: the run's batched events (the triggers raised and won
+		// above, the warnings against the published ones before they are
+		// switched or merged), set-based, in this transaction: a run rolled back sends
+		// none of them, a run committed has all of them.
+		if _, err := webhooks.EnqueueNightlyEvents(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, queries.Get("publish.switch"), switched); err != nil {
 			return fmt.Errorf("publish.switch: %w", err)
@@ -463,29 +495,6 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if problem != "" {
 			return fmt.Errorf("the new results fail their checks, the previous ones stay: %s", problem)
 		}
-		for _, t := range []struct{ query, count string }{
-			{"triggers.outcome", "triggers_judged"},
-			{"triggers.confirm", "triggers_confirmed"},
-			{"triggers.expire", "triggers_expired"},
-			{"triggers.raise", "triggers_raised"},
-		} {
-			bulk := t.query == "triggers.raise" && rc.raising >= rc.bulkRaise
-			if bulk {
-				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-unchecked")); err != nil {
-					return fmt.Errorf("triggers.raise-unchecked: %w", err)
-				}
-			}
-			tag, err := tx.Exec(ctx, queries.Get(t.query))
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.query, err)
-			}
-			if bulk {
-				if _, err := tx.Exec(ctx, queries.Get("triggers.raise-check")); err != nil {
-					return fmt.Errorf("triggers.raise-check: %w", err)
-				}
-			}
-			counts = append(counts, Count{Name: t.count, Value: tag.RowsAffected()})
-		}
 		if rc.afterStep != nil {
 			if err := rc.afterStep("publish:switch"); err != nil {
 				return err
@@ -494,6 +503,10 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if _, err := tx.Exec(ctx, queries.Get("runs.run-succeed"), rc.s.runID); err != nil {
 			return fmt.Errorf("record success: %w", err)
 		}
+		// webhooks: nightly.finished (succeeded) commits with the success it reports
+		if err := webhooks.EnqueueNightlyFinished(ctx, tx, rc.s.runID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, queries.Get("runs.keep"), rc.s.runID); err != nil {
 			return fmt.Errorf("keep the working tables: %w", err)
 		}
@@ -501,14 +514,6 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 	})
 	if err != nil {
 		return counts, err
-	}
-	// webhooks: the run's trigger events (raised, won), batched, and nightly.finished, right after the commit, so
-	// that the switched tables stay locked no longer; the run has succeeded, so a failure here is logged
-	book := context.WithoutCancel(ctx)
-	if _, err := webhooks.EnqueueNightlyTriggers(book, rc.s.conn); err != nil {
-		rc.log.Warn("nightly: webhook events", "err", err)
-	} else if err := webhooks.EnqueueNightlyFinished(book, rc.s.conn, rc.s.runID); err != nil {
-		rc.log.Warn("nightly: webhook events", "err", err)
 	}
 	return counts, nil
 }

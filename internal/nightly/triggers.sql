@@ -293,7 +293,7 @@ WHERE t.id = x.id AND t.status IN ('new', 'contacted', 'offered');
 -- puts them back in the same transaction, which checks every row of the
 -- table against client and product in one join, so that the run commits
 -- with the keys whole or not at all. Dropping them locks client and product
--- (ACCESS EXCLUSIVE) until the run commits, as the switch already locks the
+-- (ACCESS EXCLUSIVE) until the run commits, as the switch locks the
 -- published tables; a short raise list (an ordinary night) keeps the
 -- per-row checks and takes no such lock.
 ALTER TABLE cross_sell_trigger

@@ -285,6 +285,18 @@ type ListFilter struct {
 	Desc    bool
 	Page    int // from 1
 	PerPage int // default 50, at most 200
+	// After, when set, asks for the page after this key (the API's cursor)
+	// in the order of size descending instead of a page by number: Sort,
+	// Desc and Page are ignored and Total is not counted.
+	After *Key
+}
+
+// Key is a segment's place in the list by size descending (then label, then
+// id): a keyset cursor.
+type Key struct {
+	Size  int
+	Label string
+	ID    int64
 }
 
 // SortKeys are the sort orders List accepts.
@@ -293,8 +305,12 @@ var SortKeys = []string{"label", "size", "best_clients", "ideal_income", "churn_
 // Page is a page of segments.
 type Page struct {
 	Segments      []Summary
-	Total         int
+	Total         int // not counted for a page after a key
 	Page, PerPage int
+	// Next is the key of the page's last segment when another page follows
+	// in the order of size descending (set for that order only); nil on the
+	// last page.
+	Next *Key
 }
 
 // List returns a page of the segments of v's group that the latest run used.
@@ -314,13 +330,21 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	rows, err := q.Query(ctx, queries.Get("list"), v.GroupID, f.BankID, int16(f.Level), sortKey, f.Desc,
-		f.PerPage, (f.Page-1)*f.PerPage)
+	var rows pgx.Rows
+	var err error
+	if f.After != nil {
+		// one more than a page, to know whether another follows
+		f.Page, sortKey, f.Desc = 0, "size", true
+		rows, err = q.Query(ctx, queries.Get("list-after"), v.GroupID, f.BankID, int16(f.Level), f.After.Size,
+			f.After.Label, f.After.ID, f.PerPage+1)
+	} else {
+		rows, err = q.Query(ctx, queries.Get("list"), v.GroupID, f.BankID, int16(f.Level), sortKey, f.Desc,
+			f.PerPage, (f.Page-1)*f.PerPage)
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("segments: %w", err)
 	}
 	page := Page{Page: f.Page, PerPage: f.PerPage}
-	var ids []int64
 	for rows.Next() {
 		var s Summary
 		var idealIDs []int16
@@ -329,13 +353,23 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 			return Page{}, fmt.Errorf("segments: %w", err)
 		}
 		page.Segments = append(page.Segments, s)
-		ids = append(ids, s.ID)
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("segments: %w", err)
 	}
-	if len(page.Segments) > 0 {
+	more := len(page.Segments) > f.PerPage
+	if f.After == nil && len(page.Segments) > 0 {
 		page.Total = page.Segments[0].total
+		more = f.Page*f.PerPage < page.Total
+	}
+	page.Segments = page.Segments[:min(len(page.Segments), f.PerPage)]
+	if more && sortKey == "size" && f.Desc && len(page.Segments) > 0 {
+		last := page.Segments[len(page.Segments)-1]
+		page.Next = &Key{Size: last.Size, Label: last.Label, ID: last.ID}
+	}
+	ids := make([]int64, len(page.Segments))
+	for i, sg := range page.Segments {
+		ids[i] = sg.ID
 	}
 	ideal, err := products(ctx, q, ids, true)
 	if err != nil {

@@ -37,6 +37,33 @@ ORDER BY
     sn.label, sp.segment_id
 LIMIT $6 OFFSET $7;
 
+-- name: list-after
+-- The API's segments, largest first, after a key (the API's cursor): the
+-- order of list sorted by size descending. $1 group, $2 bank, $3 level as
+-- there; $4 the size, $5 the label and $6 the id of the last segment of the
+-- previous page; $7 limit. No count: a walk reads it once, on its first page
+-- (list). A group has some hundreds of segments, so the rows of the group are
+-- sorted in memory; the keyset keeps a walk stable, not faster.
+SELECT sn.id, sn.level, sn.group_id, sn.group_name, sn.currency, sn.minor_digits, coalesce(sn.bank_id, 0),
+       coalesce(sn.bank_code, ''), coalesce(sn.bank_name, ''), coalesce(sn.region_id, 0), coalesce(sn.region_name, ''),
+       sn.industry_id, sn.industry_code, sn.industry_name, sn.tenure_band IS NOT NULL, coalesce(sn.tenure_band, 0),
+       sn.label,
+       sp.as_of, sp.size, sp.assigned, sp.best_clients, sp.ideal_income, sp.avg_income, sp.ideal_product_ids,
+       sp.churn_base, sp.churn_leavers, sp.churn_rate, sp.expected_years::float8, sp.ltv,
+       coalesce(sp.profile_segment_id, 0), coalesce(pn.label, ''),
+       0
+FROM segment_profile sp
+JOIN segment_named sn ON sn.id = sp.segment_id
+LEFT JOIN segment_named pn ON pn.id = sp.profile_segment_id
+WHERE sn.group_id = $1
+  AND ($2::smallint = 0 OR sn.bank_id = $2
+       OR (sn.level = 4 AND sn.currency = (SELECT b.currency FROM bank b WHERE b.id = $2)))
+  AND ($3::smallint = 0 OR sn.level = $3)
+  AND sp.size <= $4::integer
+  AND (sp.size < $4::integer OR (sn.label, sp.segment_id) > ($5::text, $6::bigint))
+ORDER BY sp.size DESC, sn.label, sp.segment_id
+LIMIT $7;
+
 -- name: get
 -- One segment of a group. $1 group, $2 segment.
 SELECT sn.id, sn.level, sn.group_id, sn.group_name, sn.currency, sn.minor_digits, coalesce(sn.bank_id, 0),

@@ -240,13 +240,26 @@ type ListFilter struct {
 	Status    Status // "": every open status
 	Page      int    // from 1
 	PerPage   int    // default 50, at most 200
+	// After, when set, asks for the page after this key (the API's cursor)
+	// instead of a page by number: Page is ignored and Total not counted.
+	After *Key
+}
+
+// Key is a trigger's place in the open list's order (priority descending,
+// then id): a keyset cursor.
+type Key struct {
+	Priority int64
+	ID       int64
 }
 
 // Page is a page of triggers.
 type Page struct {
 	Triggers      []Trigger
-	Total         int
+	Total         int // every trigger of the list; not counted for a page after a key
 	Page, PerPage int
+	// Next is the key of the page's last trigger when another page follows;
+	// nil on the last page.
+	Next *Key
 }
 
 // ListOpen returns a page of the open triggers of the clients v sees, highest
@@ -267,18 +280,29 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 	args.Add(f.ManagerID)
 	args.Add(f.ProductID)
 	args.Add(string(f.Status))
-	args.Add(f.PerPage)
-	args.Add((f.Page - 1) * f.PerPage)
-	rows, err := q.Query(ctx, access.Scoped(queries.Get("list-open"), v, &args), args.Values()...)
+	query := "list-open"
+	if f.After != nil {
+		// one more than a page, to know whether another follows
+		query = "list-open-after"
+		f.Page = 0
+		args.Add(f.After.Priority)
+		args.Add(f.After.ID)
+		args.Add(f.PerPage + 1)
+	} else {
+		args.Add(f.PerPage)
+		args.Add((f.Page - 1) * f.PerPage)
+	}
+	rows, err := q.Query(ctx, access.Scoped(queries.Get(query), v, &args), args.Values()...)
 	if err != nil {
 		return Page{}, fmt.Errorf("open triggers: %w", err)
 	}
 	defer rows.Close()
 	page := Page{Page: f.Page, PerPage: f.PerPage}
+	var total int
 	for rows.Next() {
 		var t Trigger
 		rd := newRead(i18n.From(ctx), &t)
-		if err := rows.Scan(append(rd.dest(), &page.Total)...); err != nil {
+		if err := rows.Scan(append(rd.dest(), &total)...); err != nil {
 			return Page{}, fmt.Errorf("open triggers: %w", err)
 		}
 		if err := rd.finish(); err != nil {
@@ -288,6 +312,16 @@ func ListOpen(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) 
 	}
 	if err := rows.Err(); err != nil {
 		return Page{}, fmt.Errorf("open triggers: %w", err)
+	}
+	more := len(page.Triggers) > f.PerPage
+	if f.After == nil {
+		page.Total = total
+		more = f.Page*f.PerPage < total
+	}
+	page.Triggers = page.Triggers[:min(len(page.Triggers), f.PerPage)]
+	if more && len(page.Triggers) > 0 {
+		last := page.Triggers[len(page.Triggers)-1]
+		page.Next = &Key{Priority: last.Priority, ID: last.ID}
 	}
 	return page, nil
 }

@@ -54,6 +54,33 @@ WHERE t.status IN ('new', 'contacted', 'offered') AND ($1::boolean OR NOT t.hidd
 ORDER BY t.priority DESC, t.id
 LIMIT $5 OFFSET $6;
 
+-- name: list-open-after
+-- The page of open triggers after a key (the API's cursor), in the order of
+-- list-open: $1-$4 as there, $5 the priority and $6 the id of the last
+-- trigger of the previous page, $7 limit. Keyset: a page costs the same
+-- however deep, read from cross_sell_trigger_open_priority_idx (priority
+-- DESC, id) from $5 on, and a trigger raised, moved or closed meanwhile
+-- neither shifts nor repeats the others. No count: a walk reads it once, on
+-- its first page (list-open).
+SELECT t.id, t.client_id, c.ref, c.legal_name, coalesce(c.manager_id, 0), t.product_id, p.code, p.name,
+       t.segment_id, t.status, t.status_reason, t.status_key, t.status_args, t.hidden, t.reason, t.reason_key,
+       t.reason_args, t.expected_value, t.priority, t.adoption,
+       t.product_value, t.best_clients, t.best_holders, b.currency, b.minor_digits, t.raised_as_of, t.raised_at,
+       t.status_changed_at, t.closed_at, t.won_confirmed_at,
+       0
+FROM cross_sell_trigger t
+JOIN client c ON c.id = t.client_id
+JOIN bank b ON b.id = c.bank_id
+JOIN product p ON p.id = t.product_id
+WHERE t.status IN ('new', 'contacted', 'offered') AND ($1::boolean OR NOT t.hidden)
+  AND ($2::integer = 0 OR c.manager_id = $2)
+  AND ($3::smallint = 0 OR t.product_id = $3)
+  AND ($4::text = '' OR t.status = $4)
+  AND t.priority <= $5::bigint AND (t.priority < $5::bigint OR t.id > $6::bigint)
+  AND {{scope:c}}
+ORDER BY t.priority DESC, t.id
+LIMIT $7;
+
 -- name: lock
 -- A trigger a manager may move, locked for the move: never one of the
 -- control group. $1 trigger.

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -349,28 +350,145 @@ type ListFilter struct {
 	Sort                                   string     // a key of Sorts; default "-score"
 	Page                                   int        // from 1
 	PerPage                                int        // default 50, at most MaxPerPage
+	// After, when set, asks for the page after this key (the API's cursor)
+	// in the order of Sort instead of a page by number: Page is ignored and
+	// Total is not counted.
+	After *Key
+}
+
+// Key is a warning's place in every order of the list (the columns of
+// client_warning the sorts read): a keyset cursor. Sort is the order it was
+// taken in; a key of another order is refused.
+type Key struct {
+	Sort        string
+	Probability *float64
+	CLV         *int64
+	Name        *string
+	Since       *string // YYYY-MM-DD
+	ClientID    int64
+}
+
+// keyCol is one column of a sort: its expression over w, its direction and
+// where its nulls go (PostgreSQL's default: last ascending, first
+// descending), and its value in a key (nil for null).
+type keyCol struct {
+	expr      string
+	desc      bool
+	nullsLast bool // with desc; ascending nulls are always last here
+	notNull   bool
+	cast      string
+	value     func(Key) any
+}
+
+var (
+	byProbability = keyCol{expr: "w.probability", desc: true, cast: "float8", value: func(k Key) any { return deref(k.Probability) }}
+	byClient      = keyCol{expr: "w.client_id", notNull: true, cast: "bigint", value: func(k Key) any { return k.ClientID }}
+	byCLV         = keyCol{expr: "w.clv", cast: "bigint", value: func(k Key) any { return deref(k.CLV) }}
+	byName        = keyCol{expr: "w.legal_name", cast: "text", value: func(k Key) any { return deref(k.Name) }}
+	bySince       = keyCol{expr: "w.warned_since", cast: "date", value: func(k Key) any { return deref(k.Since) }}
+)
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func descending(c keyCol, nullsLast bool) keyCol {
+	c.desc, c.nullsLast = true, nullsLast
+	return c
+}
+
+// sortKeys are the columns of each of Sorts; ties go to the higher score,
+// then the client id, so that every order is total. The riskiest first is
+// the order of the scope indexes, so that a page of it is read from an index
+// with a limit.
+var sortKeys = map[string][]keyCol{
+	"-score": {byProbability, byClient},
+	"score":  {func() keyCol { c := byProbability; c.desc = false; return c }(), byClient},
+	"-clv":   {descending(byCLV, true), byProbability, byClient},
+	"clv":    {byCLV, byProbability, byClient},
+	"name":   {byName, byProbability, byClient},
+	"-name":  {descending(byName, false), byProbability, byClient},
+	"since":  {bySince, byProbability, byClient},
+	"-since": {descending(bySince, false), byProbability, byClient},
+}
+
+// orderBy is the ORDER BY of cols.
+func orderBy(cols []keyCol) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c.expr
+		if c.desc {
+			parts[i] += " DESC"
+			if c.nullsLast {
+				parts[i] += " NULLS LAST"
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keysetAfter is the condition over w that keeps the rows after k in the
+// order of cols, adding its parameters to args: for each column, the rows
+// equal on the columns before it and after k on it. Nulls are placed as
+// ORDER BY places them. A leading bound on the first column (when k's value
+// is not null and the order puts nulls first or has none after it) lets the
+// scan start at k in an index of that order.
+func keysetAfter(cols []keyCol, k Key, args *db.Args) string {
+	var ors, eqs []string
+	bound := ""
+	for i, c := range cols {
+		v := c.value(k)
+		nullsFirst := c.desc && !c.nullsLast
+		var after, eq string
+		if v == nil {
+			eq = c.expr + " IS NULL"
+			if nullsFirst {
+				after = c.expr + " IS NOT NULL"
+			}
+		} else {
+			p := args.Add(v) + "::" + c.cast
+			eq = c.expr + " = " + p
+			op := ">"
+			if c.desc {
+				op = "<"
+			}
+			after = c.expr + " " + op + " " + p
+			if !nullsFirst && !c.notNull {
+				after = "(" + after + " OR " + c.expr + " IS NULL)"
+			}
+			if i == 0 && nullsFirst {
+				bound = c.expr + " <= " + p + " AND "
+			}
+		}
+		if after != "" {
+			ors = append(ors, strings.Join(append(slices.Clone(eqs), after), " AND "))
+		}
+		eqs = append(eqs, eq)
+	}
+	if len(ors) == 0 {
+		return "false"
+	}
+	return bound + "(" + strings.Join(ors, " OR ") + ")"
 }
 
 // MaxPerPage bounds a page of the list.
 const MaxPerPage = 200
 
 // Sorts are the orders the churn list offers, by key; "-" is descending.
-// Ties go to the higher score, then the client id.
+// Ties go to the higher score, then the client id (sortKeys).
 var Sorts = []string{"-score", "score", "-clv", "clv", "name", "-name", "since", "-since"}
 
-// sortOrder is the ORDER BY of each of Sorts over the warning aliased w; the
-// riskiest first is the order of the scope indexes, so that a page of it is
-// read from an index with a limit.
-var sortOrder = map[string]string{
-	"-score": "w.probability DESC, w.client_id",
-	"score":  "w.probability, w.client_id",
-	"-clv":   "w.clv DESC NULLS LAST, w.probability DESC, w.client_id",
-	"clv":    "w.clv, w.probability DESC, w.client_id",
-	"name":   "w.legal_name, w.probability DESC, w.client_id",
-	"-name":  "w.legal_name DESC, w.probability DESC, w.client_id",
-	"since":  "w.warned_since, w.probability DESC, w.client_id",
-	"-since": "w.warned_since DESC, w.probability DESC, w.client_id",
-}
+// sortOrder is the ORDER BY of each of Sorts over the warning aliased w.
+var sortOrder = func() map[string]string {
+	m := make(map[string]string, len(sortKeys))
+	for s, cols := range sortKeys {
+		m[s] = orderBy(cols)
+	}
+	return m
+}()
 
 // Validate normalises f and reports each value it cannot use, by the URL
 // parameter that carries it.
@@ -413,8 +531,11 @@ func (f *ListFilter) Validate() error {
 // Page is a page of warnings.
 type Page struct {
 	Warnings      []Warning
-	Total         int // the warnings that match, on every page
+	Total         int // the warnings that match, on every page but one after a key
 	Page, PerPage int
+	// Next is the key of the page's last warning when another page follows;
+	// nil on the last page.
+	Next *Key
 }
 
 // Pages is the number of pages the total fills.
@@ -433,17 +554,38 @@ func List(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter) (Pag
 		return Page{}, err
 	}
 	page := Page{Page: f.Page, PerPage: f.PerPage}
-	_, err := each(ctx, q, v, f, f.PerPage, (f.Page-1)*f.PerPage, &page.Total, func(w *Warning) error {
-		page.Warnings = append(page.Warnings, *w)
+	limit, offset := f.PerPage, (f.Page-1)*f.PerPage
+	if f.After != nil {
+		// one more than a page, to know whether another follows
+		page.Page, limit, offset = 0, f.PerPage+1, 0
+	}
+	var last string
+	n, err := each(ctx, q, v, f, limit, offset, &page.Total, func(w *Warning, key string) error {
+		if len(page.Warnings) < f.PerPage {
+			page.Warnings = append(page.Warnings, *w)
+			last = key
+		}
 		return nil
 	})
 	if err != nil {
 		return Page{}, err
 	}
-	if len(page.Warnings) == 0 && f.Page > 1 {
+	more := f.After == nil && f.Page*f.PerPage < page.Total || f.After != nil && n > int64(f.PerPage)
+	if f.After != nil {
+		page.Total = 0
+	}
+	if more && last != "" {
+		k := Key{Sort: f.Sort}
+		if err := json.Unmarshal([]byte(last), &k); err != nil {
+			return Page{}, fmt.Errorf("churn list: a row's key: %w", err)
+		}
+		page.Next = &k
+	}
+	if len(page.Warnings) == 0 && f.Page > 1 && f.After == nil {
 		// Past the last page the count is not read; say how many there are.
 		var total int
-		if _, err := each(ctx, q, v, f, 1, 0, &total, func(*Warning) error { return nil }); err != nil {
+		f.After = nil
+		if _, err := each(ctx, q, v, f, 1, 0, &total, func(*Warning, string) error { return nil }); err != nil {
 			return Page{}, err
 		}
 		page.Total = total
@@ -460,26 +602,35 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 		return 0, err
 	}
 	var total int
-	return each(ctx, q, v, f, -1, 0, &total, fn)
+	f.After = nil
+	return each(ctx, q, v, f, -1, 0, &total, func(w *Warning, _ string) error { return fn(w) })
 }
 
 // each runs the list query: limit < 0 reads every row.
 func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limit, offset int, total *int,
-	fn func(*Warning) error) (int64, error) {
+	fn func(w *Warning, key string) error) (int64, error) {
 	var args db.Args
 	var lim any
 	if limit >= 0 {
 		lim = limit
 	}
 	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
-		string(f.Signal), lim, offset} {
+		string(f.Signal), lim, offset, f.After == nil} {
 		args.Add(a)
 	}
-	order, ok := sortOrder[f.Sort]
+	cols, ok := sortKeys[f.Sort]
 	if !ok {
 		return 0, fmt.Errorf("churn list: no order for sort %q", f.Sort)
 	}
-	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, order)
+	after := "true"
+	if f.After != nil {
+		if f.After.Sort != f.Sort {
+			return 0, input.Errors{"cursor": fmt.Sprintf("a cursor of the order %q, not of %q", f.After.Sort, f.Sort)}
+		}
+		after = keysetAfter(cols, *f.After, &args)
+	}
+	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, sortOrder[f.Sort])
+	stmt = strings.ReplaceAll(stmt, db.AfterMarker, after)
 	rows, err := q.Query(ctx, stmt, args.Values()...)
 	if err != nil {
 		return 0, fmt.Errorf("churn list: %w", err)
@@ -487,11 +638,12 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 	defer rows.Close()
 	var n int64
 	for rows.Next() {
-		w, err := scan(i18n.From(ctx), rows, total)
+		var key string
+		w, err := scan(i18n.From(ctx), rows, &key, total)
 		if err != nil {
 			return n, fmt.Errorf("churn list: %w", err)
 		}
-		if err := fn(&w); err != nil {
+		if err := fn(&w, key); err != nil {
 			return n, err
 		}
 		n++

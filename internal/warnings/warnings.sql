@@ -42,8 +42,11 @@ WHERE w.client_id = $1 AND {{scope:c}};
 -- filters, in the order asked for, with the number that match. $1 bank, $2
 -- region, $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both),
 -- $7 a signal that fired ('': any), $8 limit (null: every row, for exports),
--- $9 offset; {{order}} is the ORDER BY of the sort (warnings.go: sortOrder,
--- over the columns of m as w), so that each sort is a statement of its own
+-- $9 offset, $10 whether to count the rows that match (a page after a
+-- cursor does not: the initplan is then never run); {{after}} the keyset
+-- condition of a page after a cursor (warnings.go: keysetAfter) or true, and
+-- each row carries its key (its place in every sort); {{order}} is the ORDER
+-- BY of the sort (warnings.go: sortOrder, over the columns of m as w), so that each sort is a statement of its own
 -- and the riskiest-first list is read in the order of the viewer's scope
 -- index, 25 rows for a page. m reads client_warning alone: the warning
 -- carries where its client stands, its name and its CLV (migration 00007),
@@ -76,6 +79,7 @@ WITH m AS NOT MATERIALIZED (
 p AS (
     SELECT w.client_id
     FROM m AS w
+    WHERE {{after}}
     ORDER BY {{order}}
     LIMIT $8 OFFSET $9
 )
@@ -96,7 +100,9 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
        coalesce(s.stage, ''), s.clv, coalesce(w.probability, w.score / 100.0), coalesce(w.model_id, 0),
        cc.inputs, cc.contribs, sc.input_codes,
-       (SELECT count(*) FROM m)::integer
+       json_build_object('Probability', w.probability, 'CLV', w.clv, 'Name', w.legal_name, 'Since', w.warned_since,
+                         'ClientID', w.client_id)::text,
+       coalesce(CASE WHEN $10::boolean THEN (SELECT count(*) FROM m) END, 0)::integer
 FROM p
 JOIN client_warning w ON w.client_id = p.client_id
 LEFT JOIN client_churn cc ON cc.client_id = w.client_id

@@ -158,8 +158,9 @@ func (s *server) apiProblem(c echo.Context, err error) (int, apiErrorBody) {
 }
 
 // A cursor is opaque to API clients: base64 of the list's kind and a
-// position (the last client id for the client list, a page number for the
-// lists ranked by score or priority). It is validated, not signed: a cursor
+// position: the last item's key in the list's order (the last client id for
+// the client list, the last trigger's priority and id, ...), a page number
+// for the worklist. It is validated, not signed: a cursor
 // made up by hand can only move within what the token's user may see,
 // because scoping is in the SQL of every list.
 func encodeCursor(kind string, n int64) string {
@@ -181,18 +182,47 @@ func decodeCursor(c echo.Context, kind string) (int64, error) {
 	return n, nil
 }
 
-// pageParams reads a page-numbered list's cursor and page size (at most
-// most), adding what is wrong with them to errs; page 1 when there is no
-// cursor.
-func pageParams(c echo.Context, kind string, most int, errs input.Errors) (page, limit int) {
-	n, err := decodeCursor(c, kind)
-	errs.Merge(err)
-	limit, err = limitParam(c, apiPerPage, most)
-	errs.Merge(err)
-	return max(int(n), 1), limit
+// encodeKey is the cursor of the page after key in the list of kind (a
+// keyset cursor: the last item's place in the list's order), nil when key
+// is nil (the last page).
+func encodeKey[K any](kind string, key *K) *string {
+	if key == nil {
+		return nil
+	}
+	b, err := json.Marshal(key)
+	if err != nil { // a struct of numbers and strings
+		panic(err)
+	}
+	cur := base64.RawURLEncoding.EncodeToString(append([]byte(kind+":"), b...))
+	return &cur
 }
 
-// nextPage is the cursor of the page after page when there is more; nil on
+// decodeKey reads the query's keyset cursor of kind into a new key, which
+// valid checks; nil when there is no cursor.
+func decodeKey[K any](c echo.Context, kind string, valid func(K) bool) (*K, error) {
+	raw := c.QueryParam("cursor")
+	if raw == "" {
+		return nil, nil
+	}
+	bad := input.Errors{"cursor": "not a cursor of this list: pass next_cursor from the previous page as it was"}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, bad
+	}
+	k, body, ok := strings.Cut(string(b), ":")
+	if !ok || k != kind {
+		return nil, bad
+	}
+	var key K
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&key); err != nil || dec.More() || !valid(key) {
+		return nil, bad
+	}
+	return &key, nil
+}
+
+// nextPage is the cursor of the worklist's page after page when there is more; nil on
 // the last.
 func nextPage(kind string, page int, more bool) *string {
 	if !more {

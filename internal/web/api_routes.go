@@ -133,7 +133,11 @@ func (s *server) apiTriggers(c echo.Context) error {
 	if f.Status != "" && !f.Status.Open() {
 		errs.Add("status", strings.ToLower(string(f.Status))+" is not an open status; use new, contacted or offered")
 	}
-	f.Page, f.PerPage = pageParams(c, "triggers", 200, errs)
+	after, err := decodeKey(c, "triggers", func(k triggers.Key) bool { return k.ID > 0 })
+	errs.Merge(err)
+	f.After = after
+	f.PerPage, err = limitParam(c, apiPerPage, 200)
+	errs.Merge(err)
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -143,13 +147,15 @@ func (s *server) apiTriggers(c echo.Context) error {
 	}
 	out := struct {
 		Triggers   []jsonTrigger `json:"triggers"`
-		Total      int           `json:"total"`
+		Total      *int          `json:"total"`
 		NextCursor *string       `json:"next_cursor"`
-	}{Triggers: []jsonTrigger{}, Total: p.Total}
+	}{Triggers: []jsonTrigger{}, NextCursor: encodeKey("triggers", p.Next)}
+	if after == nil {
+		out.Total = &p.Total
+	}
 	for _, t := range p.Triggers {
 		out.Triggers = append(out.Triggers, triggerJSON(t))
 	}
-	out.NextCursor = nextPage("triggers", p.Page, p.Page*p.PerPage < p.Total)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -194,26 +200,33 @@ func (s *server) apiWarnings(c echo.Context) error {
 		BranchID: int64Query(q, "branch", errs), IndustryID: int64Query(q, "industry", errs),
 		ManagerID: int64Query(q, "manager", errs), Level: warnings.Level(q.Get("level")),
 		Signal: warnings.SignalName(q.Get("signal")), Sort: q.Get("sort")}
-	f.Page, f.PerPage = pageParams(c, "warnings", warnings.MaxPerPage, errs)
-	if err := errs.Merge(f.Validate()); err != nil {
-		return err
+	after, err := decodeKey(c, "warnings", func(k warnings.Key) bool { return k.ClientID > 0 })
+	errs.Merge(err)
+	f.PerPage, err = limitParam(c, apiPerPage, warnings.MaxPerPage)
+	errs.Merge(err)
+	errs.Merge(f.Validate())
+	if after != nil && after.Sort != f.Sort {
+		errs.Add("cursor", "a cursor of another order: pass next_cursor with the sort it was made with")
 	}
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	f.After = after
 	p, err := warnings.List(ctxOf(c), s.Pool, viewer(c), f)
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Warnings   []jsonWarning `json:"warnings"`
-		Total      int           `json:"total"`
+		Total      *int          `json:"total"`
 		NextCursor *string       `json:"next_cursor"`
-	}{Warnings: []jsonWarning{}, Total: p.Total}
+	}{Warnings: []jsonWarning{}, NextCursor: encodeKey("warnings", p.Next)}
+	if after == nil {
+		out.Total = &p.Total
+	}
 	for _, w := range p.Warnings {
 		out.Warnings = append(out.Warnings, warningJSON(w))
 	}
-	out.NextCursor = nextPage("warnings", p.Page, p.Page < p.Pages())
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -221,8 +234,12 @@ func (s *server) apiWarnings(c echo.Context) error {
 func (s *server) apiSegments(c echo.Context) error {
 	q := c.QueryParams()
 	errs := input.Errors{}
-	f := segments.ListFilter{BankID: int64Query(q, "bank", errs)}
-	f.Page, f.PerPage = pageParams(c, "segments", 200, errs)
+	f := segments.ListFilter{BankID: int64Query(q, "bank", errs), Sort: "size", Desc: true}
+	after, err := decodeKey(c, "segments", func(k segments.Key) bool { return k.ID > 0 && k.Size >= 0 })
+	errs.Merge(err)
+	f.After = after
+	f.PerPage, err = limitParam(c, apiPerPage, 200)
+	errs.Merge(err)
 	if err := errs.Err(); err != nil {
 		return err
 	}
@@ -232,13 +249,15 @@ func (s *server) apiSegments(c echo.Context) error {
 	}
 	out := struct {
 		Segments   []jsonSegment `json:"segments"`
-		Total      int           `json:"total"`
+		Total      *int          `json:"total"`
 		NextCursor *string       `json:"next_cursor"`
-	}{Segments: []jsonSegment{}, Total: p.Total}
+	}{Segments: []jsonSegment{}, NextCursor: encodeKey("segments", p.Next)}
+	if after == nil {
+		out.Total = &p.Total
+	}
 	for _, sg := range p.Segments {
 		out.Segments = append(out.Segments, segmentJSON(sg))
 	}
-	out.NextCursor = nextPage("segments", p.Page, p.Page*p.PerPage < p.Total)
 	return c.JSON(http.StatusOK, out)
 }
 

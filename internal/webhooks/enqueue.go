@@ -33,31 +33,24 @@ func EnqueueTriggerMove(ctx context.Context, q db.Execer, id int64, from, login 
 	return nil
 }
 
-// EnqueueNightlyWarnings enqueues the run's warning events, batched: called in the
-// publish transaction before the new warnings are switched in (it compares
-// the run's working levels with the published warnings). It returns the
-// number of deliveries.
-func EnqueueNightlyWarnings(ctx context.Context, q db.Execer) (int64, error) {
-	tag, err := q.Exec(ctx, queries["nightly-warnings"])
+// EnqueueNightlyEvents enqueues the run's batched events (warning.raised,
+// warning.level_changed, warning.cleared, trigger.raised, trigger.won) in one
+// set-based statement: called in the publish transaction after the triggers
+// are raised and confirmed and before the new warnings are switched in (it
+// compares the run's working levels with the published warnings), so that
+// the events commit with the results they report or not at all. It returns
+// the number of deliveries.
+func EnqueueNightlyEvents(ctx context.Context, q db.Execer) (int64, error) {
+	tag, err := q.Exec(ctx, queries["nightly-events"])
 	if err != nil {
-		return 0, fmt.Errorf("webhook warning events: %w", err)
+		return 0, fmt.Errorf("webhook nightly events: %w", err)
 	}
 	return tag.RowsAffected(), nil
 }
 
-// EnqueueNightlyTriggers enqueues the run's trigger events (raised, won),
-// batched: called right after the publish transaction that raised and
-// confirmed the triggers committed. It returns the number of deliveries.
-func EnqueueNightlyTriggers(ctx context.Context, q db.Execer) (int64, error) {
-	tag, err := q.Exec(ctx, queries["nightly-triggers"])
-	if err != nil {
-		return 0, fmt.Errorf("webhook trigger events: %w", err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-// EnqueueNightlyFinished enqueues nightly.finished for run, as it is recorded on q
-// (succeeded in the publish transaction, or failed).
+// EnqueueNightlyFinished enqueues nightly.finished for run, as it is recorded on q:
+// succeeded, in the publish transaction after the success is recorded, or
+// failed, with the failure.
 func EnqueueNightlyFinished(ctx context.Context, q db.Execer, run int64) error {
 	if _, err := q.Exec(ctx, queries["nightly-finished"], run); err != nil {
 		return fmt.Errorf("webhook nightly.finished %d: %w", run, err)

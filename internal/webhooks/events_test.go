@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly"
@@ -310,5 +313,106 @@ func TestFailedRunSendsNightlyFinished(t *testing.T) {
 	got := batches(t, b, endpoint, 0)["nightly.finished"]
 	if len(got) != 1 || got[0].Data.Status != "failed" {
 		t.Fatalf("nightly.finished %+v, want one, failed", got)
+	}
+}
+
+// idsOf is the sorted trigger ids (trigger events) or client ids (warning
+// events) of an event's batches.
+func idsOf(bs []batch) []int64 {
+	var ids []int64
+	for _, bt := range bs {
+		for _, it := range bt.Data.Items {
+			if strings.HasPrefix(bt.Event, "trigger.") {
+				ids = append(ids, it.TriggerID)
+			} else {
+				ids = append(ids, it.ClientID)
+			}
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// ids is the sorted first column of sql.
+func ids(t *testing.T, b *nightlytest.Bank, sql string, args ...any) []int64 {
+	t.Helper()
+	rows, err := b.Pool.Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// TestNightlyEventsCommitWithTheRun: the run's events are enqueued in its
+// publish transaction: they are all there when it commits, and a run that
+// fails at the commit itself (its transaction refused by a deferred
+// check, or its connection killed, as a server dying would) enqueues none of
+// them, only nightly.finished as failed; the next run, which commits, has
+// exactly its events: its shown triggers and the warnings it published.
+func TestNightlyEventsCommitWithTheRun(t *testing.T) {
+	for _, end := range []struct{ name, body, err string }{
+		// The refusal names the events the transaction holds as it commits: all of them.
+		{"refused at commit", `RAISE EXCEPTION 'refused at commit with events %',
+			(SELECT string_agg(DISTINCT event, ',' ORDER BY event) FROM webhook_delivery)`,
+			"refused at commit with events nightly.finished,trigger.raised,warning.raised"},
+		{"connection killed at commit", `PERFORM pg_terminate_backend(pg_backend_pid())`, ""},
+	} {
+		t.Run(end.name, func(t *testing.T) {
+			t.Parallel()
+			b := bankWithTriggers(t)
+			b.Set("warning.level_watch", "1")
+			b.Set("warning.level_high", "100")
+			rcv := newReceiver(t, always(http.StatusOK))
+			all := register(t, b.Pool, rcv, webhooks.TriggerRaised, webhooks.TriggerWon, webhooks.WarningRaised,
+				webhooks.WarningLevelChanged, webhooks.WarningCleared, webhooks.NightlyFinished)
+			b.Exec(`CREATE FUNCTION end_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN ` + end.body + `; RETURN NULL; END $$`)
+			b.Exec(`CREATE CONSTRAINT TRIGGER end_at_commit AFTER UPDATE ON nightly_run DEFERRABLE INITIALLY DEFERRED
+				FOR EACH ROW WHEN (NEW.status = 'succeeded') EXECUTE FUNCTION end_at_commit()`)
+
+			r := nightly.New(b.Pool, nightly.Options{Settings: b.Settings})
+			_, err := r.Run(context.Background(), nightly.Request{AsOf: nightlytest.AsOf})
+			r.Close()
+			if err == nil {
+				t.Fatal("the run whose commit fails succeeded")
+			}
+			if end.err != "" && !strings.Contains(err.Error(), end.err) {
+				t.Errorf("the run failed with %v, want %q", err, end.err)
+			}
+			got := batches(t, b, all, 0)
+			if f := got["nightly.finished"]; len(f) != 1 || f[0].Data.Status != "failed" {
+				t.Errorf("nightly.finished %+v, want one, failed", f)
+			}
+			if len(got) != 1 {
+				t.Errorf("the failed run enqueued %v, want only nightly.finished", got)
+			}
+			if n := value[int64](t, b.Pool, `SELECT count(*) FROM cross_sell_trigger`); n != 0 {
+				t.Errorf("the failed run left %d triggers", n)
+			}
+
+			b.Exec(`DROP TRIGGER end_at_commit ON nightly_run`)
+			mark := lastDelivery(t, b)
+			run := runNightly(t, b)
+			got = batches(t, b, all, mark)
+			raised := ids(t, b, `SELECT id FROM cross_sell_trigger WHERE run_id = $1 AND NOT hidden`, run.ID)
+			if g := idsOf(got["trigger.raised"]); len(raised) != 4 || !slices.Equal(g, raised) {
+				t.Errorf("trigger.raised items %v, the run raised %v (want 4)", g, raised)
+			}
+			warned := ids(t, b, `SELECT client_id FROM client_warning`)
+			if g := idsOf(got["warning.raised"]); len(warned) != 6 || !slices.Equal(g, warned) {
+				t.Errorf("warning.raised items %v, the run warned %v (want 6)", g, warned)
+			}
+			if f := got["nightly.finished"]; len(f) != 1 || f[0].Data.Status != "succeeded" || f[0].Data.RunID != run.ID {
+				t.Errorf("nightly.finished %+v, want one, succeeded, run %d", f, run.ID)
+			}
+			if len(got) != 3 {
+				t.Errorf("the run enqueued %d events, want trigger.raised, warning.raised and nightly.finished", len(got))
+			}
+		})
 	}
 }

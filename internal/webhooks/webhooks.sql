@@ -46,84 +46,63 @@ FROM cross_sell_trigger t
 JOIN webhook_endpoint e ON e.enabled AND 'trigger.moved' = ANY (e.events)
 WHERE t.id = $1;
 
--- name: nightly-warnings
--- The run's warning events, found by comparing the working levels
--- (nightly_w_level: every active client's level from this run, null below
--- warning.level_watch) with the published warnings (client_warning, the last
--- run's) before they are switched: raised (no warning before), level_changed
--- (watch <-> high) and cleared (no level now, or no longer an active client).
--- Batched: at most webhook.batch_items items a delivery, per event and
--- endpoint. When no endpoint wants a warning event the comparison is not run
--- (the EXISTS is a one-time filter).
-WITH p AS (
-    SELECT pa.run_id, pa.as_of,
-           coalesce((SELECT value::integer FROM setting WHERE key = 'webhook.batch_items'), 500) AS n
-    FROM nightly_w_param pa
-), change AS (
-    SELECT CASE WHEN w.client_id IS NULL THEN 'warning.raised'
-                WHEN l.client_id IS NULL THEN 'warning.cleared'
-                ELSE 'warning.level_changed' END AS event,
-           coalesce(l.client_id, w.client_id) AS client_id, l.level, w.level AS previous_level, l.score
-    FROM (SELECT client_id, level, score FROM nightly_w_level WHERE level IS NOT NULL) l
-    FULL JOIN client_warning w ON w.client_id = l.client_id
-    WHERE (w.client_id IS NULL OR l.client_id IS NULL OR w.level IS DISTINCT FROM l.level)
-      AND EXISTS (SELECT 1 FROM webhook_endpoint e
-                  WHERE e.enabled
-                    AND e.events && ARRAY['warning.raised', 'warning.level_changed', 'warning.cleared'])
-), numbered AS (
-    SELECT c.*, (row_number() OVER (PARTITION BY c.event ORDER BY c.client_id) - 1) / p.n AS part
-    FROM change c CROSS JOIN p
-), batch AS (
-    SELECT event, part, count(*) AS items, max(part) OVER (PARTITION BY event) + 1 AS parts,
-           json_agg(json_build_object('client_id', client_id, 'level', level,
-                                        'previous_level', previous_level, 'score', score)
-                     ORDER BY client_id) AS list
-    FROM numbered
-    GROUP BY event, part
-)
-INSERT INTO webhook_delivery (endpoint_id, event, payload, items)
-SELECT e.id, b.event,
-       json_build_object('run_id', p.run_id, 'as_of', p.as_of, 'part', b.part + 1, 'parts', b.parts,
-                          'items', b.list),
-       b.items
-FROM batch b
-CROSS JOIN p
-JOIN webhook_endpoint e ON e.enabled AND b.event = ANY (e.events)
-ORDER BY b.event, b.part, e.id;
-
--- name: nightly-triggers
--- The run's trigger events, right after its publish transaction raised and
--- confirmed them (run after the commit, so that the tables it switched in
--- are not held locked while a million items are written): raised (this
--- run's, shown ones only: the control group stays hidden everywhere) and won
--- (a won trigger the data confirmed since this run started: one run at a
--- time, so by this run). Batched as above.
+-- name: nightly-events
+-- The run's batched events, in its publish transaction after it raised and
+-- confirmed the triggers and before the new warnings are switched in, so
+-- that they commit with the results they report or not at all:
+--   * warning.raised, warning.level_changed, warning.cleared: the working
+--     levels (nightly_w_level: every active client's level from this run,
+--     null below warning.level_watch) against the published warnings
+--     (client_warning, the last run's): raised (no warning before),
+--     level_changed (watch <-> high) and cleared (no level now, or no longer
+--     an active client); items by client;
+--   * trigger.raised (this run's, shown ones only: the control group stays
+--     hidden everywhere) and trigger.won (a won trigger the data confirmed
+--     since this run started: one run at a time, so by this run); items by
+--     trigger.
+-- Each family gives (event, key, item); one tail numbers them per event,
+-- groups them into batches of at most webhook.batch_items items and writes
+-- one delivery per batch and subscribed endpoint. A family no enabled
+-- endpoint wants is not read (the EXISTS are one-time filters).
 WITH p AS (
     SELECT pa.run_id, pa.as_of,
            coalesce((SELECT value::integer FROM setting WHERE key = 'webhook.batch_items'), 500) AS n
     FROM nightly_w_param pa
 ), wanted AS (
     SELECT DISTINCT ev FROM webhook_endpoint e, unnest(e.events) ev
-    WHERE e.enabled AND ev IN ('trigger.raised', 'trigger.won')
+    WHERE e.enabled AND ev IN ('warning.raised', 'warning.level_changed', 'warning.cleared', 'trigger.raised', 'trigger.won')
 ), change AS (
-    SELECT 'trigger.raised' AS event, t.id, t.client_id, t.product_id, t.expected_value, t.priority
+    SELECT CASE WHEN w.client_id IS NULL THEN 'warning.raised'
+                WHEN l.client_id IS NULL THEN 'warning.cleared'
+                ELSE 'warning.level_changed' END AS event,
+           coalesce(l.client_id, w.client_id) AS key,
+           json_build_object('client_id', coalesce(l.client_id, w.client_id), 'level', l.level,
+                             'previous_level', w.level, 'score', l.score) AS item
+    FROM (SELECT client_id, level, score FROM nightly_w_level WHERE level IS NOT NULL) l
+    FULL JOIN client_warning w ON w.client_id = l.client_id
+    WHERE (w.client_id IS NULL OR l.client_id IS NULL OR w.level IS DISTINCT FROM l.level)
+      AND EXISTS (SELECT 1 FROM wanted WHERE ev LIKE 'warning.%')
+    UNION ALL
+    SELECT 'trigger.raised', t.id, json_build_object('trigger_id', t.id, 'client_id', t.client_id,
+                                                    'product_id', t.product_id, 'expected_value', t.expected_value,
+                                                    'priority', t.priority)
     FROM cross_sell_trigger t, p
     WHERE t.run_id = p.run_id AND NOT t.hidden AND EXISTS (SELECT 1 FROM wanted WHERE ev = 'trigger.raised')
     UNION ALL
-    SELECT 'trigger.won', t.id, t.client_id, t.product_id, t.expected_value, t.priority
+    SELECT 'trigger.won', t.id, json_build_object('trigger_id', t.id, 'client_id', t.client_id,
+                                                 'product_id', t.product_id, 'expected_value', t.expected_value,
+                                                 'priority', t.priority)
     FROM cross_sell_trigger t
     CROSS JOIN p
     WHERE t.won_confirmed_as_of = p.as_of AND t.status = 'won' AND NOT t.hidden
       AND t.won_confirmed_at >= (SELECT r.started_at FROM nightly_run r WHERE r.id = p.run_id)
       AND EXISTS (SELECT 1 FROM wanted WHERE ev = 'trigger.won')
 ), numbered AS (
-    SELECT c.*, (row_number() OVER (PARTITION BY c.event ORDER BY c.id) - 1) / p.n AS part
+    SELECT c.*, (row_number() OVER (PARTITION BY c.event ORDER BY c.key) - 1) / p.n AS part
     FROM change c CROSS JOIN p
 ), batch AS (
     SELECT event, part, count(*) AS items, max(part) OVER (PARTITION BY event) + 1 AS parts,
-           json_agg(json_build_object('trigger_id', id, 'client_id', client_id, 'product_id', product_id,
-                                        'expected_value', expected_value, 'priority', priority)
-                     ORDER BY id) AS list
+           json_agg(item ORDER BY key) AS list
     FROM numbered
     GROUP BY event, part
 )
