@@ -61,8 +61,11 @@ type BankResult struct {
 	Test   Comparison `json:"test"`
 	Beats  bool       `json:"beats"`
 	Used   bool       `json:"used"`
-	Why    string     `json:"why"`
+	Why    string     `json:"why"` // in English; WhyIn in a reader's language
 	Shown  Shown      `json:"shown"`
+	// WhyKey and WhyArgs are the why as data (why.go); empty on older cards.
+	WhyKey  string   `json:"why_key,omitempty"`
+	WhyArgs *WhyArgs `json:"why_args,omitempty"`
 }
 
 // Shown is how the triggers really shown to managers in the test months did:
@@ -82,13 +85,16 @@ type Shown struct {
 
 // ProductCard is one product's part of the card.
 type ProductCard struct {
-	Code       string  `json:"code"`
-	Name       string  `json:"name"`
-	Learned    bool    `json:"learned"`
-	Why        string  `json:"why"`
-	Popularity float64 `json:"popularity"`
-	Candidates int     `json:"candidates"`
-	Takers     int     `json:"takers"`
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Learned bool   `json:"learned"`
+	Why     string `json:"why"` // in English; WhyIn in a reader's language
+	// WhyKey and WhyArgs are the why as data (why.go); empty on older cards.
+	WhyKey     string   `json:"why_key,omitempty"`
+	WhyArgs    *WhyArgs `json:"why_args,omitempty"`
+	Popularity float64  `json:"popularity"`
+	Candidates int      `json:"candidates"`
+	Takers     int      `json:"takers"`
 	// Test and Rule are the product's own test figures (nil when the product
 	// keeps its popularity); Strongest its inputs of most weight.
 	Test      *model.Metrics `json:"test,omitempty"`
@@ -343,19 +349,20 @@ func (f *fitter) fit(progress func(string)) *Bundle {
 		var tested *model.Bound
 		switch {
 		case len(ds.Y) == 0:
-			pc.Why = "every client holds it: nothing to offer"
+			pc.setWhy(whyAllHold, WhyArgs{})
 		case err != nil:
-			pc.Why = "keeps its popularity: " + err.Error()
+			pc.setWhy(whyPopularity, WhyArgs{Error: err.Error()})
 		default:
 			pc.Learned = true
-			pc.Why = "learned from its takers"
+			pc.setWhy(whyLearned, WhyArgs{})
 			pc.Test, pc.Rule = &res.Test, res.Baseline
 			res.Model.Card().Purpose = "takeup"
 			res.Model.Card().Target = fmt.Sprintf("the client takes %s within %d months", p.Name, f.horizon)
 			res.Model.Card().BaselineName = RuleName
 			body, merr := model.Marshal(res.Model)
 			if merr != nil {
-				pc.Learned, pc.Why = false, "keeps its popularity: "+merr.Error()
+				pc.Learned = false
+				pc.setWhy(whyPopularity, WhyArgs{Error: merr.Error()})
 				break
 			}
 			pm.Model = body
@@ -438,18 +445,17 @@ func (f *fitter) judge(banks []bank, products []ProductCard) []BankResult {
 		beats := func(c Comparison) bool { return c.Model.AUC > c.Rule.AUC && c.Model.Lift10 >= c.Rule.Lift10 }
 		switch {
 		case !learned:
-			r.Why = "no product had takers enough to learn from: the ideal-set rule stays"
+			r.setWhy(whyNothingLearned, WhyArgs{})
 		case r.Test.Model.Rows == 0:
-			r.Why = "no candidate of this bank in the test months"
+			r.setWhy(whyNoCandidates, WhyArgs{})
 		case r.Test.Model.Positives >= minBankTestTakers:
 			r.Beats = beats(r.Test)
-			r.Why = map[bool]string{true: "beats " + RuleName + " on this bank's test months",
-				false: "does not beat " + RuleName + " on this bank's test months"}[r.Beats]
+			r.setWhy(map[bool]string{true: whyBeats, false: whyNotBeats}[r.Beats], WhyArgs{})
 		case len(banks) > 1 && overall.Model.Positives >= minBankTestTakers:
 			r.Beats = beats(overall)
-			r.Why = fmt.Sprintf("only %d takers in this bank's test months: judged on the whole group's test", r.Test.Model.Positives)
+			r.setWhy(whyFewGroup, WhyArgs{Takers: r.Test.Model.Positives})
 		default:
-			r.Why = fmt.Sprintf("only %d takers in the test months: too few to judge", r.Test.Model.Positives)
+			r.setWhy(whyFew, WhyArgs{Takers: r.Test.Model.Positives})
 		}
 		out = append(out, r)
 	}

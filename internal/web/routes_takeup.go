@@ -80,7 +80,7 @@ func takeupCard(ctx context.Context, r takeup.Record) *pages.TakeupCard {
 		ClientMonths: i18n.Int(ctx, int64(c.ClientMonths)), Candidates: i18n.Int(ctx, int64(c.Candidates)),
 		Overall: takeupFigures(ctx, c.Overall)}
 	for _, b := range c.Banks {
-		tb := pages.TakeupBank{Bank: b.Name + " (" + b.Code + ")", Why: b.Why, Used: b.Used, Figures: takeupFigures(ctx, b.Test)}
+		tb := pages.TakeupBank{Bank: b.Name + " (" + b.Code + ")", Why: b.WhyIn(i18n.From(ctx)), Used: b.Used, Figures: takeupFigures(ctx, b.Test)}
 		if b.Shown.Triggers > 0 {
 			tb.Shown = i18n.T(ctx, "takeup.shown", "Shown", i18n.Int(ctx, int64(b.Shown.Triggers)),
 				"Taken", i18n.Int(ctx, int64(b.Shown.Taken)), "Months", c.Horizon, "Rate", percent(ctx, b.Shown.Rate),
@@ -91,7 +91,7 @@ func takeupCard(ctx context.Context, r takeup.Record) *pages.TakeupCard {
 	for _, p := range c.Products {
 		na := i18n.T(ctx, "models.na")
 		tp := pages.TakeupProduct{Code: p.Code, Name: p.Name, Candidates: i18n.Int(ctx, int64(p.Candidates)),
-			Takers: i18n.Int(ctx, int64(p.Takers)), Popularity: percent(ctx, p.Popularity), Why: p.Why, Learned: p.Learned,
+			Takers: i18n.Int(ctx, int64(p.Takers)), Popularity: percent(ctx, p.Popularity), Why: p.WhyIn(i18n.From(ctx)), Learned: p.Learned,
 			Lift: na, RuleLift: na, AUC: na, RuleAUC: na, Strongest: strings.Join(p.Strongest, ", ")}
 		if p.Test != nil {
 			tp.Lift, tp.AUC = fig(ctx, p.Test.Lift10, 2), fig(ctx, p.Test.AUC, 3)

@@ -11,6 +11,7 @@ import (
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/webtest"
@@ -58,6 +59,28 @@ func TestTakeupPage(t *testing.T) {
 	for _, w := range want {
 		if !strings.Contains(r.Body, w) {
 			t.Errorf("the take-up page lacks %q", w)
+		}
+	}
+	// in Bulgarian and Russian: each bank's and product's verdict in the
+	// language, from the key and figures the card keeps
+	for _, l := range []i18n.Locale{i18n.Bulgarian, i18n.Russian} {
+		hc := srv.NewClient(t)
+		hc.Lang = string(l)
+		hc.Login(headLogin, seeds.DemoPassword)
+		r := hc.Get("/takeup")
+		for _, b := range c.Banks {
+			if b.WhyKey == "" || !strings.Contains(r.Body, html.EscapeString(b.WhyIn(l))) || strings.Contains(r.Body, html.EscapeString(b.Why)) {
+				t.Errorf("%s: bank %s's verdict is not %q (key %q)", l, b.Code, b.WhyIn(l), b.WhyKey)
+			}
+		}
+		for _, p := range c.Products {
+			if p.WhyKey == "" {
+				t.Errorf("product %s's why has no key", p.Code)
+			}
+			// the page says why only for a product that keeps its popularity
+			if !p.Learned && !strings.Contains(r.Body, html.EscapeString(p.WhyIn(l))) {
+				t.Errorf("%s: product %s's why is not %q (key %q)", l, p.Code, p.WhyIn(l), p.WhyKey)
+			}
 		}
 	}
 	mgr := srv.NewClient(t)
