@@ -370,10 +370,12 @@ type publishedTable struct {
 	name    string
 	build   build
 	indexes []string
-	// dated: every row moves with the run's day (client_churn: its inputs
-	// hold the days since the last contact), so even a quick run switches in
-	// a rebuilt copy, cheaper than updating every row
-	dated bool
+	// whole: even a quick run switches in the rebuilt copy, cheaper there
+	// than comparing it: client_churn's rows all move with the run's day
+	// (their inputs hold the days since the last contact), and comparing
+	// client_score's 747,553 rows took three times as long as building
+	// its two indexes and switching at 1,000,000 clients (docs/performance.md)
+	whole bool
 }
 
 // publishedTables are the published tables, in the order they are built.
@@ -385,7 +387,7 @@ var publishedTables = []publishedTable{
 	{"segment_stage", build{"publish.segment-stage", "segment_stage_new", nil, nil},
 		[]string{"publish.segment-stage-index"}, false},
 	{"client_score", build{"publish.client-score", "client_score_new", nil, nil},
-		[]string{"publish.client-score-index", "publish.client-score-segment-index"}, false},
+		[]string{"publish.client-score-index", "publish.client-score-segment-index"}, true},
 	{"client_warning", build{"publish.client-warning", "client_warning_new", nil, nil},
 		[]string{"publish.client-warning-index", "publish.client-warning-manager-index",
 			"publish.client-warning-score-index", "publish.client-warning-group-index",
@@ -407,8 +409,8 @@ var publishedTables = []publishedTable{
 // switches the new tables in (a quick run, the same as-of month and kept
 // inputs as the run before, publishes by difference instead: nightly_merge_in,
 // migration 00028, writes only the rows that changed into the published
-// tables, leaving their indexes and every other row as they are, but those of
-// the dated tables, switched in), checks them and records the run's success
+// tables, leaving their indexes and every other row as they are, but for
+// the tables switched in whole), checks them and records the run's success
 // (and its nightly.finished event): readers see yesterday's results, and
 // receivers get no event, until it commits.
 func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
@@ -417,7 +419,7 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if _, err := rc.create(ctx, t.build); err != nil {
 			return nil, err
 		}
-		if rc.quick && !t.dated {
+		if rc.quick && !t.whole {
 			merged = append(merged, t.name) // compared by key: no index needed
 			continue
 		}
