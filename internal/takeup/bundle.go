@@ -209,6 +209,16 @@ func (l *Layout) Label(code string) string {
 	return code
 }
 
+// Ref is the input of code as data: a holding names its product.
+func (l *Layout) Ref(code string) InputRef {
+	for k, c := range l.Codes {
+		if c == code && k < l.client {
+			return InputRef{Input: code, Product: l.Products[k].Name}
+		}
+	}
+	return InputRef{Input: code}
+}
+
 var inputLabels = map[string]string{
 	InHeld: "products held", InOpened12: "products opened in the last 12 months",
 	InOpened3: "products opened in the last 3 months", InOpenRate: "products opened a year",

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/settings"
 )
@@ -100,6 +102,41 @@ type ProductCard struct {
 	Test      *model.Metrics `json:"test,omitempty"`
 	Rule      *model.Metrics `json:"rule,omitempty"`
 	Strongest []string       `json:"strongest,omitempty"`
+	// StrongestInputs are the same inputs as codes, said in a reader's
+	// language by StrongestIn; empty on cards fitted before they were kept.
+	StrongestInputs []InputRef `json:"strongest_inputs,omitempty"`
+}
+
+// InputRef names one input of the take-up model: its code, and for a
+// holding the product's name.
+type InputRef struct {
+	Input   string `json:"input"`
+	Product string `json:"product,omitempty"`
+}
+
+// StrongestIn says the product's strongest inputs in locale l; a card that
+// kept only their English words says those.
+func (p ProductCard) StrongestIn(l i18n.Locale) string {
+	if len(p.StrongestInputs) == 0 {
+		return strings.Join(p.Strongest, ", ")
+	}
+	names := make([]string, len(p.StrongestInputs))
+	for i, in := range p.StrongestInputs {
+		names[i] = in.LabelIn(l)
+	}
+	return strings.Join(names, l.T("takeup.input.sep"))
+}
+
+// LabelIn is the input's name in locale l; an input this version does not
+// know is its code.
+func (in InputRef) LabelIn(l i18n.Locale) string {
+	if in.Product != "" {
+		return l.T("takeup.input.holds", "Product", in.Product)
+	}
+	if _, ok := inputLabels[in.Input]; !ok {
+		return in.Input
+	}
+	return l.T("takeup.input." + in.Input)
 }
 
 // FitRequest says what to fit.
@@ -369,6 +406,7 @@ func (f *fitter) fit(progress func(string)) *Bundle {
 			tested, _ = res.Tested.Bind(l.Codes)
 			for _, code := range strongest(res.Model, 4) {
 				pc.Strongest = append(pc.Strongest, l.Label(code))
+				pc.StrongestInputs = append(pc.StrongestInputs, l.Ref(code))
 			}
 		}
 		// the test candidates, pooled

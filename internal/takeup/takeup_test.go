@@ -79,6 +79,22 @@ func TestFitFindsAPlantedLead(t *testing.T) {
 	if !pc.Learned || len(pc.Strongest) == 0 || pc.Strongest[0] != "holds Product P06" {
 		t.Fatalf("P07's strongest inputs are %v (%s), want holding P06 first", pc.Strongest, pc.Why)
 	}
+	// the inputs are kept as codes too, said in the reader's language: in
+	// English word for word the words the card keeps
+	if en, want := pc.StrongestIn(i18n.English), strings.Join(pc.Strongest, ", "); en != want {
+		t.Errorf("strongest inputs in English %q, the card's words %q", en, want)
+	}
+	for loc, holds := range map[i18n.Locale]string{i18n.Bulgarian: "има Product P06", i18n.Russian: "имеет Product P06"} {
+		said := pc.StrongestIn(loc)
+		if !strings.HasPrefix(said, holds) {
+			t.Errorf("strongest inputs in %s %q, want %q first", loc, said, holds)
+		}
+		for _, in := range pc.StrongestInputs[1:] {
+			if english := in.LabelIn(i18n.English); strings.Contains(said, english) {
+				t.Errorf("strongest inputs in %s %q keep the English %q", loc, said, english)
+			}
+		}
+	}
 	m := productModel(t, out.Bundle, "P07")
 	k := -1
 	for i, in := range m.Inputs() {

@@ -92,7 +92,7 @@ func takeupCard(ctx context.Context, r takeup.Record) *pages.TakeupCard {
 		na := i18n.T(ctx, "models.na")
 		tp := pages.TakeupProduct{Code: p.Code, Name: p.Name, Candidates: i18n.Int(ctx, int64(p.Candidates)),
 			Takers: i18n.Int(ctx, int64(p.Takers)), Popularity: percent(ctx, p.Popularity), Why: p.WhyIn(i18n.From(ctx)), Learned: p.Learned,
-			Lift: na, RuleLift: na, AUC: na, RuleAUC: na, Strongest: strings.Join(p.Strongest, ", ")}
+			Lift: na, RuleLift: na, AUC: na, RuleAUC: na, Strongest: p.StrongestIn(i18n.From(ctx))}
 		if p.Test != nil {
 			tp.Lift, tp.AUC = fig(ctx, p.Test.Lift10, 2), fig(ctx, p.Test.AUC, 3)
 		}

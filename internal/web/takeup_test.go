@@ -81,6 +81,11 @@ func TestTakeupPage(t *testing.T) {
 			if !p.Learned && !strings.Contains(r.Body, html.EscapeString(p.WhyIn(l))) {
 				t.Errorf("%s: product %s's why is not %q (key %q)", l, p.Code, p.WhyIn(l), p.WhyKey)
 			}
+			// and a learned one's strongest inputs, from their codes
+			if p.Learned && (len(p.StrongestInputs) == 0 || !strings.Contains(r.Body, html.EscapeString(p.StrongestIn(l))) ||
+				strings.Contains(r.Body, html.EscapeString(strings.Join(p.Strongest, ", ")))) {
+				t.Errorf("%s: product %s's strongest inputs are not %q (codes %v)", l, p.Code, p.StrongestIn(l), p.StrongestInputs)
+			}
 		}
 	}
 	mgr := srv.NewClient(t)
