@@ -29,6 +29,10 @@ type Bank struct {
 	Name    string
 }
 
+// EveryBank ends the label of a scope that covers every bank of a group;
+// pages say it in the reader's language.
+const EveryBank = " (every bank)"
+
 // Scope is what a fit or a report covers: one bank, or every bank of a group.
 type Scope struct {
 	GroupID int16
@@ -76,7 +80,7 @@ func Resolve(ctx context.Context, q db.Querier, code string) (Scope, []Bank, err
 	if err != nil {
 		return Scope{}, nil, err
 	}
-	return Scope{GroupID: groups[0].id, Label: groups[0].name + " (every bank)"}, banks, nil
+	return Scope{GroupID: groups[0].id, Label: groups[0].name + EveryBank}, banks, nil
 }
 
 // OfGroup lists a group's banks.

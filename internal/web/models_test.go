@@ -3,15 +3,18 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
@@ -94,6 +97,30 @@ func TestModelsAndBacktestPages(t *testing.T) {
 	}
 	if !rep.HasModel || len(rep.Summary) != 6 {
 		t.Errorf("the backtest compares %d lines, with a model: %v", len(rep.Summary), rep.HasModel)
+	}
+	// in Bulgarian and Russian the card says what the model predicts and whom
+	// it covers in the language, from the horizon it keeps: not the English
+	// words stored on it
+	if !strings.HasSuffix(fit.Card.Scope, banks.EveryBank) || fit.Card.Horizon == 0 {
+		t.Fatalf("the fit covers %q with horizon %d: want every bank and a horizon", fit.Card.Scope, fit.Card.Horizon)
+	}
+	group := strings.TrimSuffix(fit.Card.Scope, banks.EveryBank)
+	for _, l := range []i18n.Locale{i18n.Bulgarian, i18n.Russian} {
+		rc := srv.NewClient(t)
+		rc.Lang = string(l)
+		rc.Login(riskLogin, seeds.DemoPassword)
+		for _, path := range []string{"/models", fmt.Sprintf("/models/%d", fit.ModelID), "/backtest"} {
+			body := rc.Get(path).Body
+			if strings.Contains(body, html.EscapeString(banks.EveryBank)) || strings.Contains(body, html.EscapeString(fit.Card.Target)) {
+				t.Errorf("%s %s keeps the English scope %q or target %q", l, path, fit.Card.Scope, fit.Card.Target)
+			}
+			if scope := html.EscapeString(l.T("models.scope.group", "Group", group)); !strings.Contains(body, scope) {
+				t.Errorf("%s %s lacks the scope %q", l, path, scope)
+			}
+		}
+		if target := html.EscapeString(l.Plural("models.target_churn", int64(fit.Card.Horizon))); !strings.Contains(rc.Get(fmt.Sprintf("/models/%d", fit.ModelID)).Body, target) {
+			t.Errorf("%s: the card lacks the target %q", l, target)
+		}
 	}
 
 	admin := srv.NewClient(t)

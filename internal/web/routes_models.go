@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/churn"
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/i18n"
@@ -71,7 +72,7 @@ func (s *server) models(c echo.Context) error {
 	}
 	for _, r := range recs {
 		row := pages.ModelRow{ID: r.ID, Href: fmt.Sprintf("/models/%d", r.ID), Source: r.Source,
-			Fitted: i18n.Date(ctx, r.FittedAt), Scope: r.Card.Scope, Origin: r.Origin,
+			Fitted: i18n.Date(ctx, r.FittedAt), Scope: scopeIn(ctx, r.Card.Scope), Origin: r.Origin,
 			TestAUC: optFig(ctx, r.TestAUC, 3), TestLift: optFig(ctx, r.TestLift, 2), FixedAUC: optFig(ctx, r.FixedAUC, 3),
 			FixedLift: optFig(ctx, r.FixedLift, 2), Beats: r.Beats, UsedBy: strings.Join(r.UsedBy, ", ")}
 		if row.UsedBy == "" {
@@ -165,7 +166,7 @@ func (s *server) modelCard(c echo.Context) error {
 		return err
 	}
 	card := rec.Card
-	vm := pages.ModelCard{ID: rec.ID, Source: rec.Source, Origin: rec.Origin, Scope: card.Scope, Target: card.Target,
+	vm := pages.ModelCard{ID: rec.ID, Source: rec.Source, Origin: rec.Origin, Scope: scopeIn(ctx, card.Scope), Target: churnTarget(ctx, card.Target, card.Horizon),
 		Fitted: i18n.Date(ctx, rec.FittedAt), FittedOn: monthSpan(ctx, card.FittedOn), TestedOn: monthSpan(ctx, card.TestedOn),
 		Rows: i18n.Int(ctx, int64(card.Rows)), Positives: i18n.Int(ctx, int64(card.Positives)), Entities: i18n.Int(ctx, int64(card.Entities)),
 		Refitted: card.Refitted, Censored: card.Censored, UsedBy: strings.Join(rec.UsedBy, ", ")}
@@ -314,7 +315,7 @@ func scorerName(ctx context.Context, scorer string) string {
 
 func backtestLine(ctx context.Context, scope, scorer string, h int, f churn.Figures) pages.BacktestLine {
 	n := func(v float64) string { return i18n.Int(ctx, int64(math.Round(v))) }
-	return pages.BacktestLine{Scope: scope, Scorer: scorerName(ctx, scorer), Horizon: i18n.Plural(ctx, "backtest.months", int64(h)),
+	return pages.BacktestLine{Scope: scopeIn(ctx, scope), Scorer: scorerName(ctx, scorer), Horizon: i18n.Plural(ctx, "backtest.months", int64(h)),
 		Clients: n(f.Clients), Leavers: n(f.Leavers),
 		Rate: percent(ctx, f.Rate()), Warned: n(f.Warned), Recall: percent(ctx, f.Recall()),
 		Precision: percent(ctx, f.Precision()), Lift: fig(ctx, f.Lift10(), 2), AUC: fig(ctx, f.AUC, 3), Model: scorer == "model"}
@@ -322,7 +323,7 @@ func backtestLine(ctx context.Context, scope, scorer string, h int, f churn.Figu
 
 func backtestView(ctx context.Context, rep churn.Report) pages.Backtest {
 	vm := pages.Backtest{ID: rep.ID, From: i18n.Month(ctx, rep.From), To: i18n.Month(ctx, rep.To),
-		Ran: i18n.DateTime(ctx, rep.StartedAt), Scope: rep.Setup.Scope, Horizon: i18n.Plural(ctx, "backtest.months", backtestHorizon),
+		Ran: i18n.DateTime(ctx, rep.StartedAt), Scope: scopeIn(ctx, rep.Setup.Scope), Horizon: i18n.Plural(ctx, "backtest.months", backtestHorizon),
 		HasModel: rep.HasModel}
 	codes := make([]string, 0, len(rep.Setup.ModelNames))
 	for code := range rep.Setup.ModelNames {
@@ -414,4 +415,22 @@ func backtestView(ctx context.Context, rep churn.Report) pages.Backtest {
 			One: percent(ctx, ld.AtLeast(1)), Two: percent(ctx, ld.AtLeast(2)), Three: percent(ctx, ld.AtLeast(3)), Six: percent(ctx, ld.AtLeast(6))})
 	}
 	return vm
+}
+
+// scopeIn is a stored scope label in the viewer's language: a bank's name as
+// it is, a whole group's with the words around its name translated.
+func scopeIn(ctx context.Context, label string) string {
+	if group, ok := strings.CutSuffix(label, banks.EveryBank); ok {
+		return i18n.T(ctx, "models.scope.group", "Group", group)
+	}
+	return label
+}
+
+// churnTarget says what a churn model predicts in the viewer's language,
+// from the horizon its card keeps; a card without one says its stored words.
+func churnTarget(ctx context.Context, stored string, horizon int) string {
+	if horizon <= 0 {
+		return stored
+	}
+	return i18n.Plural(ctx, "models.target_churn", int64(horizon))
 }

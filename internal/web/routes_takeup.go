@@ -40,7 +40,7 @@ func (s *server) takeupModels(c echo.Context) error {
 	vm := pages.Takeup{}
 	for _, r := range recs {
 		row := pages.TakeupRow{ID: r.ID, Href: fmt.Sprintf("/takeup?model=%d", r.ID), Source: r.Source,
-			Fitted: i18n.Date(ctx, r.FittedAt), Scope: r.Card.Scope, Origin: r.Origin, Lift: optFig(ctx, r.TestLift, 2),
+			Fitted: i18n.Date(ctx, r.FittedAt), Scope: scopeIn(ctx, r.Card.Scope), Origin: r.Origin, Lift: optFig(ctx, r.TestLift, 2),
 			RuleLift: optFig(ctx, r.RuleLift, 2), AUC: optFig(ctx, r.TestAUC, 3), RuleAUC: optFig(ctx, r.RuleAUC, 3),
 			UsedBy: strings.Join(r.UsedBy, ", ")}
 		if row.UsedBy == "" {
@@ -76,7 +76,7 @@ func takeupFigures(ctx context.Context, cmp takeup.Comparison) []pages.TakeupFig
 
 func takeupCard(ctx context.Context, r takeup.Record) *pages.TakeupCard {
 	c := r.Card
-	card := &pages.TakeupCard{ID: r.ID, Target: c.Target, FittedOn: monthSpan(ctx, c.FittedOn), TestedOn: monthSpan(ctx, c.TestedOn),
+	card := &pages.TakeupCard{ID: r.ID, Target: takeupTarget(ctx, c.Target, c.Horizon), FittedOn: monthSpan(ctx, c.FittedOn), TestedOn: monthSpan(ctx, c.TestedOn),
 		ClientMonths: i18n.Int(ctx, int64(c.ClientMonths)), Candidates: i18n.Int(ctx, int64(c.Candidates)),
 		Overall: takeupFigures(ctx, c.Overall)}
 	for _, b := range c.Banks {
@@ -102,4 +102,13 @@ func takeupCard(ctx context.Context, r takeup.Record) *pages.TakeupCard {
 		card.Products = append(card.Products, tp)
 	}
 	return card
+}
+
+// takeupTarget says what a take-up model predicts in the viewer's language,
+// from the horizon its card keeps; a card without one says its stored words.
+func takeupTarget(ctx context.Context, stored string, horizon int) string {
+	if horizon <= 0 {
+		return stored
+	}
+	return i18n.Plural(ctx, "takeup.target", int64(horizon))
 }

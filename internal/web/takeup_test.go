@@ -68,6 +68,10 @@ func TestTakeupPage(t *testing.T) {
 		hc.Lang = string(l)
 		hc.Login(headLogin, seeds.DemoPassword)
 		r := hc.Get("/takeup")
+		if target := html.EscapeString(l.Plural("takeup.target", int64(c.Horizon))); c.Horizon == 0 || !strings.Contains(r.Body, target) ||
+			strings.Contains(r.Body, html.EscapeString(c.Target)) {
+			t.Errorf("%s: the card does not say its target %q in the language (stored %q)", l, target, c.Target)
+		}
 		for _, b := range c.Banks {
 			if b.WhyKey == "" || !strings.Contains(r.Body, html.EscapeString(b.WhyIn(l))) || strings.Contains(r.Body, html.EscapeString(b.Why)) {
 				t.Errorf("%s: bank %s's verdict is not %q (key %q)", l, b.Code, b.WhyIn(l), b.WhyKey)
