@@ -35,12 +35,26 @@ type Card struct {
 	BaselineName string   `json:"baseline_name,omitempty"`
 	// MaxBins, Ridge and Smooth are the additive fit's settings; SmoothChosenBy
 	// says how Smooth was chosen and SmoothSearch what each tried value scored.
-	MaxBins        int           `json:"max_bins,omitempty"`
-	Ridge          float64       `json:"ridge,omitempty"`
-	Smooth         float64       `json:"smooth,omitempty"`
-	SmoothChosenBy string        `json:"smooth_chosen_by,omitempty"`
-	SmoothSearch   []SmoothTrial `json:"smooth_search,omitempty"`
+	MaxBins        int     `json:"max_bins,omitempty"`
+	Ridge          float64 `json:"ridge,omitempty"`
+	Smooth         float64 `json:"smooth,omitempty"`
+	SmoothChosenBy string  `json:"smooth_chosen_by,omitempty"`
+	// SmoothWhy is SmoothChosenBy as a code (Smooth*), for pages to say in
+	// their reader's language, and SmoothRows the positive and negative rows
+	// of SmoothTooFew; empty on cards written before they were kept.
+	SmoothWhy    string        `json:"smooth_why,omitempty"`
+	SmoothRows   *[2]int       `json:"smooth_rows,omitempty"`
+	SmoothSearch []SmoothTrial `json:"smooth_search,omitempty"`
 }
+
+// The ways the smoothing was chosen (Card.SmoothWhy).
+const (
+	SmoothByCaller    = "caller"
+	SmoothBeforeRefit = "before_refit"
+	SmoothOnePeriod   = "one_period"
+	SmoothTooFew      = "too_few"
+	SmoothLogLoss     = "log_loss"
+)
 
 // SmoothTrial is one smoothing tried: its weighted log-loss on the latest
 // training period when fitted on the earlier ones.

@@ -269,11 +269,11 @@ func fitAdditive(ds *Dataset, rows []int, opts Options, smooth float64, warm *Ad
 	}
 	switch {
 	case smooth > 0 && opts.Smooth > 0:
-		card.SmoothChosenBy = "set by the caller"
+		card.SmoothChosenBy, card.SmoothWhy = "set by the caller", SmoothByCaller
 	case smooth > 0:
-		card.SmoothChosenBy = "chosen before the refit"
+		card.SmoothChosenBy, card.SmoothWhy = "chosen before the refit", SmoothBeforeRefit
 	case opts.Smooth > 0:
-		card.Smooth, card.SmoothChosenBy = opts.Smooth, "set by the caller"
+		card.Smooth, card.SmoothChosenBy, card.SmoothWhy = opts.Smooth, "set by the caller", SmoothByCaller
 	default:
 		var err error
 		start, err = chooseSmooth(b, opts, &card)
@@ -301,7 +301,7 @@ func chooseSmooth(b *binnedRows, opts Options, card *Card) ([]float64, error) {
 	}
 	card.Smooth = DefaultSmooth
 	if k == 0 {
-		card.SmoothChosenBy = "default: one training period, none to choose it on"
+		card.SmoothChosenBy, card.SmoothWhy = "default: one training period, none to choose it on", SmoothOnePeriod
 		return nil, nil
 	}
 	pos, neg := 0, 0
@@ -320,6 +320,7 @@ func chooseSmooth(b *binnedRows, opts Options, card *Card) ([]float64, error) {
 	}
 	if need := max(1, opts.MinPositives/3); pos < need || neg == 0 || trainPos == 0 || trainPos == k {
 		card.SmoothChosenBy = fmt.Sprintf("default: the latest training period has %d positive and %d negative rows, too few to choose it on", pos, neg)
+		card.SmoothWhy, card.SmoothRows = SmoothTooFew, &[2]int{pos, neg}
 		return nil, nil
 	}
 	// Strongest smoothing first: each fit starts where the smoother one
@@ -345,7 +346,7 @@ func chooseSmooth(b *binnedRows, opts Options, card *Card) ([]float64, error) {
 		start = x
 	}
 	slices.SortFunc(card.SmoothSearch, func(a, b SmoothTrial) int { return cmp.Compare(a.Smooth, b.Smooth) })
-	card.SmoothChosenBy = "least log-loss on the latest training period, fitted on the earlier ones"
+	card.SmoothChosenBy, card.SmoothWhy = "least log-loss on the latest training period, fitted on the earlier ones", SmoothLogLoss
 	return best, nil
 }
 

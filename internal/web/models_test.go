@@ -15,6 +15,7 @@ import (
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/demotest"
 	"github.com/relaycrm/relay/internal/i18n"
+	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
@@ -118,8 +119,17 @@ func TestModelsAndBacktestPages(t *testing.T) {
 				t.Errorf("%s %s lacks the scope %q", l, path, scope)
 			}
 		}
-		if target := html.EscapeString(l.Plural("models.target_churn", int64(fit.Card.Horizon))); !strings.Contains(rc.Get(fmt.Sprintf("/models/%d", fit.ModelID)).Body, target) {
+		card := rc.Get(fmt.Sprintf("/models/%d", fit.ModelID)).Body
+		if target := html.EscapeString(l.Plural("models.target_churn", int64(fit.Card.Horizon))); !strings.Contains(card, target) {
 			t.Errorf("%s: the card lacks the target %q", l, target)
+		}
+		// how the smoothing was chosen, from the code the card keeps
+		if fit.Card.SmoothWhy == "" || strings.Contains(card, html.EscapeString(fit.Card.SmoothChosenBy)) ||
+			(fit.Card.SmoothWhy != model.SmoothTooFew && !strings.Contains(card, html.EscapeString(l.T("models.smooth."+fit.Card.SmoothWhy)))) {
+			t.Errorf("%s: the card does not say how its smoothing was chosen (%q, %q) in the language", l, fit.Card.SmoothWhy, fit.Card.SmoothChosenBy)
+		}
+		if !strings.Contains(card, l.T("models.source.fitted")) {
+			t.Errorf("%s: the card does not say %q", l, l.T("models.source.fitted"))
 		}
 	}
 

@@ -71,7 +71,7 @@ func (s *server) models(c echo.Context) error {
 		vm.Banks = append(vm.Banks, b)
 	}
 	for _, r := range recs {
-		row := pages.ModelRow{ID: r.ID, Href: fmt.Sprintf("/models/%d", r.ID), Source: r.Source,
+		row := pages.ModelRow{ID: r.ID, Href: fmt.Sprintf("/models/%d", r.ID), Source: sourceIn(ctx, r.Source),
 			Fitted: i18n.Date(ctx, r.FittedAt), Scope: scopeIn(ctx, r.Card.Scope), Origin: r.Origin,
 			TestAUC: optFig(ctx, r.TestAUC, 3), TestLift: optFig(ctx, r.TestLift, 2), FixedAUC: optFig(ctx, r.FixedAUC, 3),
 			FixedLift: optFig(ctx, r.FixedLift, 2), Beats: r.Beats, UsedBy: strings.Join(r.UsedBy, ", ")}
@@ -166,14 +166,14 @@ func (s *server) modelCard(c echo.Context) error {
 		return err
 	}
 	card := rec.Card
-	vm := pages.ModelCard{ID: rec.ID, Source: rec.Source, Origin: rec.Origin, Scope: scopeIn(ctx, card.Scope), Target: churnTarget(ctx, card.Target, card.Horizon),
+	vm := pages.ModelCard{ID: rec.ID, Source: sourceIn(ctx, rec.Source), Origin: rec.Origin, Scope: scopeIn(ctx, card.Scope), Target: churnTarget(ctx, card.Target, card.Horizon),
 		Fitted: i18n.Date(ctx, rec.FittedAt), FittedOn: monthSpan(ctx, card.FittedOn), TestedOn: monthSpan(ctx, card.TestedOn),
 		Rows: i18n.Int(ctx, int64(card.Rows)), Positives: i18n.Int(ctx, int64(card.Positives)), Entities: i18n.Int(ctx, int64(card.Entities)),
 		Refitted: card.Refitted, Censored: card.Censored, UsedBy: strings.Join(rec.UsedBy, ", ")}
 	if vm.UsedBy == "" {
 		vm.UsedBy = i18n.T(ctx, "models.nobank")
 	}
-	vm.Smoothing = fmt.Sprintf("%s (%s)", i18n.From(ctx).Decimal(card.Smooth, smoothDigits(card.Smooth)), card.SmoothChosenBy)
+	vm.Smoothing = fmt.Sprintf("%s (%s)", i18n.From(ctx).Decimal(card.Smooth, smoothDigits(card.Smooth)), smoothWhyIn(ctx, card.Card))
 	if t, b := card.Test, card.Baseline; t != nil && b != nil {
 		vm.Figures = []pages.ModelFigure{
 			{Name: "AUC", Model: fig(ctx, t.AUC, 3), Fixed: fig(ctx, b.AUC, 3), Note: i18n.T(ctx, "models.fig.auc.note")},
@@ -433,4 +433,28 @@ func churnTarget(ctx context.Context, stored string, horizon int) string {
 		return stored
 	}
 	return i18n.Plural(ctx, "models.target_churn", int64(horizon))
+}
+
+// sourceIn says how a model came to be (fitted, imported) in the viewer's
+// language; a source this version does not know is its code.
+func sourceIn(ctx context.Context, source string) string {
+	switch source {
+	case "fitted", "imported":
+		return i18n.T(ctx, "models.source."+source)
+	}
+	return source
+}
+
+// smoothWhyIn says how the card's smoothing was chosen in the viewer's
+// language; a card written before the code was kept says its stored words.
+func smoothWhyIn(ctx context.Context, card model.Card) string {
+	switch card.SmoothWhy {
+	case model.SmoothByCaller, model.SmoothBeforeRefit, model.SmoothOnePeriod, model.SmoothLogLoss:
+		return i18n.T(ctx, "models.smooth."+card.SmoothWhy)
+	case model.SmoothTooFew:
+		if card.SmoothRows != nil {
+			return i18n.T(ctx, "models.smooth.too_few", "Pos", i18n.Int(ctx, int64(card.SmoothRows[0])), "Neg", i18n.Int(ctx, int64(card.SmoothRows[1])))
+		}
+	}
+	return card.SmoothChosenBy
 }

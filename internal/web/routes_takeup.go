@@ -39,7 +39,7 @@ func (s *server) takeupModels(c echo.Context) error {
 	}
 	vm := pages.Takeup{}
 	for _, r := range recs {
-		row := pages.TakeupRow{ID: r.ID, Href: fmt.Sprintf("/takeup?model=%d", r.ID), Source: r.Source,
+		row := pages.TakeupRow{ID: r.ID, Href: fmt.Sprintf("/takeup?model=%d", r.ID), Source: sourceIn(ctx, r.Source),
 			Fitted: i18n.Date(ctx, r.FittedAt), Scope: scopeIn(ctx, r.Card.Scope), Origin: r.Origin, Lift: optFig(ctx, r.TestLift, 2),
 			RuleLift: optFig(ctx, r.RuleLift, 2), AUC: optFig(ctx, r.TestAUC, 3), RuleAUC: optFig(ctx, r.RuleAUC, 3),
 			UsedBy: strings.Join(r.UsedBy, ", ")}
