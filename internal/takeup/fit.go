@@ -117,11 +117,25 @@ type InputRef struct {
 // StrongestIn says the product's strongest inputs in locale l; a card that
 // kept only their English words says those.
 func (p ProductCard) StrongestIn(l i18n.Locale) string {
-	if len(p.StrongestInputs) == 0 {
-		return strings.Join(p.Strongest, ", ")
+	refs := p.StrongestInputs
+	if len(refs) == 0 {
+		// an older card: its words, but those that are an input's code (the
+		// first cards kept codes) named in the language
+		for _, w := range p.Strongest {
+			if _, known := inputLabels[w]; !known && !strings.HasPrefix(w, "holds:") {
+				return strings.Join(p.Strongest, ", ")
+			}
+		}
+		for _, w := range p.Strongest {
+			if product, ok := strings.CutPrefix(w, "holds:"); ok {
+				refs = append(refs, InputRef{Input: w, Product: product})
+			} else {
+				refs = append(refs, InputRef{Input: w})
+			}
+		}
 	}
-	names := make([]string, len(p.StrongestInputs))
-	for i, in := range p.StrongestInputs {
+	names := make([]string, len(refs))
+	for i, in := range refs {
 		names[i] = in.LabelIn(l)
 	}
 	return strings.Join(names, l.T("takeup.input.sep"))
