@@ -7,10 +7,8 @@ package cards
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
@@ -55,7 +53,7 @@ type Contacts struct {
 // from the pool rather than one per query).
 func Card(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, clientID int64, o Options) (View, error) {
 	var out View
-	err := readOnly(ctx, pool, func(q db.Querier) error {
+	err := db.ReadOnly(ctx, pool, func(q db.Querier) error {
 		var err error
 		if out.Client, err = clients.CardOf(ctx, q, v, clientID, o.Now); err != nil {
 			return err
@@ -86,17 +84,4 @@ func contactsOf(ctx context.Context, q db.Querier, v access.Viewer, clientID int
 		return Contacts{}, err
 	}
 	return out, nil
-}
-
-// readOnly runs fn in a read-only transaction of pool.
-func readOnly(ctx context.Context, pool *pgxpool.Pool, fn func(q db.Querier) error) error {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
 }

@@ -163,3 +163,17 @@ func AppURL(ownerURL string) (string, error) {
 	u.User = url.UserPassword(AppRole, AppRolePassword)
 	return u.String(), nil
 }
+
+// ReadOnly runs fn in a read-only transaction of pool: one connection and one
+// snapshot for every part of a screen (the read models of cards and pipeline).
+func ReadOnly(ctx context.Context, pool *pgxpool.Pool, fn func(q Querier) error) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

@@ -194,7 +194,7 @@ func ForBranch(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, now tim
 		return Pipeline{}, ErrNotBranchHead
 	}
 	var p Pipeline
-	err := readOnly(ctx, pool, func(q db.Querier) error {
+	err := db.ReadOnly(ctx, pool, func(q db.Querier) error {
 		var err error
 		if p.Heading, err = heading(ctx, q, v, now); err != nil {
 			return err
@@ -313,20 +313,6 @@ func monthIndex(months []time.Time, month time.Time) int {
 	return -1
 }
 
-// readOnly runs fn in a read-only transaction of pool: one connection and
-// one snapshot for every part of a screen.
-func readOnly(ctx context.Context, pool *pgxpool.Pool, fn func(q db.Querier) error) error {
-	tx, err := pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
-}
-
 // BranchManager is a manager of a branch as the pipeline names them.
 type BranchManager struct {
 	ID          int64
@@ -404,7 +390,7 @@ func BookOf(ctx context.Context, pool *pgxpool.Pool, v access.Viewer, id int64, 
 		return Book{}, ErrNotBranchHead
 	}
 	var b Book
-	err := readOnly(ctx, pool, func(q db.Querier) error {
+	err := db.ReadOnly(ctx, pool, func(q db.Querier) error {
 		var err error
 		if b, err = book(ctx, q, v, id); err != nil {
 			return err
