@@ -110,7 +110,8 @@ SELECT c.id, c.left_on, b.currency, b.minor_digits, cs.segment_id, cs.as_of,
        sp.size, sp.best_clients, cs.tenure_months, cs.tenure_band, cs.profit_months, cs.profitability,
        cs.profit_band::text, cs.ideal_income, cs.gap, cs.score, cs.stage, cs.income_recent, cs.income_base,
        cs.rfm_r, cs.rfm_f, cs.rfm_m, cs.activity, cs.churn_score, cs.warning_level, cs.churn_rate,
-       cs.expected_years::float8, sp.ltv, cs.clv, cs.profile_segment_id, pp.best_clients
+       cs.expected_years::float8, sp.ltv, cs.clv, cs.profile_segment_id, pp.best_clients,
+       sp.churn_base, sp.churn_leavers, sp.avg_income, b.discount_rate::float8
 FROM client c
 JOIN bank b ON b.id = c.bank_id
 LEFT JOIN client_score cs ON cs.client_id = c.id

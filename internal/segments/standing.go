@@ -56,6 +56,15 @@ type Standing struct {
 	ExpectedYears *float64
 	SegmentLTV    *int64
 	CLV           *int64 // annual income discounted over the expected years
+	// What the four lifetime figures are worked from, for their explanation:
+	// the segment's clients active at the start of the 12 months to the as-of
+	// month and how many of them left (ChurnRate = ChurnLeavers / ChurnBase),
+	// its average monthly income (SegmentLTV = SegmentIncome x 12 x
+	// ExpectedYears) and the bank's yearly discount rate (CLV discounts the
+	// client's yearly income over ExpectedYears at it).
+	ChurnBase, ChurnLeavers *int
+	SegmentIncome           *int64
+	DiscountRate            float64
 }
 
 // IdealItem is one product of the segment's ideal set, for one client.
@@ -95,7 +104,8 @@ func ClientStanding(ctx context.Context, q db.Querier, v access.Viewer, clientID
 		&nullable.profitBand, &nullable.ideal, &nullable.gap, &nullable.score, &nullable.stage,
 		&st.IncomeRecent, &st.IncomeBase, &nullable.r, &nullable.f, &nullable.m, &nullable.activity,
 		&nullable.churnScore, &nullable.warning, &st.ChurnRate, &st.ExpectedYears, &st.SegmentLTV, &st.CLV,
-		&nullable.profileID, &nullable.profileBest)
+		&nullable.profileID, &nullable.profileBest,
+		&st.ChurnBase, &st.ChurnLeavers, &st.SegmentIncome, &st.DiscountRate)
 	if err != nil {
 		return Standing{}, notFound(err, "client %d standing", clientID)
 	}

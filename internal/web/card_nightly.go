@@ -101,6 +101,7 @@ func (s *server) cardPicture(c echo.Context, v access.Viewer, p cards.ClientPict
 	if p.CLV != nil {
 		out.CLV = m(*p.CLV)
 	}
+	out.LTVNote = lifetimeNote(ctx, p.Standing, m)
 	if w := p.Warning; w != nil {
 		cw := &pages.CardWarning{Score: i18n.Int(ctx, int64(w.Score)), Level: warningLevel(ctx, w.Level), LevelTone: levelTone(w.Level),
 			Since: i18n.Month(ctx, w.Since), Manager: w.ManagerName}
@@ -271,4 +272,27 @@ func localLabel(ctx context.Context, prefix string, choices []contacts.Choice, v
 		return i18n.T(ctx, prefix+value)
 	}
 	return value
+}
+
+// lifetimeNote says how the card's four lifetime figures were worked out from
+// the segment's leavers, its income and the bank's discount rate (ltv.sql and
+// publish.sql), with the figures they were worked from.
+func lifetimeNote(ctx context.Context, st segments.Standing, m func(int64) string) string {
+	month := i18n.Month(ctx, st.AsOf)
+	if st.ChurnBase == nil || *st.ChurnBase == 0 || st.ChurnLeavers == nil || st.ExpectedYears == nil {
+		return i18n.T(ctx, "card.w.ltvunknown", "Month", month)
+	}
+	base, leavers, years := *st.ChurnBase, *st.ChurnLeavers, *st.ExpectedYears
+	howLong := i18n.T(ctx, "card.w.ltvyears")
+	// capped: no leaver, or 1 / churn beyond the setting's cap
+	if leavers == 0 || float64(base)/float64(leavers) > years+1e-6 {
+		howLong = i18n.T(ctx, "card.w.ltvcapped", "Years", i18n.Decimal(ctx, years, 1))
+	}
+	note := i18n.Plural(ctx, "card.w.ltvchurn", int64(base), "Leavers", i18n.Int(ctx, int64(leavers)), "Month", month) +
+		" " + howLong
+	if st.SegmentIncome != nil {
+		note += " " + i18n.T(ctx, "card.w.ltvsegment", "Income", m(*st.SegmentIncome))
+	}
+	return note + " " + i18n.T(ctx, "card.w.ltvclv", "Income", m(st.Profitability),
+		"Rate", i18n.Percent(ctx, st.DiscountRate, 1))
 }

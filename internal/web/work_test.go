@@ -12,6 +12,7 @@ import (
 
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/demotest"
+	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/webtest"
 	"github.com/relaycrm/relay/seeds"
 )
@@ -201,6 +202,31 @@ func TestCardExplainsTheNightlyNumbers(t *testing.T) {
 	} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("the card lacks %s", want)
+		}
+	}
+	// the lifetime figures' note names what they were worked from
+	var base, leavers int
+	var avg int64
+	var years, rate float64
+	if err := srv.Pool.QueryRow(ctx, `SELECT sp.churn_base, sp.churn_leavers, sp.avg_income, sp.expected_years::float8,
+		b.discount_rate::float8 FROM client_score s JOIN segment_profile sp ON sp.segment_id = s.segment_id
+		JOIN client c ON c.id = s.client_id JOIN bank b ON b.id = c.bank_id WHERE s.client_id = $1`, id).
+		Scan(&base, &leavers, &avg, &years, &rate); err != nil {
+		t.Fatalf("the client's segment's lifetime inputs: %v", err)
+	}
+	en := i18n.English
+	yearsWant := "Expected years left: 1 ÷ churn."
+	if leavers == 0 || float64(base)/float64(leavers) > years+1e-6 {
+		yearsWant = "Expected years left: 1 ÷ churn, at most " + en.Decimal(years, 1) + " (a setting)."
+	}
+	for _, want := range []string{
+		"Segment churn: " + en.Int(int64(leavers)) + " of the " + en.Int(int64(base)) + " clients of the segment active at the start of the 12 months to Oct 2026 left in them.",
+		yearsWant,
+		"the segment&#39;s average income of " + en.MoneyWhole(avg, "EUR", 2) + " a month",
+		"CLV: this client&#39;s " + en.MoneyWhole(profit, "EUR", 2) + " a month × 12 for each year left, discounted at " + en.Percent(rate, 1) + " a year.",
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the lifetime note lacks %q", want)
 		}
 	}
 	if n := strings.Count(r.Body, `data-testid="signal"`); n != 7 {
