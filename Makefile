@@ -36,6 +36,7 @@ test: db
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) tool templ fmt -fail views
+	@! grep -rInE --exclude-dir=.git --exclude-dir=node_modules '^(<<<<<<<|>>>>>>>)( |$$)' . || (echo 'merge conflict markers left in the files above' && false)
 	set -o pipefail; $(GO) test -count=1 -vet=off -timeout 15m -json ./... | $(GO) run .ci/testreport.go
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
