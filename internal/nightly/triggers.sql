@@ -302,7 +302,9 @@ JOIN nightly_w_client c ON c.client_id = x.client_id
 JOIN product pr ON pr.id = x.product_id
 JOIN segment_named sn ON sn.id = x.segment_id
 JOIN segment_named own ON own.id = x.own_id
-WHERE x.rank <= x.free;
+WHERE x.rank <= x.free
+  -- an empty scope is false before anything is read (a one-time filter)
+  AND ($1::bigint[] IS NULL OR cardinality($1::bigint[]) > 0);
 
 -- name: outcome
 -- Writes the outcomes of the triggers whose window has passed.
