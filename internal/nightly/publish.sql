@@ -90,6 +90,22 @@ JOIN nightly_w_churn ch ON ch.segment_id = m.segment_id
 LEFT JOIN factor f ON f.segment_id = m.segment_id AND f.bank_id = c.bank_id
 CROSS JOIN nightly_w_param p;
 
+-- name: client-score-redate
+-- A quick run's client scores, updated in place in its final transaction:
+-- of client-score's columns, only those the warnings step redoes (from
+-- nightly_w_level: stage, RFM, activity cell, churn score and level) can
+-- move on a quick night, every other input being kept (the same clients, the
+-- same as-of month), so only the rows whose level columns differ are written
+-- (cast as client-score casts them).
+UPDATE client_score cs
+SET stage = sg.stage::text, rfm_r = sg.rfm_r::smallint, rfm_f = sg.rfm_f::smallint, rfm_m = sg.rfm_m::smallint,
+    activity = sg.activity::text, churn_score = sg.score::smallint, warning_level = sg.level::text
+FROM nightly_w_level sg
+WHERE sg.client_id = cs.client_id
+  AND (cs.stage, cs.rfm_r, cs.rfm_f, cs.rfm_m, cs.activity, cs.churn_score, cs.warning_level)
+      IS DISTINCT FROM (sg.stage::text, sg.rfm_r::smallint, sg.rfm_f::smallint, sg.rfm_m::smallint,
+                        sg.activity::text, sg.score::smallint, sg.level::text);
+
 -- name: client-score-index
 ALTER TABLE client_score_new ADD CONSTRAINT client_score_new_pkey PRIMARY KEY (client_id);
 

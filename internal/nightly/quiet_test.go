@@ -296,3 +296,99 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // withoutLabel is a fingerprint line without the label of its night.
 func withoutLabel(line string) string { return strings.SplitN(line, " ", 2)[1] }
+
+// stepCount is the count name of step of run (-1: not counted).
+func stepCount(run Run, step, name string) int64 {
+	for _, st := range run.Steps {
+		if st.Name != step {
+			continue
+		}
+		for _, c := range st.Counts {
+			if c.Name == name {
+				return c.Value
+			}
+		}
+	}
+	return -1
+}
+
+// TestQuietNightAfterExpiriesAndOutcomes: a quick night lists the expiries
+// and the raises only for the clients whose triggers the date can move (their
+// cool-down ended since the last run) and keeps the take-up factors, because
+// the run before did the rest. On two copies of one demo bank: a night as of
+// seven months before the last month of facts (its triggers' take-up window,
+// six months, has passed by the last), managers' dismissals whose 90-day
+// cool-down ends between D and D+1, then a night as of the last month on D
+// (full: a new as-of month) that judges outcomes, expires triggers and raises
+// others. On D+1 one copy runs quick, the other full: the full night finds
+// nothing left to judge, confirm or expire; the quick one raises the
+// dismissed products again for the clients in its scope only, and every
+// output table is the same.
+func TestQuietNightAfterExpiriesAndOutcomes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.DemoNow
+	quickPool, fullPool := dbtest.NewDemo(t, 2000), dbtest.NewDemo(t, 2000)
+	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
+	var last Run
+	for _, c := range []struct {
+		pool *pgxpool.Pool
+		r    *quietRunner
+	}{{quickPool, quick}, {fullPool, full}} {
+		c.r.now = func() time.Time { return d.AddDate(0, 0, -1) }
+		if _, err := c.r.Run(ctx, Request{Source: SourceCLI, AsOf: dbtest.DemoEnd.AddDate(0, -7, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		// dismissed 90 days less twelve hours before D: the cool-down ends overnight
+		if _, err := c.pool.Exec(ctx, `
+			UPDATE cross_sell_trigger
+			SET status = 'dismissed', status_reason = 'Not now', closed_at = $1::timestamptz - interval '89 days 12 hours',
+			    status_changed_at = $1::timestamptz - interval '89 days 12 hours'
+			WHERE client_id % 7 = 0 AND NOT hidden AND status = 'new'`, d); err != nil {
+			t.Fatal(err)
+		}
+		last = c.r.night(t, d, false)
+		if last.Kind != KindFull {
+			t.Fatalf("the night as of the last month: %s %q, want full", last.Kind, last.Why)
+		}
+	}
+	for _, name := range []string{"triggers_judged", "triggers_expired", "triggers_raised"} {
+		if n := stepCount(last, "publish", name); n <= 0 {
+			t.Errorf("the night as of the last month: %s = %d, want some", name, n)
+		}
+	}
+
+	day := d.AddDate(0, 0, 1)
+	q, f := quick.night(t, day, false), full.night(t, day, true)
+	if q.Kind != KindQuick || f.Kind != KindFull {
+		t.Fatalf("D+1: %s (%q) and %s (%q), want quick and full", q.Kind, q.Why, f.Kind, f.Why)
+	}
+	for _, name := range []string{"to_judge", "to_confirm", "to_expire"} {
+		if n := stepCount(f, "triggers", name); n != 0 {
+			t.Errorf("D+1, full: %s = %d, want none: the night before did them", name, n)
+		}
+	}
+	var dismissed, clients int64
+	if err := quickPool.QueryRow(ctx, `
+		SELECT count(DISTINCT client_id) FROM cross_sell_trigger
+		WHERE status = 'dismissed' AND closed_at = $1::timestamptz - interval '89 days 12 hours'`, d).
+		Scan(&dismissed); err != nil {
+		t.Fatal(err)
+	}
+	if err := quickPool.QueryRow(ctx, `SELECT count(*) FROM client_score`).Scan(&clients); err != nil {
+		t.Fatal(err)
+	}
+	if scope := stepCount(q, "triggers", "scope"); scope < dismissed || dismissed == 0 || scope >= clients {
+		t.Errorf("D+1, quick: the triggers step's scope is %d clients, want the %d whose cool-down ended overnight and few others (of %d)",
+			scope, dismissed, clients)
+	}
+	if raised, want := stepCount(q, "publish", "triggers_raised"), stepCount(f, "publish", "triggers_raised"); raised <= 0 || raised != want {
+		t.Errorf("D+1: the quick night raised %d triggers, the full one %d: want the same, some", raised, want)
+	}
+	got, want := fingerprint(t, quickPool, "D+1"), fingerprint(t, fullPool, "D+1")
+	for j := range want {
+		if got[j] != want[j] {
+			t.Errorf("quick night: %s; full night: %s", got[j], want[j])
+		}
+	}
+}

@@ -320,6 +320,12 @@ type runContext struct {
 	// keepOffers: a quick run after a run that raised no trigger keeps the
 	// take-up offers (nightly_w_offer) that run scored.
 	keepOffers bool
+	// keepTakeup: a quick run that knows the kept run's time keeps its
+	// take-up factors (nightly_w_takeup); judging is the length of the
+	// outcome list (triggers.outcome-list). Publish keeps the tables built
+	// from them alone when they are kept and nothing is judged.
+	keepTakeup bool
+	judging    int64
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside

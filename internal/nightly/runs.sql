@@ -114,22 +114,24 @@ SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', f
 -- run's statements can be checked at start), but for those a quick run keeps
 -- (truncate-kept).
 TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_contact,
-         nightly_w_churn, nightly_w_score, nightly_w_level, nightly_w_outcome, nightly_w_takeup;
+         nightly_w_score, nightly_w_level, nightly_w_outcome;
 
 -- name: truncate-kept
 -- The working tables that depend on the run's inputs but not on its date
 -- (the segments and profiles steps', the typical lifetimes, the signals but
--- the no-contact one, and the churn inputs, whose dated ones a quick run
--- computes again), kept after a successful run for the next quick one,
--- emptied after a failed run with the record of whose they are.
+-- the no-contact one, the churn inputs, whose dated ones a quick run
+-- computes again, the take-up factors and the churn rates by segment), kept
+-- after a successful run for the next quick one, emptied after a failed run
+-- with the record of whose they are.
 TRUNCATE nightly_w_kept, nightly_w_client, nightly_w_key, nightly_w_keyseg, nightly_w_member, nightly_w_segment,
          nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income,
-         nightly_w_offer, nightly_w_signal, nightly_w_input;
+         nightly_w_offer, nightly_w_signal, nightly_w_input, nightly_w_takeup, nightly_w_churn;
 
 -- name: keep
--- After a successful run: its working tables are the ones kept.
+-- After a successful run: its working tables are the ones kept, with its time
+-- (the cool-downs that end by the next run's time are counted from it).
 WITH gone AS (DELETE FROM nightly_w_kept)
-INSERT INTO nightly_w_kept (run_id) VALUES ($1);
+INSERT INTO nightly_w_kept (run_id, run_at) SELECT $1, p.run_at FROM nightly_w_param p;
 
 -- name: take-changes
 -- What changed among the run's inputs since the last run started, taken off

@@ -53,7 +53,7 @@ func (r *Runner) plan() []step {
 			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
 		{"triggers", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.triggers(ctx) }},
 		{"warnings", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.warnings(ctx) }},
-		{"ltv", sqlStep("runs.count-ltv",
+		{"ltv", keptStep("runs.count-ltv",
 			build{"ltv.churn", "nightly_w_churn", nil, nil})},
 		{"publish", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.publish(ctx) }},
 	}
@@ -118,16 +118,40 @@ func (rc *runContext) start(ctx context.Context) error {
 
 // triggers works out which triggers to expire, confirm and judge, scores the
 // offers of the banks whose take-up model is in use (takeup.WriteOffers), and
-// lists the triggers to raise.
+// lists the triggers to raise. A quick run lists the expiries and the raises
+// for its scope only (triggers.scope: the clients whose cool-down ended since
+// the kept run, and those it raised triggers for when the offers are scored
+// again) and keeps the take-up factors: the run before left nothing else to
+// do that tonight's date could change (docs/nightly.md).
 func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
-	for _, b := range []build{
-		{"triggers.expire-list", "nightly_w_expire", nil, nil},
+	var scope []int64 // nil: every client
+	if rc.quick {
+		if err := rc.s.conn.QueryRow(ctx, queries.Get("triggers.scope"), !rc.keepOffers).Scan(&scope); err != nil {
+			return nil, fmt.Errorf("triggers.scope: %w", err)
+		}
+	}
+	scoped := func(Params) []any {
+		if scope == nil {
+			return []any{nil}
+		}
+		return []any{scope}
+	}
+	builds := []build{
+		{"triggers.expire-list", "nightly_w_expire", scoped, nil},
 		{"triggers.confirm-list", "nightly_w_confirm", nil, nil},
 		{"triggers.outcome-list", "nightly_w_outcome", nil, nil},
-		{"triggers.takeup", "nightly_w_takeup", nil, nil},
-	} {
-		if _, err := rc.create(ctx, b); err != nil {
+	}
+	rc.keepTakeup = scope != nil
+	if !rc.keepTakeup {
+		builds = append(builds, build{"triggers.takeup", "nightly_w_takeup", nil, nil})
+	}
+	for _, b := range builds {
+		n, err := rc.create(ctx, b)
+		if err != nil {
 			return nil, err
+		}
+		if b.table == "nightly_w_outcome" {
+			rc.judging = n
 		}
 	}
 	vals, err := rc.settingValues(ctx)
@@ -141,12 +165,15 @@ func (rc *runContext) triggers(ctx context.Context) ([]Count, error) {
 			return nil, err
 		}
 	}
-	if rc.raising, err = rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", nil, nil}); err != nil {
+	if rc.raising, err = rc.create(ctx, build{"triggers.raise-list", "nightly_w_raise", scoped, nil}); err != nil {
 		return nil, err
 	}
 	counts, err := rc.counts(ctx, rc.s.conn, "runs.count-triggers")
 	if err == nil && rc.keepOffers {
 		counts = append(counts, Count{Name: "offers_kept", Value: 1})
+	}
+	if err == nil && scope != nil {
+		counts = append(counts, Count{Name: "scope", Value: int64(len(scope))})
 	}
 	return counts, err
 }
@@ -372,36 +399,51 @@ type publishedTable struct {
 	indexes []string
 	// whole: even a quick run switches in the rebuilt copy, cheaper there
 	// than comparing it: client_churn's rows all move with the run's day
-	// (their inputs hold the days since the last contact), and comparing
-	// client_score's 747,553 rows took three times as long as building
-	// its two indexes and switching at 1,000,000 clients (docs/performance.md)
+	// (their inputs hold the days since the last contact)
 	whole bool
+	// redate: a quick run builds no copy but updates in place, in the final
+	// transaction, the columns that it redoes (the others' inputs are kept),
+	// in the rows where they differ: client_score's 747,553 rows at
+	// 1,000,000 clients took three times as long to compare whole as to
+	// index and switch, and their dated columns a fraction of either
+	// (docs/performance.md)
+	redate string
+	// kept: whether a quick run keeps the table as published, its inputs
+	// all kept (nil: never)
+	kept func(rc *runContext) bool
 }
+
+// keptOnQuick: every input of the table is one a quick run keeps.
+func keptOnQuick(rc *runContext) bool { return rc.quick }
 
 // publishedTables are the published tables, in the order they are built.
 var publishedTables = []publishedTable{
 	{"segment_profile", build{"publish.segment-profile", "segment_profile_new", nil, nil},
-		[]string{"publish.segment-profile-index"}, false},
+		[]string{"publish.segment-profile-index"}, false, "", keptOnQuick},
 	{"segment_product", build{"publish.segment-product", "segment_product_new", nil, nil},
-		[]string{"publish.segment-product-index"}, false},
+		[]string{"publish.segment-product-index"}, false, "", keptOnQuick},
 	{"segment_stage", build{"publish.segment-stage", "segment_stage_new", nil, nil},
-		[]string{"publish.segment-stage-index"}, false},
+		[]string{"publish.segment-stage-index"}, false, "", nil},
 	{"client_score", build{"publish.client-score", "client_score_new", nil, nil},
-		[]string{"publish.client-score-index", "publish.client-score-segment-index"}, true},
+		[]string{"publish.client-score-index", "publish.client-score-segment-index"}, false,
+		"publish.client-score-redate", nil},
 	{"client_warning", build{"publish.client-warning", "client_warning_new", nil, nil},
 		[]string{"publish.client-warning-index", "publish.client-warning-manager-index",
 			"publish.client-warning-score-index", "publish.client-warning-group-index",
 			"publish.client-warning-branch-index", "publish.client-warning-group-count-index",
-			"publish.client-warning-group-clv-index"}, false},
+			"publish.client-warning-group-clv-index"}, false, "", nil},
 	{"client_churn", build{"publish.client-churn", "client_churn_new", nil, nil},
-		[]string{"publish.client-churn-index"}, true},
+		[]string{"publish.client-churn-index"}, true, "", nil},
 	{"bank_churn_scorer", build{"publish.bank-churn-scorer", "bank_churn_scorer_new",
 		func(Params) []any { return []any{warnings.InputCodes()} }, nil},
-		[]string{"publish.bank-churn-scorer-index"}, false},
+		[]string{"publish.bank-churn-scorer-index"}, false, "", nil},
 	{"trigger_effect", build{"publish.trigger-effect", "trigger_effect_new", nil, nil},
-		[]string{"publish.trigger-effect-index"}, false},
+		[]string{"publish.trigger-effect-index"}, false, "",
+		// the judged triggers: none judged tonight, they are as published
+		func(rc *runContext) bool { return rc.quick && rc.judging == 0 }},
 	{"trigger_takeup", build{"publish.trigger-takeup", "trigger_takeup_new", nil, nil},
-		[]string{"publish.trigger-takeup-index"}, false},
+		[]string{"publish.trigger-takeup-index"}, false, "",
+		func(rc *runContext) bool { return rc.quick && rc.keepTakeup }},
 }
 
 // publish builds the published tables, then, in one transaction, judges,
@@ -414,8 +456,15 @@ var publishedTables = []publishedTable{
 // (and its nightly.finished event): readers see yesterday's results, and
 // receivers get no event, until it commits.
 func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
-	var switched, merged []string
+	var switched, merged, redated []string
 	for _, t := range publishedTables {
+		if t.kept != nil && t.kept(rc) {
+			continue // as published: no copy, nothing to compare
+		}
+		if rc.quick && t.redate != "" {
+			redated = append(redated, t.redate) // updated in place below
+			continue
+		}
 		if _, err := rc.create(ctx, t.build); err != nil {
 			return nil, err
 		}
@@ -472,8 +521,15 @@ func (rc *runContext) publish(ctx context.Context) ([]Count, error) {
 		if _, err := tx.Exec(ctx, queries.Get("publish.switch"), switched); err != nil {
 			return fmt.Errorf("publish.switch: %w", err)
 		}
-		if len(merged) > 0 {
+		if rc.quick {
 			var written int64
+			for _, q := range redated {
+				tag, err := tx.Exec(ctx, queries.Get(q))
+				if err != nil {
+					return fmt.Errorf("%s: %w", q, err)
+				}
+				written += tag.RowsAffected()
+			}
 			for _, t := range merged {
 				var n int64
 				if err := tx.QueryRow(ctx, queries.Get("publish.merge"), t).Scan(&n); err != nil {

@@ -9,6 +9,41 @@
 -- value: the product's monthly value in the segment x 12; priority: expected
 -- value x adoption x the weight of its kind of income (fee 1,
 -- trigger.interest_weight for interest) x its take-up factor.
+--
+-- A quick night (nothing changed since the last run but the date) redoes the
+-- expire and raise lists for its scope only ($1 of expire-list and
+-- raise-list: the clients whose triggers can move tonight, from scope; null
+-- on a full night: every client). The run before raised every candidate it
+-- had room for and wrote every expiry its inputs called for, and none of
+-- those inputs has changed since, so what the date alone moves is the
+-- cool-downs that end (counted back from the run's time). The confirm and
+-- outcome lists read the won triggers and those without an outcome through
+-- their own indexes and are redone whole; the take-up factors (takeup) read
+-- only judged triggers and kept tables, and are kept.
+
+-- name: scope
+-- The clients whose triggers a quick night can move: those with a trigger
+-- whose cool-down ended between the kept run's time and this run's, and,
+-- when the take-up offers are scored again ($1), those the kept run raised
+-- triggers for by a take-up model (their offers read what was offered
+-- before; other clients have no offers).
+-- Null when the kept run's time is not known (the lists are then redone for
+-- every client).
+SELECT CASE WHEN k.run_at IS NOT NULL THEN
+           coalesce((SELECT array_agg(s.client_id ORDER BY s.client_id)
+                     FROM (SELECT t.client_id
+                           FROM cross_sell_trigger t
+                           WHERE t.status IN ('won', 'lost', 'dismissed')
+                             AND t.closed_at > k.run_at - make_interval(days => p.cooldown_days)
+                             AND t.closed_at <= p.run_at - make_interval(days => p.cooldown_days)
+                           UNION
+                           SELECT t.client_id
+                           FROM cross_sell_trigger t
+                           WHERE $1::boolean AND t.run_id = k.run_id AND t.takeup_model_id IS NOT NULL
+                             -- through cross_sell_trigger_outcome_idx: raised as of this month, not judged
+                             AND t.raised_as_of = p.as_of AND t.outcome_as_of IS NULL) s), '{}') END
+FROM nightly_w_param p
+LEFT JOIN nightly_w_kept k ON true;
 
 -- name: expire-list
 -- Open triggers with no candidate behind them any more, and why. A trigger a
@@ -16,7 +51,7 @@
 -- bank's offers change hands between the ideal-set rule and a take-up model
 -- (their priorities are on other scales), the triggers the other raised that
 -- no manager has touched yet (new) make room for the new ranking; those in
--- work stay.
+-- work stay. $1 the scope of a quick night (null: every client).
 CREATE UNLOGGED TABLE nightly_w_expire AS
 SELECT t.id,
        CASE WHEN m.client_id IS NULL THEN 'trigger.expired.inactive'
@@ -39,6 +74,7 @@ LEFT JOIN nightly_w_segment s ON s.segment_id = m.segment_id
 LEFT JOIN nightly_w_segment_product sp ON sp.segment_id = s.profile_id AND sp.product_id = t.product_id
                                       AND sp.in_ideal
 WHERE t.status IN ('new', 'contacted', 'offered')
+  AND ($1::bigint[] IS NULL OR t.client_id = ANY ($1::bigint[]))
   AND (m.client_id IS NULL OR t.product_id = ANY (m.held) OR (sp.segment_id IS NULL AND t.takeup_model_id IS NULL)
        OR pr.family = ANY (p.excluded_families)
        OR (t.status = 'new' AND (t.takeup_model_id IS NULL) = l.learned));
@@ -153,12 +189,14 @@ CROSS JOIN nightly_w_param p;
 -- trigger.cooldown_days), highest priority first, as many as the client has
 -- room for (the cool-down counted back from the run's time, run_at). The control group (a stable share of clients by a hash of their
 -- id) gets its triggers like everyone, hidden. The reason says where the
--- profile was learned and what the priority is made of.
+-- profile was learned and what the priority is made of. $1 the scope of a
+-- quick night (null: every client).
 CREATE UNLOGGED TABLE nightly_w_raise AS
 WITH open AS (
     SELECT t.client_id, count(*) AS n
     FROM cross_sell_trigger t
     WHERE t.status IN ('new', 'contacted', 'offered')
+      AND ($1::bigint[] IS NULL OR t.client_id = ANY ($1::bigint[]))
     GROUP BY t.client_id
 ), takeup_bank AS (
     -- the banks whose offers a take-up model ranks (nightly_w_offer)
@@ -177,6 +215,7 @@ WITH open AS (
                FROM nightly_w_expire x JOIN cross_sell_trigger t ON t.id = x.id
                GROUP BY t.client_id) e ON e.client_id = m.client_id
     WHERE m.assigned AND s.profile_id IS NOT NULL AND p.max_open - coalesce(o.n, 0) + coalesce(e.n, 0) > 0
+      AND ($1::bigint[] IS NULL OR m.client_id = ANY ($1::bigint[]))
 ), candidate AS (
     SELECT r.client_id, r.own_id, r.own_best, r.segment_id, r.free, sp.product_id, sp.adoption,
            s.best AS best_clients, sp.best_holders, sp.value AS product_value, sp.value * 12 AS expected_value,
@@ -263,7 +302,9 @@ JOIN nightly_w_client c ON c.client_id = x.client_id
 JOIN product pr ON pr.id = x.product_id
 JOIN segment_named sn ON sn.id = x.segment_id
 JOIN segment_named own ON own.id = x.own_id
-WHERE x.rank <= x.free;
+WHERE x.rank <= x.free
+  -- an empty scope is false before anything is read (a one-time filter)
+  AND ($1::bigint[] IS NULL OR cardinality($1::bigint[]) > 0);
 
 -- name: outcome
 -- Writes the outcomes of the triggers whose window has passed.
