@@ -138,16 +138,27 @@ type Page struct {
 func (p Page) Pages() int { return min((p.Total+PerPage-1)/PerPage, MaxPage) }
 
 // from is the list's FROM clause, the clients aliased c: for the risk
-// team's search by name, the matching clients of its group as
-// client_search_named returns them (migration 00022), with the columns that
-// where and the list read; otherwise the client table.
+// team's search by name, the matching clients of its group with the columns
+// that where and the list read; otherwise the client table. A search text
+// without a space is found among the words of the names (client_search_words,
+// migration 00030: the words' index alone), one with a space among the names
+// themselves (client_search_named, 00022: the trigram index and the heap).
 func (f Filter) from(v access.Viewer, args *db.Args) string {
 	if f.Query == "" || v.Role != access.Risk || looksLikeID(f.Query) {
 		return "client c"
 	}
-	return fmt.Sprintf("client_search_named(%s::text, %s::smallint, %d) c",
-		args.Add("%"+escapeLike(f.Query)+"%"), args.Add(v.GroupID), searchCap)
+	search := "client_search_named"
+	if !strings.ContainsAny(f.Query, wordSpaces) {
+		search = "client_search_words"
+	}
+	return fmt.Sprintf("%s(%s::text, %s::smallint, %d) c",
+		search, args.Add("%"+escapeLike(f.Query)+"%"), args.Add(v.GroupID), searchCap)
 }
+
+// wordSpaces are the characters that part the words of a name in
+// client_name_word (migration 00030: client_name_words). A text without any
+// of them is a substring of a name exactly when it is one of a word of it.
+const wordSpaces = " \t\n\r\f\v"
 
 // where builds the list's WHERE clause over the clients aliased c: the
 // viewer's scope first, then each filter that is set. With rows, c is what

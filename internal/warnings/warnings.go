@@ -629,9 +629,60 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 		}
 		after = keysetAfter(cols, *f.After, &args)
 	}
-	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, sortOrder[f.Sort])
+	stored := "list"
+	if limit >= 0 {
+		stored = "list-page"
+	}
+	stmt := strings.ReplaceAll(access.Scoped(queries.Get(stored), v, &args), db.OrderMarker, sortOrder[f.Sort])
 	stmt = strings.ReplaceAll(stmt, db.AfterMarker, after)
-	rows, err := q.Query(ctx, stmt, args.Values()...)
+	if limit >= 0 {
+		return eachOnPage(ctx, q, v, f, stmt, args.Values(), total, fn)
+	}
+	return eachRow(ctx, q, stmt, args.Values(), total, fn)
+}
+
+// eachOnPage reads a page in two statements (list-page, then list-rows),
+// in one read-only transaction when q is a pool: the first finds the page's
+// client ids and the count in client_warning alone, the second reads their
+// rows with a text that depends only on the viewer's role and the sort, so
+// that PostgreSQL plans it once per connection. (The one statement of list,
+// 13 tables with the filters folded in, was planned at every request and
+// took as long to plan as to run.)
+func eachOnPage(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, page string, args []any, total *int,
+	fn func(w *Warning, key string) error) (int64, error) {
+	if p, ok := q.(interface {
+		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+	}); ok {
+		tx, err := p.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return 0, fmt.Errorf("churn list: %w", err)
+		}
+		defer func() { _ = tx.Rollback(ctx) }()
+		n, err := eachOnPage(ctx, tx, v, f, page, args, total, fn)
+		if err != nil {
+			return n, err
+		}
+		return n, tx.Commit(ctx)
+	}
+	var ids []int64
+	if err := q.QueryRow(ctx, page, args...).Scan(&ids, total); err != nil {
+		return 0, fmt.Errorf("churn list: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var rowArgs db.Args
+	rowArgs.Add(ids)
+	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list-rows"), v, &rowArgs), db.OrderMarker, sortOrder[f.Sort])
+	var ignored int
+	return eachRow(ctx, q, stmt, rowArgs.Values(), &ignored, fn)
+}
+
+// eachRow runs stmt, a statement of the list's columns, its key and a
+// count, and calls fn with each warning.
+func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *int,
+	fn func(w *Warning, key string) error) (int64, error) {
+	rows, err := q.Query(ctx, stmt, args...)
 	if err != nil {
 		return 0, fmt.Errorf("churn list: %w", err)
 	}
