@@ -320,6 +320,9 @@ type runContext struct {
 	// keepOffers: a quick run after a run that raised no trigger keeps the
 	// take-up offers (nightly_w_offer) that run scored.
 	keepOffers bool
+	// fromFacts: the clients whose summary the segments step rewrote from
+	// their facts (clientsFromSummary)
+	fromFacts int64
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside
