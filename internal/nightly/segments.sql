@@ -232,18 +232,6 @@ WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
                      AND s.profit_from = p.profit_from AND s.recent_from = p.recent_from
                      AND s.base_from = p.base_from AND s.input_from = p.input_from);
 
--- name: client-unsummarised
--- The run's clients that still have no current summary row: none, once
--- client-todo's have been written (checked before they are read).
-SELECT count(*)
-FROM client c
-CROSS JOIN nightly_w_param p
-WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
-  AND NOT EXISTS (SELECT 1 FROM client_summary s
-                   WHERE s.client_id = c.id AND s.as_of = p.as_of AND s.scan_from = p.scan_from
-                     AND s.profit_from = p.profit_from AND s.recent_from = p.recent_from
-                     AND s.base_from = p.base_from AND s.input_from = p.input_from);
-
 -- name: client-summary
 -- The nightly run's nightly_w_client, as segments.client builds it, with what
 -- it takes from the facts read from the clients' summary rows (one row per

@@ -20,7 +20,8 @@ import (
 // then, after a change of a window's setting or a run as of another month;
 // else those the import did not write, such as a client with no fact in the
 // new month) are rewritten from their facts (summary.write, the same sums as
-// segments.client's pass); the summary is marked trusted; and
+// segments.client's pass), each of them (the lock keeps any other writer of
+// the summary out); the summary is marked trusted; and
 // nightly_w_client is built from it (segments.client-summary). A replay, as
 // of past months, still runs the pass (segments.client).
 
@@ -48,7 +49,8 @@ func (rc *runContext) clientsFromSummary(ctx context.Context, b build) (int64, e
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, queries.Get("segments.client-todo")); err != nil {
+		todo, err := tx.Exec(ctx, queries.Get("segments.client-todo"))
+		if err != nil {
 			return fmt.Errorf("segments.client-todo: %w", err)
 		}
 		w := summary.Windows{AsOf: p.AsOf, ScanFrom: p.ScanFrom, ProfitFrom: p.ProfitFrom, RecentFrom: p.RecentFrom,
@@ -56,15 +58,14 @@ func (rc *runContext) clientsFromSummary(ctx context.Context, b build) (int64, e
 		if rc.fromFacts, err = summary.Write(ctx, tx, w); err != nil {
 			return err
 		}
+		// Every client of the list has its row written (inserted or
+		// updated), and no one else writes the summary while the lock is
+		// held: every client of the run now has a current row.
+		if rc.fromFacts != todo.RowsAffected() {
+			return fmt.Errorf("segments: %d clients' summary was to be rewritten, %d were", todo.RowsAffected(), rc.fromFacts)
+		}
 		if err := summary.Trust(ctx, tx); err != nil {
 			return err
-		}
-		var missing int64
-		if err := tx.QueryRow(ctx, queries.Get("segments.client-unsummarised")).Scan(&missing); err != nil {
-			return fmt.Errorf("segments.client-unsummarised: %w", err)
-		}
-		if missing > 0 {
-			return fmt.Errorf("segments: %d clients have no current summary after it was rewritten", missing)
 		}
 		if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS nightly_w_client"); err != nil {
 			return err
