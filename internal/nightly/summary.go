@@ -49,7 +49,7 @@ func (rc *runContext) clientsFromSummary(ctx context.Context, b build) (int64, e
 				return err
 			}
 		}
-		todo, err := tx.Exec(ctx, queries.Get("segments.client-todo"))
+		todo, err := tx.Exec(ctx, queries.Get("segments.client-todo"), p.factArgs()...)
 		if err != nil {
 			return fmt.Errorf("segments.client-todo: %w", err)
 		}
