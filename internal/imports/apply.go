@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/relaycrm/relay/internal/summary"
 	"github.com/relaycrm/relay/internal/users"
 )
 
@@ -390,8 +391,27 @@ func (im *importer) applyHoldings(ctx context.Context, fr *FileResult, exec func
 // applyFacts attaches each new month as a partition of monthly_fact, indexed
 // after it is loaded (far cheaper than a row at a time), and upserts the rows
 // of months that exist.
+//
+// When the client summary is trusted (internal/summary), it keeps it: the
+// rows of the clients of the staged facts are rewritten from their facts
+// after they are written, in this transaction, for the windows the next run
+// will read, so a failed import leaves the summary as it was. When it is not
+// trusted, the next run rebuilds it whole and the import leaves it alone.
 func (im *importer) applyFacts(ctx context.Context, fr *FileResult) error {
 	tx := im.tx
+	keep, err := summary.Trusted(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if keep {
+		// the import's own writes of monthly_fact keep the summary
+		if _, err := tx.Exec(ctx, `SET LOCAL relay.summary_kept = 'on'`); err != nil {
+			return fmt.Errorf("summary kept: %w", err)
+		}
+		if _, err := tx.Exec(ctx, staging.Get("summary-todo")); err != nil {
+			return fmt.Errorf("summary clients: %w", err)
+		}
+	}
 	for _, m := range im.newMonths {
 		name := partitionName(m)
 		stmt := fmt.Sprintf(`
@@ -422,5 +442,31 @@ func (im *importer) applyFacts(ctx context.Context, fr *FileResult) error {
 	if _, err := tx.Exec(ctx, staging.Get("drop-fact-staging")); err != nil {
 		return fmt.Errorf("drop fact staging: %w", err)
 	}
+	if keep {
+		return im.keepSummary(ctx)
+	}
 	return nil
+}
+
+// keepSummary rewrites the summary of the clients of the staged facts
+// (client_summary_todo) for the windows of a run as of the latest month with
+// the settings of now. A setting the run reads that is unusable fails the run
+// anyway, not the import: the summary is then distrusted, and the next run
+// that can run rebuilds it.
+func (im *importer) keepSummary(ctx context.Context) error {
+	tx := im.tx
+	var w summary.Windows
+	var ok bool
+	err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+		var err error
+		w, ok, err = summary.Latest(ctx, sp)
+		return err
+	})
+	if err != nil || !ok {
+		return summary.Distrust(ctx, tx)
+	}
+	if _, err := summary.Write(ctx, tx, w); err != nil {
+		return err
+	}
+	return summary.Restamp(ctx, tx)
 }

@@ -336,6 +336,11 @@ WITH changed AS MATERIALIZED (
 )
 SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM changed;
 
+-- The clients of the staged facts, whose summary the import rewrites
+-- (internal/summary): every one, whether its rows changed or not.
+-- name: summary-todo
+CREATE TEMP TABLE client_summary_todo ON COMMIT DROP AS SELECT DISTINCT client_id FROM import_fact;
+
 -- name: fact-rows
 SELECT count(*) FROM import_fact_rest;
 

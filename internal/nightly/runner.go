@@ -326,6 +326,9 @@ type runContext struct {
 	// from them alone when they are kept and nothing is judged.
 	keepTakeup bool
 	judging    int64
+	// fromFacts: the clients whose summary the segments step rewrote from
+	// their facts (clientsFromSummary)
+	fromFacts int64
 }
 
 // do runs one step and records it as it starts and ends, on the pool: outside

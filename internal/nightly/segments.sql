@@ -215,6 +215,72 @@ LEFT JOIN nightly_w_held hd ON hd.client_id = c.id
 WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
   AND (p.sample_share >= 1 OR px.client_id IS NOT NULL);
 
+-- name: client-todo
+-- The nightly run's clients (those active at the end of the as-of month)
+-- whose summary (client_summary, internal/summary) is not current for the
+-- run's as-of month and windows: a client with no fact in the latest feed,
+-- every client after a change of a window's setting or as of another month,
+-- or all of them when the summary was not trusted (cleared first). The run
+-- rewrites their rows from the facts (summary.write) before it reads them.
+-- The month bounds are parameters, not nightly_w_param's columns, so that
+-- PostgreSQL plans with them: joined to the parameter row it read the
+-- clients through their since index, a million random reads at 1,000,000
+-- clients instead of one pass over each table (docs/performance.md).
+-- $1 scan_from, $2 profit_from, $3 recent_from, $4 base_from, $5 as_of, $6 input_from
+CREATE TEMP TABLE client_summary_todo ON COMMIT DROP AS
+SELECT c.id AS client_id
+FROM client c
+WHERE c.since < ($5::date + interval '1 month')::date
+  AND (c.left_on IS NULL OR c.left_on >= ($5::date + interval '1 month')::date)
+  AND NOT EXISTS (SELECT 1 FROM client_summary s
+                  WHERE s.client_id = c.id AND s.as_of = $5::date AND s.scan_from = $1::date
+                    AND s.profit_from = $2::date AND s.recent_from = $3::date
+                    AND s.base_from = $4::date AND s.input_from = $6::date);
+
+-- name: client-summary
+-- The nightly run's nightly_w_client, as segments.client builds it, with what
+-- it takes from the facts read from the clients' summary rows (one row per
+-- client, current for the run's as-of month and windows: client-todo's have
+-- just been rewritten) instead of the pass over the months of facts. A
+-- replay, whose as-of months are past ones, runs segments.client.
+CREATE UNLOGGED TABLE nightly_w_client AS
+SELECT c.id AS client_id, c.group_id, c.bank_id, b.currency, b.minor_digits, c.region_id, c.industry_id,
+       c.branch_id, c.manager_id, c.since, t.tenure_months,
+       (CASE WHEN t.tenure_months < 6 THEN 0 WHEN t.tenure_months < 12 THEN 1 WHEN t.tenure_months < 24 THEN 2
+             WHEN t.tenure_months < 36 THEN 3 ELSE 4 END)::smallint AS band,
+       coalesce(f.profit_months, 0)::integer AS profit_months,
+       coalesce(round(f.profit_income / nullif(f.profit_months, 0)), 0)::bigint AS profitability,
+       f.profit_tx::float8 / nullif(f.profit_months, 0) AS avg_tx,
+       coalesce(f.recent_months, 0)::integer AS recent_months,
+       coalesce(f.base_months, 0)::integer AS base_months,
+       f.turnover_recent, f.turnover_base, f.balance_recent, f.balance_base, f.tx_recent, f.tx_base,
+       f.income_recent, f.income_base,
+       f.income_0, f.income_1, f.income_2, f.income_3, f.income_4, f.income_5, f.income_6, f.income_7, f.income_8, f.income_9, f.income_10, f.income_11, f.income_12,
+       f.tx_0, f.tx_1, f.tx_2, f.tx_3, f.tx_4, f.tx_5, f.tx_6, f.tx_7, f.tx_8, f.tx_9, f.tx_10, f.tx_11,
+       -- months of the 12-month window the client was with the bank
+       least(12, (date_part('year', p.as_of) - date_part('year', c.since)) * 12
+                 + date_part('month', p.as_of) - date_part('month', c.since) + 1)::integer AS window_months,
+       coalesce(f.m12, 0)::integer AS m12, f.turnover_sum12, f.balance_sum12, f.tx_sum12, f.income_sum12,
+       coalesce(f.m_first3, 0)::integer AS m_first3, f.turnover_first3, f.balance_first3, f.tx_first3, f.income_first3,
+       coalesce(f.m_last3, 0)::integer AS m_last3, f.turnover_last3, f.balance_last3, f.tx_last3, f.income_last3,
+       coalesce(f.idle_rows, 0)::integer AS idle_rows,
+       coalesce(hd.held, '{}') AS held, coalesce(hd.held_income, '{}') AS held_income,
+       coalesce(px.ref, true) AS ref
+FROM client c
+JOIN bank b ON b.id = c.bank_id
+CROSS JOIN nightly_w_param p
+LEFT JOIN nightly_w_panel px ON px.client_id = c.id
+-- full months from joining to the end of the as-of month
+CROSS JOIN LATERAL (SELECT ((date_part('year', p.cutoff) - date_part('year', c.since)) * 12
+                            + date_part('month', p.cutoff) - date_part('month', c.since)
+                            - (date_part('day', c.since) > 1)::integer)::integer AS tenure_months) t
+LEFT JOIN client_summary f ON f.client_id = c.id AND f.as_of = p.as_of AND f.scan_from = p.scan_from
+                           AND f.profit_from = p.profit_from AND f.recent_from = p.recent_from
+                           AND f.base_from = p.base_from AND f.input_from = p.input_from
+LEFT JOIN nightly_w_held hd ON hd.client_id = c.id
+WHERE c.since < p.cutoff AND (c.left_on IS NULL OR c.left_on >= p.cutoff)
+  AND (p.sample_share >= 1 OR px.client_id IS NOT NULL);
+
 -- name: key
 -- Every full key (bank x region x industry x tenure band) of the active
 -- clients, the level it backs off to (the finest level whose segment has at

@@ -34,20 +34,26 @@ type build struct {
 	local []string
 }
 
+// builtOtherwise are the builds a run makes its own way rather than as one
+// statement: the segments step's clients, from the client summary.
+var builtOtherwise = map[string]func(rc *runContext, ctx context.Context, b build) (int64, error){
+	"segments.client-summary": (*runContext).clientsFromSummary,
+}
+
 // The chain, in the order its results depend on each other.
 func (r *Runner) plan() []step {
 	return []step{
 		{"import", func(ctx context.Context, rc *runContext) ([]Count, error) { return rc.importFeed(ctx) }},
-		{"segments", keptStep("runs.count-segments",
+		{"segments", withSummaryCount(keptStep("runs.count-segments",
 			build{"segments.panel", "nightly_w_panel", nil, nil},
 			build{"segments.product-income", "nightly_w_product_income", Params.productIncomeArgs,
 				[]string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.held", "nightly_w_held", func(p Params) []any { return []any{p.AsOf} }, nil},
-			build{"segments.client", "nightly_w_client", Params.factArgs, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
+			build{"segments.client-summary", "nightly_w_client", nil, []string{"runs.plan-sorted-aggregate", "runs.plan-serial"}},
 			build{"segments.key", "nightly_w_key", nil, nil},
 			build{"segments.register", "", nil, nil},
 			build{"segments.keyseg", "nightly_w_keyseg", nil, nil},
-			build{"segments.member", "nightly_w_member", nil, nil})},
+			build{"segments.member", "nightly_w_member", nil, nil}))},
 		{"profiles", keptStep("runs.count-profiles",
 			build{"profiles.segment", "nightly_w_segment", nil, nil},
 			build{"profiles.segment-product", "nightly_w_segment_product", nil, nil})},
@@ -309,6 +315,9 @@ func (rc *runContext) create(ctx context.Context, b build) (int64, error) {
 	defer func() {
 		rc.log.Debug("nightly build", "query", b.query, "took", time.Since(started).Round(time.Millisecond))
 	}()
+	if via, ok := builtOtherwise[b.query]; ok {
+		return via(rc, ctx, b)
+	}
 	return createOn(ctx, rc.s.conn, "", b, rc.params)
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/relaycrm/relay/internal/reference"
 	"github.com/relaycrm/relay/internal/segments"
 	"github.com/relaycrm/relay/internal/settings"
+	"github.com/relaycrm/relay/internal/summary"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/tokens"
 	"github.com/relaycrm/relay/internal/triggers"
@@ -42,7 +43,7 @@ var All = [][]db.File{
 	clients.SQL, users.SQL, settings.SQL, products.SQL, reference.SQL, imports.SQL,
 	segments.SQL, triggers.SQL, warnings.SQL, pipeline.SQL,
 	nightly.SQL, exports.SQL, worklist.SQL, churn.SQL, takeup.SQL, banks.SQL, tokens.SQL,
-	seeds.SQL, webhooks.SQL,
+	seeds.SQL, webhooks.SQL, summary.SQL,
 }
 
 // Check prepares every statement of All on pool.
