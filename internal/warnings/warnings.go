@@ -81,7 +81,7 @@ var labelIDs = map[SignalName]string{
 // LabelIn names the signal in locale l.
 func (n SignalName) LabelIn(l i18n.Locale) string {
 	if id, ok := labelIDs[n]; ok {
-		return l.T(id)
+		return nameIn(l, id, "")
 	}
 	return string(n)
 }
@@ -601,12 +601,13 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
-	var total int
 	f.After = nil
-	return each(ctx, q, v, f, -1, 0, &total, func(w *Warning, _ string) error { return fn(w) })
+	return each(ctx, q, v, f, -1, 0, nil, func(w *Warning, _ string) error { return fn(w) })
 }
 
-// each runs the list query: limit < 0 reads every row.
+// each runs the list query: limit < 0 reads every row. total receives the
+// number of rows that match, counted on the first page; nil: not counted
+// (an export, which reads them all anyway).
 func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limit, offset int, total *int,
 	fn func(w *Warning, key string) error) (int64, error) {
 	var args db.Args
@@ -614,8 +615,12 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 	if limit >= 0 {
 		lim = limit
 	}
+	count := f.After == nil && total != nil
+	if total == nil {
+		total = new(int)
+	}
 	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
-		string(f.Signal), lim, offset, f.After == nil} {
+		string(f.Signal), lim, offset, count} {
 		args.Add(a)
 	}
 	cols, ok := sortKeys[f.Sort]
