@@ -115,21 +115,27 @@ func InputColumns() []string {
 // inputCells fills row from i with a score's input values and contributions
 // in InputColumns' order (a missing value is an empty cell).
 func inputCells(row []any, i int, inputs []warnings.InputValue) {
-	byCode := make(map[string]warnings.InputValue, len(inputs))
-	for _, in := range inputs {
-		byCode[in.Code] = in
-	}
-	for _, in := range warnings.Inputs {
-		row[i], row[i+1] = nil, nil
-		if v, ok := byCode[in.Code]; ok {
-			if !math.IsNaN(v.Value) {
-				row[i] = round6(v.Value)
-			}
-			row[i+1] = ratio(v.Contribution)
+	clear(row[i : i+2*len(warnings.Inputs)])
+	for _, v := range inputs {
+		k, ok := inputColumn[v.Code]
+		if !ok {
+			continue // an input this version does not know has no column
 		}
-		i += 2
+		if !math.IsNaN(v.Value) {
+			row[i+2*k] = round6(v.Value)
+		}
+		row[i+2*k+1] = ratio(v.Contribution)
 	}
 }
+
+// inputColumn is each input's place in the registry, so in InputColumns.
+var inputColumn = func() map[string]int {
+	m := make(map[string]int, len(warnings.Inputs))
+	for k, in := range warnings.Inputs {
+		m[in.Code] = k
+	}
+	return m
+}()
 
 // round6 keeps six significant digits of an input's value.
 func round6(x float64) float64 {

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/access"
+	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/demotest"
 	"github.com/relaycrm/relay/internal/exports"
 	"github.com/relaycrm/relay/internal/warnings"
@@ -33,7 +34,10 @@ import (
 // clients (with their scores and segments) are copied by SQL into as many
 // new clients as asked, one in 50 named with a leading "=". Run it with
 // `make bench-export`; RELAY_BENCH_EXPORT_ROWS sets the sizes (default
-// 10000,100000).
+// 10000,100000), RELAY_BENCH_EXPORT_FORMATS the formats (default csv,xlsx).
+// RELAY_BENCH_EXPORT_DB names an existing database (a copy of the
+// 1,000,000-client bench bank) to export whole instead, as it is: its warned
+// clients carry every input of their score, which the made-up ones do not.
 func BenchmarkChurnExport(b *testing.B) {
 	if os.Getenv("RELAY_BENCH") == "" {
 		b.Skip("set RELAY_BENCH=1 (make bench-export)")
@@ -49,17 +53,45 @@ func BenchmarkChurnExport(b *testing.B) {
 			sizes = append(sizes, n)
 		}
 	}
-	ctx := context.Background()
-	type result struct {
-		rows          int64
-		format        exports.Format
-		took          time.Duration
-		size          int64
-		heapMB, rssMB float64
+	formats := []exports.Format{exports.CSV, exports.XLSX}
+	if s := os.Getenv("RELAY_BENCH_EXPORT_FORMATS"); s != "" {
+		formats = nil
+		for _, f := range strings.Split(s, ",") {
+			format, err := exports.ParseFormat(strings.TrimSpace(f))
+			if err != nil {
+				b.Fatalf("RELAY_BENCH_EXPORT_FORMATS: %v", err)
+			}
+			formats = append(formats, format)
+		}
 	}
+	ctx := context.Background()
 	var results []result
 	var pages []string
-	for i := 0; i < b.N; i++ {
+	if url := os.Getenv("RELAY_BENCH_EXPORT_DB"); url != "" {
+		// An existing bank as it is (the 1,000,000-client bench bank, whose
+		// warned clients carry every input of their score), exported whole.
+		pool, err := db.Open(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		risk, err := exports.GroupViewer(ctx, pool, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var n int64
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM client_warning`).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < b.N; i++ {
+			results = results[:0]
+			for _, format := range formats {
+				results = append(results, exportOnce(b, pool, risk, format, n))
+			}
+		}
+		sizes = nil
+	}
+	for i := 0; i < b.N && len(sizes) > 0; i++ {
 		results, pages = results[:0], pages[:0]
 		for _, n := range sizes {
 			pool := demotest.Scored(b, 2000)
@@ -71,39 +103,8 @@ func BenchmarkChurnExport(b *testing.B) {
 				b.Fatal(err)
 			}
 			pages = append(pages, listTimes(b, pool, n, risk))
-			for _, format := range []exports.Format{exports.CSV, exports.XLSX} {
-				path := filepath.Join(b.TempDir(), "churn."+string(format))
-				f, err := os.Create(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				w := bufio.NewWriterSize(f, 256<<10)
-				runtime.GC()
-				debug.FreeOSMemory()
-				resetPeakRSS(b)
-				sampler := startHeapSampler()
-				start := time.Now()
-				rows, err := exports.Churn(ctx, pool, risk, w, exports.ChurnOptions{Format: format})
-				if err == nil {
-					err = w.Flush()
-				}
-				took := time.Since(start)
-				heap := sampler.stop()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := f.Close(); err != nil {
-					b.Fatal(err)
-				}
-				fi, err := os.Stat(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if rows != int64(n) {
-					b.Fatalf("%s export wrote %d rows, want %d", format, rows, n)
-				}
-				results = append(results, result{rows: rows, format: format, took: took, size: fi.Size(),
-					heapMB: float64(heap) / (1 << 20), rssMB: float64(peakRSSKB(b)) / 1024})
+			for _, format := range formats {
+				results = append(results, exportOnce(b, pool, risk, format, int64(n)))
 			}
 			pool.Close()
 		}
@@ -120,6 +121,54 @@ func BenchmarkChurnExport(b *testing.B) {
 	for _, p := range pages {
 		fmt.Println(p)
 	}
+}
+
+// result is one export's figures.
+type result struct {
+	rows          int64
+	format        exports.Format
+	took          time.Duration
+	size          int64
+	heapMB, rssMB float64
+}
+
+// exportOnce exports the risk team's churn list in format to a file and
+// measures it; the list must hold want rows.
+func exportOnce(b *testing.B, pool *pgxpool.Pool, risk access.Viewer, format exports.Format, want int64) result {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "churn."+string(format))
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 256<<10)
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS(b)
+	sampler := startHeapSampler()
+	start := time.Now()
+	rows, err := exports.Churn(ctx, pool, risk, w, exports.ChurnOptions{Format: format})
+	if err == nil {
+		err = w.Flush()
+	}
+	took := time.Since(start)
+	heap := sampler.stop()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rows != want {
+		b.Fatalf("%s export wrote %d rows, want %d", format, rows, want)
+	}
+	return result{rows: rows, format: format, took: took, size: fi.Size(),
+		heapMB: float64(heap) / (1 << 20), rssMB: float64(peakRSSKB(b)) / 1024}
 }
 
 // warnedClients replaces the demo bank's warned clients with n new ones,

@@ -49,23 +49,43 @@ func Text(l i18n.Locale, r Reason, cur Currency) (string, error) {
 	if _, ok := i18n.Parse(string(l)); !ok {
 		l = i18n.English
 	}
-	msg, ok := catalogue[r.Key]
-	if !ok {
+	if _, ok := catalogue[r.Key]; !ok {
 		return "", fmt.Errorf("reasons: no message for key %q", r.Key)
 	}
-	a := args{l: l, cur: cur}
+	var m map[string]any
 	if len(r.Args) > 0 {
-		d := json.NewDecoder(bytes.NewReader(r.Args))
-		d.UseNumber()
-		if err := d.Decode(&a.m); err != nil {
+		var err error
+		if m, err = decodeFigures(r.Args); err != nil {
 			return "", fmt.Errorf("reasons: %s: figures: %w", r.Key, err)
 		}
 	}
+	return text(l, r.Key, m, cur)
+}
+
+// text writes the message key with its decoded figures m in locale l (a
+// known one).
+func text(l i18n.Locale, key string, m map[string]any, cur Currency) (string, error) {
+	msg, ok := catalogue[key]
+	if !ok {
+		return "", fmt.Errorf("reasons: no message for key %q", key)
+	}
+	a := args{m: m, l: l, cur: cur}
 	s := msg(&a)
 	if a.err != nil {
-		return "", fmt.Errorf("reasons: %s: %w", r.Key, a.err)
+		return "", fmt.Errorf("reasons: %s: %w", key, a.err)
 	}
 	return s, nil
+}
+
+// decodeFigures reads a JSON object of figures, numbers kept as written.
+func decodeFigures(raw []byte) (map[string]any, error) {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // Stored is what a row keeps: the sentence written before migration 00014

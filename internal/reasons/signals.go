@@ -1,8 +1,6 @@
 package reasons
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -16,17 +14,27 @@ import (
 // its named figures), in locale l with amounts in cur. A row written before
 // that migration keeps its English sentence as {"text": ...}, shown as it is.
 func Signal(l i18n.Locale, figures []byte, cur Currency) (string, error) {
-	var head struct {
-		Key  *string `json:"key"`
-		Text string  `json:"text"`
-	}
-	if err := json.NewDecoder(bytes.NewReader(figures)).Decode(&head); err != nil {
+	// One decoding serves both the key and the figures: an export writes
+	// seven of these a row.
+	m, err := decodeFigures(figures)
+	if err != nil {
 		return "", fmt.Errorf("reasons: signal figures: %w", err)
 	}
-	if head.Key == nil {
-		return head.Text, nil
+	switch key := m["key"].(type) {
+	case nil:
+		old, ok := m["text"].(string)
+		if !ok && m["text"] != nil {
+			return "", fmt.Errorf("reasons: signal figures: \"text\" is not text")
+		}
+		return old, nil
+	case string:
+		if _, ok := i18n.Parse(string(l)); !ok {
+			l = i18n.English
+		}
+		return text(l, key, m, cur)
+	default:
+		return "", fmt.Errorf("reasons: signal figures: \"key\" is not text")
 	}
-	return Text(l, Reason{Key: *head.Key, Args: figures}, cur)
 }
 
 // signals are the messages of a warning's signals; each key is the signal's

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/reasons"
@@ -149,13 +150,21 @@ func RedatedSQL() string {
 
 // InputByCode finds an input of the registry.
 func InputByCode(code string) (Input, bool) {
-	for _, in := range Inputs {
-		if in.Code == code {
-			return in, true
-		}
+	if i, ok := inputIndex[code]; ok {
+		return Inputs[i], true
 	}
 	return Input{}, false
 }
+
+// inputIndex is the place of each input in the registry: a list or an export
+// looks up 40 inputs a row.
+var inputIndex = func() map[string]int {
+	m := make(map[string]int, len(Inputs))
+	for i, in := range Inputs {
+		m[in.Code] = i
+	}
+	return m
+}()
 
 // InputsSQL is the list of the registry's expressions, each cast to float8,
 // for the {{inputs}} of the warnings.input statement.
@@ -173,7 +182,28 @@ func (in Input) LabelIn(l i18n.Locale) string {
 	if _, ok := InputByCode(in.Code); !ok {
 		return in.Label
 	}
-	return l.T("inputs." + in.Code)
+	return nameIn(l, "inputs.", in.Code)
+}
+
+// nameKey is a name of the registry (a signal's, an input's) in a locale.
+type nameKey struct {
+	l            i18n.Locale
+	prefix, code string
+}
+
+// names caches nameIn: a list or an export names the same signals and inputs
+// on every row (a message file does not change while Relay runs).
+var names sync.Map // nameKey -> string
+
+// nameIn is the message prefix+code in locale l, looked up once.
+func nameIn(l i18n.Locale, prefix, code string) string {
+	k := nameKey{l, prefix, code}
+	if s, ok := names.Load(k); ok {
+		return s.(string)
+	}
+	s := l.T(prefix + code)
+	names.Store(k, s)
+	return s
 }
 
 // Format writes an input's value for a person in English; see FormatIn.

@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,7 +83,7 @@ var labelIDs = map[SignalName]string{
 // LabelIn names the signal in locale l.
 func (n SignalName) LabelIn(l i18n.Locale) string {
 	if id, ok := labelIDs[n]; ok {
-		return l.T(id)
+		return nameIn(l, id, "")
 	}
 	return string(n)
 }
@@ -280,32 +282,53 @@ func (w Warning) Signal(name SignalName) Signal {
 // scan scans the columns every read selects and writes the signals in
 // locale l.
 func scan(l i18n.Locale, row pgx.Row, extra ...any) (Warning, error) {
-	var w Warning
-	sig := make([]Signal, len(SignalNames))
+	var r scanned
+	if err := r.scan(row, extra...); err != nil {
+		return Warning{}, err
+	}
+	return r.finish(l)
+}
+
+// scanned is a row as read, before its figures are put into words: scan
+// in two halves, so that an export can read rows in one goroutine and word
+// them in others (eachOrdered).
+type scanned struct {
+	w                     Warning
+	sig                   []Signal
+	closedOn, lastContact *time.Time
+	inputs, contribs      []*float32
+	codes                 []string
+}
+
+// scan reads the columns every read selects, then extra.
+func (r *scanned) scan(row pgx.Row, extra ...any) error {
+	w := &r.w
+	r.sig = make([]Signal, len(SignalNames))
+	sig := r.sig
 	for i, n := range SignalNames {
 		sig[i].Name = n
 	}
-	var closedOn, lastContact *time.Time
-	var inputs, contribs []*float32
-	var codes []string
 	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
 		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
 		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Data,
 		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Data,
 		&w.TxRecent, &w.TxBase, &sig[2].Value, &sig[2].Fired, &sig[2].Strength, &sig[2].Share, &sig[2].Data,
-		&w.ClosedProductID, &w.ClosedProductCode, &closedOn, &w.ClosedKey,
+		&w.ClosedProductID, &w.ClosedProductCode, &r.closedOn, &w.ClosedKey,
 		&sig[3].Value, &sig[3].Fired, &sig[3].Strength, &sig[3].Share, &sig[3].Data,
 		&w.IncomeFrom, &w.IncomeTo, &sig[4].Value, &sig[4].Fired, &sig[4].Strength, &sig[4].Share, &sig[4].Data,
 		&w.LifetimeTypical, &w.LifetimeLeavers, &w.LifetimeTenure,
 		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Data,
-		&lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Data,
+		&r.lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Data,
 		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
-		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &inputs, &contribs, &codes,
+		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &r.inputs, &r.contribs, &r.codes,
 	}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
-		return Warning{}, err
-	}
-	w.Inputs = InputValues(l, codes, inputs, contribs, w.Currency, w.MinorDigits)
+	return row.Scan(append(dest, extra...)...)
+}
+
+// finish puts the row's inputs and signals into words in locale l.
+func (r *scanned) finish(l i18n.Locale) (Warning, error) {
+	w, sig := r.w, r.sig
+	w.Inputs = InputValues(l, r.codes, r.inputs, r.contribs, w.Currency, w.MinorDigits)
 	cur := reasons.Currency{Code: w.Currency, MinorDigits: w.MinorDigits}
 	for i := range sig {
 		sig[i].Label = sig[i].Name.LabelIn(l)
@@ -315,11 +338,11 @@ func scan(l i18n.Locale, row pgx.Row, extra ...any) (Warning, error) {
 		}
 		sig[i].Figures = text
 	}
-	if closedOn != nil {
-		w.ClosedOn = *closedOn
+	if r.closedOn != nil {
+		w.ClosedOn = *r.closedOn
 	}
-	if lastContact != nil {
-		w.LastContact = *lastContact
+	if r.lastContact != nil {
+		w.LastContact = *r.lastContact
 	}
 	w.Signals = sig
 	return w, nil
@@ -601,12 +624,13 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
-	var total int
 	f.After = nil
-	return each(ctx, q, v, f, -1, 0, &total, func(w *Warning, _ string) error { return fn(w) })
+	return each(ctx, q, v, f, -1, 0, nil, func(w *Warning, _ string) error { return fn(w) })
 }
 
-// each runs the list query: limit < 0 reads every row.
+// each runs the list query: limit < 0 reads every row. total receives the
+// number of rows that match, counted on the first page; nil: not counted
+// (an export, which reads them all anyway).
 func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limit, offset int, total *int,
 	fn func(w *Warning, key string) error) (int64, error) {
 	var args db.Args
@@ -614,8 +638,12 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 	if limit >= 0 {
 		lim = limit
 	}
+	count := f.After == nil && total != nil
+	if total == nil {
+		total = new(int)
+	}
 	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
-		string(f.Signal), lim, offset, f.After == nil} {
+		string(f.Signal), lim, offset, count} {
 		args.Add(a)
 	}
 	cols, ok := sortKeys[f.Sort]
@@ -687,6 +715,9 @@ func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *
 		return 0, fmt.Errorf("churn list: %w", err)
 	}
 	defer rows.Close()
+	if limit < 0 {
+		return eachOrdered(rows, i18n.From(ctx), total, fn)
+	}
 	var n int64
 	for rows.Next() {
 		var key string
@@ -698,6 +729,115 @@ func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *
 			return n, err
 		}
 		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("churn list: %w", err)
+	}
+	return n, nil
+}
+
+// eachOrdered calls fn with every row of rows in order, as each does, for an
+// export: this goroutine calls fn while one goroutine reads the rows and
+// others put them into words (scanned.finish: the signals' sentences and the
+// inputs' figures, most of an export's CPU), a batch at a time. At most a
+// few batches are held at once, so memory stays flat. An error (reading,
+// wording, or from fn) stops the reading; the rows before it have been
+// passed to fn.
+func eachOrdered(rows pgx.Rows, l i18n.Locale, total *int, fn func(w *Warning, key string) error) (int64, error) {
+	const batchRows = 64
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
+	type batch struct {
+		rows []scanned
+		keys []string
+		out  []Warning
+		err  error // wording row len(out) failed
+		done chan struct{}
+	}
+	work := make(chan *batch, 2*workers)
+	order := make(chan *batch, 2*workers)
+	stop := make(chan struct{})
+	var readErr error // set by the reader before it closes order
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the reader: rows belong to this goroutine until it returns
+		defer wg.Done()
+		defer close(order)
+		defer close(work)
+		for more := true; more; {
+			b := &batch{done: make(chan struct{})}
+			for len(b.rows) < batchRows {
+				if !rows.Next() {
+					more = false
+					break
+				}
+				b.rows, b.keys = append(b.rows, scanned{}), append(b.keys, "")
+				if err := b.rows[len(b.rows)-1].scan(rows, &b.keys[len(b.keys)-1], total); err != nil {
+					b.rows, b.keys = b.rows[:len(b.rows)-1], b.keys[:len(b.keys)-1]
+					readErr, more = err, false
+					break
+				}
+			}
+			if len(b.rows) == 0 {
+				return
+			}
+			// to the workers first: every batch in order is then worded
+			select {
+			case work <- b:
+			case <-stop:
+				return
+			}
+			select {
+			case order <- b:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				b.out = make([]Warning, 0, len(b.rows))
+				for i := range b.rows {
+					w, err := b.rows[i].finish(l)
+					if err != nil {
+						b.err = err
+						break
+					}
+					b.out = append(b.out, w)
+				}
+				b.rows = nil
+				close(b.done)
+			}
+		}()
+	}
+	var n int64
+	err := func() error {
+		for b := range order {
+			<-b.done
+			for i := range b.out {
+				if err := fn(&b.out[i], b.keys[i]); err != nil {
+					return err
+				}
+				n++
+			}
+			if b.err != nil {
+				return fmt.Errorf("churn list: %w", b.err)
+			}
+		}
+		return nil
+	}()
+	close(stop)
+	for b := range order { // let the workers finish what was sent them
+		<-b.done
+	}
+	wg.Wait()
+	if err != nil {
+		return n, err
+	}
+	if readErr != nil {
+		return n, fmt.Errorf("churn list: %w", readErr)
 	}
 	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("churn list: %w", err)
