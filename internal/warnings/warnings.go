@@ -666,7 +666,13 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 	if limit >= 0 {
 		return eachOnPage(ctx, q, v, f, stmt, args.Values(), total, fn)
 	}
-	return eachRow(ctx, q, stmt, args.Values(), total, fn)
+	// every row (an export): read in order, put into words side by side
+	rows, err := q.Query(ctx, stmt, args.Values()...)
+	if err != nil {
+		return 0, fmt.Errorf("churn list: %w", err)
+	}
+	defer rows.Close()
+	return eachOrdered(rows, i18n.From(ctx), total, fn)
 }
 
 // eachOnPage reads a page in two statements (list-page, then list-rows),
@@ -706,8 +712,8 @@ func eachOnPage(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter
 	return eachRow(ctx, q, stmt, rowArgs.Values(), &ignored, fn)
 }
 
-// eachRow runs stmt, a statement of the list's columns, its key and a
-// count, and calls fn with each warning.
+// eachRow runs stmt, a statement of a page's columns, its key and a count,
+// and calls fn with each warning in turn.
 func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *int,
 	fn func(w *Warning, key string) error) (int64, error) {
 	rows, err := q.Query(ctx, stmt, args...)
@@ -715,9 +721,6 @@ func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *
 		return 0, fmt.Errorf("churn list: %w", err)
 	}
 	defer rows.Close()
-	if limit < 0 {
-		return eachOrdered(rows, i18n.From(ctx), total, fn)
-	}
 	var n int64
 	for rows.Next() {
 		var key string
