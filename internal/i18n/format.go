@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -114,6 +115,40 @@ func (l Locale) Month(t time.Time) string {
 	return names[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
+// durationUnits are the abbreviations of milliseconds, seconds, minutes and
+// hours: SI's in English, the Cyrillic ones in Bulgarian and Russian.
+var durationUnits = map[Locale][4]string{
+	English:   {"ms", "s", "min", "h"},
+	Bulgarian: {"мс", "с", "мин", "ч"},
+	Russian:   {"мс", "с", "мин", "ч"},
+}
+
+// Duration writes how long something took, to the precision a person reads:
+// "430 ms", "4.28 s", "13.1 s", "4 min 12 s", "1 h 03 min", with the locale's
+// decimal separator and a no-break space before each unit.
+func (l Locale) Duration(d time.Duration) string {
+	u, ok := durationUnits[l]
+	if !ok {
+		u = durationUnits[English]
+	}
+	const nb = "\u00a0"
+	switch {
+	case d < 0:
+		return "–"
+	case d < time.Second:
+		return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + nb + u[0]
+	case d < 10*time.Second:
+		return l.Decimal(d.Seconds(), 2) + nb + u[1]
+	case d < time.Minute-50*time.Millisecond:
+		return l.Decimal(d.Seconds(), 1) + nb + u[1]
+	case d < time.Hour-500*time.Millisecond:
+		s := int64(d.Round(time.Second).Seconds())
+		return strconv.FormatInt(s/60, 10) + nb + u[2] + " " + strconv.FormatInt(s%60, 10) + nb + u[1]
+	}
+	m := int64(d.Round(time.Minute).Minutes())
+	return strconv.FormatInt(m/60, 10) + nb + u[3] + " " + fmt.Sprintf("%02d", m%60) + nb + u[2]
+}
+
 // Int writes n in ctx's locale; see Locale.Int. The other context forms below
 // likewise call the Locale method of the same name.
 func Int(ctx context.Context, n int64) string { return From(ctx).Int(n) }
@@ -141,6 +176,9 @@ func Date(ctx context.Context, t time.Time) string { return From(ctx).Date(t) }
 
 // DateTime writes a moment in ctx's locale.
 func DateTime(ctx context.Context, t time.Time) string { return From(ctx).DateTime(t) }
+
+// Duration writes how long something took in ctx's locale.
+func Duration(ctx context.Context, d time.Duration) string { return From(ctx).Duration(d) }
 
 // Month writes a month in ctx's locale.
 func Month(ctx context.Context, t time.Time) string { return From(ctx).Month(t) }

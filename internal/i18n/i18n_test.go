@@ -146,6 +146,29 @@ func TestFigures(t *testing.T) {
 	}
 }
 
+func TestDurations(t *testing.T) {
+	nb := "\u00a0"
+	for _, c := range []struct {
+		d      time.Duration
+		en, bg string
+	}{
+		{430*time.Millisecond + 400*time.Microsecond, "430" + nb + "ms", "430" + nb + "мс"},
+		{4283 * time.Millisecond, "4.28" + nb + "s", "4,28" + nb + "с"},
+		{13140 * time.Millisecond, "13.1" + nb + "s", "13,1" + nb + "с"},
+		{59960 * time.Millisecond, "1" + nb + "min 0" + nb + "s", "1" + nb + "мин 0" + nb + "с"},
+		{4*time.Minute + 12400*time.Millisecond, "4" + nb + "min 12" + nb + "s", "4" + nb + "мин 12" + nb + "с"},
+		{time.Hour + 3*time.Minute + 20*time.Second, "1" + nb + "h 03" + nb + "min", "1" + nb + "ч 03" + nb + "мин"},
+		{-time.Second, "–", "–"},
+	} {
+		if got := English.Duration(c.d); got != c.en {
+			t.Errorf("en %v = %q, want %q", c.d, got, c.en)
+		}
+		if got := Bulgarian.Duration(c.d); got != c.bg {
+			t.Errorf("bg %v = %q, want %q", c.d, got, c.bg)
+		}
+	}
+}
+
 func TestMatch(t *testing.T) {
 	for h, want := range map[string]Locale{
 		"bg-BG,bg;q=0.9,en;q=0.8": Bulgarian,

@@ -103,7 +103,7 @@ func TestRunErrorsInEachLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := srv.Pool.Exec(ctx, `INSERT INTO nightly_run_step (run_id, position, step, status, started_at, finished_at, error, error_key, error_args)
-		VALUES ($1, 1, 'import', 'failed', now(), now(), $2, 'settings', $3::jsonb)`, refused, settingsError, args); err != nil {
+		VALUES ($1, 1, 'import', 'failed', now() - interval '4.283 seconds', now(), $2, 'settings', $3::jsonb)`, refused, settingsError, args); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := srv.Pool.Exec(ctx, `INSERT INTO nightly_run (source, status, finished_at, error, error_key) VALUES
@@ -114,6 +114,12 @@ func TestRunErrorsInEachLanguage(t *testing.T) {
 	r := c.Get("/admin/runs")
 	says(t, "the runs page", i18n.English, r.Body, "nightly import: "+settingsError)
 	says(t, "the runs page", i18n.English, r.Body, "interrupted: the run's server or connection stopped")
+	// how long the step took, in the viewer's language: a decimal comma and
+	// Cyrillic units in Bulgarian and Russian
+	took := map[i18n.Locale]string{i18n.English: ">4.28\u00a0s<", i18n.Bulgarian: ">4,28\u00a0с<", i18n.Russian: ">4,28\u00a0с<"}
+	if !strings.Contains(r.Body, took[i18n.English]) {
+		t.Errorf("the runs page in English does not say the step took %q", took[i18n.English])
+	}
 	for _, l := range otherLangs {
 		o := srv.NewClient(t)
 		o.Lang = string(l)
@@ -124,6 +130,9 @@ func TestRunErrorsInEachLanguage(t *testing.T) {
 			"settings are not usable", "is not a number", "server or connection stopped")
 		says(t, "the runs page", l, body, l.T("runs.error.interrupted"))
 		says(t, "the runs page", l, body, "an error in words of long ago")
+		if !strings.Contains(body, took[l]) {
+			t.Errorf("the runs page in %s does not say the step took %q", l, took[l])
+		}
 	}
 }
 

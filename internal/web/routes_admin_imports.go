@@ -67,7 +67,7 @@ func importRow(ctx context.Context, r imports.Record) pages.AdminImportRow {
 			Inserted: n(int64(f.Inserted)), Updated: n(int64(f.Updated)), Unchanged: n(int64(f.Unchanged))})
 	}
 	if r.FinishedAt != nil {
-		row.Took = r.FinishedAt.Sub(r.StartedAt).Round(100 * 1e6).String()
+		row.Took = i18n.Duration(ctx, r.FinishedAt.Sub(r.StartedAt))
 	}
 	if r.Status == imports.Running {
 		row.Running, row.Step = true, r.Progress.Step

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,7 +43,7 @@ func (s *server) adminRuns(c echo.Context) error {
 	for _, r := range page.Runs {
 		row := pages.RunRow{ID: r.ID, Source: runWord(ctx, "runs.source.", string(r.Source)), Status: string(r.Status),
 			StatusLabel: runWord(ctx, "runs.statuses.", string(r.Status)), Tone: runTone(string(r.Status)),
-			Started: i18n.DateTime(ctx, r.StartedAt), Took: r.Duration().Round(100 * time.Millisecond).String(),
+			Started: i18n.DateTime(ctx, r.StartedAt), Took: i18n.Duration(ctx, r.Duration()),
 			Error: nightly.ErrorIn(i18n.From(ctx), r.ErrorKey, r.ErrorArgs, r.Error), Why: runWhy(ctx, r), AsOf: i18n.T(ctx, "runs.asof.none")}
 		if !r.AsOf.IsZero() {
 			row.AsOf = i18n.Month(ctx, r.AsOf)
@@ -54,7 +53,7 @@ func (s *server) adminRuns(c echo.Context) error {
 			rs := pages.RunStep{Name: runWord(ctx, "runs.steps.", st.Name), Status: runWord(ctx, "runs.statuses.", string(st.Status)),
 				Tone: runTone(string(st.Status)), Error: nightly.ErrorIn(i18n.From(ctx), st.ErrorKey, st.ErrorArgs, st.Error)}
 			if d := st.Duration(); d > 0 {
-				rs.Took = d.Round(10 * time.Millisecond).String()
+				rs.Took = i18n.Duration(ctx, d)
 			}
 			var counts []string
 			for _, k := range st.Counts {
