@@ -137,6 +137,17 @@ func summaryDigest(t *testing.T, pool *pgxpool.Pool) string {
 // (a multiple of 5, 7, 11, 13), so an equality of two runs needs no more.
 const summaryClients = 600
 
+// summaryBank is the summary tests' demo bank after a first full night on
+// the demo's today, in a template.
+func summaryBank(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	return demoAfterNights(t, summaryClients, "summary-first-night", true,
+		func(ctx context.Context, _ *pgxpool.Pool, r *Runner) error {
+			_, err := nightOn(ctx, r, dbtest.DemoNow, Request{Full: true}, KindFull)
+			return err
+		})
+}
+
 // TestSummaryRunMatchesARunFromTheFacts plays the same changes on two copies
 // of a demo bank: on the first the runs read the client summary the import
 // keeps; on the second the summary is distrusted before every run, so that
@@ -154,14 +165,7 @@ func TestSummaryRunMatchesARunFromTheFacts(t *testing.T) {
 	ctx := context.Background()
 	day := dbtest.DemoNow
 	// the first night is played once, in the template both copies start from
-	bank := func(t *testing.T) *pgxpool.Pool {
-		return demoAfterNights(t, summaryClients, "summary-first-night", true,
-			func(ctx context.Context, _ *pgxpool.Pool, r *Runner) error {
-				_, err := nightOn(ctx, r, day, Request{Full: true}, KindFull)
-				return err
-			})
-	}
-	kept, fresh := bank(t), bank(t)
+	kept, fresh := summaryBank(t), summaryBank(t)
 	keptRunner, freshRunner := newQuietRunner(t, kept), newQuietRunner(t, fresh)
 	both := func(t *testing.T, sql string) {
 		t.Helper()
@@ -273,9 +277,7 @@ func TestSummaryRunMatchesARunFromTheFacts(t *testing.T) {
 func TestFailedImportLeavesTheSummary(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := dbtest.NewDemo(t, summaryClients)
-	r := newQuietRunner(t, pool)
-	r.night(t, dbtest.DemoNow, true)
+	pool := summaryBank(t) // after a full night (in the template)
 	before := summaryDigest(t, pool)
 	if strings.HasSuffix(before, "untrusted") {
 		t.Fatalf("no trusted summary after a run: %s", before)
