@@ -42,6 +42,16 @@ type template interface {
 	Build(ctx context.Context, url string) error
 }
 
+// derived is a template built on a copy of another (its base): the base's
+// template is made sure of first and copied (STRATEGY FILE_COPY), and
+// BuildOn adds to the copy. A demo bank with a nightly run in it starts from
+// the loaded bank's template instead of loading the bank again.
+type derived interface {
+	template
+	Base() template
+	BuildOn(ctx context.Context, url string) error
+}
+
 // migrator builds a template that holds Relay's schema and nothing else.
 type migrator struct{}
 
@@ -188,17 +198,39 @@ func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, 
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
 		return fmt.Errorf("drop half-built template %s: %w", name, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q OWNER %q`, name, s.owner.User.Username())); err != nil {
+	build, create := m.Build, fmt.Sprintf(`CREATE DATABASE %q OWNER %q`, name, s.owner.User.Username())
+	if d, ok := m.(derived); ok {
+		base, err := s.sureTemplate(ctx, admin, d.Base())
+		if err != nil {
+			return err
+		}
+		build = d.BuildOn
+		create = fmt.Sprintf(`CREATE DATABASE %q TEMPLATE %q OWNER %q STRATEGY FILE_COPY`, name, base, s.owner.User.Username())
+	}
+	if _, err := conn.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create template %s: %w", name, err)
 	}
 	if err := commitWithoutWaiting(ctx, conn, name); err != nil {
 		return err
 	}
-	if err := m.Build(ctx, s.ownerURL(name)); err != nil {
+	if err := build(ctx, s.ownerURL(name)); err != nil {
 		return fmt.Errorf("build template %s: %w", name, err)
 	}
 	_, err = conn.ExecContext(ctx, `UPDATE pg_database SET datistemplate = true WHERE datname = $1`, name)
 	return err
+}
+
+// sureTemplate makes sure of m's template, once per test binary, and
+// returns its name.
+func (s server) sureTemplate(ctx context.Context, admin *sql.DB, m template) (string, error) {
+	name, err := s.templateName(m)
+	if err != nil {
+		return "", fmt.Errorf("template: %w", err)
+	}
+	v, _ := templates.LoadOrStore(name, &templateOnce{})
+	once := v.(*templateOnce)
+	once.once.Do(func() { once.err = s.ensureTemplate(ctx, admin, name, m) })
+	return name, once.err
 }
 
 // clone creates a database for the test from m's template (built first when
@@ -210,20 +242,14 @@ func clone(t testing.TB, m template) string {
 	t.Helper()
 	ctx := context.Background()
 	s := testServer(t)
-	name, err := s.templateName(m)
-	if err != nil {
-		t.Fatalf("template: %v", err)
-	}
 	admin, err := sql.Open("pgx", s.admin.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	v, _ := templates.LoadOrStore(name, &templateOnce{})
-	once := v.(*templateOnce)
-	once.once.Do(func() { once.err = s.ensureTemplate(ctx, admin, name, m) })
-	if once.err != nil {
-		t.Fatal(once.err)
+	name, err := s.sureTemplate(ctx, admin, m)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var suffix [4]byte
 	if _, err := rand.Read(suffix[:]); err != nil {

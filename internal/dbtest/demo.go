@@ -3,8 +3,13 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +42,46 @@ type demoMigrator struct {
 type After struct {
 	Version string
 	Do      func(ctx context.Context, pool *pgxpool.Pool) error
+}
+
+// ExecutableVersion is a digest of the running test binary, for the Version
+// of an After whose work depends on more code than a package's embedded
+// source can name (a nightly run reads half of Relay's packages): the
+// binary holds all of it, the SQL embedded in it too, so a change to any of
+// it builds a new template. Go builds the same binary from the same source,
+// so runs of unchanged code share the template. The cost: any change to the
+// package's tests builds it again too.
+func ExecutableVersion(t testing.TB) string {
+	t.Helper()
+	executable.once.Do(func() {
+		path, err := os.Executable()
+		if err != nil {
+			executable.err = err
+			return
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			executable.err = err
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			executable.err = err
+			return
+		}
+		executable.digest = hex.EncodeToString(h.Sum(nil))[:16]
+	})
+	if executable.err != nil {
+		t.Fatalf("digest of the test binary: %v", executable.err)
+	}
+	return "bin-" + executable.digest
+}
+
+var executable struct {
+	once   sync.Once
+	digest string
+	err    error
 }
 
 func (m demoMigrator) Hash() (string, error) {
@@ -99,6 +144,25 @@ func (m demoMigrator) Build(ctx context.Context, url string) error {
 	return m.after.Do(ctx, pool)
 }
 
+// demoAfterMigrator is a demo bank with work done on it (After), built on a
+// copy of the loaded bank's template (its base) rather than by loading the
+// bank again: the template of the loaded bank is shared by every kind of
+// work done on it, and a test binary that needs both loads the bank once.
+type demoAfterMigrator struct{ demoMigrator }
+
+func (m demoAfterMigrator) Base() template {
+	return demoMigrator{clients: m.clients, seed: m.seed}
+}
+
+func (m demoAfterMigrator) BuildOn(ctx context.Context, url string) error {
+	pool, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return m.after.Do(ctx, pool)
+}
+
 // NewDemo returns a pool on a fresh database holding a demo bank of the given
 // size (seed 1, facts to DemoEnd).
 func NewDemo(t testing.TB, clients int) *pgxpool.Pool {
@@ -109,7 +173,7 @@ func NewDemo(t testing.TB, clients int) *pgxpool.Pool {
 // NewDemoAfter is NewDemo with after done on the loaded bank, in the template.
 func NewDemoAfter(t testing.TB, clients int, after After) *pgxpool.Pool {
 	t.Helper()
-	return newDemo(t, demoMigrator{clients: clients, seed: 1, after: after})
+	return newDemo(t, demoAfterMigrator{demoMigrator{clients: clients, seed: 1, after: after}})
 }
 
 // NewDemoWithBehaviours is NewDemo with the generator's ground truth beside
@@ -119,6 +183,14 @@ func NewDemoAfter(t testing.TB, clients int, after After) *pgxpool.Pool {
 func NewDemoWithBehaviours(t testing.TB, clients int) *pgxpool.Pool {
 	t.Helper()
 	pool := NewDemo(t, clients)
+	AddBehaviours(t, pool, clients)
+	return pool
+}
+
+// AddBehaviours adds the table demo_behaviour (see NewDemoWithBehaviours) to
+// the demo bank of the given size in pool, one from NewDemoAfter say.
+func AddBehaviours(t testing.TB, pool *pgxpool.Pool, clients int) {
+	t.Helper()
 	ctx := context.Background()
 	kinds := seeds.Behaviours(seeds.Options{Clients: clients, Seed: 1, End: DemoEnd, Months: 36})
 	if _, err := pool.Exec(ctx, `CREATE TABLE demo_behaviour (client_id bigint PRIMARY KEY, behaviour text NOT NULL, leaves boolean NOT NULL)`); err != nil {
@@ -131,10 +203,9 @@ func NewDemoWithBehaviours(t testing.TB, clients int) *pgxpool.Pool {
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"demo_behaviour"}, []string{"client_id", "behaviour", "leaves"}, pgx.CopyFromRows(rows)); err != nil {
 		t.Fatalf("demo_behaviour: %v", err)
 	}
-	return pool
 }
 
-func newDemo(t testing.TB, m demoMigrator) *pgxpool.Pool {
+func newDemo(t testing.TB, m template) *pgxpool.Pool {
 	t.Helper()
 	pool, err := db.Open(context.Background(), clone(t, m))
 	if err != nil {

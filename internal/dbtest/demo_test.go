@@ -1,8 +1,11 @@
 package dbtest_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
@@ -51,5 +54,42 @@ func TestDemoBankSignsInCheaplyAndCommitsWithoutWaiting(t *testing.T) {
 	var sync string
 	if err := pool.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&sync); err != nil || sync != "off" {
 		t.Errorf("synchronous_commit %q (%v), want off", sync, err)
+	}
+}
+
+// A demo bank with work done on it (NewDemoAfter) is the loaded bank (built
+// on a copy of its template) with that work done, in a template of its own:
+// the same clients as NewDemo's, the work's rows, and a clone that changes
+// nothing of the template for the next.
+func TestDemoAfterIsTheLoadedBankWithTheWorkDone(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	const work = `CREATE TABLE demo_after_marker AS SELECT count(*) AS clients FROM client`
+	after := dbtest.After{Version: work, Do: func(ctx context.Context, pool *pgxpool.Pool) error {
+		_, err := pool.Exec(ctx, work)
+		return err
+	}}
+	digest := func(pool *pgxpool.Pool) string {
+		var d string
+		if err := pool.QueryRow(ctx, `SELECT count(*) || ' ' || md5(string_agg(c::text, E'\n' ORDER BY c.id)) FROM client c`).Scan(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	loaded := dbtest.NewDemo(t, 300)
+	first := dbtest.NewDemoAfter(t, 300, after)
+	if a, b := digest(loaded), digest(first); a != b {
+		t.Errorf("the bank with the work done has other clients: %s, the loaded bank %s", b, a)
+	}
+	var n int
+	if err := first.QueryRow(ctx, `SELECT clients FROM demo_after_marker`).Scan(&n); err != nil || n != 300 {
+		t.Fatalf("the work's table: %d clients (%v), want 300", n, err)
+	}
+	if _, err := first.Exec(ctx, `DELETE FROM client_warning; DROP TABLE demo_after_marker`); err != nil {
+		t.Fatal(err)
+	}
+	second := dbtest.NewDemoAfter(t, 300, after)
+	if err := second.QueryRow(ctx, `SELECT clients FROM demo_after_marker`).Scan(&n); err != nil || n != 300 {
+		t.Errorf("a second clone: the work's table %d clients (%v), want 300", n, err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
-	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -21,21 +20,13 @@ import (
 func TestDemoBankWarnsLeavers(t *testing.T) {
 	t.Parallel()
 	const clients = 6000
-	pool := dbtest.NewDemoWithBehaviours(t, clients)
+	// the run as of 2026-04 is in the template, the one TestNightlyFingerprint starts from
+	pool := demoAfterApril(t)
+	dbtest.AddBehaviours(t, pool, clients)
 	ctx := context.Background()
-	g, err := db.Gorm(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := New(pool, Options{Settings: settings.NewStore(pool, g)})
-	defer r.Close()
 	asOf := nightlytest.Month(2026, 4)
-	run, err := r.Run(ctx, Request{AsOf: asOf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !run.AsOf.Equal(asOf) {
-		t.Fatalf("as of %s", run.AsOf)
+	if run := lastRun(t, pool); run.Status != StatusSucceeded || !run.AsOf.Equal(asOf) {
+		t.Fatalf("the template's run: %s as of %s, want succeeded as of 2026-04", run.Status, run.AsOf)
 	}
 	// Nothing after the as-of month was read: no client scored joined after it.
 	if n := countPool(t, pool, `SELECT count(*) FROM client_score s JOIN client c ON c.id = s.client_id WHERE c.since >= '2026-05-01'`); n != 0 {

@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/relaycrm/relay/internal/db"
-	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/settings"
 )
@@ -46,10 +45,13 @@ var fingerprintSkipped = map[string]bool{
 // clock time, no sequence id; segments by their key rather than their id;
 // floats to 9 decimals) are hashed in a stable order and compared with the
 // fingerprint committed in testdata. A change to the nightly SQL that is
-// meant only to make it faster must keep the fingerprint.
+// meant only to make it faster must keep the fingerprint. The first run is
+// played in a template (demoAfterApril) that TestDemoBankWarnsLeavers starts
+// from too, named by the test binary's digest: a change to any code the run
+// runs plays it again.
 func TestNightlyFingerprint(t *testing.T) {
 	t.Parallel()
-	pool := dbtest.NewDemo(t, 6000)
+	pool := demoAfterApril(t) // the run as of 2026-04 is in the template
 	ctx := context.Background()
 	g, err := db.Gorm(pool)
 	if err != nil {
@@ -59,8 +61,8 @@ func TestNightlyFingerprint(t *testing.T) {
 	defer r.Close()
 
 	var got []string
-	if _, err := r.Run(ctx, Request{AsOf: nightlytest.Month(2026, 4)}); err != nil {
-		t.Fatalf("run as of 2026-04: %v", err)
+	if run := lastRun(t, pool); run.Status != StatusSucceeded || !run.AsOf.Equal(nightlytest.Month(2026, 4)) {
+		t.Fatalf("the template's run: %s as of %s, want succeeded as of 2026-04", run.Status, run.AsOf)
 	}
 	got = append(got, fingerprint(t, pool, "2026-04")...)
 	// Managers work some of the triggers: won (confirmed when the data shows

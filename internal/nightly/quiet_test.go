@@ -2,6 +2,7 @@ package nightly
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,7 +65,7 @@ func (q *quietRunner) night(t *testing.T, day time.Time, full bool) Run {
 // --full and a new month.
 func TestQuietNightAfterEveryKindOfChange(t *testing.T) {
 	t.Parallel()
-	pool := dbtest.NewDemo(t, 2000)
+	pool := dbtest.NewDemo(t, 600) // what a night reads of each change needs no size
 	q := newQuietRunner(t, pool)
 	day := dbtest.DemoNow
 
@@ -173,39 +174,41 @@ func TestQuietNightAfterEveryKindOfChange(t *testing.T) {
 // input, so the quick nights redo real work. Once with the ideal-set rule,
 // once with a take-up model fitted for the banks where it beats the rule
 // (its offers are scored again after a night that raised triggers, kept
-// after one that raised none).
+// after one that raised none). The two nights on D are played once, in the
+// template both copies are cloned from.
 func TestQuietNightMatchesAFullRun(t *testing.T) {
 	t.Parallel()
-	fitted := dbtest.After{Version: "takeup-fit", Do: func(ctx context.Context, pool *pgxpool.Pool) error {
-		g, err := db.Gorm(pool)
-		if err != nil {
-			return err
-		}
-		_, err = takeup.Fit(ctx, pool, settings.NewStore(pool, g), takeup.FitRequest{})
-		return err
-	}}
 	for _, c := range []struct {
 		name   string
-		bank   func(t *testing.T) *pgxpool.Pool
 		takeup bool
 	}{
-		{"ideal-set rule", func(t *testing.T) *pgxpool.Pool { return dbtest.NewDemo(t, 2000) }, false},
-		{"take-up model", func(t *testing.T) *pgxpool.Pool { return dbtest.NewDemoAfter(t, 2000, fitted) }, true},
+		{"ideal-set rule", false},
+		{"take-up model", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			quietMatchesFull(t, c.bank(t), c.bank(t), c.takeup)
+			bank := func(t *testing.T) *pgxpool.Pool {
+				return demoAfterNights(t, 2000, fmt.Sprintf("quiet-matches-takeup-%v", c.takeup), true, movedOnD(c.takeup))
+			}
+			quietMatchesFull(t, bank(t), bank(t), c.takeup)
 		})
 	}
 }
 
-func quietMatchesFull(t *testing.T, quickPool, fullPool *pgxpool.Pool, takeupInUse bool) {
-	ctx := context.Background()
-	d := dbtest.DemoNow
-	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
-	for _, pool := range []*pgxpool.Pool{quickPool, fullPool} {
-		r := map[*pgxpool.Pool]*quietRunner{quickPool: quick, fullPool: full}[pool]
-		r.night(t, d, false)
+// movedOnD plays what both copies of TestQuietNightMatchesAFullRun start
+// from: (a take-up model fitted, then) a full night on D, managers' moves
+// (won, dismissed 85 days before D, contacted), and a full night again.
+func movedOnD(fit bool) func(ctx context.Context, pool *pgxpool.Pool, r *Runner) error {
+	return func(ctx context.Context, pool *pgxpool.Pool, r *Runner) error {
+		d := dbtest.DemoNow
+		if fit {
+			if _, err := takeup.Fit(ctx, pool, r.settings, takeup.FitRequest{}); err != nil {
+				return err
+			}
+		}
+		if _, err := nightOn(ctx, r, d, Request{}, ""); err != nil {
+			return err
+		}
 		if _, err := pool.Exec(ctx, `
 			UPDATE cross_sell_trigger
 			SET status = (ARRAY['won', 'dismissed', 'contacted'])[client_id % 5 + 1],
@@ -213,14 +216,19 @@ func quietMatchesFull(t *testing.T, quickPool, fullPool *pgxpool.Pool, takeupInU
 			    closed_at = CASE WHEN client_id % 5 < 2 THEN $1::timestamptz - interval '85 days' END,
 			    status_changed_at = $1::timestamptz - interval '85 days'
 			WHERE client_id % 5 < 3 AND NOT hidden AND status = 'new'`, d); err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if run := r.night(t, d, false); run.Kind != KindFull {
-			t.Fatalf("the night after managers' moves: %s %q, want full", run.Kind, run.Why)
-		}
+		_, err := nightOn(ctx, r, d, Request{}, KindFull) // the night after managers' moves
+		return err
 	}
-	if a, b := fingerprint(t, quickPool, "D"), fingerprint(t, fullPool, "D"); !slices.Equal(a, b) {
-		t.Fatalf("the two copies differ before the quick nights:\n%v\n%v", a, b)
+}
+
+func quietMatchesFull(t *testing.T, quickPool, fullPool *pgxpool.Pool, takeupInUse bool) {
+	ctx := context.Background()
+	d := dbtest.DemoNow
+	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
+	if run := lastRun(t, quickPool); run.Kind != KindFull {
+		t.Fatalf("the night after managers' moves: %s %q, want full", run.Kind, run.Why)
 	}
 	if takeupInUse {
 		var banks int
@@ -323,34 +331,35 @@ func stepCount(run Run, step, name string) int64 {
 // others. On D+1 one copy runs quick, the other full: the full night finds
 // nothing left to judge, confirm or expire; the quick one raises the
 // dismissed products again for the clients in its scope only, and every
-// output table is the same.
+// output table is the same. The nights before D+1 are played once, in the
+// template both copies are cloned from.
 func TestQuietNightAfterExpiriesAndOutcomes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.DemoNow
-	quickPool, fullPool := dbtest.NewDemo(t, 2000), dbtest.NewDemo(t, 2000)
+	bank := func(t *testing.T) *pgxpool.Pool {
+		return demoAfterNights(t, 2000, "quiet-expiries", true, func(ctx context.Context, pool *pgxpool.Pool, r *Runner) error {
+			if _, err := nightOn(ctx, r, d.AddDate(0, 0, -1), Request{AsOf: dbtest.DemoEnd.AddDate(0, -7, 0)}, ""); err != nil {
+				return err
+			}
+			// dismissed 90 days less twelve hours before D: the cool-down ends overnight
+			if _, err := pool.Exec(ctx, `
+				UPDATE cross_sell_trigger
+				SET status = 'dismissed', status_reason = 'Not now', closed_at = $1::timestamptz - interval '89 days 12 hours',
+				    status_changed_at = $1::timestamptz - interval '89 days 12 hours'
+				WHERE client_id % 7 = 0 AND NOT hidden AND status = 'new'`, d); err != nil {
+				return err
+			}
+			_, err := nightOn(ctx, r, d, Request{}, "")
+			return err
+		})
+	}
+	// both copies start from the template that played these nights once
+	quickPool, fullPool := bank(t), bank(t)
 	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
-	var last Run
-	for _, c := range []struct {
-		pool *pgxpool.Pool
-		r    *quietRunner
-	}{{quickPool, quick}, {fullPool, full}} {
-		c.r.now = func() time.Time { return d.AddDate(0, 0, -1) }
-		if _, err := c.r.Run(ctx, Request{Source: SourceCLI, AsOf: dbtest.DemoEnd.AddDate(0, -7, 0)}); err != nil {
-			t.Fatal(err)
-		}
-		// dismissed 90 days less twelve hours before D: the cool-down ends overnight
-		if _, err := c.pool.Exec(ctx, `
-			UPDATE cross_sell_trigger
-			SET status = 'dismissed', status_reason = 'Not now', closed_at = $1::timestamptz - interval '89 days 12 hours',
-			    status_changed_at = $1::timestamptz - interval '89 days 12 hours'
-			WHERE client_id % 7 = 0 AND NOT hidden AND status = 'new'`, d); err != nil {
-			t.Fatal(err)
-		}
-		last = c.r.night(t, d, false)
-		if last.Kind != KindFull {
-			t.Fatalf("the night as of the last month: %s %q, want full", last.Kind, last.Why)
-		}
+	last := lastRun(t, quickPool)
+	if last.Kind != KindFull {
+		t.Fatalf("the night as of the last month: %s %q, want full", last.Kind, last.Why)
 	}
 	for _, name := range []string{"triggers_judged", "triggers_expired", "triggers_raised"} {
 		if n := stepCount(last, "publish", name); n <= 0 {
