@@ -39,7 +39,6 @@ func TestFitFindsAPlantedInput(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := context.Background()
-	b := newBank(t)
 	r := rand.New(rand.NewPCG(3, 3))
 	var clients []churntest.Client
 	for i := range 700 {
@@ -68,13 +67,9 @@ func TestFitFindsAPlantedInput(t *testing.T) {
 		}
 		clients = append(clients, c)
 	}
-	churntest.Load(t, b.Bank, clients)
-
-	fit, err := churn.Fit(ctx, b.Pool, b.st, churn.FitRequest{})
-	if err != nil {
-		t.Fatalf("fit: %v", err)
-	}
-	m, err := churn.Shapes(ctx, b.Pool, 1, fit.ModelID)
+	// the bank and its fit are built once per build of the code (fitted)
+	b, fit := fitted(t, "churn-planted-input", func(b *nightlytest.Bank) { churntest.Load(t, b, clients) })
+	m, err := churn.Shapes(ctx, b.Pool, 1, fit.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

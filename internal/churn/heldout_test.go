@@ -35,6 +35,51 @@ func newBank(t *testing.T) bank {
 	return bank{Bank: b, st: settings.NewStore(pool, g)}
 }
 
+// bankOn is the hand-built bank (nightlytest.New) of a database cloned from a
+// template that holds one: its pool and settings, for fits and runs (Set and
+// Exec need a bank built in the test).
+func bankOn(t *testing.T, pool *pgxpool.Pool) bank {
+	t.Helper()
+	g, err := db.Gorm(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := settings.NewStore(pool, g)
+	return bank{Bank: &nightlytest.Bank{Pool: pool, GroupID: 1, BankID: 1, Settings: st}, st: st}
+}
+
+// loaded is a bank holding the world w, cloned from a template that holds it
+// (dbtest.NewBuilt): the world is generated once per build of the code.
+func loaded(t *testing.T, name string, w churntest.World) bank {
+	t.Helper()
+	return bankOn(t, dbtest.NewBuilt(t, name, func(_ context.Context, pool *pgxpool.Pool) error {
+		w.Load(t, nightlytest.New(t, pool))
+		return nil
+	}))
+}
+
+// fitted is a bank holding what load writes and the churn model fitted on it
+// (churn.Fit with the default request), cloned from a template that holds
+// both (dbtest.NewBuilt): the bank is written and the model fitted once per
+// build of the code (a change to the generator, the fit, the replay, its SQL
+// or the migrations fits again). It returns the stored model's record: its id
+// and the card the fit stored.
+func fitted(t *testing.T, name string, load func(*nightlytest.Bank)) (bank, churn.Record) {
+	t.Helper()
+	ctx := context.Background()
+	b := bankOn(t, dbtest.NewBuilt(t, name, func(ctx context.Context, pool *pgxpool.Pool) error {
+		b := nightlytest.New(t, pool)
+		load(b)
+		_, err := churn.Fit(ctx, pool, b.Settings, churn.FitRequest{})
+		return err
+	}))
+	ms, err := churn.Models(ctx, b.Pool, 1, 2)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("the fitted churn model: %d models (%v), want one", len(ms), err)
+	}
+	return b, ms[0]
+}
+
 // run runs the nightly chain on the bank's data.
 func (b bank) run(t *testing.T) {
 	t.Helper()
@@ -123,20 +168,16 @@ func TestModelCarriedToTheOtherHalf(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	world := churntest.World{Seed: 7, Clients: 3000, Months: 12, After: 6}
-	first, second := newBank(t), newBank(t)
-	world.Load(t, first.Bank)
+	first, fit := fitted(t, "churn-carried-fitted-half", func(b *nightlytest.Bank) { world.Load(t, b) })
 	other := world
 	other.FirstRef = world.Clients
-	truth := other.Load(t, second.Bank)
+	second := loaded(t, "churn-carried-other-half", other)
+	truth := other.Truth()
 
-	fit, err := churn.Fit(ctx, first.Pool, first.st, churn.FitRequest{})
-	if err != nil {
-		t.Fatalf("fit on the first half: %v", err)
-	}
 	t.Logf("fitted on %s, tested on %s: AUC %.3f lift %.2f (fixed weights: AUC %.3f lift %.2f)",
 		fit.Card.FittedOn, fit.Card.TestedOn, fit.Card.Test.AUC, fit.Card.Test.Lift10, fit.Card.Baseline.AUC, fit.Card.Baseline.Lift10)
 	var file bytes.Buffer
-	if err := churn.Export(ctx, first.Pool, 1, fit.ModelID, &file); err != nil {
+	if err := churn.Export(ctx, first.Pool, 1, fit.ID, &file); err != nil {
 		t.Fatal(err)
 	}
 
@@ -192,20 +233,15 @@ func TestExportedModelScoresTheSameElsewhere(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	world := churntest.World{Seed: 11, Clients: 1500, Months: 18, After: 6}
-	first, second := newBank(t), newBank(t)
-	world.Load(t, first.Bank)
-	world.Load(t, second.Bank)
-	fit, err := churn.Fit(ctx, first.Pool, first.st, churn.FitRequest{})
-	if err != nil {
-		t.Fatalf("fit: %v", err)
-	}
+	first, fit := fitted(t, "churn-elsewhere-fitted", func(b *nightlytest.Bank) { world.Load(t, b) })
+	second := loaded(t, "churn-elsewhere-same-clients", world)
 	// the fit's own bank uses it only where it beat the fixed weights: make
 	// sure it does here, for the comparison
-	if err := churn.Use(ctx, first.Pool, 1, 1, &fit.ModelID, 0); err != nil {
+	if err := churn.Use(ctx, first.Pool, 1, 1, &fit.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	var file bytes.Buffer
-	if err := churn.Export(ctx, first.Pool, 1, fit.ModelID, &file); err != nil {
+	if err := churn.Export(ctx, first.Pool, 1, fit.ID, &file); err != nil {
 		t.Fatal(err)
 	}
 	imp, err := churn.Import(ctx, second.Pool, second.st, &file, churn.ImportRequest{Bank: "BN"})

@@ -11,12 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/relaycrm/relay/internal/db"
 	"github.com/relaycrm/relay/internal/dbtest"
 	"github.com/relaycrm/relay/internal/i18n"
 	"github.com/relaycrm/relay/internal/model"
 	"github.com/relaycrm/relay/internal/nightly"
 	"github.com/relaycrm/relay/internal/nightly/nightlytest"
 	"github.com/relaycrm/relay/internal/reasons"
+	"github.com/relaycrm/relay/internal/settings"
 	"github.com/relaycrm/relay/internal/takeup"
 	"github.com/relaycrm/relay/internal/takeup/takeuptest"
 )
@@ -26,6 +30,59 @@ func newWorld(t *testing.T, w takeuptest.World) *nightlytest.Bank {
 	b := nightlytest.New(t, dbtest.New(t))
 	w.Load(t, b)
 	return b
+}
+
+// bankOn is the hand-built bank (nightlytest.New) of a database cloned from a
+// template that holds one: its pool and settings, for fits and runs (Set and
+// Exec need a bank built in the test).
+func bankOn(t *testing.T, pool *pgxpool.Pool) *nightlytest.Bank {
+	t.Helper()
+	g, err := db.Gorm(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &nightlytest.Bank{Pool: pool, GroupID: 1, BankID: 1, Settings: settings.NewStore(pool, g)}
+}
+
+// loaded is a bank holding the world w, cloned from a template that holds it
+// (dbtest.NewBuilt): the world is generated once per build of the code.
+func loaded(t *testing.T, name string, w takeuptest.World) *nightlytest.Bank {
+	t.Helper()
+	return bankOn(t, dbtest.NewBuilt(t, name, func(_ context.Context, pool *pgxpool.Pool) error {
+		w.Load(t, nightlytest.New(t, pool))
+		return nil
+	}))
+}
+
+// fitted is a bank holding the world w and the take-up model fitted on it
+// (takeup.Fit with the default request), cloned from a template that holds
+// both (dbtest.NewBuilt): the world is generated and the model fitted once per
+// build of the code (a change to the generator, the fit, its SQL or the
+// migrations fits again). The outcome is read back as stored: the fit's card
+// (as Fit left it, with the banks that use it) and its bundle.
+func fitted(t *testing.T, name string, w takeuptest.World) (*nightlytest.Bank, takeup.FitOutcome) {
+	t.Helper()
+	ctx := context.Background()
+	b := bankOn(t, dbtest.NewBuilt(t, name, func(ctx context.Context, pool *pgxpool.Pool) error {
+		b := nightlytest.New(t, pool)
+		w.Load(t, b)
+		_, err := takeup.Fit(ctx, pool, b.Settings, takeup.FitRequest{})
+		return err
+	}))
+	ms, err := takeup.Models(ctx, b.Pool, 1, nil, 2)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("the fitted take-up model: %d models (%v), want one", len(ms), err)
+	}
+	var file bytes.Buffer
+	if err := takeup.Export(ctx, b.Pool, 1, ms[0].ID, &file); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := takeup.Unmarshal(&file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle.Card = ms[0].Card
+	return b, takeup.FitOutcome{ModelID: ms[0].ID, Bundle: bundle}
 }
 
 func fit(t *testing.T, b *nightlytest.Bank) takeup.FitOutcome {
@@ -72,9 +129,8 @@ func TestFitFindsAPlantedLead(t *testing.T) {
 		t.Skip("fits models")
 	}
 	t.Parallel()
-	b := newWorld(t, takeuptest.World{Seed: 11, Clients: 4000, Months: 17,
+	_, out := fitted(t, "takeup-planted-lead", takeuptest.World{Seed: 11, Clients: 4000, Months: 17,
 		Leads: []takeuptest.Lead{{From: "P06", To: "P07", Bonus: 3}}, Rate: 1.5, Appeal: 0.4})
-	out := fit(t, b)
 	pc := productCard(t, out.Bundle.Card, "P07")
 	if !pc.Learned || len(pc.Strongest) == 0 || pc.Strongest[0] != "holds Product P06" {
 		t.Fatalf("P07's strongest inputs are %v (%s), want holding P06 first", pc.Strongest, pc.Why)
@@ -180,9 +236,8 @@ func TestHeldOutHalf(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const n = 6000
-	a := newWorld(t, takeuptest.World{Seed: 21, Clients: n, Months: 17})
-	b := newWorld(t, takeuptest.World{Seed: 21, Clients: n, Months: 17, FirstRef: n})
-	out := fit(t, a)
+	a, out := fitted(t, "takeup-held-out-fitted-half", takeuptest.World{Seed: 21, Clients: n, Months: 17})
+	b := loaded(t, "takeup-held-out-other-half", takeuptest.World{Seed: 21, Clients: n, Months: 17, FirstRef: n})
 	c := out.Bundle.Card
 	t.Logf("fitted half, test months %v: model lift %.2f AUC %.3f; rule %.2f / %.3f; popularity %.2f / %.3f",
 		c.TestedOn, c.Overall.Model.Lift10, c.Overall.Model.AUC, c.Overall.Rule.Lift10, c.Overall.Rule.AUC,

@@ -228,6 +228,14 @@ func (w World) Load(t testing.TB, b *nightlytest.Bank) []Truth {
 	t.Helper()
 	clients := w.Draw()
 	Load(t, b, clients)
+	return truthOf(clients)
+}
+
+// Truth is each client's truth, as Load returns it, for a world loaded
+// elsewhere (a template database holding it).
+func (w World) Truth() []Truth { return truthOf(w.Draw()) }
+
+func truthOf(clients []Client) []Truth {
 	truth := make([]Truth, len(clients))
 	for i, c := range clients {
 		truth[i] = Truth{Ref: c.Ref, Hazard: c.hazard, LeftOn: c.LeftOn}
