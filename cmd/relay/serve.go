@@ -82,6 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	userStore := users.NewStore(app, ag)
+	users.PrepareSignIn()
 	m.Gauge("relay_password_hashes_in_flight", "Password hashes being computed now (64 MiB each).",
 		func() float64 { n, _ := userStore.Hashing(); return float64(n) })
 	m.Gauge("relay_db_connections_in_use", "Connections of the pages' pool in use.",

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,8 +41,9 @@ var ErrWeakPassword = fmt.Errorf("password must be at least %d characters", MinP
 //go:embed common-passwords.txt
 var commonPasswordsFile string
 
-// commonPasswords is the set of common-passwords.txt.
-var commonPasswords = func() map[string]bool {
+// commonPasswords is the set of common-passwords.txt, made on first use (not
+// in every process that imports users: most never set a password).
+var commonPasswords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, line := range strings.Split(commonPasswordsFile, "\n") {
 		if line != "" && !strings.HasPrefix(line, "#") {
@@ -49,7 +51,7 @@ var commonPasswords = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 // PasswordProblem says what is wrong with password as a new password for
 // login (ASVS 2.1: length, not the login, not a common password, no
@@ -72,7 +74,7 @@ func passwordProblem(ctx context.Context, password, login string) string {
 		return i18n.T(ctx, "users.problem.password.login")
 	}
 	base := strings.TrimRightFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
-	if commonPasswords[lower] || commonPasswords[base] || commonPasswords[strings.TrimSpace(lower)] {
+	if common := commonPasswords(); common[lower] || common[base] || common[strings.TrimSpace(lower)] {
 		return i18n.T(ctx, "users.problem.password.common")
 	}
 	if repeats(lower) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -220,7 +221,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (User,
 	err := s.g.WithContext(ctx).Where("login = ?", NormalizeLogin(login)).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		// Spend the same time as a real check so that timing does not reveal logins.
-		if serr := s.withHashSlot(ctx, func() { _, _ = CheckPassword(dummyHash, password) }); serr != nil {
+		if serr := s.withHashSlot(ctx, func() { _, _ = CheckPassword(dummyHash(), password) }); serr != nil {
 			return u, serr
 		}
 		return u, ErrBadCredentials
@@ -241,11 +242,20 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (User,
 	return u, nil
 }
 
-// dummyHash is checked against when a login does not exist.
-var dummyHash = func() string {
+// dummyHash is checked against when a login does not exist. It is made on
+// first use, not when the package loads: every process that imports users
+// (each nightly run, import and command, each test binary) paid a hash at the
+// production cost when it started (64 MiB and about half a CPU second) for a
+// check only sign-in makes. `relay serve` makes it before it listens
+// (PrepareSignIn), so that no unknown login's first check takes longer.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("not-a-real-password")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
+
+// PrepareSignIn makes the hash an unknown login is checked against, so that
+// the first such sign-in costs what every later one does.
+func PrepareSignIn() { dummyHash() }
