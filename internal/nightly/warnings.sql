@@ -103,27 +103,31 @@ FROM v;
 -- where one of its contacts crossed one of the days they are counted by: the
 -- day itself (contacts before it count) or the same day a year before (the
 -- counts of the last 12 months). Those clients (moved, found through
--- contact_happened_idx between the kept run's day and this run's, either way)
--- are counted again as contact counts them; every other client keeps its last
--- contact and its counts, and its days since the last contact are counted to
--- the run's day. A kept run's day unknown counts every client again. Built
--- beside the kept table and switched in for it (steps.go: rekeep), so that it
--- equals what contact would build (TestQuietNightMatchesAFullRun).
+-- contact_happened_idx between the kept run's day, nightly_w_kept.contacts_to,
+-- and this run's, either way round) are counted again as contact counts them;
+-- every other client keeps its last contact and its counts, and its days since
+-- the last contact (or since it joined) move by the days between the two runs:
+-- the same integer contact gives, since its last contact is before both days
+-- and it joined before the as-of month's end. Every kept run wrote its day
+-- (migration 00033 emptied the kept runs before it). Built beside the kept
+-- table and switched in for it (steps.go: rekeep), so that it equals what
+-- contact would build (TestQuietNightMovesTheContactsToItsDay,
+-- TestQuietNightMatchesAFullRun).
 CREATE UNLOGGED TABLE nightly_w_contact_next AS
-WITH span AS (
-    SELECT least(k.contacts_to, p.contacts_to) AS lo, greatest(k.contacts_to, p.contacts_to) AS hi,
-           k.contacts_to IS NULL AS unknown
+WITH span AS MATERIALIZED (
+    SELECT k.contacts_to AS kept_to, p.contacts_to AS to_day, p.no_contact_days,
+           least(k.contacts_to, p.contacts_to) AS lo, greatest(k.contacts_to, p.contacts_to) AS hi
     FROM nightly_w_param p
-    LEFT JOIN nightly_w_kept k ON true
-), moved AS (
-    SELECT ct.client_id FROM contact ct, span s
-    WHERE ct.happened_at >= s.lo AND ct.happened_at < s.hi
+    CROSS JOIN nightly_w_kept k
+), moved AS MATERIALIZED (
+    -- scalar subqueries: the ranges are planned as the few rows they are
+    SELECT ct.client_id FROM contact ct
+    WHERE ct.happened_at >= (SELECT lo FROM span) AND ct.happened_at < (SELECT hi FROM span)
     UNION
-    SELECT ct.client_id FROM contact ct, span s
-    WHERE ct.happened_at >= (s.lo - interval '12 months') AND ct.happened_at < (s.hi - interval '12 months')
-    UNION
-    SELECT k.client_id FROM nightly_w_contact k, span s WHERE s.unknown
-), fresh AS (
+    SELECT ct.client_id FROM contact ct
+    WHERE ct.happened_at >= (SELECT lo - interval '12 months' FROM span)
+      AND ct.happened_at < (SELECT hi - interval '12 months' FROM span)
+), ct AS (
     SELECT ct.client_id, max(ct.happened_at) AS at,
            count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
                AS bank_started,
@@ -131,29 +135,34 @@ WITH span AS (
                AS client_started,
            count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
                AS complaints
-    FROM contact ct
+    FROM moved m
+    JOIN contact ct ON ct.client_id = m.client_id
     CROSS JOIN nightly_w_param p
     WHERE ct.happened_at < p.contacts_to
-      AND ct.client_id IN (SELECT client_id FROM moved)
     GROUP BY ct.client_id
+), fresh AS (
+    -- the moved clients among the kept ones, counted again
+    SELECT o.client_id, ct.at::date AS contact_last,
+           greatest(0, s.to_day - coalesce(ct.at::date, cl.since))::float8 AS contact_value,
+           ct.bank_started, ct.client_started, ct.complaints
+    FROM moved m
+    JOIN nightly_w_contact o ON o.client_id = m.client_id
+    JOIN client cl ON cl.id = m.client_id
+    CROSS JOIN span s
+    LEFT JOIN ct ON ct.client_id = m.client_id
 ), v AS (
-    SELECT o.client_id, n.contact_last,
-           greatest(0, p.contacts_to - coalesce(n.contact_last, c.since))::float8 AS contact_value,
-           n.bank_started, n.client_started, n.complaints, p.no_contact_days
+    SELECT o.client_id, o.contact_last, o.contact_value + (s.to_day - s.kept_to) AS contact_value,
+           o.bank_started, o.client_started, o.complaints
     FROM nightly_w_contact o
-    JOIN nightly_w_client c ON c.client_id = o.client_id
-    CROSS JOIN nightly_w_param p
-    LEFT JOIN moved m ON m.client_id = o.client_id
-    LEFT JOIN fresh f ON f.client_id = o.client_id
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN m.client_id IS NULL THEN o.contact_last ELSE f.at::date END AS contact_last,
-               CASE WHEN m.client_id IS NULL THEN o.bank_started ELSE f.bank_started END AS bank_started,
-               CASE WHEN m.client_id IS NULL THEN o.client_started ELSE f.client_started END AS client_started,
-               CASE WHEN m.client_id IS NULL THEN o.complaints ELSE f.complaints END AS complaints) n
+    CROSS JOIN span s
+    WHERE o.client_id NOT IN (SELECT client_id FROM moved)
+    UNION ALL
+    SELECT * FROM fresh
 )
-SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact,
+SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / (2 * s.no_contact_days)) AS s_contact,
        v.bank_started, v.client_started, v.complaints
-FROM v;
+FROM v
+CROSS JOIN span s;
 
 -- name: signal
 -- Every signal's measure and strength per active client but the no-contact
