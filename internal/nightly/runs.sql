@@ -113,25 +113,28 @@ SELECT set_config('work_mem', $1, false), set_config('statement_timeout', '0', f
 -- The working tables are emptied after a run (they stay, empty, so that the
 -- run's statements can be checked at start), but for those a quick run keeps
 -- (truncate-kept).
-TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_contact,
-         nightly_w_score, nightly_w_level, nightly_w_outcome;
+TRUNCATE nightly_w_param, nightly_w_expire, nightly_w_confirm, nightly_w_raise, nightly_w_score, nightly_w_level,
+         nightly_w_outcome;
 
 -- name: truncate-kept
 -- The working tables that depend on the run's inputs but not on its date
 -- (the segments and profiles steps', the typical lifetimes, the signals but
 -- the no-contact one, the churn inputs, whose dated ones a quick run
--- computes again, the take-up factors and the churn rates by segment), kept
+-- computes again, the activity cells, the take-up factors and the churn
+-- rates by segment) and the contacts (which a quick run moves to its day), kept
 -- after a successful run for the next quick one, emptied after a failed run
 -- with the record of whose they are.
 TRUNCATE nightly_w_kept, nightly_w_client, nightly_w_key, nightly_w_keyseg, nightly_w_member, nightly_w_segment,
          nightly_w_held, nightly_w_segment_product, nightly_w_lifetime, nightly_w_panel, nightly_w_product_income,
-         nightly_w_offer, nightly_w_signal, nightly_w_input, nightly_w_takeup, nightly_w_churn;
+         nightly_w_offer, nightly_w_signal, nightly_w_input, nightly_w_takeup, nightly_w_churn, nightly_w_contact,
+         nightly_w_rfm;
 
 -- name: keep
 -- After a successful run: its working tables are the ones kept, with its time
--- (the cool-downs that end by the next run's time are counted from it).
+-- (the cool-downs that end by the next run's time are counted from it) and
+-- the day its contacts were counted to (warnings.contact-redate).
 WITH gone AS (DELETE FROM nightly_w_kept)
-INSERT INTO nightly_w_kept (run_id, run_at) SELECT $1, p.run_at FROM nightly_w_param p;
+INSERT INTO nightly_w_kept (run_id, run_at, contacts_to) SELECT $1, p.run_at, p.contacts_to FROM nightly_w_param p;
 
 -- name: take-changes
 -- What changed among the run's inputs since the last run started, taken off
@@ -173,7 +176,7 @@ UPDATE nightly_run SET kind = $2, why = $3, inputs = $4, changes = $5 WHERE id =
 -- Leftovers of a run that failed before its switch.
 DROP TABLE IF EXISTS segment_profile_new, segment_product_new, segment_stage_new, client_score_new,
                      client_warning_new, client_churn_new, bank_churn_scorer_new, trigger_effect_new,
-                     trigger_takeup_new;
+                     trigger_takeup_new, nightly_w_contact_next, nightly_w_input_next;
 
 -- name: count-segments
 SELECT (SELECT count(*) FROM nightly_w_client) AS clients,

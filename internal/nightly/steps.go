@@ -212,28 +212,32 @@ func (rc *runContext) settingValues(ctx context.Context) (settings.Values, error
 
 // warnings builds every client's signals and inputs, scores them with its
 // bank's scorer, and sets the levels, stages and activity cells. A quick run
-// keeps the typical lifetimes, the signals and the inputs of the run before
-// (none depends on the date) but the contacts (counted to the run's day): it
-// counts them again and recomputes the inputs that read them (redate); every
-// client is scored again.
+// keeps the typical lifetimes, the signals, the inputs and the activity
+// cells of the run before (none depends on the date) and its contacts: it
+// moves the contacts to its day (counting again only the clients with a
+// contact that crossed one of the days they are counted by) and recomputes
+// the inputs that read them (redate); every client is scored again (the
+// days since the last contact move for every client, and the no-contact
+// signal for every client contacted in the last 2 x warning.no_contact_days).
 func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
-	builds := []build{
-		{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
-		{"warnings.contact", "nightly_w_contact", nil, nil},
-		{"warnings.signal", "nightly_w_signal", nil, nil},
-		{"warnings.input", "nightly_w_input", nil, nil},
-	}
 	if rc.quick {
-		builds = []build{{"warnings.contact", "nightly_w_contact", nil, nil}}
-	}
-	for _, b := range builds {
-		if _, err := rc.create(ctx, b); err != nil {
+		if err := rc.rekeep(ctx, build{"warnings.contact-redate", "nightly_w_contact_next", nil, nil}, "nightly_w_contact"); err != nil {
 			return nil, err
 		}
-	}
-	if rc.quick {
-		if err := rc.redate(ctx); err != nil {
+		if err := rc.rekeep(ctx, build{"warnings.input-redate", "nightly_w_input_next", nil, nil}, "nightly_w_input"); err != nil {
 			return nil, err
+		}
+	} else {
+		for _, b := range []build{
+			{"warnings.lifetime", "nightly_w_lifetime", nil, nil},
+			{"warnings.contact", "nightly_w_contact", nil, nil},
+			{"warnings.signal", "nightly_w_signal", nil, nil},
+			{"warnings.input", "nightly_w_input", nil, nil},
+			{"warnings.rfm", "nightly_w_rfm", nil, nil},
+		} {
+			if _, err := rc.create(ctx, b); err != nil {
+				return nil, err
+			}
 		}
 	}
 	scorers, err := loadScorers(ctx, rc.s.conn, rc.params)
@@ -249,23 +253,22 @@ func (rc *runContext) warnings(ctx context.Context) ([]Count, error) {
 	return rc.counts(ctx, rc.s.conn, "runs.count-warnings")
 }
 
-// redate gives a quick run its inputs: the kept inputs with the dated ones
-// computed again (warnings.input-redate) into nightly_w_input_next, switched
-// in for nightly_w_input in one transaction, so that a failure leaves the kept
-// inputs as they were.
-func (rc *runContext) redate(ctx context.Context) error {
-	if _, err := rc.create(ctx, build{"warnings.input-redate", "nightly_w_input_next", nil, nil}); err != nil {
+// rekeep gives a quick run a kept table of its own day: b builds it anew from
+// the kept one beside it (into b.table), and it is switched in for kept in
+// one transaction, so that a failure leaves the kept table as it was.
+func (rc *runContext) rekeep(ctx context.Context, b build, kept string) error {
+	if _, err := rc.create(ctx, b); err != nil {
 		return err
 	}
 	err := pgx.BeginFunc(ctx, rc.s.conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "DROP TABLE nightly_w_input"); err != nil {
+		if _, err := tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{kept}.Sanitize()); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "ALTER TABLE nightly_w_input_next RENAME TO nightly_w_input")
+		_, err := tx.Exec(ctx, "ALTER TABLE "+pgx.Identifier{b.table}.Sanitize()+" RENAME TO "+pgx.Identifier{kept}.Sanitize())
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("switch in the redated inputs: %w", err)
+		return fmt.Errorf("switch in %s: %w", kept, err)
 	}
 	return nil
 }
@@ -445,7 +448,9 @@ var publishedTables = []publishedTable{
 		[]string{"publish.client-churn-index"}, true, "", nil},
 	{"bank_churn_scorer", build{"publish.bank-churn-scorer", "bank_churn_scorer_new",
 		func(Params) []any { return []any{warnings.InputCodes()} }, nil},
-		[]string{"publish.bank-churn-scorer-index"}, false, "", nil},
+		// the banks' scorers: a model switched or a release is logged or
+		// stamped, and makes the night full
+		[]string{"publish.bank-churn-scorer-index"}, false, "", keptOnQuick},
 	{"trigger_effect", build{"publish.trigger-effect", "trigger_effect_new", nil, nil},
 		[]string{"publish.trigger-effect-index"}, false, "",
 		// the judged triggers: none judged tonight, they are as published

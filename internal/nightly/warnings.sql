@@ -96,6 +96,74 @@ SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / 
        v.bank_started, v.client_started, v.complaints
 FROM v;
 
+-- name: contact-redate
+-- A quick night's contacts: the kept table of the run before (no contact was
+-- written since: that is logged and makes the night full), moved to the run's
+-- day. A client's contacts counted to a day change between two days only
+-- where one of its contacts crossed one of the days they are counted by: the
+-- day itself (contacts before it count) or the same day a year before (the
+-- counts of the last 12 months). Those clients (moved, found through
+-- contact_happened_idx between the kept run's day, nightly_w_kept.contacts_to,
+-- and this run's, either way round) are counted again as contact counts them;
+-- every other client keeps its last contact and its counts, and its days since
+-- the last contact (or since it joined) move by the days between the two runs:
+-- the same integer contact gives, since its last contact is before both days
+-- and it joined before the as-of month's end. Every kept run wrote its day
+-- (migration 00033 emptied the kept runs before it). Built beside the kept
+-- table and switched in for it (steps.go: rekeep), so that it equals what
+-- contact would build (TestQuietNightMovesTheContactsToItsDay,
+-- TestQuietNightMatchesAFullRun).
+CREATE UNLOGGED TABLE nightly_w_contact_next AS
+WITH span AS MATERIALIZED (
+    SELECT k.contacts_to AS kept_to, p.contacts_to AS to_day, p.no_contact_days,
+           least(k.contacts_to, p.contacts_to) AS lo, greatest(k.contacts_to, p.contacts_to) AS hi
+    FROM nightly_w_param p
+    CROSS JOIN nightly_w_kept k
+), moved AS MATERIALIZED (
+    -- scalar subqueries: the ranges are planned as the few rows they are
+    SELECT ct.client_id FROM contact ct
+    WHERE ct.happened_at >= (SELECT lo FROM span) AND ct.happened_at < (SELECT hi FROM span)
+    UNION
+    SELECT ct.client_id FROM contact ct
+    WHERE ct.happened_at >= (SELECT lo - interval '12 months' FROM span)
+      AND ct.happened_at < (SELECT hi - interval '12 months' FROM span)
+), ct AS (
+    SELECT ct.client_id, max(ct.happened_at) AS at,
+           count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS bank_started,
+           count(*) FILTER (WHERE NOT ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS client_started,
+           count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+               AS complaints
+    FROM moved m
+    JOIN contact ct ON ct.client_id = m.client_id
+    CROSS JOIN nightly_w_param p
+    WHERE ct.happened_at < p.contacts_to
+    GROUP BY ct.client_id
+), fresh AS (
+    -- the moved clients among the kept ones, counted again
+    SELECT o.client_id, ct.at::date AS contact_last,
+           greatest(0, s.to_day - coalesce(ct.at::date, cl.since))::float8 AS contact_value,
+           ct.bank_started, ct.client_started, ct.complaints
+    FROM moved m
+    JOIN nightly_w_contact o ON o.client_id = m.client_id
+    JOIN client cl ON cl.id = m.client_id
+    CROSS JOIN span s
+    LEFT JOIN ct ON ct.client_id = m.client_id
+), v AS (
+    SELECT o.client_id, o.contact_last, o.contact_value + (s.to_day - s.kept_to) AS contact_value,
+           o.bank_started, o.client_started, o.complaints
+    FROM nightly_w_contact o
+    CROSS JOIN span s
+    WHERE o.client_id NOT IN (SELECT client_id FROM moved)
+    UNION ALL
+    SELECT * FROM fresh
+)
+SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / (2 * s.no_contact_days)) AS s_contact,
+       v.bank_started, v.client_started, v.complaints
+FROM v
+CROSS JOIN span s;
+
 -- name: signal
 -- Every signal's measure and strength per active client but the no-contact
 -- signal's (contact, above: it moves with the run's day, these do not).
@@ -298,24 +366,42 @@ SELECT i.client_id, i.bank_id, ARRAY[{{redated}}]::float8[] AS x
 FROM nightly_w_input i
 JOIN nightly_w_contact k ON k.client_id = i.client_id;
 
--- name: level
--- Each client's churn level from the score the run gave it, and from the same
--- figures its lifecycle stage and activity cell.
--- Stage: onboarding in the first stage.onboarding_months; decline when the
--- warning is high or income of the recent window fell by stage.trend_change
--- against the base window; ramp-up when it rose by as much; plateau otherwise.
--- Activity cell, RFM style, each score 1-5: R from the months since the client
--- last transacted at half its usual monthly level (0: 5, 1: 4, 2: 3, 3-5: 2,
--- longer: 1); F and M the quintile within its bank of transactions a month
--- over the recent window and of profitability.
-CREATE UNLOGGED TABLE nightly_w_level AS
+-- name: rfm
+-- Each client's activity cell, RFM style, each score 1-5: R from the months
+-- since the client last transacted at half its usual monthly level (0: 5,
+-- 1: 4, 2: 3, 3-5: 2, longer: 1); F and M the quintile within its bank of
+-- transactions a month over the recent window and of profitability. It reads
+-- the signals alone, none of them dated, so a quick night keeps it.
+CREATE UNLOGGED TABLE nightly_w_rfm AS
 WITH q AS (
-    SELECT s.client_id, s.tenure_months, s.income_trend, sc.score, sc.probability, sc.z, sc.model_id,
-           CASE WHEN sc.score >= p.level_high THEN 'high' WHEN sc.score >= p.level_watch THEN 'watch' END AS level,
+    SELECT s.client_id,
            (CASE WHEN s.rfm_recency = 0 THEN 5 WHEN s.rfm_recency = 1 THEN 4 WHEN s.rfm_recency = 2 THEN 3
                  WHEN s.rfm_recency IS NOT NULL THEN 2 ELSE 1 END)::smallint AS rfm_r,
            ntile(5) OVER (PARTITION BY s.bank_id ORDER BY coalesce(s.tx_month, 0), s.client_id)::smallint AS rfm_f,
            ntile(5) OVER (PARTITION BY s.bank_id ORDER BY s.profitability, s.client_id)::smallint AS rfm_m
+    FROM nightly_w_signal s
+)
+SELECT q.client_id, q.rfm_r, q.rfm_f, q.rfm_m,
+       CASE WHEN q.rfm_r = 1 THEN 'lost'
+            WHEN q.rfm_r >= 4 AND q.rfm_f >= 4 AND q.rfm_m >= 4 THEN 'champions'
+            WHEN q.rfm_r <= 2 AND q.rfm_m = 5 THEN 'cannot_lose'
+            WHEN q.rfm_r <= 2 AND q.rfm_m >= 3 THEN 'at_risk'
+            WHEN q.rfm_r <= 2 THEN 'hibernating'
+            WHEN q.rfm_f >= 3 AND q.rfm_m >= 3 THEN 'loyal'
+            WHEN q.rfm_r >= 4 AND q.rfm_m <= 2 THEN 'promising'
+            ELSE 'needs_attention' END AS activity
+FROM q;
+
+-- name: level
+-- Each client's churn level from the score the run gave it, and from the same
+-- figures its lifecycle stage, beside its activity cell (rfm).
+-- Stage: onboarding in the first stage.onboarding_months; decline when the
+-- warning is high or income of the recent window fell by stage.trend_change
+-- against the base window; ramp-up when it rose by as much; plateau otherwise.
+CREATE UNLOGGED TABLE nightly_w_level AS
+WITH q AS (
+    SELECT s.client_id, s.tenure_months, s.income_trend, sc.score, sc.probability, sc.z, sc.model_id,
+           CASE WHEN sc.score >= p.level_high THEN 'high' WHEN sc.score >= p.level_watch THEN 'watch' END AS level
     FROM nightly_w_signal s
     JOIN nightly_w_score sc ON sc.client_id = s.client_id
     CROSS JOIN nightly_w_param p
@@ -325,13 +411,7 @@ SELECT q.client_id, q.score, q.probability, q.z, q.model_id, q.level,
             WHEN q.level = 'high' OR q.income_trend <= -p.stage_trend THEN 'decline'
             WHEN q.income_trend >= p.stage_trend THEN 'ramp_up'
             ELSE 'plateau' END AS stage,
-       q.rfm_r, q.rfm_f, q.rfm_m,
-       CASE WHEN q.rfm_r = 1 THEN 'lost'
-            WHEN q.rfm_r >= 4 AND q.rfm_f >= 4 AND q.rfm_m >= 4 THEN 'champions'
-            WHEN q.rfm_r <= 2 AND q.rfm_m = 5 THEN 'cannot_lose'
-            WHEN q.rfm_r <= 2 AND q.rfm_m >= 3 THEN 'at_risk'
-            WHEN q.rfm_r <= 2 THEN 'hibernating'
-            WHEN q.rfm_f >= 3 AND q.rfm_m >= 3 THEN 'loyal'
-            WHEN q.rfm_r >= 4 AND q.rfm_m <= 2 THEN 'promising'
-            ELSE 'needs_attention' END AS activity
-FROM q CROSS JOIN nightly_w_param p;
+       r.rfm_r, r.rfm_f, r.rfm_m, r.activity
+FROM q
+JOIN nightly_w_rfm r ON r.client_id = q.client_id
+CROSS JOIN nightly_w_param p;
