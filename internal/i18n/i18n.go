@@ -112,6 +112,7 @@ var catalogue = sync.OnceValue(func() messages {
 		// TestMessageFilesAgree fails on it; at run time every lookup shows
 		// its id.
 		bundle = goi18n.NewBundle(language.English)
+		compiled = map[Locale]map[string]*compiledMessage{}
 	}
 	m := messages{localizers: map[Locale]*goi18n.Localizer{}, err: err}
 	for _, l := range Locales {
@@ -139,9 +140,11 @@ func load(fsys fs.FS) (*goi18n.Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := b.ParseMessageFileBytes(buf, p); err != nil {
+		f, err := b.ParseMessageFileBytes(buf, p)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
+		compileFile(f)
 	}
 	return b, nil
 }
@@ -174,11 +177,17 @@ func Plural(ctx context.Context, id string, n int64, kv ...any) string {
 
 // T is the message id in locale l; see the package T.
 func (l Locale) T(id string, kv ...any) string {
+	if s, ok := l.compiledText(id, false, 0, kv); ok {
+		return s
+	}
 	return l.localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(kv)})
 }
 
 // Plural is the message id in locale l for count n; see the package Plural.
 func (l Locale) Plural(id string, n int64, kv ...any) string {
+	if s, ok := l.compiledText(id, true, n, kv); ok {
+		return s
+	}
 	d := data(kv)
 	d["Count"] = l.Int(n)
 	return l.localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: d, PluralCount: n})

@@ -79,6 +79,15 @@ func text(l i18n.Locale, key string, m map[string]any, cur Currency) (string, er
 
 // decodeFigures reads a JSON object of figures, numbers kept as written.
 func decodeFigures(raw []byte) (map[string]any, error) {
+	if m, ok := decodeFlat(raw); ok {
+		return m, nil
+	}
+	return decodeJSON(raw)
+}
+
+// decodeJSON is decodeFigures through encoding/json, for what decodeFlat
+// does not read.
+func decodeJSON(raw []byte) (map[string]any, error) {
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()

@@ -625,12 +625,62 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 		return 0, err
 	}
 	f.After = nil
-	return each(ctx, q, v, f, -1, 0, nil, func(w *Warning, _ string) error { return fn(w) })
+	return eachExport(ctx, q, v, f, fn)
 }
 
-// each runs the list query: limit < 0 reads every row. total receives the
-// number of rows that match, counted on the first page; nil: not counted
-// (an export, which reads them all anyway).
+// eachExport reads the whole list for Each: the statement list (one scan of
+// the warnings with their rows, no page key, no count) and each bank's
+// scorer's input codes (scorer-codes, once, rather than on every row), in one
+// read-only repeatable-read transaction when q is a pool, so that the codes
+// are those the rows were scored with.
+func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn func(*Warning) error) (int64, error) {
+	if p, ok := q.(interface {
+		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+	}); ok {
+		tx, err := p.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return 0, fmt.Errorf("churn list: %w", err)
+		}
+		defer func() { _ = tx.Rollback(ctx) }()
+		n, err := eachExport(ctx, tx, v, f, fn)
+		if err != nil {
+			return n, err
+		}
+		return n, tx.Commit(ctx)
+	}
+	if _, ok := sortKeys[f.Sort]; !ok {
+		return 0, fmt.Errorf("churn list: no order for sort %q", f.Sort)
+	}
+	codes := map[int64][]string{}
+	rows, err := q.Query(ctx, queries.Get("scorer-codes"))
+	if err != nil {
+		return 0, fmt.Errorf("churn list: scorers' inputs: %w", err)
+	}
+	var bank int64
+	var c []string
+	if _, err := pgx.ForEachRow(rows, []any{&bank, &c}, func() error {
+		codes[bank] = c
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("churn list: scorers' inputs: %w", err)
+	}
+	var args db.Args
+	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
+		string(f.Signal)} {
+		args.Add(a)
+	}
+	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, sortOrder[f.Sort])
+	rows, err = q.Query(ctx, stmt, args.Values()...)
+	if err != nil {
+		return 0, fmt.Errorf("churn list: %w", err)
+	}
+	defer rows.Close()
+	return eachOrdered(rows, i18n.From(ctx), codes, fn)
+}
+
+// each reads a page of the list, limit rows from offset (eachOnPage). total
+// receives the number of rows that match, counted on the first page; nil:
+// not counted. (The whole list, for an export, is eachExport's.)
 func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limit, offset int, total *int,
 	fn func(w *Warning, key string) error) (int64, error) {
 	var args db.Args
@@ -657,22 +707,9 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 		}
 		after = keysetAfter(cols, *f.After, &args)
 	}
-	stored := "list"
-	if limit >= 0 {
-		stored = "list-page"
-	}
-	stmt := strings.ReplaceAll(access.Scoped(queries.Get(stored), v, &args), db.OrderMarker, sortOrder[f.Sort])
+	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list-page"), v, &args), db.OrderMarker, sortOrder[f.Sort])
 	stmt = strings.ReplaceAll(stmt, db.AfterMarker, after)
-	if limit >= 0 {
-		return eachOnPage(ctx, q, v, f, stmt, args.Values(), total, fn)
-	}
-	// every row (an export): read in order, put into words side by side
-	rows, err := q.Query(ctx, stmt, args.Values()...)
-	if err != nil {
-		return 0, fmt.Errorf("churn list: %w", err)
-	}
-	defer rows.Close()
-	return eachOrdered(rows, i18n.From(ctx), total, fn)
+	return eachOnPage(ctx, q, v, f, stmt, args.Values(), total, fn)
 }
 
 // eachOnPage reads a page in two statements (list-page, then list-rows),
@@ -739,19 +776,18 @@ func eachRow(ctx context.Context, q db.Querier, stmt string, args []any, total *
 	return n, nil
 }
 
-// eachOrdered calls fn with every row of rows in order, as each does, for an
-// export: this goroutine calls fn while one goroutine reads the rows and
+// eachOrdered calls fn with every row of rows (list's) in order, for an
+// export, each with its bank's scorer's input codes from codes: this goroutine calls fn while one goroutine reads the rows and
 // others put them into words (scanned.finish: the signals' sentences and the
 // inputs' figures, most of an export's CPU), a batch at a time. At most a
 // few batches are held at once, so memory stays flat. An error (reading,
 // wording, or from fn) stops the reading; the rows before it have been
 // passed to fn.
-func eachOrdered(rows pgx.Rows, l i18n.Locale, total *int, fn func(w *Warning, key string) error) (int64, error) {
+func eachOrdered(rows pgx.Rows, l i18n.Locale, codes map[int64][]string, fn func(w *Warning) error) (int64, error) {
 	const batchRows = 64
 	workers := min(max(runtime.GOMAXPROCS(0), 1), 4)
 	type batch struct {
 		rows []scanned
-		keys []string
 		out  []Warning
 		err  error // wording row len(out) failed
 		done chan struct{}
@@ -773,12 +809,15 @@ func eachOrdered(rows pgx.Rows, l i18n.Locale, total *int, fn func(w *Warning, k
 					more = false
 					break
 				}
-				b.rows, b.keys = append(b.rows, scanned{}), append(b.keys, "")
-				if err := b.rows[len(b.rows)-1].scan(rows, &b.keys[len(b.keys)-1], total); err != nil {
-					b.rows, b.keys = b.rows[:len(b.rows)-1], b.keys[:len(b.keys)-1]
+				b.rows = append(b.rows, scanned{})
+				r := &b.rows[len(b.rows)-1]
+				var bank int64
+				if err := r.scan(rows, &bank); err != nil {
+					b.rows = b.rows[:len(b.rows)-1]
 					readErr, more = err, false
 					break
 				}
+				r.codes = codes[bank]
 			}
 			if len(b.rows) == 0 {
 				return
@@ -820,7 +859,7 @@ func eachOrdered(rows pgx.Rows, l i18n.Locale, total *int, fn func(w *Warning, k
 		for b := range order {
 			<-b.done
 			for i := range b.out {
-				if err := fn(&b.out[i], b.keys[i]); err != nil {
+				if err := fn(&b.out[i]); err != nil {
 					return err
 				}
 				n++

@@ -38,51 +38,20 @@ LEFT JOIN product cp ON cp.id = w.closed_product_id
 WHERE w.client_id = $1 AND {{scope:c}};
 
 -- name: list
--- The churn list: the warnings of the clients a viewer sees that match the
--- filters, in the order asked for, with the number that match. $1 bank, $2
--- region, $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both),
--- $7 a signal that fired ('': any), $8 limit (null: every row, for exports),
--- $9 offset, $10 whether to count the rows that match (a page after a
--- cursor does not: the initplan is then never run); {{after}} the keyset
--- condition of a page after a cursor (warnings.go: keysetAfter) or true, and
--- each row carries its key (its place in every sort); {{order}} is the ORDER
--- BY of the sort (warnings.go: sortOrder, over the columns of m as w), so that each sort is a statement of its own
--- and the riskiest-first list is read in the order of the viewer's scope
--- index, 25 rows for a page. m reads client_warning alone: the warning
--- carries where its client stands, its name and its CLV (migration 00007),
--- kept up to date during the day by the feed import and by reassignment, and
--- the viewer's scope applies to those copies; the scope indexes carry every
--- column m reads (migration 00015), so that the page and the count are
--- index-only scans. The page's rows are scoped again on the live client row,
--- so that a client moved since in any other way is left off the page rather
--- than shown to someone who no longer sees it.
-WITH m AS NOT MATERIALIZED (
-    SELECT w.client_id, w.probability, w.warned_since, w.legal_name, w.clv
-    FROM client_warning w
-    WHERE ($1::smallint = 0 OR w.bank_id = $1)
-      AND ($2::smallint = 0 OR w.region_id = $2)
-      AND ($3::integer = 0 OR w.branch_id = $3)
-      AND ($4::smallint = 0 OR w.industry_id = $4)
-      AND ($5::integer = 0 OR w.manager_id = $5)
-      AND ($6::text = '' OR w.level = $6)
-      AND ($7::text = '' OR CASE $7::text
-               WHEN 'turnover' THEN w.turnover_fired
-               WHEN 'balance' THEN w.balance_fired
-               WHEN 'transactions' THEN w.tx_fired
-               WHEN 'product_closed' THEN w.closed_fired
-               WHEN 'income_falling' THEN w.income_fired
-               WHEN 'lifetime' THEN w.lifetime_fired
-               WHEN 'no_contact' THEN w.contact_fired
-               ELSE false END)
-      AND {{scope:w}}
-),
-p AS (
-    SELECT w.client_id
-    FROM m AS w
-    WHERE {{after}}
-    ORDER BY {{order}}
-    LIMIT $8 OFFSET $9
-)
+-- The whole churn list, for an export: the warnings of the clients a viewer
+-- sees that match the filters, in the order asked for. $1 bank, $2 region,
+-- $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both), $7 a
+-- signal that fired ('': any); {{order}} is the ORDER BY of the sort
+-- (warnings.go: sortOrder). The columns are for-client's, except that the
+-- scorer's input codes (40 names, the same for every client of a bank) are
+-- null here and the row ends with its bank instead: each row carried and
+-- sorted them, and Go decoded them, 100,000 times for three banks;
+-- eachExport reads them once per bank (scorer-codes) in the same snapshot.
+-- Nor does a row carry a page's key or the count. The filters are
+-- list-page's, read in one scan of client_warning with its rows (list-page's
+-- ids first, then the rows again by id, read every heap page twice for the
+-- whole list); the rows are scoped on the warning's copies and again on the
+-- live client row, as a page's are.
 SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coalesce(w.manager_id, 0),
        coalesce(u.name, ''), w.score, w.level, w.warned_since, w.as_of,
        w.turnover_recent, w.turnover_base, w.turnover_value, w.turnover_fired, w.turnover_strength,
@@ -99,14 +68,9 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
        w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
        coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
        coalesce(s.stage, ''), s.clv, coalesce(w.probability, w.score / 100.0), coalesce(w.model_id, 0),
-       cc.inputs, cc.contribs, sc.input_codes,
-       json_build_object('Probability', w.probability, 'CLV', w.clv, 'Name', w.legal_name, 'Since', w.warned_since,
-                         'ClientID', w.client_id)::text,
-       coalesce(CASE WHEN $10::boolean THEN (SELECT count(*) FROM m) END, 0)::integer
-FROM p
-JOIN client_warning w ON w.client_id = p.client_id
+       cc.inputs, cc.contribs, NULL::text[], w.bank_id
+FROM client_warning w
 LEFT JOIN client_churn cc ON cc.client_id = w.client_id
-LEFT JOIN bank_churn_scorer sc ON sc.bank_id = w.bank_id
 JOIN client c ON c.id = w.client_id
 JOIN bank b ON b.id = c.bank_id
 JOIN region r ON r.id = c.region_id
@@ -116,14 +80,45 @@ LEFT JOIN client_score s ON s.client_id = w.client_id
 LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
-WHERE {{scope:c}}
+WHERE ($1::smallint = 0 OR w.bank_id = $1)
+  AND ($2::smallint = 0 OR w.region_id = $2)
+  AND ($3::integer = 0 OR w.branch_id = $3)
+  AND ($4::smallint = 0 OR w.industry_id = $4)
+  AND ($5::integer = 0 OR w.manager_id = $5)
+  AND ($6::text = '' OR w.level = $6)
+  AND ($7::text = '' OR CASE $7::text
+           WHEN 'turnover' THEN w.turnover_fired
+           WHEN 'balance' THEN w.balance_fired
+           WHEN 'transactions' THEN w.tx_fired
+           WHEN 'product_closed' THEN w.closed_fired
+           WHEN 'income_falling' THEN w.income_fired
+           WHEN 'lifetime' THEN w.lifetime_fired
+           WHEN 'no_contact' THEN w.contact_fired
+           ELSE false END)
+  AND {{scope:w}}
+  AND {{scope:c}}
 ORDER BY {{order}};
+
+-- name: scorer-codes
+-- Each bank's scorer's input codes, in the order of client_churn's arrays,
+-- for an export's rows (list).
+SELECT bank_id, input_codes FROM bank_churn_scorer;
 
 -- name: list-page
 -- A page of the churn list, first step: the ids of the page's warnings and
--- the number that match, with the parameters, markers and m and p of list.
--- It reads client_warning alone, so it is planned in a fraction of a
--- millisecond (the one statement of list, with the 13 tables of the rows,
+-- the number that match. $1-$7 the filters, as list's; $8 limit, $9 offset,
+-- $10 whether to count the rows that match (a page after a cursor does not:
+-- the initplan is then never run); {{after}} the keyset condition of a page
+-- after a cursor (warnings.go: keysetAfter) or true; {{order}} the ORDER BY of
+-- the sort (warnings.go: sortOrder, over the columns of m as w), so that each
+-- sort is a statement of its own and the riskiest-first list is read in the
+-- order of the viewer's scope index, 25 rows for a page. m reads
+-- client_warning alone: the warning carries where its client stands, its
+-- name and its CLV (migration 00007), kept up to date during the day by the
+-- feed import and by reassignment, and the viewer's scope applies to those
+-- copies; the scope indexes carry every column m reads (migration 00015), so
+-- that the page and the count are index-only scans. It is planned in a
+-- fraction of a millisecond (one statement with the 13 tables of the rows
 -- took as long to plan as to run); list-rows then reads the page's rows.
 WITH m AS NOT MATERIALIZED (
     SELECT w.client_id, w.probability, w.warned_since, w.legal_name, w.clv
