@@ -40,7 +40,10 @@ func TestNewBuiltKeepsOneTemplateOfAKind(t *testing.T) {
 		if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %q`, db)); err != nil {
 			t.Fatal(err)
 		}
-		defer admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, db)) //nolint:errcheck
+		defer func() {
+			admin.ExecContext(context.Background(), fmt.Sprintf(`ALTER DATABASE %q IS_TEMPLATE false`, db)) //nolint:errcheck
+			admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, db))          //nolint:errcheck
+		}()
 	}
 	for _, stmt := range []string{
 		fmt.Sprintf(`DO $$ BEGIN EXECUTE format('COMMENT ON DATABASE %%I IS %%L', %s,
@@ -54,7 +57,6 @@ func TestNewBuiltKeepsOneTemplateOfAKind(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	defer admin.ExecContext(context.Background(), fmt.Sprintf(`ALTER DATABASE %q IS_TEMPLATE false`, other)) //nolint:errcheck
 	pruned.Delete(tpl)
 	prune(t, s, tpl)
 	exists := func(db string) bool {
