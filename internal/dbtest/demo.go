@@ -53,6 +53,16 @@ type After struct {
 // package's tests builds it again too.
 func ExecutableVersion(t testing.TB) string {
 	t.Helper()
+	digest, err := executableDigest()
+	if err != nil {
+		t.Fatalf("digest of the test binary: %v", err)
+	}
+	return "bin-" + digest
+}
+
+// executableDigest is the first 16 hex digits of the SHA-256 of the running
+// test binary, read once per process.
+func executableDigest() (string, error) {
 	executable.once.Do(func() {
 		path, err := os.Executable()
 		if err != nil {
@@ -67,15 +77,12 @@ func ExecutableVersion(t testing.TB) string {
 		defer f.Close()
 		h := sha256.New()
 		if _, err := io.Copy(h, f); err != nil {
-			executable.err = err
+			executable.err = fmt.Errorf("hash the test binary: %w", err)
 			return
 		}
 		executable.digest = hex.EncodeToString(h.Sum(nil))[:16]
 	})
-	if executable.err != nil {
-		t.Fatalf("digest of the test binary: %v", executable.err)
-	}
-	return "bin-" + executable.digest
+	return executable.digest, executable.err
 }
 
 var executable struct {

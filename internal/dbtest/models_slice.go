@@ -2,11 +2,8 @@ package dbtest
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
@@ -36,7 +33,7 @@ func (m builtMigrator) Hash() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bin, err := binaryHash()
+	bin, err := executableDigest()
 	if err != nil {
 		return "", err
 	}
@@ -118,38 +115,6 @@ func prune(t testing.TB, s server, name string) {
 		}
 		t.Logf("dropped %s, a template of an earlier build of the code", n)
 	}
-}
-
-var testBinary struct {
-	once sync.Once
-	hash string
-	err  error
-}
-
-// binaryHash is the SHA-256 of the running test binary (about 0.1 s for a
-// 50 MB binary, once per process). Go builds are reproducible: the same
-// source, toolchain and flags give the same binary.
-func binaryHash() (string, error) {
-	testBinary.once.Do(func() {
-		path, err := os.Executable()
-		if err != nil {
-			testBinary.err = err
-			return
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			testBinary.err = err
-			return
-		}
-		defer f.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			testBinary.err = fmt.Errorf("hash the test binary: %w", err)
-			return
-		}
-		testBinary.hash = hex.EncodeToString(h.Sum(nil))[:16]
-	})
-	return testBinary.hash, testBinary.err
 }
 
 // NewBuilt returns a pool on a fresh database holding what build wrote into a
