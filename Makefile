@@ -12,7 +12,7 @@ DEMO_CLIENTS ?= 20000
 BENCH_CLIENTS ?= 1000000
 export RELAY_DATABASE_URL RELAY_TEST_DATABASE_URL RELAY_BENCH_DATABASE_URL RELAY_ADDR
 
-.PHONY: run test db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model bench-load-test clean
+.PHONY: run test screenshots db build generate vet bench bench-load bench-pages bench-nightly bench-import bench-export bench-model bench-load-test clean
 
 ## run: start PostgreSQL, migrate, load the demo bank if empty (then fit its churn and take-up models and backtest), run the
 ## nightly job once, make the demo manager an API token for a day and print a curl line with it, serve
@@ -38,6 +38,15 @@ test: db
 	$(GO) tool templ fmt -fail views
 	@! grep -rInE --exclude-dir=.git --exclude-dir=node_modules '^(<<<<<<<|>>>>>>>)( |$$)' . || (echo 'merge conflict markers left in the files above' && false)
 	set -o pipefail; $(GO) test -count=1 -vet=off -timeout 15m -json ./... | $(GO) run .ci/testreport.go
+
+## screenshots: run the end-to-end journeys in headless Chromium and keep a full-page PNG of each of their steps in
+## internal/web/e2e/screenshots/ (the old ones removed first); `make test` runs the same journeys without pictures
+## (RELAY_E2E_SCREENSHOTS=1 is what turns them on)
+screenshots: db
+	@./.ci/browser-up
+	rm -f internal/web/e2e/screenshots/*.png
+	RELAY_E2E_SCREENSHOTS=1 $(GO) test -count=1 -timeout 15m ./internal/web/e2e/
+	@ls internal/web/e2e/screenshots/*.png | wc -l | sed 's|$$| screenshots in internal/web/e2e/screenshots/|'
 
 ## db: make sure PostgreSQL runs and Relay's role and databases exist
 db:

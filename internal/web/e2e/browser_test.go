@@ -1,10 +1,12 @@
 // Package e2e drives headless Chromium through Relay's main journeys against
-// a real server on a real database, and keeps a screenshot of each step in
-// screenshots/.
+// a real server on a real database. With RELAY_E2E_SCREENSHOTS=1 (`make
+// screenshots`) it also keeps a screenshot of each step in screenshots/.
 package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,9 +116,19 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// screenshot saves the full page as screenshots/name.png.
+// screenshotsWanted says whether the journeys keep their screenshots. The
+// pictures are for people to look at (no test reads them) and a full-page PNG
+// costs Chromium about 2 CPU seconds, 35 of them a run, so `make test` takes
+// none and `make screenshots` sets RELAY_E2E_SCREENSHOTS=1 to take them all.
+var screenshotsWanted = os.Getenv("RELAY_E2E_SCREENSHOTS") == "1"
+
+// screenshot saves the full page as screenshots/name.png when screenshots
+// are wanted.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	if !screenshotsWanted {
+		return
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -128,4 +140,27 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// textOf reads the text of the first element sel selects (as chromedp.Text
+// does: its innerText, "" when it is hidden) in one step in the page, once
+// there is one. chromedp.Text finds the node and reads it in two calls, and
+// an htmx swap between them (the imports page's refresh every 2 s, a filtered
+// list still settling) fails the read with "No node with given id found";
+// the full-page screenshots taken before such reads used to give the page
+// time to settle.
+func textOf(ctx context.Context, sel string) (string, error) {
+	q, err := json.Marshal(sel)
+	if err != nil {
+		return "", err
+	}
+	got, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => {
+		const e = document.querySelector(`+string(q)+`);
+		if (!e) return null;
+		return [e.offsetWidth || e.offsetHeight || e.getClientRects().length ? e.innerText : ''];
+	})()`))
+	if err != nil {
+		return "", fmt.Errorf("text of %s: %w", sel, err)
+	}
+	return got[0], nil
 }

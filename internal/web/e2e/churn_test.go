@@ -71,7 +71,7 @@ func TestRiskFiltersAndExportsTheChurnList(t *testing.T) {
 		t.Fatalf("the list did not narrow to high warnings: %v", err)
 	}
 	screenshot(t, ctx, "churn-risk-high")
-	totalText, err := chromedp.Run(ctx, chromedp.Text(`[data-testid=total]`))
+	totalText, err := textOf(ctx, `[data-testid=total]`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +139,9 @@ func TestRiskFiltersAndExportsTheChurnList(t *testing.T) {
 	}
 }
 
-// TestBranchHeadSeesTheirChurnList keeps a screenshot of a branch head's own
-// churn list: their branch's clients, no bank or branch filter, no export.
+// TestBranchHeadSeesTheirChurnList opens a branch head's own churn list (a
+// screenshot when wanted): their branch's clients, no bank or branch filter,
+// no export.
 func TestBranchHeadSeesTheirChurnList(t *testing.T) {
 	t.Parallel()
 	pool := demotest.Scored(t, 2000)

@@ -89,11 +89,11 @@ func TestImportsPageFollowsARunningImport(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 		var err error
-		if progress, err = chromedp.Run(ctx, chromedp.Text(`[data-testid=import-progress]`)); err != nil {
+		if progress, err = textOf(ctx, `[data-testid=import-progress]`); err != nil {
 			t.Fatal(err)
 		}
 	}
-	step, err := chromedp.Run(ctx, chromedp.Text(`[data-testid=import-step]`))
+	step, err := textOf(ctx, `[data-testid=import-step]`)
 	if err != nil || step != "reading clients.csv" {
 		t.Errorf("step %q (%v)", step, err)
 	}
@@ -108,7 +108,7 @@ func TestImportsPageFollowsARunningImport(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitNotPresent(`[data-testid=import-progress]`)); err != nil {
 		t.Fatal(err)
 	}
-	row, err := chromedp.Run(ctx, chromedp.Text(`[data-testid=import-row]`))
+	row, err := textOf(ctx, `[data-testid=import-row]`)
 	if err != nil || !strings.Contains(row, "applied") || !strings.Contains(row, "20,011") {
 		t.Errorf("the finished import's row: %q (%v)", row, err)
 	}

@@ -16,9 +16,9 @@ import (
 
 // TestReasonsAndSignalsLookRightInEachLanguage opens, as the risk team, the
 // churn list and the card of the riskiest warned client with an open
-// trigger in Bulgarian and Russian (the browser's Accept-Language), keeps
-// screenshots, and checks that the longer words do not push the page wider
-// than the window.
+// trigger in Bulgarian and Russian (the browser's Accept-Language), with
+// screenshots when wanted, and checks that the longer words do not push the
+// page wider than the window.
 func TestReasonsAndSignalsLookRightInEachLanguage(t *testing.T) {
 	t.Parallel()
 	pool := demotest.Scored(t, 2000)

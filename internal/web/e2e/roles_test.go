@@ -25,7 +25,7 @@ func signIn(url, login string) chromedp.Action[chromedp.Void] {
 }
 
 // TestEachRoleSeesListAndCard signs in as each client-reading role, opens the
-// client list and the first client's card, and keeps screenshots.
+// client list and the first client's card (screenshots when wanted).
 func TestEachRoleSeesListAndCard(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.NewDemo(t, 2000)
