@@ -628,25 +628,34 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 	return eachExport(ctx, q, v, f, fn)
 }
 
+// beginner is a pool, or anything else that can begin a transaction.
+type beginner interface {
+	BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
+}
+
+// inSnapshot runs read in one read-only repeatable-read transaction of p, so
+// that every statement it runs sees the same snapshot.
+func inSnapshot(ctx context.Context, p beginner, read func(q db.Querier) (int64, error)) (int64, error) {
+	tx, err := p.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, fmt.Errorf("churn list: %w", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	n, err := read(tx)
+	if err != nil {
+		return n, err
+	}
+	return n, tx.Commit(ctx)
+}
+
 // eachExport reads the whole list for Each: the statement list (one scan of
 // the warnings with their rows, no page key, no count) and each bank's
 // scorer's input codes (scorer-codes, once, rather than on every row), in one
 // read-only repeatable-read transaction when q is a pool, so that the codes
 // are those the rows were scored with.
 func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn func(*Warning) error) (int64, error) {
-	if p, ok := q.(interface {
-		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
-	}); ok {
-		tx, err := p.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return 0, fmt.Errorf("churn list: %w", err)
-		}
-		defer func() { _ = tx.Rollback(ctx) }()
-		n, err := eachExport(ctx, tx, v, f, fn)
-		if err != nil {
-			return n, err
-		}
-		return n, tx.Commit(ctx)
+	if p, ok := q.(beginner); ok {
+		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) { return eachExport(ctx, tx, v, f, fn) })
 	}
 	if _, ok := sortKeys[f.Sort]; !ok {
 		return 0, fmt.Errorf("churn list: no order for sort %q", f.Sort)
@@ -721,19 +730,10 @@ func each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, limi
 // took as long to plan as to run.)
 func eachOnPage(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, page string, args []any, total *int,
 	fn func(w *Warning, key string) error) (int64, error) {
-	if p, ok := q.(interface {
-		BeginTx(context.Context, pgx.TxOptions) (pgx.Tx, error)
-	}); ok {
-		tx, err := p.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-		if err != nil {
-			return 0, fmt.Errorf("churn list: %w", err)
-		}
-		defer func() { _ = tx.Rollback(ctx) }()
-		n, err := eachOnPage(ctx, tx, v, f, page, args, total, fn)
-		if err != nil {
-			return n, err
-		}
-		return n, tx.Commit(ctx)
+	if p, ok := q.(beginner); ok {
+		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) {
+			return eachOnPage(ctx, tx, v, f, page, args, total, fn)
+		})
 	}
 	var ids []int64
 	if err := q.QueryRow(ctx, page, args...).Scan(&ids, total); err != nil {
