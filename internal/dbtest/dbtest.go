@@ -86,6 +86,15 @@ func (migrator) Build(ctx context.Context, url string) error {
 	return db.Migrate(ctx, sqlDB, nil)
 }
 
+// migratedPool migrates the database at url and opens a pool on it, for a
+// template's build to write into; the caller closes it.
+func migratedPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	if err := (migrator{}).Build(ctx, url); err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, url)
+}
+
 var appRole struct {
 	once sync.Once
 	err  error

@@ -127,10 +127,7 @@ func cheapDemoHash() (string, error) {
 }
 
 func (m demoMigrator) Build(ctx context.Context, url string) error {
-	if err := (migrator{}).Build(ctx, url); err != nil {
-		return err
-	}
-	pool, err := db.Open(ctx, url)
+	pool, err := migratedPool(ctx, url)
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,7 @@ func (m builtMigrator) Hash() (string, error) {
 }
 
 func (m builtMigrator) Build(ctx context.Context, url string) error {
-	if err := (migrator{}).Build(ctx, url); err != nil {
-		return err
-	}
-	pool, err := db.Open(ctx, url)
+	pool, err := migratedPool(ctx, url)
 	if err != nil {
 		return err
 	}
