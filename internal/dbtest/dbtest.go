@@ -186,8 +186,9 @@ func (s server) templateName(m template) (string, error) {
 // ensureTemplate builds the template called name unless it exists. Test
 // binaries run at once (one per package), so a session-level advisory lock
 // on the name makes one build it while the others wait; a template is marked
-// datistemplate only once built, and one left half-built by a crash is
-// dropped and built again.
+// datistemplate only once built, and one left half-built by a crash, or
+// built before the server last started (serverStartedSetting), is dropped
+// and built again.
 func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, m template) error {
 	conn, err := admin.Conn(ctx)
 	if err != nil {
@@ -200,12 +201,18 @@ func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, 
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key) // closing the connection unlocks too
 	var built bool
-	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1 AND datistemplate)`, name).
-		Scan(&built); err != nil || built {
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT FROM pg_database d JOIN pg_db_role_setting s
+		ON s.setdatabase = d.oid AND s.setrole = 0
+		WHERE d.datname = $1 AND d.datistemplate AND $2 || extract(epoch FROM pg_postmaster_start_time())::text = ANY (s.setconfig))`,
+		name, serverStartedSetting+"=").Scan(&built); err != nil || built {
 		return err
 	}
+	// half-built, or built before the server last started: drop it
+	if _, err := conn.ExecContext(ctx, `UPDATE pg_database SET datistemplate = false WHERE datname = $1`, name); err != nil {
+		return fmt.Errorf("unmark template %s: %w", name, err)
+	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
-		return fmt.Errorf("drop half-built template %s: %w", name, err)
+		return fmt.Errorf("drop template %s: %w", name, err)
 	}
 	build, create := m.Build, fmt.Sprintf(`CREATE DATABASE %q OWNER %q`, name, s.owner.User.Username())
 	if d, ok := m.(derived); ok {
@@ -225,9 +232,25 @@ func (s server) ensureTemplate(ctx context.Context, admin *sql.DB, name string, 
 	if err := build(ctx, s.ownerURL(name)); err != nil {
 		return fmt.Errorf("build template %s: %w", name, err)
 	}
+	var started string
+	if err := conn.QueryRowContext(ctx, `SELECT extract(epoch FROM pg_postmaster_start_time())::text`).Scan(&started); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %q SET %s = '%s'`, name, serverStartedSetting, started)); err != nil {
+		return fmt.Errorf("date template %s: %w", name, err)
+	}
 	_, err = conn.ExecContext(ctx, `UPDATE pg_database SET datistemplate = true WHERE datname = $1`, name)
 	return err
 }
+
+// serverStartedSetting is a setting of each template database (not copied
+// to its clones) holding when the server that built it had started. A
+// template is used only while the server runs since then: recovering from a
+// crash empties every unlogged table (the nightly run's kept working tables,
+// which the quiet-night templates hold) and may lose a template's last
+// commits (its builds commit without waiting), so after any restart each
+// template is built again on first use.
+const serverStartedSetting = "relay_dbtest.server_started"
 
 // sureTemplate makes sure of m's template, once per test binary, and
 // returns its name.

@@ -71,3 +71,60 @@ func TestNewBuiltKeepsOneTemplateOfAKind(t *testing.T) {
 			exists(older), exists(tpl), exists(other), exists(name))
 	}
 }
+
+// TestTemplateOfAnEarlierServerStartIsBuiltAgain: a template built before the
+// server last started may have lost its unlogged tables' rows (a crash
+// empties them) or its last commits, so it is built again; one built since
+// is used as it is.
+func TestTemplateOfAnEarlierServerStartIsBuiltAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	builds := 0
+	m := builtMigrator{name: "restart-check", kind: "relay built template restart-check " + t.Name(),
+		build: func(ctx context.Context, pool *pgxpool.Pool) error {
+			builds++
+			_, err := pool.Exec(ctx, `CREATE UNLOGGED TABLE kept (n int); INSERT INTO kept VALUES (7)`)
+			return err
+		}}
+	s := testServer(t)
+	name, err := s.templateName(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", s.admin.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	drop := func() {
+		admin.ExecContext(context.Background(), fmt.Sprintf(`ALTER DATABASE %q IS_TEMPLATE false`, name)) //nolint:errcheck
+		admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, name))          //nolint:errcheck
+	}
+	drop()
+	defer drop()
+	ensure := func(want int) {
+		t.Helper()
+		if err := s.ensureTemplate(ctx, admin, name, m); err != nil {
+			t.Fatal(err)
+		}
+		if builds != want {
+			t.Fatalf("%d builds, want %d", builds, want)
+		}
+	}
+	ensure(1)
+	ensure(1) // built since the server started: used
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %q SET %s = '1.5'`, name, serverStartedSetting)); err != nil {
+		t.Fatal(err)
+	}
+	ensure(2) // built under a server that started at another time: built again
+	ensure(2)
+	pool, err := pgxpool.New(ctx, s.ownerURL(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT n FROM kept`).Scan(&n); err != nil || n != 7 {
+		t.Fatalf("the rebuilt template's unlogged row: %d, %v", n, err)
+	}
+	pool.Close()
+}
