@@ -10,11 +10,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
+
+// tmpfsMagic is statfs's file system type of a tmpfs (TMPFS_MAGIC).
+const tmpfsMagic = 0x01021994
 
 // pgBin is where Debian installs PostgreSQL 15's programs.
 const pgBin = "/usr/lib/postgresql/15/bin"
@@ -38,7 +42,9 @@ func StartCluster(t testing.TB) *Cluster {
 		t.Skipf("PostgreSQL 15's programs are not in %s", pgBin)
 	}
 	c := &Cluster{t: t, Dir: pgDir(t, "relay-pg-"), Port: freePort(t)}
-	c.asPostgres("initdb", "-D", c.Dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+	// --no-sync: the files need not reach the disk; only a crash of the
+	// machine, which no test plays, would need them there
+	c.asPostgres("initdb", "-D", c.Dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
 	conf := fmt.Sprintf("\nlisten_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\nfsync = on\n"+
 		"shared_buffers = '64MB'\nmax_connections = 60\nwal_level = replica\nmax_wal_senders = 4\n", c.Port, c.Dir)
 	appendFile(t, filepath.Join(c.Dir, "postgresql.conf"), conf)
@@ -147,10 +153,18 @@ func (c *Cluster) asPostgres(program string, args ...string) {
 }
 
 // pgDir makes a temporary directory the postgres user owns, removed at the
-// end of the test.
+// end of the test: in memory (/dev/shm) where it is a tmpfs with room, as
+// the shared server's clones are (cloneTablespace), else in the temporary
+// directory. A server killed or stopped at once finds its files as it left
+// them either way; only a crash of the machine tells the two apart.
 func pgDir(t testing.TB, prefix string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", prefix)
+	base := ""
+	var st syscall.Statfs_t
+	if syscall.Statfs("/dev/shm", &st) == nil && st.Type == tmpfsMagic && st.Bavail*uint64(st.Bsize) >= minMemoryFree {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -127,4 +128,47 @@ func TestTemplateOfAnEarlierServerStartIsBuiltAgain(t *testing.T) {
 		t.Fatalf("the rebuilt template's unlogged row: %d, %v", n, err)
 	}
 	pool.Close()
+}
+
+// TestClonesGoToTheMemoryTablespace: where .ci/db-up made the tablespace in
+// memory, a test's database is cloned into it (its template stays on disk);
+// RELAY_TEST_TABLESPACE names another.
+func TestClonesGoToTheMemoryTablespace(t *testing.T) {
+	ctx := context.Background()
+	tablespace := func(t *testing.T) string {
+		t.Helper()
+		pool := New(t)
+		var ts string
+		if err := pool.QueryRow(ctx, `SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
+			WHERE d.datname = current_database()`).Scan(&ts); err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	t.Run("named", func(t *testing.T) {
+		t.Setenv("RELAY_TEST_TABLESPACE", "pg_default")
+		if ts := tablespace(t); ts != "pg_default" {
+			t.Errorf("with RELAY_TEST_TABLESPACE=pg_default the clone is in %s", ts)
+		}
+	})
+	t.Run("memory", func(t *testing.T) {
+		t.Setenv("RELAY_TEST_TABLESPACE", "")
+		s := testServer(t)
+		admin, err := sql.Open("pgx", s.admin.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		var location string
+		var st syscall.Statfs_t
+		if admin.QueryRowContext(ctx, `SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = $1`,
+			MemoryTablespace).Scan(&location) != nil || syscall.Statfs(location, &st) != nil ||
+			st.Bavail*uint64(st.Bsize) < minMemoryFree {
+			t.Skipf("the server has no tablespace %s with room (.ci/db-up makes it where /dev/shm is a tmpfs with room)",
+				MemoryTablespace)
+		}
+		if ts := tablespace(t); ts != MemoryTablespace {
+			t.Errorf("the clone is in %s, want %s", ts, MemoryTablespace)
+		}
+	})
 }
