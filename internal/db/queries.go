@@ -3,6 +3,7 @@ package db
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -15,9 +16,19 @@ import (
 // Queries are named SQL statements read from a package's .sql file, where each
 // statement follows a line "-- name: some-name". A missing name is a programming
 // error and panics, so Check at start catches every broken or absent query.
+//
+// A file may also hold fragments, each after a line "-- fragment: some-name":
+// text that two or more of its statements share (a block of filters, say),
+// written in them as {{include:some-name}} and put in place when the file is
+// read, so that the statements are stored, checked and planned whole, as if
+// written out. A fragment is no statement of its own; one that no statement
+// includes, or an include of a fragment the file lacks, is an error.
 type Queries map[string]string
 
-var nameLine = regexp.MustCompile(`^--\s*name:\s*([a-z0-9][a-z0-9-]*)\s*$`)
+var (
+	nameLine     = regexp.MustCompile(`^--\s*(name|fragment):\s*([a-z0-9][a-z0-9-]*)\s*$`)
+	includeMarks = regexp.MustCompile(`\{\{include:([a-z0-9][a-z0-9-]*)\}\}`)
+)
 
 // LoadQueries parses the named statements in file of fsys.
 func LoadQueries(fsys fs.FS, file string) (Queries, error) {
@@ -26,22 +37,26 @@ func LoadQueries(fsys fs.FS, file string) (Queries, error) {
 		return nil, fmt.Errorf("open %s: %w", file, err)
 	}
 	defer f.Close()
-	q := Queries{}
-	var name string
+	q, fragments := Queries{}, map[string]string{}
+	var kind, name string
 	var body strings.Builder
 	flush := func() error {
 		if name == "" {
 			return nil
 		}
 		s := strings.TrimSpace(body.String())
-		if s == "" {
-			return fmt.Errorf("%s: query %q is empty", file, name)
-		}
-		if _, dup := q[name]; dup {
-			return fmt.Errorf("%s: query %q is defined twice", file, name)
-		}
-		q[name] = strings.TrimSuffix(s, ";")
 		body.Reset()
+		if s == "" {
+			return fmt.Errorf("%s: %s %q is empty", file, kind, name)
+		}
+		into := q
+		if kind == "fragment" {
+			into = fragments
+		}
+		if _, dup := into[name]; dup {
+			return fmt.Errorf("%s: %s %q is defined twice", file, kind, name)
+		}
+		into[name] = strings.TrimSuffix(s, ";")
 		return nil
 	}
 	sc := bufio.NewScanner(f)
@@ -52,7 +67,7 @@ func LoadQueries(fsys fs.FS, file string) (Queries, error) {
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			name = m[1]
+			kind, name = m[1], m[2]
 			continue
 		}
 		if name != "" {
@@ -66,7 +81,34 @@ func LoadQueries(fsys fs.FS, file string) (Queries, error) {
 	if err := flush(); err != nil {
 		return nil, err
 	}
-	return q, nil
+	return q, include(file, q, fragments)
+}
+
+// include puts each fragment in place of its {{include:name}} marks.
+func include(file string, q Queries, fragments map[string]string) error {
+	used := map[string]bool{}
+	var missing string
+	for n, stmt := range q {
+		q[n] = includeMarks.ReplaceAllStringFunc(stmt, func(mark string) string {
+			f := includeMarks.FindStringSubmatch(mark)[1]
+			text, ok := fragments[f]
+			if !ok {
+				missing = fmt.Sprintf("%s: query %q includes %q, which is no fragment of the file", file, n, f)
+				return mark
+			}
+			used[f] = true
+			return text
+		})
+	}
+	if missing != "" {
+		return errors.New(missing)
+	}
+	for f := range fragments {
+		if !used[f] {
+			return fmt.Errorf("%s: fragment %q is included by no query", file, f)
+		}
+	}
+	return nil
 }
 
 // File is the named queries of one .sql file embedded in a package, known by

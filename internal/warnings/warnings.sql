@@ -80,24 +80,31 @@ LEFT JOIN client_score s ON s.client_id = w.client_id
 LEFT JOIN segment_named sn ON sn.id = s.segment_id
 LEFT JOIN app_user u ON u.id = w.manager_id
 LEFT JOIN product cp ON cp.id = w.closed_product_id
-WHERE ($1::smallint = 0 OR w.bank_id = $1)
-  AND ($2::smallint = 0 OR w.region_id = $2)
-  AND ($3::integer = 0 OR w.branch_id = $3)
-  AND ($4::smallint = 0 OR w.industry_id = $4)
-  AND ($5::integer = 0 OR w.manager_id = $5)
-  AND ($6::text = '' OR w.level = $6)
-  AND ($7::text = '' OR CASE $7::text
-           WHEN 'turnover' THEN w.turnover_fired
-           WHEN 'balance' THEN w.balance_fired
-           WHEN 'transactions' THEN w.tx_fired
-           WHEN 'product_closed' THEN w.closed_fired
-           WHEN 'income_falling' THEN w.income_fired
-           WHEN 'lifetime' THEN w.lifetime_fired
-           WHEN 'no_contact' THEN w.contact_fired
-           ELSE false END)
+WHERE {{include:filters}}
   AND {{scope:w}}
   AND {{scope:c}}
 ORDER BY {{order}};
+
+-- fragment: filters
+-- The churn list's filters over the warning w, written once for list and
+-- list-page (put in place when the file is read): $1 bank, $2 region, $3
+-- branch, $4 industry, $5 manager (0: all), $6 level ('': both), $7 a signal
+-- that fired ('': any).
+($1::smallint = 0 OR w.bank_id = $1)
+AND ($2::smallint = 0 OR w.region_id = $2)
+AND ($3::integer = 0 OR w.branch_id = $3)
+AND ($4::smallint = 0 OR w.industry_id = $4)
+AND ($5::integer = 0 OR w.manager_id = $5)
+AND ($6::text = '' OR w.level = $6)
+AND ($7::text = '' OR CASE $7::text
+         WHEN 'turnover' THEN w.turnover_fired
+         WHEN 'balance' THEN w.balance_fired
+         WHEN 'transactions' THEN w.tx_fired
+         WHEN 'product_closed' THEN w.closed_fired
+         WHEN 'income_falling' THEN w.income_fired
+         WHEN 'lifetime' THEN w.lifetime_fired
+         WHEN 'no_contact' THEN w.contact_fired
+         ELSE false END)
 
 -- name: scorer-codes
 -- Each bank's scorer's input codes, in the order of client_churn's arrays,
@@ -123,21 +130,7 @@ SELECT bank_id, input_codes FROM bank_churn_scorer;
 WITH m AS NOT MATERIALIZED (
     SELECT w.client_id, w.probability, w.warned_since, w.legal_name, w.clv
     FROM client_warning w
-    WHERE ($1::smallint = 0 OR w.bank_id = $1)
-      AND ($2::smallint = 0 OR w.region_id = $2)
-      AND ($3::integer = 0 OR w.branch_id = $3)
-      AND ($4::smallint = 0 OR w.industry_id = $4)
-      AND ($5::integer = 0 OR w.manager_id = $5)
-      AND ($6::text = '' OR w.level = $6)
-      AND ($7::text = '' OR CASE $7::text
-               WHEN 'turnover' THEN w.turnover_fired
-               WHEN 'balance' THEN w.balance_fired
-               WHEN 'transactions' THEN w.tx_fired
-               WHEN 'product_closed' THEN w.closed_fired
-               WHEN 'income_falling' THEN w.income_fired
-               WHEN 'lifetime' THEN w.lifetime_fired
-               WHEN 'no_contact' THEN w.contact_fired
-               ELSE false END)
+    WHERE {{include:filters}}
       AND {{scope:w}}
 ),
 p AS (
