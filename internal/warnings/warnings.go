@@ -625,7 +625,7 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 		return 0, err
 	}
 	f.After = nil
-	return eachExport(ctx, q, v, f, fn)
+	return eachExport(ctx, q, v, f, queries.Get("list"), fn)
 }
 
 // beginner is a pool, or anything else that can begin a transaction.
@@ -648,14 +648,16 @@ func inSnapshot(ctx context.Context, p beginner, read func(q db.Querier) (int64,
 	return n, tx.Commit(ctx)
 }
 
-// eachExport reads the whole list for Each: the statement list (one scan of
-// the warnings with their rows, no page key, no count) and each bank's
-// scorer's input codes (scorer-codes, once, rather than on every row), in one
-// read-only repeatable-read transaction when q is a pool, so that the codes
-// are those the rows were scored with.
-func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn func(*Warning) error) (int64, error) {
+// eachExport reads the whole list for Each: the statement list (its text
+// is passed in, so that a test can run a statement it replaced: the rows
+// first, then their wide columns in order, no page key, no count) and each
+// bank's scorer's input codes (scorer-codes, once, rather than on every row),
+// in one read-only repeatable-read transaction when q is a pool, so that the
+// codes are those the rows were scored with.
+func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, list string,
+	fn func(*Warning) error) (int64, error) {
 	if p, ok := q.(beginner); ok {
-		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) { return eachExport(ctx, tx, v, f, fn) })
+		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) { return eachExport(ctx, tx, v, f, list, fn) })
 	}
 	if _, ok := sortKeys[f.Sort]; !ok {
 		return 0, fmt.Errorf("churn list: no order for sort %q", f.Sort)
@@ -678,7 +680,7 @@ func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter
 		string(f.Signal)} {
 		args.Add(a)
 	}
-	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, sortOrder[f.Sort])
+	stmt := strings.ReplaceAll(access.Scoped(list, v, &args), db.OrderMarker, sortOrder[f.Sort])
 	rows, err = q.Query(ctx, stmt, args.Values()...)
 	if err != nil {
 		return 0, fmt.Errorf("churn list: %w", err)
