@@ -231,7 +231,9 @@ func (w Warning) MaxContribution() float64 {
 // contribution first, their labels and figures in locale l. A code this
 // version does not know is shown by its code.
 func InputValues(l i18n.Locale, codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
-	out := make([]InputValue, 0, len(codes))
+	// As many as there are values: an unscored client has none, whatever
+	// its bank's scorer's 40 codes (a capacity of 40 was 4.6 kB a row).
+	out := make([]InputValue, 0, min(len(codes), len(inputs), len(contribs)))
 	for k, code := range codes {
 		if k >= len(inputs) || k >= len(contribs) {
 			break
@@ -308,7 +310,8 @@ func (r *scanned) scan(row pgx.Row, extra ...any) error {
 	for i, n := range SignalNames {
 		sig[i].Name = n
 	}
-	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
+	dest := make([]any, 0, 80+len(extra)) // the columns below and extra, without growing
+	dest = append(dest, &w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
 		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
 		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Data,
 		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Data,
@@ -320,8 +323,7 @@ func (r *scanned) scan(row pgx.Row, extra ...any) error {
 		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Data,
 		&r.lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Data,
 		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
-		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &r.inputs, &r.contribs, &r.codes,
-	}
+		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &r.inputs, &r.contribs, &r.codes)
 	return row.Scan(append(dest, extra...)...)
 }
 
@@ -805,7 +807,7 @@ func eachOrdered(rows pgx.Rows, l i18n.Locale, codes map[int64][]string, fn func
 		defer close(order)
 		defer close(work)
 		for more := true; more; {
-			b := &batch{done: make(chan struct{})}
+			b := &batch{rows: make([]scanned, 0, batchRows), done: make(chan struct{})}
 			for len(b.rows) < batchRows {
 				if !rows.Next() {
 					more = false
