@@ -17,3 +17,12 @@ func EachWithStatement(ctx context.Context, q db.Querier, v access.Viewer, f Lis
 	}
 	return eachExport(ctx, q, v, f, list, fn)
 }
+
+// ListStatement is the statement Each runs for v and f, with its arguments.
+func ListStatement(v access.Viewer, f ListFilter) (string, []any, error) {
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	stmt, args := listStatement(v, f, queries.Get("list"))
+	return stmt, args, nil
+}

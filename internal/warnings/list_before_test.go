@@ -2,7 +2,10 @@ package warnings_test
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/relaycrm/relay/internal/access"
@@ -134,5 +137,65 @@ func TestListAsBefore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListSortsOnlyNarrowRows: for every sort the list offers and each role,
+// the export's statement reads the wide columns (client_warning again, as
+// x) after the sort, in its order: no Sort node of its plan has that read
+// below it. Sorting the wide rows is what kept the first row from leaving
+// the server until the whole list was sorted (docs/performance.md).
+func TestListSortsOnlyNarrowRows(t *testing.T) {
+	t.Parallel()
+	pool := demotest.Scored(t, 2000)
+	ctx := context.Background()
+	var risk, head, manager access.Viewer
+	risk.Role, head.Role, manager.Role = access.Risk, access.BranchHead, access.Manager
+	if err := pool.QueryRow(ctx, `SELECT w.group_id, w.branch_id, w.manager_id FROM client_warning w
+		GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT 1`).Scan(&risk.GroupID, &head.BranchID, &manager.UserID); err != nil {
+		t.Fatal(err)
+	}
+	head.GroupID, manager.GroupID = risk.GroupID, risk.GroupID
+	type node struct {
+		Type     string `json:"Node Type"`
+		Relation string `json:"Relation Name"`
+		Alias    string `json:"Alias"`
+		Plans    []node `json:"Plans"`
+	}
+	var wideRead func(n node) bool
+	wideRead = func(n node) bool {
+		if n.Relation == "client_warning" && n.Alias == "x" {
+			return true
+		}
+		return slices.ContainsFunc(n.Plans, wideRead)
+	}
+	var sortsWide func(n node) bool
+	sortsWide = func(n node) bool {
+		if strings.HasSuffix(n.Type, "Sort") && wideRead(n) {
+			return true
+		}
+		return slices.ContainsFunc(n.Plans, sortsWide)
+	}
+	for _, v := range []access.Viewer{risk, head, manager} {
+		for _, sort := range warnings.Sorts {
+			stmt, args, err := warnings.ListStatement(v, warnings.ListFilter{Sort: sort})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw []byte
+			if err := pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+stmt, args...).Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			var plans []struct{ Plan node }
+			if err := json.Unmarshal(raw, &plans); err != nil || len(plans) != 1 {
+				t.Fatalf("%s: %v", raw, err)
+			}
+			if !wideRead(plans[0].Plan) {
+				t.Fatalf("%s, %s: the plan does not read client_warning as x: %s", v.Role, sort, raw)
+			}
+			if sortsWide(plans[0].Plan) {
+				t.Errorf("%s, %s: the plan sorts the wide rows: %s", v.Role, sort, raw)
+			}
+		}
 	}
 }

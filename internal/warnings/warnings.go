@@ -677,18 +677,24 @@ func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter
 	}); err != nil {
 		return 0, fmt.Errorf("churn list: scorers' inputs: %w", err)
 	}
-	var args db.Args
-	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
-		string(f.Signal)} {
-		args.Add(a)
-	}
-	stmt := strings.ReplaceAll(access.Scoped(list, v, &args), db.OrderMarker, sortOrder[f.Sort])
-	rows, err = q.Query(ctx, stmt, args.Values()...)
+	stmt, args := listStatement(v, f, list)
+	rows, err = q.Query(ctx, stmt, args...)
 	if err != nil {
 		return 0, fmt.Errorf("churn list: %w", err)
 	}
 	defer rows.Close()
 	return eachOrdered(rows, i18n.From(ctx), codes, fn)
+}
+
+// listStatement is list (or a statement of its parameters and markers)
+// for v, filtered and ordered by f, with its arguments.
+func listStatement(v access.Viewer, f ListFilter, list string) (string, []any) {
+	var args db.Args
+	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
+		string(f.Signal)} {
+		args.Add(a)
+	}
+	return strings.ReplaceAll(access.Scoped(list, v, &args), db.OrderMarker, sortOrder[f.Sort]), args.Values()
 }
 
 // each reads a page of the list, limit rows from offset (eachOnPage). total
