@@ -2,6 +2,7 @@ package reasons_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -158,5 +159,44 @@ func TestSignalReadsOldRows(t *testing.T) {
 	if _, err := reasons.Signal(i18n.English, []byte(`{"key": "signal.no-contact"}`), cur); err == nil ||
 		!strings.Contains(err.Error(), `"days"`) {
 		t.Errorf("a missing figure: %v", err)
+	}
+}
+
+// TestSignalCarriesNothingOver: Signal decodes each signal's figures into a
+// map it uses again; a figure of one signal never reaches the next, whether
+// the figures before were read by decodeFlat or by encoding/json (an
+// escape), or failed, and from several goroutines at once.
+func TestSignalCarriesNothingOver(t *testing.T) {
+	cur := reasons.Currency{Code: "EUR", MinorDigits: 2}
+	full := []byte(`{"key": "signal.no-contact", "days": 2, "last": "2026-10-03"}`)
+	escaped := []byte(`{"key": "signal.no-contact", "days": 2, "last": "2026-10-03", "note": "a \"quoted\" word"}`)
+	missing := []byte(`{"key": "signal.no-contact"}`)
+	want, err := reasons.Signal(i18n.English, full, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			for range 200 {
+				for _, f := range [][]byte{full, missing, escaped, missing, []byte(`{"key": 1}`), missing} {
+					s, err := reasons.Signal(i18n.English, f, cur)
+					switch {
+					case string(f) == string(missing) && (err == nil || !strings.Contains(err.Error(), `"days"`)):
+						done <- fmt.Errorf("figures without days after others read %q, %v", s, err)
+						return
+					case string(f) != string(missing) && f[len(f)-2] != '1' && (err != nil || s != want):
+						done <- fmt.Errorf("%s read %q, %v; want %q", f, s, err, want)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/relaycrm/relay/internal/i18n"
 )
@@ -15,10 +16,20 @@ import (
 // that migration keeps its English sentence as {"text": ...}, shown as it is.
 func Signal(l i18n.Locale, figures []byte, cur Currency) (string, error) {
 	// One decoding serves both the key and the figures: an export writes
-	// seven of these a row.
-	m, err := decodeFigures(figures)
-	if err != nil {
-		return "", fmt.Errorf("reasons: signal figures: %w", err)
+	// seven of these a row, so the map is used again (nothing keeps it once
+	// the sentence is written).
+	pooled := figureMaps.Get().(map[string]any)
+	defer func() {
+		clear(pooled)
+		figureMaps.Put(pooled)
+	}()
+	m := pooled
+	if !decodeFlatInto(pooled, figures) {
+		clear(pooled)
+		var err error
+		if m, err = decodeJSON(figures); err != nil {
+			return "", fmt.Errorf("reasons: signal figures: %w", err)
+		}
 	}
 	switch key := m["key"].(type) {
 	case nil:
@@ -36,6 +47,9 @@ func Signal(l i18n.Locale, figures []byte, cur Currency) (string, error) {
 		return "", fmt.Errorf("reasons: signal figures: \"key\" is not text")
 	}
 }
+
+// figureMaps are maps for Signal to decode figures into.
+var figureMaps = sync.Pool{New: func() any { return make(map[string]any, 8) }}
 
 // signals are the messages of a warning's signals; each key is the signal's
 // and, when it cannot be measured, a variant of it.

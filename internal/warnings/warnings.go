@@ -231,7 +231,9 @@ func (w Warning) MaxContribution() float64 {
 // contribution first, their labels and figures in locale l. A code this
 // version does not know is shown by its code.
 func InputValues(l i18n.Locale, codes []string, inputs, contribs []*float32, currency string, digits int) []InputValue {
-	out := make([]InputValue, 0, len(codes))
+	// As many as there are values: an unscored client has none, whatever
+	// its bank's scorer's 40 codes (a capacity of 40 was 4.6 kB a row).
+	out := make([]InputValue, 0, min(len(codes), len(inputs), len(contribs)))
 	for k, code := range codes {
 		if k >= len(inputs) || k >= len(contribs) {
 			break
@@ -308,7 +310,8 @@ func (r *scanned) scan(row pgx.Row, extra ...any) error {
 	for i, n := range SignalNames {
 		sig[i].Name = n
 	}
-	dest := []any{&w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
+	dest := make([]any, 0, 80+len(extra)) // the columns below and extra, without growing
+	dest = append(dest, &w.ClientID, &w.ClientRef, &w.ClientName, &w.BankCode, &w.Currency, &w.MinorDigits, &w.ManagerID,
 		&w.ManagerName, &w.Score, &w.Level, &w.Since, &w.AsOf,
 		&w.TurnoverRecent, &w.TurnoverBase, &sig[0].Value, &sig[0].Fired, &sig[0].Strength, &sig[0].Share, &sig[0].Data,
 		&w.BalanceRecent, &w.BalanceBase, &sig[1].Value, &sig[1].Fired, &sig[1].Strength, &sig[1].Share, &sig[1].Data,
@@ -320,8 +323,7 @@ func (r *scanned) scan(row pgx.Row, extra ...any) error {
 		&sig[5].Value, &sig[5].Fired, &sig[5].Strength, &sig[5].Share, &sig[5].Data,
 		&r.lastContact, &sig[6].Value, &sig[6].Fired, &sig[6].Strength, &sig[6].Share, &sig[6].Data,
 		&w.ManagerLogin, &w.Region, &w.Branch, &w.IndustryCode, &w.Industry, &w.SegmentID, &w.Segment,
-		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &r.inputs, &r.contribs, &r.codes,
-	}
+		&w.Stage, &w.CLV, &w.Probability, &w.ModelID, &r.inputs, &r.contribs, &r.codes)
 	return row.Scan(append(dest, extra...)...)
 }
 
@@ -625,7 +627,7 @@ func Each(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn f
 		return 0, err
 	}
 	f.After = nil
-	return eachExport(ctx, q, v, f, fn)
+	return eachExport(ctx, q, v, f, queries.Get("list"), fn)
 }
 
 // beginner is a pool, or anything else that can begin a transaction.
@@ -648,14 +650,16 @@ func inSnapshot(ctx context.Context, p beginner, read func(q db.Querier) (int64,
 	return n, tx.Commit(ctx)
 }
 
-// eachExport reads the whole list for Each: the statement list (one scan of
-// the warnings with their rows, no page key, no count) and each bank's
-// scorer's input codes (scorer-codes, once, rather than on every row), in one
-// read-only repeatable-read transaction when q is a pool, so that the codes
-// are those the rows were scored with.
-func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, fn func(*Warning) error) (int64, error) {
+// eachExport reads the whole list for Each: the statement list (its text
+// is passed in, so that a test can run a statement it replaced: the rows
+// first, then their wide columns in order, no page key, no count) and each
+// bank's scorer's input codes (scorer-codes, once, rather than on every row),
+// in one read-only repeatable-read transaction when q is a pool, so that the
+// codes are those the rows were scored with.
+func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter, list string,
+	fn func(*Warning) error) (int64, error) {
 	if p, ok := q.(beginner); ok {
-		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) { return eachExport(ctx, tx, v, f, fn) })
+		return inSnapshot(ctx, p, func(tx db.Querier) (int64, error) { return eachExport(ctx, tx, v, f, list, fn) })
 	}
 	if _, ok := sortKeys[f.Sort]; !ok {
 		return 0, fmt.Errorf("churn list: no order for sort %q", f.Sort)
@@ -673,18 +677,24 @@ func eachExport(ctx context.Context, q db.Querier, v access.Viewer, f ListFilter
 	}); err != nil {
 		return 0, fmt.Errorf("churn list: scorers' inputs: %w", err)
 	}
-	var args db.Args
-	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
-		string(f.Signal)} {
-		args.Add(a)
-	}
-	stmt := strings.ReplaceAll(access.Scoped(queries.Get("list"), v, &args), db.OrderMarker, sortOrder[f.Sort])
-	rows, err = q.Query(ctx, stmt, args.Values()...)
+	stmt, args := listStatement(v, f, list)
+	rows, err = q.Query(ctx, stmt, args...)
 	if err != nil {
 		return 0, fmt.Errorf("churn list: %w", err)
 	}
 	defer rows.Close()
 	return eachOrdered(rows, i18n.From(ctx), codes, fn)
+}
+
+// listStatement is list (or a statement of its parameters and markers)
+// for v, filtered and ordered by f, with its arguments.
+func listStatement(v access.Viewer, f ListFilter, list string) (string, []any) {
+	var args db.Args
+	for _, a := range []any{f.BankID, f.RegionID, f.BranchID, f.IndustryID, f.ManagerID, string(f.Level),
+		string(f.Signal)} {
+		args.Add(a)
+	}
+	return strings.ReplaceAll(access.Scoped(list, v, &args), db.OrderMarker, sortOrder[f.Sort]), args.Values()
 }
 
 // each reads a page of the list, limit rows from offset (eachOnPage). total
@@ -803,7 +813,7 @@ func eachOrdered(rows pgx.Rows, l i18n.Locale, codes map[int64][]string, fn func
 		defer close(order)
 		defer close(work)
 		for more := true; more; {
-			b := &batch{done: make(chan struct{})}
+			b := &batch{rows: make([]scanned, 0, batchRows), done: make(chan struct{})}
 			for len(b.rows) < batchRows {
 				if !rows.Next() {
 					more = false

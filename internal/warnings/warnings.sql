@@ -42,47 +42,65 @@ WHERE w.client_id = $1 AND {{scope:c}};
 -- sees that match the filters, in the order asked for. $1 bank, $2 region,
 -- $3 branch, $4 industry, $5 manager (0: all), $6 level ('': both), $7 a
 -- signal that fired ('': any); {{order}} is the ORDER BY of the sort
--- (warnings.go: sortOrder). The columns are for-client's, except that the
--- scorer's input codes (40 names, the same for every client of a bank) are
--- null here and the row ends with its bank instead: each row carried and
--- sorted them, and Go decoded them, 100,000 times for three banks;
+-- (warnings.go: sortOrder, over w: the inner w's columns and the outer w's
+-- are the same values under the same names). The columns are for-client's,
+-- except that the scorer's input codes (40 names, the same for every client
+-- of a bank) are null here and the row ends with its bank instead:
 -- eachExport reads them once per bank (scorer-codes) in the same snapshot.
--- Nor does a row carry a page's key or the count. The filters are
--- list-page's, read in one scan of client_warning with its rows (list-page's
--- ids first, then the rows again by id, read every heap page twice for the
--- whole list); the rows are scoped on the warning's copies and again on the
--- live client row, as a page's are.
-SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coalesce(w.manager_id, 0),
-       coalesce(u.name, ''), w.score, w.level, w.warned_since, w.as_of,
-       w.turnover_recent, w.turnover_base, w.turnover_value, w.turnover_fired, w.turnover_strength,
-       w.turnover_share, w.turnover_figures,
-       w.balance_recent, w.balance_base, w.balance_value, w.balance_fired, w.balance_strength,
-       w.balance_share, w.balance_figures,
-       w.tx_recent, w.tx_base, w.tx_value, w.tx_fired, w.tx_strength, w.tx_share, w.tx_figures,
-       coalesce(w.closed_product_id, 0), coalesce(cp.code, ''), w.closed_on, coalesce(w.closed_key, false),
-       w.closed_value, w.closed_fired, w.closed_strength, w.closed_share, w.closed_figures,
-       w.income_from, w.income_to, w.income_value, w.income_fired, w.income_strength, w.income_share,
-       w.income_figures,
-       w.lifetime_typical, coalesce(w.lifetime_leavers, 0), w.lifetime_tenure, w.lifetime_value,
-       w.lifetime_fired, w.lifetime_strength, w.lifetime_share, w.lifetime_figures,
-       w.contact_last, w.contact_value, w.contact_fired, w.contact_strength, w.contact_share, w.contact_figures,
-       coalesce(u.login, ''), r.name, br.name, i.code, i.name, coalesce(s.segment_id, 0), coalesce(sn.label, ''),
-       coalesce(s.stage, ''), s.clv, coalesce(w.probability, w.score / 100.0), coalesce(w.model_id, 0),
+-- Nor does a row carry a page's key or the count.
+-- It is read in two halves so that the rows start at once: the inner w
+-- finds the rows that match (list-page's filters, both scopes: the warning's
+-- copies and the live client row) with the short columns of the places and
+-- names, and sorts those narrow rows in memory; then the wide columns (the
+-- signals' figures, the score's inputs) are read for each row in that order
+-- by primary key (x, cc: nested loops, which keep the order, so nothing
+-- sorts them again). Sorting the whole wide rows (about 2 kB each) was an
+-- external merge sort of 160-250 MB at 100,000 rows before the first row
+-- left the server, while the export waited (docs/performance.md, "The
+-- 100,000-row export ... 2026-12-06").
+SELECT w.client_id, w.ref, w.client_name, w.bank_code, w.currency, w.minor_digits, w.manager_id,
+       w.manager_name, x.score, x.level, x.warned_since, x.as_of,
+       x.turnover_recent, x.turnover_base, x.turnover_value, x.turnover_fired, x.turnover_strength,
+       x.turnover_share, x.turnover_figures,
+       x.balance_recent, x.balance_base, x.balance_value, x.balance_fired, x.balance_strength,
+       x.balance_share, x.balance_figures,
+       x.tx_recent, x.tx_base, x.tx_value, x.tx_fired, x.tx_strength, x.tx_share, x.tx_figures,
+       coalesce(x.closed_product_id, 0), w.closed_code, x.closed_on, coalesce(x.closed_key, false),
+       x.closed_value, x.closed_fired, x.closed_strength, x.closed_share, x.closed_figures,
+       x.income_from, x.income_to, x.income_value, x.income_fired, x.income_strength, x.income_share,
+       x.income_figures,
+       x.lifetime_typical, coalesce(x.lifetime_leavers, 0), x.lifetime_tenure, x.lifetime_value,
+       x.lifetime_fired, x.lifetime_strength, x.lifetime_share, x.lifetime_figures,
+       x.contact_last, x.contact_value, x.contact_fired, x.contact_strength, x.contact_share, x.contact_figures,
+       w.manager_login, w.region, w.branch, w.industry_code, w.industry, w.segment_id, w.segment,
+       w.stage, w.score_clv, coalesce(x.probability, x.score / 100.0), coalesce(x.model_id, 0),
        cc.inputs, cc.contribs, NULL::text[], w.bank_id
-FROM client_warning w
-LEFT JOIN client_churn cc ON cc.client_id = w.client_id
-JOIN client c ON c.id = w.client_id
-JOIN bank b ON b.id = c.bank_id
-JOIN region r ON r.id = c.region_id
-JOIN branch br ON br.id = c.branch_id
-JOIN industry i ON i.id = c.industry_id
-LEFT JOIN client_score s ON s.client_id = w.client_id
-LEFT JOIN segment_named sn ON sn.id = s.segment_id
-LEFT JOIN app_user u ON u.id = w.manager_id
-LEFT JOIN product cp ON cp.id = w.closed_product_id
-WHERE {{include:filters}}
-  AND {{scope:w}}
-  AND {{scope:c}}
+FROM (
+    SELECT w.client_id, w.probability, w.clv, w.legal_name, w.warned_since, w.bank_id,
+           c.ref, c.legal_name AS client_name, b.code AS bank_code, b.currency, b.minor_digits,
+           coalesce(w.manager_id, 0) AS manager_id, coalesce(u.name, '') AS manager_name,
+           coalesce(u.login, '') AS manager_login, coalesce(cp.code, '') AS closed_code,
+           r.name AS region, br.name AS branch, i.code AS industry_code, i.name AS industry,
+           coalesce(s.segment_id, 0) AS segment_id, coalesce(sn.label, '') AS segment,
+           coalesce(s.stage, '') AS stage, s.clv AS score_clv
+    FROM client_warning w
+    JOIN client c ON c.id = w.client_id
+    JOIN bank b ON b.id = c.bank_id
+    JOIN region r ON r.id = c.region_id
+    JOIN branch br ON br.id = c.branch_id
+    JOIN industry i ON i.id = c.industry_id
+    LEFT JOIN client_score s ON s.client_id = w.client_id
+    LEFT JOIN segment_named sn ON sn.id = s.segment_id
+    LEFT JOIN app_user u ON u.id = w.manager_id
+    LEFT JOIN product cp ON cp.id = w.closed_product_id
+    WHERE {{include:filters}}
+      AND {{scope:w}}
+      AND {{scope:c}}
+    ORDER BY {{order}}
+) w
+CROSS JOIN LATERAL (SELECT * FROM client_warning x WHERE x.client_id = w.client_id OFFSET 0) x
+LEFT JOIN LATERAL (SELECT cc.inputs, cc.contribs FROM client_churn cc WHERE cc.client_id = w.client_id OFFSET 0) cc
+    ON true
 ORDER BY {{order}};
 
 -- fragment: filters
