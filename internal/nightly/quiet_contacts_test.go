@@ -26,25 +26,43 @@ func TestQuietNightMovesTheContactsToItsDay(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.DemoNow // 2026-11-20 10:00 UTC: contacts are counted to 2026-11-20
-	quickPool, fullPool := dbtest.NewDemo(t, 2000), dbtest.NewDemo(t, 2000)
+	// the contacts and the full night on D are played once, in the template
+	// both copies are cloned from
+	bank := func(t *testing.T) *pgxpool.Pool {
+		return demoAfterNights(t, 2000, "quiet-contacts", true, func(ctx context.Context, pool *pgxpool.Pool, r *Runner) error {
+			if _, err := pool.Exec(ctx, `
+				WITH c AS (SELECT id, manager_id FROM client WHERE manager_id IS NOT NULL AND left_on IS NULL ORDER BY id LIMIT 2)
+				INSERT INTO contact (client_id, user_id, kind, happened_at, outcome, proactive)
+				SELECT c.id, c.manager_id, 'call', CASE WHEN n = 1 THEN $1::timestamptz + interval '5 hours'
+				                                        ELSE $1::timestamptz - interval '1 year' + interval '2 hours' END,
+				       CASE WHEN n = 1 THEN 'reached' ELSE 'complaint' END, n = 1
+				FROM (SELECT c.*, row_number() OVER (ORDER BY c.id) AS n FROM c) c`, d); err != nil {
+				return err
+			}
+			_, err := nightOn(ctx, r, d, Request{}, KindFull)
+			return err
+		})
+	}
+	quickPool, fullPool := bank(t), bank(t)
+	// the two clients of the test's contacts, in both copies
 	var later, yearAgo int64
 	for _, pool := range []*pgxpool.Pool{quickPool, fullPool} {
+		var l, y int64
 		if err := pool.QueryRow(ctx, `
-			WITH c AS (SELECT id, manager_id FROM client WHERE manager_id IS NOT NULL AND left_on IS NULL ORDER BY id LIMIT 2),
-			     ins AS (
-			         INSERT INTO contact (client_id, user_id, kind, happened_at, outcome, proactive)
-			         SELECT c.id, c.manager_id, 'call', CASE WHEN n = 1 THEN $1::timestamptz + interval '5 hours'
-			                                                 ELSE $1::timestamptz - interval '1 year' + interval '2 hours' END,
-			                CASE WHEN n = 1 THEN 'reached' ELSE 'complaint' END, n = 1
-			         FROM (SELECT c.*, row_number() OVER (ORDER BY c.id) AS n FROM c) c
-			         RETURNING client_id)
-			SELECT min(client_id), max(client_id) FROM ins`, d).Scan(&later, &yearAgo); err != nil {
-			t.Fatal(err)
+			SELECT (SELECT client_id FROM contact WHERE happened_at = $1::timestamptz + interval '5 hours' AND outcome = 'reached'),
+			       (SELECT client_id FROM contact WHERE happened_at = $1::timestamptz - interval '1 year' + interval '2 hours'
+			                                        AND outcome = 'complaint')`, d).Scan(&l, &y); err != nil {
+			t.Fatalf("the test's contacts: %v", err)
 		}
+		if later != 0 && (l != later || y != yearAgo) {
+			t.Fatalf("the copies' contacts differ: %d, %d and %d, %d", later, yearAgo, l, y)
+		}
+		later, yearAgo = l, y
 	}
 	quick, full := newQuietRunner(t, quickPool), newQuietRunner(t, fullPool)
-	quick.night(t, d, false)
-	full.night(t, d, false)
+	if run := lastRun(t, quickPool); run.Kind != KindFull {
+		t.Fatalf("the night on D: %s %q, want full", run.Kind, run.Why)
+	}
 	day := d.AddDate(0, 0, 1)
 	input := func(pool *pgxpool.Pool, client int64, code string) *float64 {
 		t.Helper()
