@@ -10,7 +10,7 @@ import (
 
 // TestChainBuildsEachStepOnceOnTheOneBefore: a chain's clone holds the schema
 // and what each step wrote, in order; a chain that starts with the same step
-// shares its template, so that step's Build runs once for both.
+// shares its template, so that step's Build runs at most once for both.
 func TestChainBuildsEachStepOnceOnTheOneBefore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -53,8 +53,10 @@ func TestChainBuildsEachStepOnceOnTheOneBefore(t *testing.T) {
 	if got := steps(loaded); len(got) != 1 || got[0] != "bank" {
 		t.Errorf("the one-step chain holds %v, want [bank]", got)
 	}
-	if f, s := firstRuns.Load(), secondRuns.Load(); f != 1 || s != 1 {
-		t.Errorf("the first step ran %d times and the second %d, want once each", f, s)
+	// once each when this binary built the templates, not at all when an
+	// earlier run of it did
+	if f, s := firstRuns.Load(), secondRuns.Load(); f > 1 || s > 1 {
+		t.Errorf("the first step ran %d times and the second %d, want at most once each", f, s)
 	}
 	// a copy of the migrated schema: the tables of every migration are there
 	var version int64
