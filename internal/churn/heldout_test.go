@@ -48,31 +48,59 @@ func bankOn(t *testing.T, pool *pgxpool.Pool) bank {
 	return bank{Bank: &nightlytest.Bank{Pool: pool, GroupID: 1, BankID: 1, Settings: st}, st: st}
 }
 
-// loaded is a bank holding the world w, cloned from a template that holds it
-// (dbtest.NewBuilt): the world is generated once per build of the code.
-func loaded(t *testing.T, name string, w churntest.World) bank {
-	t.Helper()
-	return bankOn(t, dbtest.NewBuilt(t, name, func(_ context.Context, pool *pgxpool.Pool) error {
-		w.Load(t, nightlytest.New(t, pool))
+// loadStep is the template step (dbtest.Step) that writes a bank
+// (nightlytest.New) and what load writes into it.
+func loadStep(t *testing.T, name string, load func(*nightlytest.Bank)) dbtest.Step {
+	return dbtest.Step{Name: name, Build: func(_ context.Context, pool *pgxpool.Pool) error {
+		load(nightlytest.New(t, pool))
 		return nil
-	}))
+	}}
 }
 
-// fitted is a bank holding what load writes and the churn model fitted on it
-// (churn.Fit with the default request), cloned from a template that holds
-// both (dbtest.NewBuilt): the bank is written and the model fitted once per
-// build of the code (a change to the generator, the fit, the replay, its SQL
-// or the migrations fits again). It returns the stored model's record: its id
-// and the card the fit stored.
+// loaded is a bank holding the world w, cloned from a template that holds it
+// (dbtest.NewChain): the world is generated once per build of the code.
+func loaded(t *testing.T, name string, w churntest.World) bank {
+	t.Helper()
+	return bankOn(t, dbtest.NewChain(t, loadStep(t, name, func(b *nightlytest.Bank) { w.Load(t, b) })))
+}
+
+// fitStep is the template step that writes a bank (nightlytest.New) and what
+// load writes into it, or with load nil takes the bank the step before wrote,
+// and fits the churn model on it (churn.Fit with the default request).
+func fitStep(t *testing.T, name string, load func(*nightlytest.Bank)) dbtest.Step {
+	return dbtest.Step{Name: name, Build: func(ctx context.Context, pool *pgxpool.Pool) error {
+		b := bankOn(t, pool)
+		if load != nil {
+			b.Bank = nightlytest.New(t, pool)
+			load(b.Bank)
+		}
+		_, err := churn.Fit(ctx, pool, b.st, churn.FitRequest{})
+		return err
+	}}
+}
+
+// fitted is a bank holding what load writes and the churn model fitted on it,
+// cloned from a template that holds both (dbtest.NewChain): the bank is
+// written and the model fitted once per build of the code (a change to the
+// generator, the fit, the replay, its SQL or the migrations fits again). It
+// returns the stored model's record: its id and the card the fit stored.
 func fitted(t *testing.T, name string, load func(*nightlytest.Bank)) (bank, churn.Record) {
 	t.Helper()
+	return fittedRecord(t, bankOn(t, dbtest.NewChain(t, fitStep(t, name, load))))
+}
+
+// fittedOn is fitted on the bank bankStep writes, its template built on a copy
+// of bankStep's: a test that also needs that bank unfitted (loaded, with the
+// step's name) clones the same template, and the bank is written once.
+func fittedOn(t *testing.T, bankStep dbtest.Step, name string) (bank, churn.Record) {
+	t.Helper()
+	return fittedRecord(t, bankOn(t, dbtest.NewChain(t, bankStep, fitStep(t, name, nil))))
+}
+
+// fittedRecord is the bank b with the record of the one model fitted there.
+func fittedRecord(t *testing.T, b bank) (bank, churn.Record) {
+	t.Helper()
 	ctx := context.Background()
-	b := bankOn(t, dbtest.NewBuilt(t, name, func(ctx context.Context, pool *pgxpool.Pool) error {
-		b := nightlytest.New(t, pool)
-		load(b)
-		_, err := churn.Fit(ctx, pool, b.Settings, churn.FitRequest{})
-		return err
-	}))
 	ms, err := churn.Models(ctx, b.Pool, 1, 2)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("the fitted churn model: %d models (%v), want one", len(ms), err)
@@ -233,7 +261,9 @@ func TestExportedModelScoresTheSameElsewhere(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	world := churntest.World{Seed: 11, Clients: 1500, Months: 18, After: 6}
-	first, fit := fitted(t, "churn-elsewhere-fitted", func(b *nightlytest.Bank) { world.Load(t, b) })
+	// one template holds the clients, and the fitted bank's is built on a copy of it
+	first, fit := fittedOn(t, loadStep(t, "churn-elsewhere-same-clients", func(b *nightlytest.Bank) { world.Load(t, b) }),
+		"churn-elsewhere-fitted")
 	second := loaded(t, "churn-elsewhere-same-clients", world)
 	// the fit's own bank uses it only where it beat the fixed weights: make
 	// sure it does here, for the comparison

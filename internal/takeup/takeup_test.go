@@ -44,31 +44,39 @@ func bankOn(t *testing.T, pool *pgxpool.Pool) *nightlytest.Bank {
 	return &nightlytest.Bank{Pool: pool, GroupID: 1, BankID: 1, Settings: settings.NewStore(pool, g)}
 }
 
-// loaded is a bank holding the world w, cloned from a template that holds it
-// (dbtest.NewBuilt): the world is generated once per build of the code.
-func loaded(t *testing.T, name string, w takeuptest.World) *nightlytest.Bank {
-	t.Helper()
-	return bankOn(t, dbtest.NewBuilt(t, name, func(_ context.Context, pool *pgxpool.Pool) error {
+// world is the template step (dbtest.Step) that generates the world w and
+// loads it into a bank (nightlytest.New): the world is generated once per
+// build of the code.
+func world(t *testing.T, name string, w takeuptest.World) dbtest.Step {
+	return dbtest.Step{Name: name, Build: func(_ context.Context, pool *pgxpool.Pool) error {
 		w.Load(t, nightlytest.New(t, pool))
 		return nil
-	}))
+	}}
+}
+
+// loaded is a bank holding the world w, cloned from a template that holds it
+// (dbtest.NewChain): the world is generated once per build of the code.
+func loaded(t *testing.T, name string, w takeuptest.World) *nightlytest.Bank {
+	t.Helper()
+	return bankOn(t, dbtest.NewChain(t, world(t, name, w)))
 }
 
 // fitted is a bank holding the world w and the take-up model fitted on it
 // (takeup.Fit with the default request), cloned from a template that holds
-// both (dbtest.NewBuilt): the world is generated and the model fitted once per
-// build of the code (a change to the generator, the fit, its SQL or the
-// migrations fits again). The outcome is read back as stored: the fit's card
-// (as Fit left it, with the banks that use it) and its bundle.
+// both, built on a copy of the schema's (dbtest.NewChain): the world is
+// generated and the model fitted once per build of the code (a change to the
+// generator, the fit, its SQL or the migrations fits again). The outcome is
+// read back as stored: the fit's card (as Fit left it, with the banks that
+// use it) and its bundle.
 func fitted(t *testing.T, name string, w takeuptest.World) (*nightlytest.Bank, takeup.FitOutcome) {
 	t.Helper()
 	ctx := context.Background()
-	b := bankOn(t, dbtest.NewBuilt(t, name, func(ctx context.Context, pool *pgxpool.Pool) error {
+	b := bankOn(t, dbtest.NewChain(t, dbtest.Step{Name: name, Build: func(ctx context.Context, pool *pgxpool.Pool) error {
 		b := nightlytest.New(t, pool)
 		w.Load(t, b)
 		_, err := takeup.Fit(ctx, pool, b.Settings, takeup.FitRequest{})
 		return err
-	}))
+	}}))
 	ms, err := takeup.Models(ctx, b.Pool, 1, nil, 2)
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("the fitted take-up model: %d models (%v), want one", len(ms), err)
