@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/banks"
 	"github.com/relaycrm/relay/internal/churn"
@@ -22,8 +25,8 @@ import (
 )
 
 // TestModelsAndBacktestPages fits a churn model on a 2,000-client demo bank
-// (four months, the latest held out) and backtests two months, then reads
-// the pages: the risk team sees the model with its out-of-time figures and
+// (four months, the latest held out) and backtests two months (once per
+// build of the code, in the template it clones), then reads the pages: the risk team sees the model with its out-of-time figures and
 // each bank's scorer, the model's card, and the backtest's figures as the
 // report sums them; an admin switches a bank back to the fixed weights,
 // which is audited.
@@ -33,25 +36,16 @@ func TestModelsAndBacktestPages(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := context.Background()
-	pool := demotest.Scored(t, 2000)
-	g, err := db.Gorm(pool)
-	if err != nil {
+	pool := demotest.ScoredThen(t, 2000, "churn-fit-and-backtest", dbtest.After{
+		Version: "churn-fit-and-backtest-" + dbtest.ExecutableVersion(t), Do: fitAndBacktestChurn})
+	var fit churn.FitOutcome
+	var bt int64
+	var card []byte
+	if err := pool.QueryRow(ctx, `SELECT model_id, card, backtest_id FROM web_test_churn_fit`).Scan(&fit.ModelID, &card, &bt); err != nil {
+		t.Fatalf("the fit of the template: %v", err)
+	}
+	if err := json.Unmarshal(card, &fit.Card); err != nil {
 		t.Fatal(err)
-	}
-	st := settings.NewStore(pool, g)
-	for k, v := range map[string]string{"model.months": "4", "model.test_months": "1", "model.min_leavers": "10"} {
-		if _, err := pool.Exec(ctx, `UPDATE setting SET value = $2 WHERE key = $1`, k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fit, err := churn.Fit(ctx, pool, st, churn.FitRequest{})
-	if err != nil {
-		t.Fatalf("fit: %v", err)
-	}
-	bt, err := churn.Backtest(ctx, pool, st, churn.BacktestRequest{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
-		To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatalf("backtest: %v", err)
 	}
 	rep, err := churn.BacktestReport(ctx, pool, 1, bt)
 	if err != nil {
@@ -156,4 +150,39 @@ func TestModelsAndBacktestPages(t *testing.T) {
 	if !strings.Contains(admin.Get("/models").Body, "switched the bank back to the fixed weights") {
 		t.Error("the models page does not say why BN is scored with the fixed weights")
 	}
+}
+
+// fitAndBacktestChurn fits a churn model on the scored bank (four months,
+// the latest held out) and backtests two months, as an admin would from the
+// pages, and keeps what the fit returned (its model and card, as Fit gave
+// them, and the backtest's id) in the table web_test_churn_fit, for the test
+// to check the pages against. It runs once per build of the code, in the
+// template TestModelsAndBacktestPages clones (demotest.ScoredThen).
+func fitAndBacktestChurn(ctx context.Context, pool *pgxpool.Pool) error {
+	g, err := db.Gorm(pool)
+	if err != nil {
+		return err
+	}
+	st := settings.NewStore(pool, g)
+	for k, v := range map[string]string{"model.months": "4", "model.test_months": "1", "model.min_leavers": "10"} {
+		if _, err := pool.Exec(ctx, `UPDATE setting SET value = $2 WHERE key = $1`, k, v); err != nil {
+			return err
+		}
+	}
+	fit, err := churn.Fit(ctx, pool, st, churn.FitRequest{})
+	if err != nil {
+		return fmt.Errorf("fit: %w", err)
+	}
+	bt, err := churn.Backtest(ctx, pool, st, churn.BacktestRequest{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		return fmt.Errorf("backtest: %w", err)
+	}
+	card, err := json.Marshal(fit.Card)
+	if err != nil {
+		return err
+	}
+	_, err = pool.Exec(ctx, `CREATE TABLE web_test_churn_fit AS SELECT $1::bigint AS model_id, $2::jsonb AS card, $3::bigint AS backtest_id`,
+		fit.ModelID, card, bt)
+	return err
 }

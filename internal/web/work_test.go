@@ -286,9 +286,13 @@ func components(n int) string {
 	return s
 }
 
+// TestAdminStartsANightlyRun runs a whole nightly run from the page, on a
+// small bank (300 clients; the run's figures are the nightly package's
+// tests' to check): what it checks is the page's part, the start, the
+// steps followed to the end, the audit and who may start one.
 func TestAdminStartsANightlyRun(t *testing.T) {
 	t.Parallel()
-	srv := start(t)
+	srv := webtest.Start(t, dbtest.NewDemo(t, 300), webtest.Options{Now: func() time.Time { return dbtest.DemoNow }})
 	admin := srv.NewClient(t)
 	admin.Login(adminLogin, seeds.DemoPassword)
 	r := admin.Get("/admin/runs")
