@@ -43,17 +43,7 @@ func (m chainMigrator) names() string {
 // Hash names the template by the schema, the steps' names and the test
 // binary's content, as builtMigrator's does: each step's Build is code of the
 // test binary, so any change to the code builds the chain again.
-func (m chainMigrator) Hash() (string, error) {
-	schema, err := migrator{}.Hash()
-	if err != nil {
-		return "", err
-	}
-	bin, err := executableDigest()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s-chain-%s-%s", schema[:16], m.names(), bin), nil
-}
+func (m chainMigrator) Hash() (string, error) { return codeHash("chain", m.names()) }
 
 // kind is what the template holds whatever the code's version, kept as its
 // comment so that the next build of it (after a change to the code) drops it.

@@ -28,7 +28,11 @@ type builtMigrator struct {
 // it runs, the migrations that set the settings' defaults are all compiled
 // into it), so any change to any of it builds a new template, and a template
 // is never older than the code that would build it.
-func (m builtMigrator) Hash() (string, error) {
+func (m builtMigrator) Hash() (string, error) { return codeHash("built", m.name) }
+
+// codeHash names a template of the given kind and name by the schema and the
+// test binary's content (executableDigest).
+func codeHash(kind, name string) (string, error) {
 	schema, err := migrator{}.Hash()
 	if err != nil {
 		return "", err
@@ -37,7 +41,7 @@ func (m builtMigrator) Hash() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s-built-%s-%s", schema[:16], m.name, bin), nil
+	return fmt.Sprintf("%s-%s-%s-%s", schema[:16], kind, name, bin), nil
 }
 
 func (m builtMigrator) Build(ctx context.Context, url string) error {
