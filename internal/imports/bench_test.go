@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/relaycrm/relay/internal/db"
+	"github.com/relaycrm/relay/internal/metrics"
 	"github.com/relaycrm/relay/seeds"
 )
 
@@ -106,7 +107,7 @@ func BenchmarkImport(b *testing.B) {
 	fmt.Printf("  import:                      %d rows in %.1fs (%.0f rows/s), %.2f times the plain COPY\n",
 		rows, secs, float64(rows)/secs, secs/copyTime.Seconds())
 	fmt.Printf("  the import's Go process:     peak RSS %.0f MB, memory from the OS %.0f MB\n", float64(peakRSS)/1e6, float64(ms.Sys)/1e6)
-	fmt.Printf("  load average at the end:     %s\n", loadAverage())
+	fmt.Printf("  load average at the end:     %s\n", metrics.LoadAverage())
 	b.ReportMetric(float64(rows)/secs, "rows/s")
 	b.ReportMetric(secs/copyTime.Seconds(), "x-plain-copy")
 	b.ReportMetric(float64(peakRSS)/1e6, "peak-RSS-MB")
@@ -228,14 +229,4 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
-}
-
-// loadAverage is the machine's load average, for figures taken on a shared
-// machine.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

@@ -59,6 +59,7 @@ type page struct {
 
 type result struct {
 	page   string
+	sentAt time.Duration // after the start of the measured load
 	took   time.Duration
 	status int
 	err    error
@@ -77,6 +78,8 @@ func run() error {
 	nightly := flag.Bool("nightly", false, "send the load while a nightly run runs (started with --relay, stopped at the end)")
 	relayBin := flag.String("relay", "bin/relay", "the relay binary that runs the nightly job (with --nightly)")
 	headStart := flag.Duration("nightly-head-start", 15*time.Second, "how long the nightly run runs before the load starts")
+	warmup := flag.Duration("warmup", 10*time.Second, "how long the same load is sent before the measured one, not counted "+
+		"(a server just started opens its database connections and fills its caches then)")
 	flag.Parse()
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, *dbURL)
@@ -96,55 +99,21 @@ func run() error {
 		}
 		defer stop()
 	}
-	fmt.Printf("%s: %d users signed in; %d requests a second for %s; load average %s\n", *label, len(users), *rate,
-		*duration, metrics.LoadAverage())
+	fmt.Printf("%s: %d users signed in; %d requests a second for %s after a warm-up of %s; load average %s\n", *label,
+		len(users), *rate, *duration, *warmup, metrics.LoadAverage())
+
+	var rss []float64
+	stopRSS := sampleRSS(*base, &rss)
+	rng := rand.New(rand.NewPCG(1, 2))
+	if *warmup > 0 {
+		warm, _ := send(users, rng, *base, *rate, *warmup)
+		fmt.Printf("warm-up (not counted): %d requests in %s, %s\n", len(warm), *warmup, summary(warm))
+	}
 	dbBefore, err := readDBTime(ctx, pool)
 	if err != nil {
 		return err
 	}
-
-	results := make(chan result, 4096)
-	var collected []result
-	done := make(chan struct{})
-	go func() {
-		for r := range results {
-			collected = append(collected, r)
-		}
-		close(done)
-	}()
-	var rss []float64
-	stopRSS := sampleRSS(*base, &rss)
-
-	var wg sync.WaitGroup
-	inFlight := make(chan struct{}, 2000)
-	tick := time.NewTicker(time.Second / time.Duration(*rate))
-	end := time.Now().Add(*duration)
-	rng := rand.New(rand.NewPCG(1, 2))
-	sent := 0
-	for now := range tick.C {
-		if now.After(end) {
-			break
-		}
-		u := users[rng.IntN(len(users))]
-		p := pick(rng, u.pages)
-		sent++
-		select {
-		case inFlight <- struct{}{}:
-		default:
-			results <- result{page: p.name, err: errors.New("more than 2000 requests in flight")}
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-inFlight }()
-			results <- do(u, *base, p)
-		}()
-	}
-	tick.Stop()
-	wg.Wait()
-	close(results)
-	<-done
+	collected, sent := send(users, rng, *base, *rate, *duration)
 	stopRSS()
 	// The server's statistics reach pg_stat_database when its sessions go
 	// idle, at most a second or so later.
@@ -220,6 +189,69 @@ func startNightly(relayBin, dbURL string, headStart time.Duration) (stop func(),
 		}
 		log.Close()
 	}, nil
+}
+
+// send sends the users' pages at rate requests a second for d (an open
+// loop: a request goes out on time whether or not the earlier ones were
+// answered; over 2,000 in flight, it is counted an error unsent) and returns
+// every request's result once all are answered, and how many were sent.
+func send(users []*user, rng *rand.Rand, base string, rate int, d time.Duration) ([]result, int) {
+	results := make(chan result, 4096)
+	var collected []result
+	done := make(chan struct{})
+	go func() {
+		for r := range results {
+			collected = append(collected, r)
+		}
+		close(done)
+	}()
+	var wg sync.WaitGroup
+	inFlight := make(chan struct{}, 2000)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	start := time.Now()
+	end := start.Add(d)
+	sent := 0
+	for now := range tick.C {
+		if now.After(end) {
+			break
+		}
+		u := users[rng.IntN(len(users))]
+		p := pick(rng, u.pages)
+		at := now.Sub(start)
+		sent++
+		select {
+		case inFlight <- struct{}{}:
+		default:
+			results <- result{page: p.name, sentAt: at, err: errors.New("more than 2000 requests in flight")}
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-inFlight }()
+			r := do(u, base, p)
+			r.sentAt = at
+			results <- r
+		}()
+	}
+	tick.Stop()
+	wg.Wait()
+	close(results)
+	<-done
+	return collected, sent
+}
+
+// summary is the p50 and p99 of the answered requests of rs, and its errors.
+func summary(rs []result) string {
+	var ds []time.Duration
+	for _, r := range rs {
+		if r.err == nil {
+			ds = append(ds, r.took)
+		}
+	}
+	slices.Sort(ds)
+	return fmt.Sprintf("p50 %s, p99 %s, %d errors", percentile(ds, .5).Round(100*time.Microsecond),
+		percentile(ds, .99).Round(100*time.Microsecond), len(rs)-len(ds))
 }
 
 func pick(rng *rand.Rand, pages []page) page {
@@ -505,6 +537,20 @@ func report(label string, rs []result, sent int, d time.Duration, rss []float64,
 			"at that cost one core of database serves about %.0f requests a second\n",
 			dbt.active.Seconds(), float64(dbt.active.Microseconds())/1000/float64(len(rs)),
 			float64(dbt.xacts)/float64(len(rs)), float64(len(rs))/max(dbt.active.Seconds(), 0.001))
+	}
+	// by when the requests were sent: a backlog shows as the windows whose
+	// p99 is seconds, and whether it drains
+	const window = 10 * time.Second
+	var windows [][]result
+	for _, r := range rs {
+		i := int(r.sentAt / window)
+		for len(windows) <= i {
+			windows = append(windows, nil)
+		}
+		windows[i] = append(windows[i], r)
+	}
+	for i, w := range windows {
+		fmt.Printf("  sent %3d-%3d s: %5d requests, %s\n", i*int(window.Seconds()), (i+1)*int(window.Seconds()), len(w), summary(w))
 	}
 	if len(rss) > 0 {
 		lo, hi := slices.Min(rss), slices.Max(rss)
