@@ -72,13 +72,7 @@ JOIN banking_group g ON g.id = pick.group_id;
 -- the kept inputs with it (input-redate).
 CREATE UNLOGGED TABLE nightly_w_contact AS
 WITH ct AS (
-    SELECT ct.client_id, max(ct.happened_at) AS at,
-           count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS bank_started,
-           count(*) FILTER (WHERE NOT ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS client_started,
-           count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS complaints
+    SELECT ct.client_id, {{include:contact-counts}}
     FROM contact ct
     CROSS JOIN nightly_w_param p
     WHERE ct.happened_at < p.contacts_to
@@ -95,6 +89,17 @@ WITH ct AS (
 SELECT v.client_id, v.contact_last, v.contact_value, least(1, v.contact_value / (2 * v.no_contact_days)) AS s_contact,
        v.bank_started, v.client_started, v.complaints
 FROM v;
+
+-- fragment: contact-counts
+-- A client's contacts ct before the run's day p.contacts_to: the last, and
+-- those of the 12 months before it by who started them, complaints among
+-- them (contact and contact-redate count alike; put in place when the file
+-- is read).
+max(ct.happened_at) AS at,
+count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months')) AS bank_started,
+count(*) FILTER (WHERE NOT ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months')) AS client_started,
+count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
+    AS complaints
 
 -- name: contact-redate
 -- A quick night's contacts: the kept table of the run before (no contact was
@@ -128,13 +133,7 @@ WITH span AS MATERIALIZED (
     WHERE ct.happened_at >= (SELECT lo - interval '12 months' FROM span)
       AND ct.happened_at < (SELECT hi - interval '12 months' FROM span)
 ), ct AS (
-    SELECT ct.client_id, max(ct.happened_at) AS at,
-           count(*) FILTER (WHERE ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS bank_started,
-           count(*) FILTER (WHERE NOT ct.proactive AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS client_started,
-           count(*) FILTER (WHERE ct.outcome = 'complaint' AND ct.happened_at >= (p.contacts_to - interval '12 months'))
-               AS complaints
+    SELECT ct.client_id, {{include:contact-counts}}
     FROM moved m
     JOIN contact ct ON ct.client_id = m.client_id
     CROSS JOIN nightly_w_param p

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/relaycrm/relay/internal/access"
 	"github.com/relaycrm/relay/internal/demotest"
 	"github.com/relaycrm/relay/internal/i18n"
@@ -23,17 +25,7 @@ func TestEachIsTheListPageByPage(t *testing.T) {
 	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
-	var risk, head, manager access.Viewer
-	risk.Role, head.Role, manager.Role = access.Risk, access.BranchHead, access.Manager
-	if err := pool.QueryRow(ctx, `SELECT w.group_id, w.branch_id, w.manager_id FROM client_warning w
-		GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT 1`).Scan(&risk.GroupID, &head.BranchID, &manager.UserID); err != nil {
-		t.Fatal(err)
-	}
-	head.GroupID, manager.GroupID = risk.GroupID, risk.GroupID
-	var bankID int64
-	if err := pool.QueryRow(ctx, `SELECT bank_id FROM client_warning GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&bankID); err != nil {
-		t.Fatal(err)
-	}
+	risk, head, manager, bankID := busiestViewers(t, pool)
 	for _, tc := range []struct {
 		name   string
 		v      access.Viewer
@@ -98,6 +90,24 @@ func TestEachIsTheListPageByPage(t *testing.T) {
 
 // nanSafe is w with its inputs' missing values (NaN, which equals
 // nothing) made equal to each other.
+// busiestViewers are the risk team, a branch head and a manager of the
+// group, branch and manager with the most warnings on the bank in pool, and
+// the bank with the most.
+func busiestViewers(t *testing.T, pool *pgxpool.Pool) (risk, head, manager access.Viewer, bankID int64) {
+	t.Helper()
+	ctx := context.Background()
+	risk.Role, head.Role, manager.Role = access.Risk, access.BranchHead, access.Manager
+	if err := pool.QueryRow(ctx, `SELECT w.group_id, w.branch_id, w.manager_id FROM client_warning w
+		GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT 1`).Scan(&risk.GroupID, &head.BranchID, &manager.UserID); err != nil {
+		t.Fatal(err)
+	}
+	head.GroupID, manager.GroupID = risk.GroupID, risk.GroupID
+	if err := pool.QueryRow(ctx, `SELECT bank_id FROM client_warning GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&bankID); err != nil {
+		t.Fatal(err)
+	}
+	return risk, head, manager, bankID
+}
+
 func nanSafe(w warnings.Warning) warnings.Warning {
 	w.Inputs = slices.Clone(w.Inputs)
 	for i := range w.Inputs {

@@ -74,17 +74,7 @@ func TestListAsBefore(t *testing.T) {
 	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
-	var risk, head, manager access.Viewer
-	risk.Role, head.Role, manager.Role = access.Risk, access.BranchHead, access.Manager
-	if err := pool.QueryRow(ctx, `SELECT w.group_id, w.branch_id, w.manager_id FROM client_warning w
-		GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT 1`).Scan(&risk.GroupID, &head.BranchID, &manager.UserID); err != nil {
-		t.Fatal(err)
-	}
-	head.GroupID, manager.GroupID = risk.GroupID, risk.GroupID
-	var bankID int64
-	if err := pool.QueryRow(ctx, `SELECT bank_id FROM client_warning GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&bankID); err != nil {
-		t.Fatal(err)
-	}
+	risk, head, manager, bankID := busiestViewers(t, pool)
 	type tc struct {
 		name   string
 		v      access.Viewer
@@ -149,13 +139,7 @@ func TestListSortsOnlyNarrowRows(t *testing.T) {
 	t.Parallel()
 	pool := demotest.Scored(t, 2000)
 	ctx := context.Background()
-	var risk, head, manager access.Viewer
-	risk.Role, head.Role, manager.Role = access.Risk, access.BranchHead, access.Manager
-	if err := pool.QueryRow(ctx, `SELECT w.group_id, w.branch_id, w.manager_id FROM client_warning w
-		GROUP BY 1, 2, 3 ORDER BY count(*) DESC, 3 LIMIT 1`).Scan(&risk.GroupID, &head.BranchID, &manager.UserID); err != nil {
-		t.Fatal(err)
-	}
-	head.GroupID, manager.GroupID = risk.GroupID, risk.GroupID
+	risk, head, manager, _ := busiestViewers(t, pool)
 	type node struct {
 		Type     string `json:"Node Type"`
 		Relation string `json:"Relation Name"`
