@@ -26,15 +26,7 @@ SELECT w.client_id, c.ref, c.legal_name, b.code, b.currency, b.minor_digits, coa
 FROM client_warning w
 LEFT JOIN client_churn cc ON cc.client_id = w.client_id
 LEFT JOIN bank_churn_scorer sc ON sc.bank_id = w.bank_id
-JOIN client c ON c.id = w.client_id
-JOIN bank b ON b.id = c.bank_id
-JOIN region r ON r.id = c.region_id
-JOIN branch br ON br.id = c.branch_id
-JOIN industry i ON i.id = c.industry_id
-LEFT JOIN client_score s ON s.client_id = w.client_id
-LEFT JOIN segment_named sn ON sn.id = s.segment_id
-LEFT JOIN app_user u ON u.id = w.manager_id
-LEFT JOIN product cp ON cp.id = w.closed_product_id
+{{include:places}}
 WHERE w.client_id = $1 AND {{scope:c}};
 
 -- name: list
@@ -84,15 +76,7 @@ FROM (
            coalesce(s.segment_id, 0) AS segment_id, coalesce(sn.label, '') AS segment,
            coalesce(s.stage, '') AS stage, s.clv AS score_clv
     FROM client_warning w
-    JOIN client c ON c.id = w.client_id
-    JOIN bank b ON b.id = c.bank_id
-    JOIN region r ON r.id = c.region_id
-    JOIN branch br ON br.id = c.branch_id
-    JOIN industry i ON i.id = c.industry_id
-    LEFT JOIN client_score s ON s.client_id = w.client_id
-    LEFT JOIN segment_named sn ON sn.id = s.segment_id
-    LEFT JOIN app_user u ON u.id = w.manager_id
-    LEFT JOIN product cp ON cp.id = w.closed_product_id
+    {{include:places}}
     WHERE {{include:filters}}
       AND {{scope:w}}
       AND {{scope:c}}
@@ -102,6 +86,20 @@ CROSS JOIN LATERAL (SELECT * FROM client_warning x WHERE x.client_id = w.client_
 LEFT JOIN LATERAL (SELECT cc.inputs, cc.contribs FROM client_churn cc WHERE cc.client_id = w.client_id OFFSET 0) cc
     ON true
 ORDER BY {{order}};
+
+-- fragment: places
+-- The client, its bank, places, segment, manager and closed product of the
+-- warning w, joined once for for-client, list and list-rows (put in place
+-- when the file is read): the short columns all three select.
+JOIN client c ON c.id = w.client_id
+JOIN bank b ON b.id = c.bank_id
+JOIN region r ON r.id = c.region_id
+JOIN branch br ON br.id = c.branch_id
+JOIN industry i ON i.id = c.industry_id
+LEFT JOIN client_score s ON s.client_id = w.client_id
+LEFT JOIN segment_named sn ON sn.id = s.segment_id
+LEFT JOIN app_user u ON u.id = w.manager_id
+LEFT JOIN product cp ON cp.id = w.closed_product_id
 
 -- fragment: filters
 -- The churn list's filters over the warning w, written once for list and
@@ -192,15 +190,7 @@ FROM unnest($1::bigint[]) AS p(client_id)
 JOIN client_warning w ON w.client_id = p.client_id
 LEFT JOIN client_churn cc ON cc.client_id = w.client_id
 LEFT JOIN bank_churn_scorer sc ON sc.bank_id = w.bank_id
-JOIN client c ON c.id = w.client_id
-JOIN bank b ON b.id = c.bank_id
-JOIN region r ON r.id = c.region_id
-JOIN branch br ON br.id = c.branch_id
-JOIN industry i ON i.id = c.industry_id
-LEFT JOIN client_score s ON s.client_id = w.client_id
-LEFT JOIN segment_named sn ON sn.id = s.segment_id
-LEFT JOIN app_user u ON u.id = w.manager_id
-LEFT JOIN product cp ON cp.id = w.closed_product_id
+{{include:places}}
 WHERE {{scope:c}}
 ORDER BY {{order}};
 
